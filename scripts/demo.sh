@@ -1,0 +1,28 @@
+#!/bin/sh
+# `make demo`: a throw-away keyring in a temporary folder, with a key-file
+# root so that nothing needs typing. Each step prints the command it runs.
+set -eu
+KEYCASK=${KEYCASK:-keycask}
+demo_dir=$(mktemp -d)
+trap 'rm -rf "$demo_dir"' EXIT
+export KEYCASK_KEYRING="$demo_dir/keyring.json"
+unset KEYCASK_PASSPHRASE KEYCASK_PASSPHRASE_FILE KEYCASK_KEYFILE
+cd "$demo_dir"
+
+step() {
+    printf '\n$ %s\n' "$*"
+    "$@"
+}
+kc() { step "$KEYCASK" "$@"; }
+
+echo "keycask demo in $demo_dir (removed at the end)"
+kc init --root "keyfile:$demo_dir/root.key"
+kc keygen backups --rotate-every 90d
+kc keygen release-signing --type p256 --purpose sign
+kc keygen partner-transport --type rsa-3072 --purpose transport
+kc list
+kc show backups
+printf '\nthe keyring file holds only wrapped material:\n'
+step sh -c "grep -c '\"wrapped\"' '$KEYCASK_KEYRING'"
+echo
+echo "demo finished"

@@ -1,0 +1,96 @@
+//! The conditions that pick an exit code, and the hint shown with them.
+//!
+//! Command code uses `anyhow` with context; where a failure must map to a
+//! specific exit code it raises a [`Failure`]. `main` walks the cause chain,
+//! finds the first `Failure` and exits with its code.
+
+use std::fmt;
+
+/// Exit codes, documented in the README, `keycask --help` and the man pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Any other failure (I/O, a full disk, a bug).
+    Failure = 1,
+    /// The command line or its values are wrong.
+    Usage = 2,
+    /// Authentication failed: wrong passphrase or key file, tampered data,
+    /// a bad signature.
+    Auth = 3,
+    /// The key or version cannot be used: unknown, disabled, destroyed, or
+    /// of the wrong type or purpose.
+    KeyUnusable = 4,
+    /// The keyring itself: missing, unreadable, unsupported format, integrity
+    /// MAC mismatch, unsafe permissions.
+    Keyring = 5,
+}
+
+/// A failure with a chosen exit code and an optional hint for the user.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: ExitCode,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn new(code: ExitCode, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::new(ExitCode::Usage, message)
+    }
+
+    pub fn auth(message: impl Into<String>) -> Self {
+        Failure::new(ExitCode::Auth, message)
+    }
+
+    pub fn key_unusable(message: impl Into<String>) -> Self {
+        Failure::new(ExitCode::KeyUnusable, message)
+    }
+
+    pub fn keyring(message: impl Into<String>) -> Self {
+        Failure::new(ExitCode::Keyring, message)
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Failure::new(ExitCode::Failure, message)
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The first [`Failure`] in an error's cause chain, if any.
+pub fn find_failure(err: &anyhow::Error) -> Option<&Failure> {
+    err.chain()
+        .find_map(|cause| cause.downcast_ref::<Failure>())
+}
+
+/// The exit code an error maps to.
+pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
+    find_failure(err).map_or(ExitCode::Failure, |f| f.code)
+}
+
+/// True when the error is a closed pipe on output, which is not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,228 @@
+//! The keyring file on disk: where it is, reading it, the writer's lock, and
+//! atomic, durable replacement.
+//!
+//! Writers take an exclusive lock on `<keyring>.lock` for the whole
+//! read-modify-write, write a temporary file in the same folder, fsync it,
+//! rename it over the keyring and fsync the folder. Readers need no lock:
+//! the rename makes every version of the file they can open complete.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::model::{FORMAT_VERSION, KEYRING_KIND, Keyring};
+use crate::error::Failure;
+
+/// The keyring path: `--keyring` / `KEYCASK_KEYRING` if given, else
+/// `$XDG_DATA_HOME/keycask/keyring.json`, else `~/.local/share/keycask/keyring.json`.
+pub fn resolve_path(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = given {
+        return Ok(path.to_path_buf());
+    }
+    let data_home = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let home = std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    Failure::keyring(
+                        "cannot find the keyring: neither XDG_DATA_HOME nor HOME is set",
+                    )
+                    .hint("name it with --keyring PATH or KEYCASK_KEYRING")
+                })?;
+            PathBuf::from(home).join(".local/share")
+        }
+    };
+    Ok(data_home.join("keycask").join("keyring.json"))
+}
+
+/// Follows a symlinked keyring to its target, so that an atomic replace
+/// happens beside the real file and the link stays a link.
+fn real_path(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Reads and parses the keyring, refusing loose permissions.
+pub fn read(path: &Path) -> Result<Keyring> {
+    let path = real_path(path);
+    let file = File::open(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Failure::keyring(format!("no keyring at {}", path.display()))
+                .hint("create one with `keycask init`, or name another with --keyring PATH")
+        }
+        _ => Failure::keyring(format!("cannot open the keyring {}: {e}", path.display())),
+    })?;
+    check_permissions(&file, &path)?;
+    let bytes = std::io::read_to_string(&file).map_err(|e| {
+        Failure::keyring(format!("cannot read the keyring {}: {e}", path.display()))
+    })?;
+    parse(bytes.as_bytes()).with_context(|| format!("{}", path.display()))
+}
+
+fn check_permissions(file: &File, path: &Path) -> Result<()> {
+    let mode = file.metadata()?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(Failure::keyring(format!(
+            "the keyring {} is accessible by other users (mode {:04o}); refusing to use it",
+            path.display(),
+            mode & 0o7777
+        ))
+        .hint(format!("chmod 600 {}", path.display()))
+        .into());
+    }
+    Ok(())
+}
+
+/// Parses a keyring document, checking what it is and its format version
+/// before reading anything else, so that a future format is never misread.
+pub fn parse(bytes: &[u8]) -> Result<Keyring> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        Failure::keyring(format!(
+            "the keyring is not valid JSON ({e}); it may be truncated or damaged"
+        ))
+        .hint("restore it from a backup")
+    })?;
+    if value.get("kind").and_then(|k| k.as_str()) != Some(KEYRING_KIND) {
+        return Err(Failure::keyring("this file is not a keycask keyring").into());
+    }
+    match value.get("format").and_then(|f| f.as_u64()) {
+        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+        Some(v) if v > u64::from(FORMAT_VERSION) => {
+            return Err(Failure::keyring(format!(
+                "the keyring has format version {v}, newer than this keycask understands ({FORMAT_VERSION})"
+            ))
+            .hint("upgrade keycask to read it")
+            .into());
+        }
+        other => {
+            return Err(Failure::keyring(format!(
+                "the keyring has an unsupported format version ({})",
+                other.map_or("missing".to_string(), |v| v.to_string())
+            ))
+            .into());
+        }
+    }
+    serde_json::from_value(value).map_err(|e| {
+        Failure::keyring(format!("the keyring is malformed: {e}"))
+            .hint("restore it from a backup")
+            .into()
+    })
+}
+
+/// The exclusive writer's lock, held until dropped.
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: File,
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Takes the writer's lock beside the keyring, waiting for other writers.
+pub fn lock(path: &Path) -> Result<WriteLock> {
+    let path = real_path(path);
+    let lock_path = lock_path(&path);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(|e| {
+            Failure::keyring(format!(
+                "cannot open the lock file {}: {e}",
+                lock_path.display()
+            ))
+        })?;
+    file.lock()
+        .with_context(|| format!("locking {}", lock_path.display()))?;
+    Ok(WriteLock { _file: file })
+}
+
+fn temp_prefix(path: &Path) -> String {
+    format!(
+        ".{}.",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    )
+}
+
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Removes temporary files left by a writer that was killed mid-write.
+/// Called only under the lock, so no live writer's file is touched.
+fn remove_stale_temps(path: &Path) {
+    let Some(dir) = path.parent() else { return };
+    let prefix = temp_prefix(path);
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(TEMP_SUFFIX) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Serialises the keyring as the file holds it.
+pub fn to_bytes(doc: &Keyring) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(doc).expect("a keyring always serialises");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Replaces the keyring atomically and durably. The caller holds the lock.
+pub fn write(path: &Path, doc: &Keyring, _lock: &WriteLock) -> Result<()> {
+    let path = real_path(path);
+    remove_stale_temps(&path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let write_err = |e: std::io::Error| {
+        Failure::other(format!("cannot write the keyring {}: {e}", path.display()))
+            .hint("the keyring was left as it was")
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(&temp_prefix(&path))
+        .suffix(TEMP_SUFFIX)
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(&dir)
+        .map_err(write_err)?;
+    temp.write_all(&to_bytes(doc)).map_err(write_err)?;
+    temp.as_file().sync_all().map_err(write_err)?;
+    temp.persist(&path).map_err(|e| write_err(e.error))?;
+    File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(write_err)?;
+    Ok(())
+}
+
+/// Creates the folder (0700) of a new keyring, refusing when a keyring exists.
+pub fn prepare_new(path: &Path) -> Result<()> {
+    if path.exists() || path.is_symlink() {
+        return Err(Failure::keyring(format!("a keyring already exists at {}", path.display()))
+            .hint("keycask never overwrites a keyring; move it away first, or name another with --keyring PATH")
+            .into());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("creating the folder {}", dir.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! The keyring: its stored model, its file, and the unlocked form in which
+//! commands read and change it.
+
+pub mod file;
+pub mod model;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use crate::clock::Timestamp;
+use crate::crypto;
+use crate::error::Failure;
+use crate::root::{self, RootConfig, RootKey, SecretSources};
+use crate::secret::{SecretBytes, SecretKey32};
+pub use model::*;
+
+/// A keyring whose KEK versions are unwrapped and whose integrity MAC has
+/// been checked. Key material is unwrapped on demand, one version at a time.
+pub struct Unlocked {
+    pub doc: Keyring,
+    keks: BTreeMap<u32, SecretKey32>,
+}
+
+impl std::fmt::Debug for Unlocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unlocked")
+            .field("keyring_id", &self.doc.keyring_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_id() -> String {
+    hex::encode(crypto::random_array::<16>())
+}
+
+fn integrity_failure() -> Failure {
+    Failure::keyring("the keyring failed its integrity check: it was changed outside keycask")
+        .hint("restore the keyring from a backup; keycask will not use a keyring it cannot verify")
+}
+
+impl Unlocked {
+    /// A new, empty keyring with a fresh id and KEK version 1.
+    pub fn create(root_config: RootConfig, root: &dyn RootKey, now: Timestamp) -> Result<Self> {
+        let keyring_id = random_id();
+        let kek = SecretKey32::generate();
+        let wrapped = root.wrap_kek(&kek, &kek_aad(&keyring_id, 1))?;
+        let doc = Keyring {
+            kind: KEYRING_KIND.into(),
+            format: FORMAT_VERSION,
+            keyring_id,
+            created: now,
+            root: root_config,
+            kek: KekSet {
+                primary: 1,
+                versions: vec![KekVersion {
+                    version: 1,
+                    created: now,
+                    wrapped: B64.encode(wrapped),
+                }],
+            },
+            keys: BTreeMap::new(),
+            mac: None,
+        };
+        Ok(Unlocked {
+            doc,
+            keks: BTreeMap::from([(1, kek)]),
+        })
+    }
+
+    /// Unwraps every KEK version with the root and checks the document's MAC.
+    pub fn unlock(doc: Keyring, root: &dyn RootKey) -> Result<Self> {
+        let mut keks = BTreeMap::new();
+        for version in &doc.kek.versions {
+            let wrapped = B64
+                .decode(&version.wrapped)
+                .map_err(|_| integrity_failure())?;
+            let kek = root.unwrap_kek(&wrapped, &kek_aad(&doc.keyring_id, version.version))?;
+            keks.insert(version.version, kek);
+        }
+        let unlocked = Unlocked { doc, keks };
+        unlocked.verify_mac()?;
+        Ok(unlocked)
+    }
+
+    pub fn primary_kek(&self) -> Result<(u32, &SecretKey32)> {
+        let version = self.doc.kek.primary;
+        let kek = self.keks.get(&version).ok_or_else(integrity_failure)?;
+        Ok((version, kek))
+    }
+
+    fn mac_key(&self) -> Result<SecretKey32> {
+        let (_, kek) = self.primary_kek()?;
+        Ok(crypto::hkdf_sha256(
+            kek.expose_secret(),
+            Some(self.doc.keyring_id.as_bytes()),
+            b"keycask/keyring-mac/v1",
+        ))
+    }
+
+    /// The bytes the MAC covers: the document serialised without its `mac`.
+    fn mac_message(doc: &Keyring) -> Vec<u8> {
+        let mut unsigned = doc.clone();
+        unsigned.mac = None;
+        serde_json::to_vec(&unsigned).expect("a keyring always serialises")
+    }
+
+    fn verify_mac(&self) -> Result<()> {
+        let tag = self
+            .doc
+            .mac
+            .as_deref()
+            .and_then(|m| B64.decode(m).ok())
+            .ok_or_else(integrity_failure)?;
+        crypto::hmac_sha256_verify(&self.mac_key()?, &Self::mac_message(&self.doc), &tag)
+            .map_err(|_| integrity_failure().into())
+    }
+
+    /// Recomputes the MAC; called just before every write.
+    pub fn seal_mac(&mut self) -> Result<()> {
+        let tag = crypto::hmac_sha256(&self.mac_key()?, &Self::mac_message(&self.doc));
+        self.doc.mac = Some(B64.encode(tag));
+        Ok(())
+    }
+
+    /// The key of that name, or an exit-4 error that says what to do.
+    pub fn key(&self, name: &str) -> Result<&Key> {
+        find_key(&self.doc, name)
+    }
+
+    /// Unwraps the material of one key version.
+    pub fn material(&self, name: &str, version: u32) -> Result<SecretBytes> {
+        let key = self.key(name)?;
+        let v = key.version(version).ok_or_else(|| {
+            Failure::key_unusable(format!("key '{name}' has no version {version}"))
+        })?;
+        let wrapped = v.wrapped.as_deref().ok_or_else(|| {
+            Failure::key_unusable(format!(
+                "version {version} of key '{name}' was destroyed{}",
+                destruction_note(v)
+            ))
+        })?;
+        let kek = self
+            .keks
+            .get(&v.kek_version)
+            .ok_or_else(integrity_failure)?;
+        let blob = B64.decode(wrapped).map_err(|_| integrity_failure())?;
+        let plain = crypto::open(
+            kek,
+            &blob,
+            &material_aad(&self.doc.keyring_id, name, key, v),
+        )
+        .map_err(|_| integrity_failure())?;
+        Ok(SecretBytes::from(plain))
+    }
+
+    /// Wraps material for a version under the primary KEK, setting its
+    /// `kek_version` and `wrapped` fields.
+    pub fn wrap_material(
+        &self,
+        name: &str,
+        key: &Key,
+        version: &mut KeyVersion,
+        material: &SecretBytes,
+    ) -> Result<()> {
+        let (kek_version, kek) = self.primary_kek()?;
+        version.kek_version = kek_version;
+        let aad = material_aad(&self.doc.keyring_id, name, key, version);
+        version.wrapped = Some(B64.encode(crypto::seal(kek, material.expose_secret(), &aad)));
+        Ok(())
+    }
+
+    /// Adds a new enabled version holding `material` and makes it primary.
+    /// Returns its number.
+    pub fn add_version(
+        &mut self,
+        name: &str,
+        material: &SecretBytes,
+        public_key_der: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<u32> {
+        let key = self.key(name)?.clone();
+        let number = key.next_version_number();
+        let mut version = KeyVersion {
+            version: number,
+            id: random_id(),
+            state: VersionState::Enabled,
+            created: now,
+            kek_version: 0,
+            wrapped: None,
+            public_key: public_key_der.map(|der| B64.encode(der)),
+            compromised: None,
+            destroy_after: None,
+            destruction: None,
+        };
+        self.wrap_material(name, &key, &mut version, material)?;
+        let key = self.doc.keys.get_mut(name).expect("looked up above");
+        key.versions.push(version);
+        key.primary = number;
+        Ok(number)
+    }
+
+    /// Replaces the KEK set (for `rotate --kek`); the caller re-wraps material.
+    pub fn set_keks(&mut self, keks: BTreeMap<u32, SecretKey32>) {
+        self.keks = keks;
+    }
+
+    pub fn kek(&self, version: u32) -> Option<&SecretKey32> {
+        self.keks.get(&version)
+    }
+}
+
+/// Why a destroyed version is gone, for error messages: " on DATE (REASON)".
+pub fn destruction_note(v: &KeyVersion) -> String {
+    match &v.destruction {
+        Some(t) => match &t.reason {
+            Some(reason) => format!(" on {} ({reason})", crate::clock::format_date(t.at)),
+            None => format!(" on {}", crate::clock::format_date(t.at)),
+        },
+        None => String::new(),
+    }
+}
+
+/// Looks a key up by name, for locked and unlocked keyrings alike.
+pub fn find_key<'a>(doc: &'a Keyring, name: &str) -> Result<&'a Key> {
+    doc.keys.get(name).ok_or_else(|| {
+        Failure::key_unusable(format!("no key named '{name}' in this keyring"))
+            .hint("`keycask list` shows the keys; `keycask keygen NAME` creates one")
+            .into()
+    })
+}
+
+/// A locked, unlocked keyring, open for one read-modify-write.
+#[derive(Debug)]
+pub struct Session {
+    path: PathBuf,
+    lock: file::WriteLock,
+    pub keyring: Unlocked,
+}
+
+impl Session {
+    /// Locks, reads, unlocks and verifies the keyring at `path`.
+    pub fn open(path: &Path, sources: &SecretSources) -> Result<Session> {
+        let lock = file::lock(path)?;
+        let doc = file::read(path)?;
+        let root = root::open(&doc.root, sources)?;
+        let keyring = Unlocked::unlock(doc, root.as_ref())?;
+        Ok(Session {
+            path: path.to_path_buf(),
+            lock,
+            keyring,
+        })
+    }
+
+    /// Starts a session on a keyring that does not exist yet (`init`).
+    pub fn create(path: &Path, keyring: Unlocked) -> Result<Session> {
+        file::prepare_new(path)?;
+        let lock = file::lock(path)?;
+        // Another `init` may have won the race while we waited for the lock.
+        file::prepare_new(path)?;
+        Ok(Session {
+            path: path.to_path_buf(),
+            lock,
+            keyring,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Seals the MAC and writes the keyring atomically; the lock is released after.
+    pub fn commit(mut self) -> Result<()> {
+        self.keyring.seal_mac()?;
+        file::write(&self.path, &self.keyring.doc, &self.lock)
+    }
+}
+
+/// Reads and unlocks the keyring without taking the writer's lock, for
+/// commands that only use keys (`wrap`, `unwrap`, `sign`).
+pub fn open_read_only(path: &Path, sources: &SecretSources) -> Result<Unlocked> {
+    let doc = file::read(path)?;
+    let root = root::open(&doc.root, sources)?;
+    Unlocked::unlock(doc, root.as_ref())
+}

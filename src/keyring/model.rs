@@ -1,0 +1,430 @@
+//! The keyring document as it is stored (DESIGN.md §2), and the names, types
+//! and states it is made of. Pure data: no I/O, no secrets in the clear.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::error::Failure;
+use crate::root::RootConfig;
+
+/// The keyring format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Keyring {
+    /// Always `"keycask-keyring"`: tells a reader what this JSON is.
+    pub kind: String,
+    pub format: u32,
+    /// 128 random bits, hex. Bound into every wrapped blob and envelope.
+    pub keyring_id: String,
+    #[serde(with = "rfc3339")]
+    pub created: Timestamp,
+    pub root: RootConfig,
+    pub kek: KekSet,
+    /// Keys by name, sorted.
+    pub keys: BTreeMap<String, Key>,
+    /// HMAC-SHA256 (base64) over this document serialised without `mac`,
+    /// under a key derived from the primary KEK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+}
+
+pub const KEYRING_KIND: &str = "keycask-keyring";
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KekSet {
+    pub primary: u32,
+    pub versions: Vec<KekVersion>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KekVersion {
+    pub version: u32,
+    #[serde(with = "rfc3339")]
+    pub created: Timestamp,
+    /// The KEK wrapped by the root key (base64; for passphrase and key-file
+    /// roots `nonce || AES-256-GCM ciphertext || tag`).
+    pub wrapped: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Key {
+    pub algorithm: Algorithm,
+    pub purpose: Purpose,
+    #[serde(with = "rfc3339")]
+    pub created: Timestamp,
+    #[serde(default)]
+    pub origin: Origin,
+    /// Rotation period in seconds, if the key has a policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_period: Option<u64>,
+    /// The version that encrypts and signs.
+    pub primary: u32,
+    pub versions: Vec<KeyVersion>,
+    /// Set when the whole key was destroyed: the name stays as a tombstone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destroyed: Option<Tombstone>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tombstone {
+    #[serde(with = "rfc3339")]
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeyVersion {
+    pub version: u32,
+    /// 128 random bits, hex: what envelopes name.
+    pub id: String,
+    pub state: VersionState,
+    #[serde(with = "rfc3339")]
+    pub created: Timestamp,
+    /// The KEK version that wraps `wrapped`.
+    pub kek_version: u32,
+    /// The key material wrapped by the KEK (base64 `nonce || ct || tag`).
+    /// Absent once the version is destroyed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrapped: Option<String>,
+    /// For asymmetric keys: the public key, SPKI DER, base64. Not secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    /// Flagged by `rotate --compromised`: still decrypts, with a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromised: Option<Tombstone>,
+    /// For `destroy-scheduled`: when the destruction falls due.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rfc3339_opt")]
+    pub destroy_after: Option<Timestamp>,
+    /// For `destroy-scheduled` and `destroyed`: when and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destruction: Option<Tombstone>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum VersionState {
+    /// Decrypts and verifies; the primary version also encrypts and signs.
+    Enabled,
+    /// Reversibly refuses all use.
+    Disabled,
+    /// Disabled, and destroyed once `destroy_after` passes.
+    DestroyScheduled,
+    /// Material removed; only the tombstone remains.
+    Destroyed,
+}
+
+impl fmt::Display for VersionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            VersionState::Enabled => "enabled",
+            VersionState::Disabled => "disabled",
+            VersionState::DestroyScheduled => "destroy-scheduled",
+            VersionState::Destroyed => "destroyed",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    #[default]
+    Generated,
+    Imported,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    #[serde(rename = "aes256-gcm")]
+    Aes256Gcm,
+    #[serde(rename = "p256")]
+    P256,
+    #[serde(rename = "rsa-2048")]
+    Rsa2048,
+    #[serde(rename = "rsa-3072")]
+    Rsa3072,
+    #[serde(rename = "rsa-4096")]
+    Rsa4096,
+}
+
+impl Algorithm {
+    pub const ALL: [Algorithm; 5] = [
+        Algorithm::Aes256Gcm,
+        Algorithm::P256,
+        Algorithm::Rsa2048,
+        Algorithm::Rsa3072,
+        Algorithm::Rsa4096,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Aes256Gcm => "aes256-gcm",
+            Algorithm::P256 => "p256",
+            Algorithm::Rsa2048 => "rsa-2048",
+            Algorithm::Rsa3072 => "rsa-3072",
+            Algorithm::Rsa4096 => "rsa-4096",
+        }
+    }
+
+    pub fn is_symmetric(self) -> bool {
+        self == Algorithm::Aes256Gcm
+    }
+
+    pub fn rsa_bits(self) -> Option<usize> {
+        match self {
+            Algorithm::Rsa2048 => Some(2048),
+            Algorithm::Rsa3072 => Some(3072),
+            Algorithm::Rsa4096 => Some(4096),
+            _ => None,
+        }
+    }
+
+    /// The purposes a key of this algorithm may have.
+    pub fn allowed_purposes(self) -> &'static [Purpose] {
+        if self.is_symmetric() {
+            &[Purpose::Encrypt]
+        } else {
+            &[Purpose::Sign, Purpose::Transport]
+        }
+    }
+
+    pub fn default_purpose(self) -> Purpose {
+        self.allowed_purposes()[0]
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = Failure;
+
+    fn from_str(text: &str) -> Result<Self, Failure> {
+        if let Some(algorithm) = Algorithm::ALL.iter().find(|a| a.as_str() == text) {
+            return Ok(*algorithm);
+        }
+        let known = Algorithm::ALL.map(Algorithm::as_str).join(", ");
+        if let Some(bits) = text
+            .strip_prefix("rsa-")
+            .and_then(|b| b.parse::<u32>().ok())
+            && bits < 2048
+        {
+            return Err(Failure::usage(format!(
+                "RSA keys of {bits} bits are refused: RSA under 2048 bits is breakable"
+            ))
+            .hint("use --type rsa-3072 (or rsa-2048, rsa-4096)"));
+        }
+        Err(Failure::usage(format!("unknown key type '{text}'"))
+            .hint(format!("key types: {known}")))
+    }
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Purpose {
+    /// Envelope encryption (`wrap`, `unwrap`, `datakey`).
+    Encrypt,
+    /// Signatures (`sign`, `verify`).
+    Sign,
+    /// Receiving sealed key bundles (`import --bundle --with`).
+    Transport,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Encrypt => "encrypt",
+            Purpose::Sign => "sign",
+            Purpose::Transport => "transport",
+        }
+    }
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Purpose {
+    type Err = Failure;
+
+    fn from_str(text: &str) -> Result<Self, Failure> {
+        match text {
+            "encrypt" => Ok(Purpose::Encrypt),
+            "sign" => Ok(Purpose::Sign),
+            "transport" => Ok(Purpose::Transport),
+            _ => Err(Failure::usage(format!("unknown purpose '{text}'"))
+                .hint("purposes: encrypt, sign, transport")),
+        }
+    }
+}
+
+/// Checks a key name against `[a-z0-9][a-z0-9._-]{0,63}`.
+pub fn validate_key_name(name: &str) -> Result<(), Failure> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_' || b == b'-'
+        });
+    if valid {
+        Ok(())
+    } else {
+        let shown: String = name.chars().take(80).collect();
+        Err(Failure::usage(format!("invalid key name '{shown}'")).hint(
+            "a name is 1 to 64 characters: lowercase letters, digits, '.', '_' and '-', starting with a letter or digit",
+        ))
+    }
+}
+
+impl Key {
+    pub fn version(&self, number: u32) -> Option<&KeyVersion> {
+        self.versions.iter().find(|v| v.version == number)
+    }
+
+    pub fn version_mut(&mut self, number: u32) -> Option<&mut KeyVersion> {
+        self.versions.iter_mut().find(|v| v.version == number)
+    }
+
+    pub fn primary_version(&self) -> Option<&KeyVersion> {
+        self.version(self.primary)
+    }
+
+    /// The next version number: versions are never renumbered or reused.
+    pub fn next_version_number(&self) -> u32 {
+        self.versions.iter().map(|v| v.version).max().unwrap_or(0) + 1
+    }
+
+    /// When the primary version falls due for rotation, if the key has a policy.
+    pub fn rotation_due(&self) -> Option<Timestamp> {
+        let period = self.rotation_period?;
+        let primary = self.primary_version()?;
+        Some(primary.created.saturating_add(period))
+    }
+}
+
+impl Keyring {
+    /// Finds the key that holds a version id, with that version.
+    pub fn find_version_id(&self, id: &str) -> Option<(&str, &Key, &KeyVersion)> {
+        self.keys.iter().find_map(|(name, key)| {
+            key.versions
+                .iter()
+                .find(|v| v.id == id)
+                .map(|v| (name.as_str(), key, v))
+        })
+    }
+}
+
+/// The associated data that binds a wrapped KEK to its keyring and version.
+pub fn kek_aad(keyring_id: &str, kek_version: u32) -> Vec<u8> {
+    format!("keycask/kek/v1\0{keyring_id}\0{kek_version}").into_bytes()
+}
+
+/// The associated data that binds a key version's wrapped material to its
+/// place: keyring, key name, version number and id, algorithm, purpose, and
+/// the KEK version that wraps it. Moving a blob anywhere else breaks it.
+pub fn material_aad(keyring_id: &str, name: &str, key: &Key, version: &KeyVersion) -> Vec<u8> {
+    format!(
+        "keycask/key-material/v1\0{keyring_id}\0{name}\0{}\0{}\0{}\0{}\0{}",
+        version.version, version.id, key.algorithm, key.purpose, version.kek_version
+    )
+    .into_bytes()
+}
+
+/// Serde for timestamps as RFC 3339 text.
+pub mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::clock::{Timestamp, format_time, parse_time};
+
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_time(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_time(&text).map_err(|_| serde::de::Error::custom(format!("bad time '{text}'")))
+    }
+}
+
+/// Serde for optional timestamps as RFC 3339 text.
+pub mod rfc3339_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::clock::{Timestamp, format_time, parse_time};
+
+    pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_time(*t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        let text = Option::<String>::deserialize(d)?;
+        text.map(|text| {
+            parse_time(&text).map_err(|_| serde::de::Error::custom(format!("bad time '{text}'")))
+        })
+        .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names() {
+        for good in [
+            "a",
+            "backups",
+            "release-signing",
+            "db.v2_x",
+            "0",
+            &"a".repeat(64),
+        ] {
+            assert!(validate_key_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "Backups",
+            "../x",
+            "-a",
+            ".a",
+            "a b",
+            "a/b",
+            &"a".repeat(65),
+            "é",
+        ] {
+            assert!(validate_key_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn algorithms() {
+        for a in Algorithm::ALL {
+            assert_eq!(a.as_str().parse::<Algorithm>().unwrap(), a);
+        }
+        let err = "rsa-1024".parse::<Algorithm>().unwrap_err();
+        assert!(err.message.contains("1024"));
+        assert!("dsa".parse::<Algorithm>().is_err());
+    }
+}

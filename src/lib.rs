@@ -1,0 +1,94 @@
+//! keycask: the whole life of cryptographic keys on one local keyring file.
+//!
+//! `run` turns the parsed command line into typed requests once, here at the
+//! edge, and hands each to the module of its lifecycle phase.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod keyring;
+pub mod lifecycle;
+pub mod material;
+pub mod output;
+pub mod root;
+pub mod secret;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::error::{Failure, find_failure, is_broken_pipe};
+use crate::lifecycle::{generation, storage};
+use crate::root::SecretSources;
+
+/// What every command needs to know beyond its own arguments.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub keyring_path: PathBuf,
+    pub sources: SecretSources,
+    pub json: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+impl Context {
+    fn from_cli(global: &cli::GlobalArgs) -> Result<Context> {
+        Ok(Context {
+            keyring_path: keyring::file::resolve_path(global.keyring.as_deref())?,
+            sources: SecretSources {
+                passphrase_fd: global.passphrase_fd,
+                passphrase_file: global.passphrase_file.clone(),
+                keyfile: global.keyfile.clone(),
+            },
+            json: global.json,
+            quiet: global.quiet,
+            verbose: global.verbose,
+        })
+    }
+
+    /// A status line on stderr, unless `-q`.
+    pub fn note(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("keycask: {message}");
+        }
+    }
+
+    /// A warning on stderr, unless `-q`.
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("keycask: warning: {message}");
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let ctx = Context::from_cli(&cli.global)?;
+    match cli.command {
+        Command::Init(args) => storage::init(&ctx, &args.root.parse()?),
+        Command::Keygen(args) => {
+            generation::keygen(&ctx, &generation::KeygenRequest::from_args(&args)?)
+        }
+        Command::List(_) => storage::list(&ctx),
+        Command::Show(args) => storage::show(&ctx, &args.name),
+    }
+}
+
+/// Prints an error as `keycask: error: ...` with its hint, and returns the
+/// exit code. A closed stdout is not an error: it exits quietly with 0.
+pub fn report_error(err: &anyhow::Error) -> u8 {
+    if is_broken_pipe(err) {
+        return 0;
+    }
+    eprintln!("keycask: error: {err:#}");
+    if let Some(Failure {
+        hint: Some(hint), ..
+    }) = find_failure(err)
+    {
+        eprintln!("hint: {hint}");
+    }
+    error::exit_code_of(err) as u8
+}

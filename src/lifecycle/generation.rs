@@ -1,0 +1,139 @@
+//! Generation: `keygen`. Material comes from the OS CSPRNG only.
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::Context;
+use crate::cli::KeygenArgs;
+use crate::clock;
+use crate::error::Failure;
+use crate::keyring::{Algorithm, Key, Origin, Purpose, Session, validate_key_name};
+use crate::material;
+use crate::output;
+
+#[derive(Debug)]
+pub struct KeygenRequest {
+    pub name: String,
+    pub algorithm: Algorithm,
+    pub purpose: Purpose,
+    pub rotation_period: Option<u64>,
+}
+
+impl KeygenRequest {
+    pub fn from_args(args: &KeygenArgs) -> Result<Self> {
+        validate_key_name(&args.name)?;
+        let algorithm: Algorithm = args.key_type.parse()?;
+        let purpose = match &args.purpose {
+            Some(p) => p.parse()?,
+            None => algorithm.default_purpose(),
+        };
+        if !algorithm.allowed_purposes().contains(&purpose) {
+            let allowed: Vec<&str> = algorithm
+                .allowed_purposes()
+                .iter()
+                .map(|p| p.as_str())
+                .collect();
+            return Err(Failure::usage(format!(
+                "a {algorithm} key cannot have purpose {purpose}"
+            ))
+            .hint(if algorithm.is_symmetric() {
+                "aes256-gcm keys encrypt; for signatures or transport use --type p256 or rsa-3072".to_string()
+            } else {
+                format!("{algorithm} keys may have purpose {}; for envelope encryption use --type aes256-gcm", allowed.join(" or "))
+            })
+            .into());
+        }
+        let rotation_period = args
+            .rotate_every
+            .as_deref()
+            .map(clock::parse_duration)
+            .transpose()?;
+        Ok(KeygenRequest {
+            name: args.name.clone(),
+            algorithm,
+            purpose,
+            rotation_period,
+        })
+    }
+}
+
+pub fn keygen(ctx: &Context, request: &KeygenRequest) -> Result<()> {
+    // Generate before taking the lock: RSA-4096 takes a while, and other
+    // writers should not wait for it.
+    let generated = material::generate(request.algorithm)?;
+    let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
+    let now = clock::now()?;
+    let keyring = &mut session.keyring;
+    if let Some(existing) = keyring.doc.keys.get(&request.name) {
+        let failure = match &existing.destroyed {
+            Some(tombstone) => Failure::usage(format!(
+                "key '{}' was destroyed on {} and its name is kept as a tombstone",
+                request.name,
+                clock::format_date(tombstone.at)
+            ))
+            .hint(format!(
+                "to reuse the name deliberately, `keycask destroy --purge {}` first",
+                request.name
+            )),
+            None => Failure::usage(format!("a key named '{}' already exists", request.name)).hint(
+                format!(
+                    "to get new material under that name, `keycask rotate {}`",
+                    request.name
+                ),
+            ),
+        };
+        return Err(failure.into());
+    }
+    keyring.doc.keys.insert(
+        request.name.clone(),
+        Key {
+            algorithm: request.algorithm,
+            purpose: request.purpose,
+            created: now,
+            origin: Origin::Generated,
+            rotation_period: request.rotation_period,
+            primary: 0,
+            versions: Vec::new(),
+            destroyed: None,
+        },
+    );
+    let version = keyring.add_version(
+        &request.name,
+        &generated.material,
+        generated.public_key_der.as_deref(),
+        now,
+    )?;
+    let version_id = keyring
+        .key(&request.name)?
+        .version(version)
+        .expect("just added")
+        .id
+        .clone();
+    session.commit()?;
+
+    let fingerprint = generated
+        .public_key_der
+        .as_deref()
+        .map(material::fingerprint);
+    if ctx.json {
+        output::print_json(&json!({
+            "schema": "keycask.keygen/1",
+            "name": request.name,
+            "algorithm": request.algorithm.as_str(),
+            "purpose": request.purpose.as_str(),
+            "version": version,
+            "version_id": version_id,
+            "fingerprint": fingerprint,
+            "rotation_period": request.rotation_period.map(clock::format_duration),
+        }))?;
+    } else {
+        println!(
+            "created key {} ({}, {}) version {} id {}",
+            request.name, request.algorithm, request.purpose, version, version_id
+        );
+        if let Some(fp) = fingerprint {
+            println!("public key fingerprint {fp}");
+        }
+    }
+    Ok(())
+}

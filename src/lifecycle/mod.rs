@@ -1,0 +1,5 @@
+//! One module per lifecycle phase. The phases never import each other; what
+//! they share lives below them (keyring, root, envelope, crypto).
+
+pub mod generation;
+pub mod storage;

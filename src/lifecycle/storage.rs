@@ -1,0 +1,257 @@
+//! Storage: `init` creates a keyring; `list` and `show` read its metadata
+//! without unlocking it (nothing they print is secret).
+
+use anyhow::Result;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Value, json};
+
+use crate::Context;
+use crate::clock::{self, Timestamp};
+use crate::keyring::{Key, KeyVersion, Keyring, Session, Unlocked, file, find_key};
+use crate::material;
+use crate::output;
+use crate::root::{self, RootSpec};
+
+pub fn init(ctx: &Context, spec: &RootSpec) -> Result<()> {
+    // Refuse early, before asking for a passphrase, when a keyring exists.
+    file::prepare_new(&ctx.keyring_path)?;
+    let (root_config, root) = root::create(spec, &ctx.sources)?;
+    let now = clock::now()?;
+    let keyring = Unlocked::create(root_config, root.as_ref(), now)?;
+    let session = Session::create(&ctx.keyring_path, keyring)?;
+    let id = session.keyring.doc.keyring_id.clone();
+    let root_desc = session.keyring.doc.root.describe();
+    session.commit()?;
+    if ctx.json {
+        output::print_json(&json!({
+            "schema": "keycask.init/1",
+            "keyring": ctx.keyring_path,
+            "keyring_id": id,
+            "root": root_desc,
+        }))
+    } else {
+        println!(
+            "created keyring {} (id {id}, root: {root_desc})",
+            ctx.keyring_path.display()
+        );
+        Ok(())
+    }
+}
+
+/// Rotation status of a key at `now`, for people.
+fn rotation_text(key: &Key, now: Timestamp) -> String {
+    match (key.rotation_period, key.rotation_due()) {
+        (Some(period), Some(due)) if due <= now => format!(
+            "every {}, OVERDUE since {}",
+            clock::format_duration(period),
+            clock::format_date(due)
+        ),
+        (Some(period), Some(due)) => format!(
+            "every {}, due {}",
+            clock::format_duration(period),
+            clock::format_date(due)
+        ),
+        _ => "-".to_string(),
+    }
+}
+
+fn version_flags(v: &KeyVersion) -> String {
+    let mut flags = Vec::new();
+    if v.compromised.is_some() {
+        flags.push("COMPROMISED".to_string());
+    }
+    if let Some(after) = v.destroy_after {
+        flags.push(format!("destroy after {}", clock::format_time(after)));
+    }
+    if let Some(t) = &v.destruction {
+        if v.wrapped.is_none() {
+            flags.push(format!("destroyed {}", clock::format_date(t.at)));
+        }
+        if let Some(reason) = &t.reason {
+            flags.push(format!("reason: {reason}"));
+        }
+    }
+    flags.join(", ")
+}
+
+fn key_summary_json(name: &str, key: &Key, now: Timestamp) -> Value {
+    let due = key.rotation_due();
+    json!({
+        "name": name,
+        "algorithm": key.algorithm.as_str(),
+        "purpose": key.purpose.as_str(),
+        "origin": key.origin,
+        "created": clock::format_time(key.created),
+        "primary": key.primary,
+        "versions": key.versions.len(),
+        "rotation_period": key.rotation_period.map(clock::format_duration),
+        "rotation_due": due.map(clock::format_time),
+        "rotation_overdue": due.is_some_and(|d| d <= now),
+        "compromised_versions": key.versions.iter().filter(|v| v.compromised.is_some()).map(|v| v.version).collect::<Vec<_>>(),
+        "destroyed": key.destroyed.as_ref().map(|t| json!({"at": clock::format_time(t.at), "reason": t.reason})),
+    })
+}
+
+fn version_json(v: &KeyVersion, primary: u32) -> Value {
+    let fingerprint = v
+        .public_key
+        .as_deref()
+        .and_then(|b| B64.decode(b).ok())
+        .map(|der| material::fingerprint(&der));
+    json!({
+        "version": v.version,
+        "id": v.id,
+        "state": v.state.to_string(),
+        "primary": v.version == primary,
+        "created": clock::format_time(v.created),
+        "kek_version": v.kek_version,
+        "public_key_fingerprint": fingerprint,
+        "compromised": v.compromised.as_ref().map(|t| json!({"at": clock::format_time(t.at), "reason": t.reason})),
+        "destroy_after": v.destroy_after.map(clock::format_time),
+        "destruction": v.destruction.as_ref().map(|t| json!({"at": clock::format_time(t.at), "reason": t.reason})),
+    })
+}
+
+pub fn list(ctx: &Context) -> Result<()> {
+    let doc = file::read(&ctx.keyring_path)?;
+    let now = clock::now()?;
+    if ctx.json {
+        let keys: Vec<Value> = doc
+            .keys
+            .iter()
+            .map(|(name, key)| key_summary_json(name, key, now))
+            .collect();
+        return output::print_json(&json!({
+            "schema": "keycask.list/1",
+            "keyring": ctx.keyring_path,
+            "keyring_id": doc.keyring_id,
+            "keys": keys,
+        }));
+    }
+    if doc.keys.is_empty() {
+        if !ctx.quiet {
+            eprintln!("keycask: no keys yet; create one with `keycask keygen NAME`");
+        }
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = doc
+        .keys
+        .iter()
+        .map(|(name, key)| list_row(name, key, now))
+        .collect();
+    output::print_table(
+        &["NAME", "TYPE", "PURPOSE", "PRIMARY", "VERSIONS", "ROTATION"],
+        &rows,
+    )
+}
+
+fn list_row(name: &str, key: &Key, now: Timestamp) -> Vec<String> {
+    if let Some(t) = &key.destroyed {
+        return vec![
+            name.to_string(),
+            key.algorithm.to_string(),
+            key.purpose.to_string(),
+            "-".into(),
+            key.versions.len().to_string(),
+            format!(
+                "DESTROYED {}{}",
+                clock::format_date(t.at),
+                t.reason
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+        ];
+    }
+    let states = |state| key.versions.iter().filter(|v| v.state == state).count();
+    let mut versions = key.versions.len().to_string();
+    let destroyed = states(crate::keyring::VersionState::Destroyed);
+    if destroyed > 0 {
+        versions.push_str(&format!(" ({destroyed} destroyed)"));
+    }
+    let compromised = key
+        .versions
+        .iter()
+        .filter(|v| v.compromised.is_some())
+        .count();
+    let mut rotation = rotation_text(key, now);
+    if compromised > 0 {
+        rotation.push_str(&format!(", {compromised} COMPROMISED"));
+    }
+    vec![
+        name.to_string(),
+        key.algorithm.to_string(),
+        key.purpose.to_string(),
+        format!("v{}", key.primary),
+        versions,
+        rotation,
+    ]
+}
+
+pub fn show(ctx: &Context, name: &str) -> Result<()> {
+    let doc: Keyring = file::read(&ctx.keyring_path)?;
+    let key = find_key(&doc, name)?;
+    let now = clock::now()?;
+    if ctx.json {
+        let mut value = key_summary_json(name, key, now);
+        value["schema"] = json!("keycask.key/1");
+        value["keyring_id"] = json!(doc.keyring_id);
+        value["versions"] = key
+            .versions
+            .iter()
+            .map(|v| version_json(v, key.primary))
+            .collect();
+        return output::print_json(&value);
+    }
+    println!("key        {name}");
+    println!("type       {}", key.algorithm);
+    println!("purpose    {}", key.purpose);
+    println!(
+        "origin     {}",
+        serde_json::to_value(key.origin)?.as_str().unwrap_or("-")
+    );
+    println!("created    {}", clock::format_time(key.created));
+    println!("rotation   {}", rotation_text(key, now));
+    if let Some(t) = &key.destroyed {
+        println!(
+            "DESTROYED  {}{}",
+            clock::format_time(t.at),
+            t.reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        );
+    } else {
+        println!("primary    v{}", key.primary);
+    }
+    println!();
+    let rows: Vec<Vec<String>> = key
+        .versions
+        .iter()
+        .map(|v| {
+            let fingerprint = v
+                .public_key
+                .as_deref()
+                .and_then(|b| B64.decode(b).ok())
+                .map(|der| material::fingerprint(&der))
+                .unwrap_or_else(|| "-".into());
+            vec![
+                format!(
+                    "v{}{}",
+                    v.version,
+                    if v.version == key.primary { "*" } else { "" }
+                ),
+                v.id.clone(),
+                v.state.to_string(),
+                clock::format_time(v.created),
+                fingerprint,
+                version_flags(v),
+            ]
+        })
+        .collect();
+    output::print_table(
+        &["VERSION", "ID", "STATE", "CREATED", "PUBLIC KEY", "NOTES"],
+        &rows,
+    )
+}

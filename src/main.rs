@@ -1,0 +1,13 @@
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = keycask::cli::Cli::parse();
+    match keycask::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => ExitCode::from(keycask::report_error(&err)),
+    }
+}

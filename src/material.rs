@@ -1,0 +1,72 @@
+//! Key material for each algorithm: generation from the OS CSPRNG and the
+//! encodings keycask stores (raw 32 bytes for AES, PKCS#8 DER for private
+//! keys, SPKI DER for public keys).
+
+use anyhow::Result;
+use p256::elliptic_curve::Generate;
+use p256::pkcs8::{EncodePrivateKey, EncodePublicKey};
+
+use crate::crypto;
+use crate::error::Failure;
+use crate::keyring::Algorithm;
+use crate::secret::{SecretBytes, SecretKey32};
+
+/// Fresh material for a key version, and its public key (SPKI DER) if any.
+pub struct Generated {
+    pub material: SecretBytes,
+    pub public_key_der: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Generated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Generated").finish_non_exhaustive()
+    }
+}
+
+pub fn generate(algorithm: Algorithm) -> Result<Generated> {
+    match algorithm {
+        Algorithm::Aes256Gcm => {
+            let key = SecretKey32::generate();
+            Ok(Generated {
+                material: SecretBytes::new(key.expose_secret().to_vec()),
+                public_key_der: None,
+            })
+        }
+        Algorithm::P256 => {
+            let secret = p256::SecretKey::generate_from_rng(&mut crypto::os_rng());
+            let pkcs8 = secret
+                .to_pkcs8_der()
+                .map_err(|e| Failure::other(format!("encoding a P-256 key: {e}")))?;
+            let public = secret
+                .public_key()
+                .to_public_key_der()
+                .map_err(|e| Failure::other(format!("encoding a P-256 public key: {e}")))?;
+            Ok(Generated {
+                material: SecretBytes::from(pkcs8.to_bytes()),
+                public_key_der: Some(public.as_bytes().to_vec()),
+            })
+        }
+        Algorithm::Rsa2048 | Algorithm::Rsa3072 | Algorithm::Rsa4096 => {
+            let bits = algorithm.rsa_bits().expect("an RSA algorithm");
+            let private = rsa::PrivateKey::new(&mut crypto::os_rng(), bits)
+                .map_err(|e| Failure::other(format!("generating an RSA-{bits} key: {e}")))?;
+            let pkcs8 = private
+                .to_pkcs8_der()
+                .map_err(|e| Failure::other(format!("encoding an RSA key: {e}")))?;
+            let public = private
+                .to_public_key()
+                .to_public_key_der()
+                .map_err(|e| Failure::other(format!("encoding an RSA public key: {e}")))?;
+            Ok(Generated {
+                material: SecretBytes::from(pkcs8.to_bytes()),
+                public_key_der: Some(public.as_bytes().to_vec()),
+            })
+        }
+    }
+}
+
+/// The fingerprint of a public key: SHA-256 over its SPKI DER, in hex, the
+/// same as `openssl pkey -pubin -outform DER | sha256sum`.
+pub fn fingerprint(spki_der: &[u8]) -> String {
+    format!("SHA256:{}", hex::encode(crypto::sha256(spki_der)))
+}

@@ -1,0 +1,210 @@
+//! The passphrase root: Argon2id over a passphrase, with parameters and salt
+//! stored in the keyring. The passphrase itself never comes from argv.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::{RootKey, SecretSources};
+use crate::crypto;
+use crate::error::Failure;
+use crate::secret::{Passphrase, SecretKey32};
+
+/// OWASP's minimum for Argon2id (m = 19 MiB, t = 2, p = 1). Parameters below
+/// it are refused when read, so an edited file cannot weaken the KDF.
+pub const MIN_M_COST_KIB: u32 = 19 * 1024;
+pub const MIN_T_COST: u32 = 2;
+
+/// What keycask chooses for a new passphrase: m = 64 MiB, t = 3, p = 1,
+/// above the OWASP minimum; measured in docs/BENCHMARKS.md.
+pub const DEFAULT_M_COST_KIB: u32 = 64 * 1024;
+pub const DEFAULT_T_COST: u32 = 3;
+pub const DEFAULT_P_COST: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KdfParams {
+    /// Always `argon2id`.
+    pub kdf: String,
+    /// Argon2 version, 19 (0x13).
+    pub version: u32,
+    /// Memory in KiB.
+    pub m_cost: u32,
+    pub t_cost: u32,
+    pub p_cost: u32,
+    /// 16 random bytes, base64.
+    pub salt: String,
+}
+
+impl KdfParams {
+    pub fn generate() -> Self {
+        KdfParams {
+            kdf: "argon2id".into(),
+            version: 0x13,
+            m_cost: DEFAULT_M_COST_KIB,
+            t_cost: DEFAULT_T_COST,
+            p_cost: DEFAULT_P_COST,
+            salt: B64.encode(crypto::random_array::<16>()),
+        }
+    }
+
+    fn check(&self) -> Result<Vec<u8>, Failure> {
+        if self.kdf != "argon2id" || self.version != 0x13 {
+            return Err(Failure::keyring(format!(
+                "unsupported passphrase KDF {} version {}",
+                self.kdf, self.version
+            )));
+        }
+        if self.m_cost < MIN_M_COST_KIB || self.t_cost < MIN_T_COST || self.p_cost == 0 {
+            return Err(Failure::keyring(format!(
+                "the keyring's Argon2id parameters (m={} KiB, t={}) are below the minimum (m={} KiB, t={}); the file may have been tampered with",
+                self.m_cost, self.t_cost, MIN_M_COST_KIB, MIN_T_COST
+            )));
+        }
+        let salt = B64
+            .decode(&self.salt)
+            .map_err(|_| Failure::keyring("the keyring's passphrase salt is not base64"))?;
+        if salt.len() < 16 {
+            return Err(Failure::keyring(
+                "the keyring's passphrase salt is too short",
+            ));
+        }
+        Ok(salt)
+    }
+}
+
+pub struct PassphraseRoot {
+    key: SecretKey32,
+}
+
+impl PassphraseRoot {
+    pub fn derive(params: &KdfParams, passphrase: &Passphrase) -> Result<Self> {
+        let salt = params.check()?;
+        let argon_params =
+            argon2::Params::new(params.m_cost, params.t_cost, params.p_cost, Some(32))
+                .map_err(|e| Failure::keyring(format!("invalid Argon2id parameters: {e}")))?;
+        let argon = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon_params,
+        );
+        let mut out = Zeroizing::new([0u8; 32]);
+        argon
+            .hash_password_into(passphrase.expose_secret().as_bytes(), &salt, out.as_mut())
+            .map_err(|e| Failure::other(format!("Argon2id failed: {e}")))?;
+        Ok(PassphraseRoot {
+            key: SecretKey32::from_bytes(*out),
+        })
+    }
+}
+
+impl RootKey for PassphraseRoot {
+    fn wrap_kek(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>> {
+        Ok(crypto::seal(&self.key, kek.expose_secret(), aad))
+    }
+
+    fn unwrap_kek(&self, wrapped: &[u8], aad: &[u8]) -> Result<SecretKey32> {
+        let plain = crypto::open(&self.key, wrapped, aad).map_err(|_| {
+            Failure::auth("cannot unlock the keyring: wrong passphrase")
+                .hint("check the passphrase source (--passphrase-file, --passphrase-fd, KEYCASK_PASSPHRASE_FILE, KEYCASK_PASSPHRASE)")
+        })?;
+        SecretKey32::from_slice(&plain)
+            .ok_or_else(|| Failure::keyring("a KEK version has the wrong length").into())
+    }
+}
+
+const SOURCES_HINT: &str = "give it with --passphrase-file PATH, --passphrase-fd N, KEYCASK_PASSPHRASE_FILE or KEYCASK_PASSPHRASE, or run at a terminal";
+
+/// Reads a passphrase from the first source that is set, in the documented
+/// order: `--passphrase-fd`, `--passphrase-file`, `KEYCASK_PASSPHRASE_FILE`,
+/// `KEYCASK_PASSPHRASE`, then the terminal (with a confirmation if `confirm`).
+pub fn read(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<Passphrase> {
+    if let Some(fd) = sources.passphrase_fd {
+        let path = format!("/dev/fd/{fd}");
+        let bytes = read_limited(Path::new(&path))
+            .with_context(|| format!("reading the passphrase from file descriptor {fd}"))?;
+        return from_bytes(bytes, &format!("file descriptor {fd}"));
+    }
+    if let Some(path) = &sources.passphrase_file {
+        return from_file(path, "--passphrase-file");
+    }
+    if let Some(path) = std::env::var_os("KEYCASK_PASSPHRASE_FILE").filter(|p| !p.is_empty()) {
+        return from_file(Path::new(&path), "KEYCASK_PASSPHRASE_FILE");
+    }
+    if let Ok(text) = std::env::var("KEYCASK_PASSPHRASE") {
+        return from_bytes(Zeroizing::new(text.into_bytes()), "KEYCASK_PASSPHRASE");
+    }
+    from_terminal(prompt, confirm)
+}
+
+/// Reads a new passphrase from a file named for that purpose (`rotate --root
+/// --new-passphrase-file`), or else from the terminal with confirmation.
+pub fn read_new(file: Option<&Path>, prompt: &str) -> Result<Passphrase> {
+    match file {
+        Some(path) => from_file(path, "--new-passphrase-file"),
+        None => from_terminal(prompt, true),
+    }
+}
+
+fn from_file(path: &Path, source: &str) -> Result<Passphrase> {
+    let bytes = read_limited(path).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the passphrase file {} ({source}): {e}",
+            path.display()
+        ))
+    })?;
+    from_bytes(bytes, &format!("{} ({source})", path.display()))
+}
+
+/// Reads at most 64 KiB: a passphrase source is never a large file.
+fn read_limited(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    std::fs::File::open(path)?
+        .take(64 * 1024)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn from_bytes(mut bytes: Zeroizing<Vec<u8>>, source: &str) -> Result<Passphrase> {
+    // One trailing newline is what `echo` and editors add; it is not part of it.
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+    }
+    if bytes.is_empty() {
+        return Err(Failure::usage(format!("the passphrase from {source} is empty"))
+            .hint("an empty passphrase protects nothing; put the passphrase in it, or use --root keyfile:PATH")
+            .into());
+    }
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| Failure::usage(format!("the passphrase from {source} is not UTF-8 text")))?;
+    Ok(Passphrase::new(text))
+}
+
+fn from_terminal(prompt: &str, confirm: bool) -> Result<Passphrase> {
+    let no_terminal = |_| -> anyhow::Error {
+        Failure::usage("no passphrase given and no terminal to ask for one")
+            .hint(SOURCES_HINT)
+            .into()
+    };
+    let first = Passphrase::new(rpassword::prompt_password(prompt).map_err(no_terminal)?);
+    if first.is_empty() {
+        return Err(Failure::usage("the passphrase is empty").into());
+    }
+    if confirm {
+        let second = Passphrase::new(
+            rpassword::prompt_password("Repeat the passphrase: ").map_err(no_terminal)?,
+        );
+        if first != second {
+            return Err(Failure::usage("the passphrases do not match").into());
+        }
+    }
+    Ok(first)
+}

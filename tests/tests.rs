@@ -1,0 +1,6 @@
+//! keycask's integration tests: one binary over the real executable.
+
+mod util;
+
+mod generation;
+mod storage;

@@ -1,0 +1,200 @@
+//! The test harness: a fresh temporary folder per test, inherited
+//! `KEYCASK_*` variables removed, stdin fed on its own thread, and failure
+//! messages that show the command, its status, stdout and stderr.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct TestDir {
+    pub dir: tempfile::TempDir,
+}
+
+/// The result of one keycask run.
+pub struct Run {
+    pub description: String,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    fn dump(&self) -> String {
+        format!(
+            "\ncommand: {}\nstatus: {:?}\n--- stdout\n{}\n--- stderr\n{}\n",
+            self.description,
+            self.output.status,
+            String::from_utf8_lossy(&self.output.stdout),
+            self.stderr()
+        )
+    }
+
+    /// Asserts success and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert!(
+            self.output.status.success(),
+            "expected success{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Asserts the exit code and that stderr contains `needle`.
+    #[track_caller]
+    pub fn fails(self, code: i32, needle: &str) -> Self {
+        assert_eq!(self.code(), code, "wrong exit code{}", self.dump());
+        assert!(
+            self.stderr().contains(needle),
+            "stderr lacks {needle:?}{}",
+            self.dump()
+        );
+        assert!(
+            self.stderr().starts_with("keycask: error: ") || code == 2,
+            "error line format{}",
+            self.dump()
+        );
+        assert!(!self.stderr().contains("panicked"), "panic{}", self.dump());
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Self {
+        assert!(
+            self.stdout().contains(needle),
+            "stdout lacks {needle:?}{}",
+            self.dump()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Self {
+        assert!(
+            self.stderr().contains(needle),
+            "stderr lacks {needle:?}{}",
+            self.dump()
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.output.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON: {e}{}", self.dump()))
+    }
+}
+
+impl TestDir {
+    pub fn new() -> TestDir {
+        TestDir {
+            dir: tempfile::Builder::new()
+                .prefix("keycask-test")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn keyring(&self) -> PathBuf {
+        self.join("keyring.json")
+    }
+
+    pub fn keyring_bytes(&self) -> Vec<u8> {
+        std::fs::read(self.keyring()).unwrap()
+    }
+
+    /// A `keycask` command with a clean environment pointed at this folder.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("keycask"));
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("KEYCASK_") {
+                cmd.env_remove(&name);
+            }
+        }
+        cmd.env("KEYCASK_KEYRING", self.keyring())
+            .env("HOME", self.path())
+            .env_remove("XDG_DATA_HOME")
+            .current_dir(self.path());
+        cmd
+    }
+
+    /// Runs keycask with `args` and no stdin.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(self.command(), args, None)
+    }
+
+    /// Runs keycask with `args`, feeding `stdin`.
+    pub fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
+        self.run_with(self.command(), args, Some(stdin))
+    }
+
+    pub fn run_with(&self, mut cmd: Command, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        cmd.args(args);
+        let description = format!("keycask {}", args.join(" "));
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = cmd.spawn().expect("spawn keycask");
+        let writer = stdin.map(|data| {
+            let mut pipe = child.stdin.take().unwrap();
+            let data = data.to_vec();
+            std::thread::spawn(move || {
+                let _ = pipe.write_all(&data);
+            })
+        });
+        let output = child.wait_with_output().expect("wait for keycask");
+        if let Some(writer) = writer {
+            writer.join().unwrap();
+        }
+        Run {
+            description,
+            output,
+        }
+    }
+
+    /// A keyring with a key-file root at `root.key`.
+    pub fn init_keyfile(&self) -> &Self {
+        let spec = format!("keyfile:{}", self.join("root.key").display());
+        self.run(&["init", "--root", &spec]).ok();
+        self
+    }
+
+    /// A keyring with a passphrase root; the passphrase is in `pass.txt`.
+    pub fn init_passphrase(&self, passphrase: &str) -> &Self {
+        std::fs::write(self.join("pass.txt"), passphrase).unwrap();
+        self.run(&["init", "--passphrase-file", "pass.txt"]).ok();
+        self
+    }
+
+    /// Files in the keyring's folder whose names look like our temp files.
+    pub fn temp_files(&self) -> Vec<String> {
+        std::fs::read_dir(self.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    }
+}
