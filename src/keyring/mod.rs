@@ -202,15 +202,6 @@ impl Unlocked {
         key.primary = number;
         Ok(number)
     }
-
-    /// Replaces the KEK set (for `rotate --kek`); the caller re-wraps material.
-    pub fn set_keks(&mut self, keks: BTreeMap<u32, SecretKey32>) {
-        self.keks = keks;
-    }
-
-    pub fn kek(&self, version: u32) -> Option<&SecretKey32> {
-        self.keks.get(&version)
-    }
 }
 
 /// Why a destroyed version is gone, for error messages: " on DATE (REASON)".
@@ -233,12 +224,60 @@ pub fn find_key<'a>(doc: &'a Keyring, name: &str) -> Result<&'a Key> {
     })
 }
 
+/// One lifecycle event, recorded by the command that changed the keyring
+/// and written to the audit log together with the keyring.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Event {
+    /// `init`, `keygen`, `rotate`, `rotate-kek`, `rotate-root`, `enable`,
+    /// `disable`, `destroy`, `import`, `rekey`, ...
+    pub operation: String,
+    pub key: Option<String>,
+    pub versions: Vec<u32>,
+    /// Free text for people; never a secret.
+    pub detail: Option<String>,
+}
+
+impl Event {
+    pub fn new(operation: &str) -> Event {
+        Event {
+            operation: operation.to_string(),
+            ..Event::default()
+        }
+    }
+
+    pub fn key(mut self, name: &str) -> Event {
+        self.key = Some(name.to_string());
+        self
+    }
+
+    pub fn versions(mut self, versions: impl IntoIterator<Item = u32>) -> Event {
+        self.versions = versions.into_iter().collect();
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Event {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
 /// A locked, unlocked keyring, open for one read-modify-write.
-#[derive(Debug)]
 pub struct Session {
     path: PathBuf,
     lock: file::WriteLock,
+    root: Box<dyn RootKey>,
     pub keyring: Unlocked,
+    /// What this session did, for the audit log.
+    pub events: Vec<Event>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("path", &self.path)
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
@@ -251,28 +290,105 @@ impl Session {
         Ok(Session {
             path: path.to_path_buf(),
             lock,
+            root,
             keyring,
+            events: Vec::new(),
         })
     }
 
     /// Starts a session on a keyring that does not exist yet (`init`).
-    pub fn create(path: &Path, keyring: Unlocked) -> Result<Session> {
+    pub fn create(path: &Path, root: Box<dyn RootKey>, now: Timestamp) -> Result<Session> {
         file::prepare_new(path)?;
         let lock = file::lock(path)?;
         // Another `init` may have won the race while we waited for the lock.
         file::prepare_new(path)?;
+        let keyring = Unlocked::create(root.config(), root.as_ref(), now)?;
         Ok(Session {
             path: path.to_path_buf(),
             lock,
+            root,
             keyring,
+            events: vec![Event::new("init")],
         })
+    }
+
+    pub fn record(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    /// A new KEK version becomes primary; every key version's material is
+    /// re-wrapped under it and the old KEK versions are removed. Returns the
+    /// new KEK version number. Envelopes are untouched.
+    pub fn rotate_kek(&mut self, now: Timestamp) -> Result<u32> {
+        let keyring = &mut self.keyring;
+        let number = keyring
+            .doc
+            .kek
+            .versions
+            .iter()
+            .map(|v| v.version)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let kek = SecretKey32::generate();
+        let wrapped = self
+            .root
+            .wrap_kek(&kek, &kek_aad(&keyring.doc.keyring_id, number))?;
+        // Unwrap everything under the old KEKs first, then switch.
+        let mut materials = Vec::new();
+        for (name, key) in &keyring.doc.keys {
+            for v in &key.versions {
+                if v.wrapped.is_some() {
+                    materials.push((name.clone(), v.version, keyring.material(name, v.version)?));
+                }
+            }
+        }
+        keyring.doc.kek = KekSet {
+            primary: number,
+            versions: vec![KekVersion {
+                version: number,
+                created: now,
+                wrapped: B64.encode(wrapped),
+            }],
+        };
+        keyring.keks = BTreeMap::from([(number, kek)]);
+        for (name, number, material) in materials {
+            let key = keyring.doc.keys[&name].clone();
+            let mut version = key.version(number).expect("listed above").clone();
+            keyring.wrap_material(&name, &key, &mut version, &material)?;
+            *keyring
+                .doc
+                .keys
+                .get_mut(&name)
+                .and_then(|k| k.version_mut(number))
+                .expect("listed above") = version;
+        }
+        Ok(number)
+    }
+
+    /// Moves the keyring to a new root: only the KEK versions are re-wrapped.
+    pub fn replace_root(&mut self, new_root: Box<dyn RootKey>) -> Result<()> {
+        let keyring = &mut self.keyring;
+        for version in &mut keyring.doc.kek.versions {
+            let kek = keyring
+                .keks
+                .get(&version.version)
+                .ok_or_else(integrity_failure)?;
+            let wrapped =
+                new_root.wrap_kek(kek, &kek_aad(&keyring.doc.keyring_id, version.version))?;
+            version.wrapped = B64.encode(wrapped);
+        }
+        keyring.doc.root = new_root.config();
+        self.root = new_root;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Seals the MAC and writes the keyring atomically; the lock is released after.
+    /// Seals the MAC and writes the keyring atomically; the lock is released
+    /// after. (The audit log of `events` is written here too, under the lock.)
     pub fn commit(mut self) -> Result<()> {
         self.keyring.seal_mac()?;
         file::write(&self.path, &self.keyring.doc, &self.lock)

@@ -7,7 +7,7 @@ use crate::Context;
 use crate::cli::KeygenArgs;
 use crate::clock;
 use crate::error::Failure;
-use crate::keyring::{Algorithm, Key, Origin, Purpose, Session, validate_key_name};
+use crate::keyring::{Algorithm, Event, Key, Origin, Purpose, Session, validate_key_name};
 use crate::material;
 use crate::output;
 
@@ -109,6 +109,7 @@ pub fn keygen(ctx: &Context, request: &KeygenRequest) -> Result<()> {
         .expect("just added")
         .id
         .clone();
+    session.record(Event::new("keygen").key(&request.name).versions([version]));
     session.commit()?;
 
     let fingerprint = generated

@@ -8,18 +8,24 @@ use serde_json::{Value, json};
 
 use crate::Context;
 use crate::clock::{self, Timestamp};
-use crate::keyring::{Key, KeyVersion, Keyring, Session, Unlocked, file, find_key};
+use crate::keyring::{Key, KeyVersion, Keyring, Session, file, find_key};
 use crate::material;
 use crate::output;
-use crate::root::{self, RootSpec};
+use crate::root::{self, RootSpec, passphrase};
 
 pub fn init(ctx: &Context, spec: &RootSpec) -> Result<()> {
     // Refuse early, before asking for a passphrase, when a keyring exists.
     file::prepare_new(&ctx.keyring_path)?;
-    let (root_config, root) = root::create(spec, &ctx.sources)?;
-    let now = clock::now()?;
-    let keyring = Unlocked::create(root_config, root.as_ref(), now)?;
-    let session = Session::create(&ctx.keyring_path, keyring)?;
+    let passphrase = match spec {
+        RootSpec::Passphrase => Some(passphrase::read(
+            &ctx.sources,
+            "New passphrase for the keyring: ",
+            true,
+        )?),
+        _ => None,
+    };
+    let root = root::create(spec, passphrase.as_ref())?;
+    let session = Session::create(&ctx.keyring_path, root, clock::now()?)?;
     let id = session.keyring.doc.keyring_id.clone();
     let root_desc = session.keyring.doc.root.describe();
     session.commit()?;

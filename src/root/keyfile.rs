@@ -13,6 +13,7 @@ use crate::error::Failure;
 use crate::secret::{SecretBytes, SecretKey32};
 
 pub struct KeyfileRoot {
+    path: std::path::PathBuf,
     key: SecretKey32,
 }
 
@@ -41,7 +42,7 @@ impl KeyfileRoot {
                 bytes.len()
             ))
         })?;
-        Ok(KeyfileRoot::from_file_bytes(&key))
+        Ok(KeyfileRoot::from_file_bytes(path, &key))
     }
 
     /// Creates 32 random bytes at `path` (0600) unless a file is already there,
@@ -59,17 +60,24 @@ impl KeyfileRoot {
             .with_context(|| format!("creating the key file {}", path.display()))?;
         file.write_all(key.expose_secret())?;
         file.sync_all()?;
-        Ok(KeyfileRoot::from_file_bytes(&key))
+        Ok(KeyfileRoot::from_file_bytes(path, &key))
     }
 
-    fn from_file_bytes(file_key: &SecretKey32) -> Self {
+    fn from_file_bytes(path: &Path, file_key: &SecretKey32) -> Self {
         KeyfileRoot {
+            path: path.to_path_buf(),
             key: crypto::hkdf_sha256(file_key.expose_secret(), None, b"keycask/root/keyfile/v1"),
         }
     }
 }
 
 impl RootKey for KeyfileRoot {
+    fn config(&self) -> super::RootConfig {
+        super::RootConfig::Keyfile {
+            path: self.path.clone(),
+        }
+    }
+
     fn wrap_kek(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>> {
         Ok(crypto::seal(&self.key, kek.expose_secret(), aad))
     }

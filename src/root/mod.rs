@@ -13,7 +13,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Failure;
-use crate::secret::SecretKey32;
+use crate::secret::{Passphrase, SecretKey32};
 
 /// What the keyring file records about its root (never the secret itself).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -47,6 +47,8 @@ impl RootConfig {
 
 /// A root key, unlocked for the length of one command.
 pub trait RootKey {
+    /// What the keyring records about this root.
+    fn config(&self) -> RootConfig;
     /// Wraps a KEK version, binding it to `aad`.
     fn wrap_kek(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>>;
     /// Unwraps a KEK version; a wrong root or a changed blob is an
@@ -109,19 +111,18 @@ pub fn open(config: &RootConfig, sources: &SecretSources) -> Result<Box<dyn Root
 }
 
 /// Creates a new root (for `init`, and `rotate --root`): a fresh salt or a
-/// fresh key file, and the record that the keyring will keep.
-pub fn create(spec: &RootSpec, sources: &SecretSources) -> Result<(RootConfig, Box<dyn RootKey>)> {
+/// fresh key file. `passphrase` is the new passphrase of a passphrase root.
+pub fn create(spec: &RootSpec, passphrase: Option<&Passphrase>) -> Result<Box<dyn RootKey>> {
     match spec {
         RootSpec::Passphrase => {
-            let pass = passphrase::read(sources, "New passphrase for the keyring: ", true)?;
+            let pass =
+                passphrase.ok_or_else(|| Failure::usage("a passphrase root needs a passphrase"))?;
             let kdf = passphrase::KdfParams::generate();
-            let root = passphrase::PassphraseRoot::derive(&kdf, &pass)?;
-            Ok((RootConfig::Passphrase(kdf), Box::new(root)))
+            Ok(Box::new(passphrase::PassphraseRoot::derive(&kdf, pass)?))
         }
         RootSpec::Keyfile(path) => {
             let path = absolute(path)?;
-            let root = keyfile::KeyfileRoot::create_or_adopt(&path)?;
-            Ok((RootConfig::Keyfile { path }, Box::new(root)))
+            Ok(Box::new(keyfile::KeyfileRoot::create_or_adopt(&path)?))
         }
     }
 }

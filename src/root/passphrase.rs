@@ -79,6 +79,7 @@ impl KdfParams {
 }
 
 pub struct PassphraseRoot {
+    params: KdfParams,
     key: SecretKey32,
 }
 
@@ -98,12 +99,17 @@ impl PassphraseRoot {
             .hash_password_into(passphrase.expose_secret().as_bytes(), &salt, out.as_mut())
             .map_err(|e| Failure::other(format!("Argon2id failed: {e}")))?;
         Ok(PassphraseRoot {
+            params: params.clone(),
             key: SecretKey32::from_bytes(*out),
         })
     }
 }
 
 impl RootKey for PassphraseRoot {
+    fn config(&self) -> super::RootConfig {
+        super::RootConfig::Passphrase(self.params.clone())
+    }
+
     fn wrap_kek(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>> {
         Ok(crypto::seal(&self.key, kek.expose_secret(), aad))
     }

@@ -1,0 +1,1 @@
+//! Usage: the commands that use keys without changing the keyring.
