@@ -99,6 +99,24 @@ Examples:
   keycask show backups
   keycask show backups --json")]
     Show(ShowArgs),
+
+    /// Show the audit log, or verify its chain and MACs
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "\
+Examples:
+  keycask audit                                # every record
+  keycask audit --key backups --since 2026-01-01
+  keycask audit verify                         # exit 3 names the first bad record"
+    )]
+    Audit(AuditArgs),
+
+    /// Change a keyring setting
+    #[command(after_help = "\
+Examples:
+  keycask config audit-usage on                # log wrap, unwrap, sign, export too
+  keycask config audit-usage off")]
+    Config(ConfigArgs),
 }
 
 #[derive(Args, Debug)]
@@ -107,6 +125,11 @@ pub struct InitArgs {
     /// random bytes if absent, adopted if it holds exactly 32 bytes)
     #[arg(long, value_name = "ROOT", default_value = "passphrase")]
     pub root: String,
+
+    /// Log usage (wrap, unwrap, sign, export) in the audit log too, not only
+    /// changes; each use then writes the keyring
+    #[arg(long)]
+    pub audit_usage: bool,
 }
 
 #[derive(Args, Debug)]
@@ -135,4 +158,48 @@ pub struct ListArgs {}
 pub struct ShowArgs {
     /// The key's name
     pub name: String,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub action: Option<AuditAction>,
+
+    /// Only records about this key
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+
+    /// Only records at or after this time (RFC 3339, or a date like 2026-11-29)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditAction {
+    /// Check every record's MAC, the hash chain, and the end of the log
+    /// against the keyring's counter (unlocks the keyring)
+    #[command(after_help = "\
+Examples:
+  keycask audit verify
+  keycask audit verify --json")]
+    Verify,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub setting: ConfigSetting,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigSetting {
+    /// Whether usage (wrap, unwrap, sign, export) is logged, not only changes
+    #[command(after_help = "\
+Examples:
+  keycask config audit-usage on
+  keycask config audit-usage off")]
+    AuditUsage {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
 }

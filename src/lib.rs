@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod crypto;
@@ -22,7 +23,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, find_failure, is_broken_pipe};
-use crate::lifecycle::{generation, storage};
+use crate::lifecycle::{audit as inspection, generation, storage};
 use crate::root::SecretSources;
 
 /// What every command needs to know beyond its own arguments.
@@ -65,15 +66,49 @@ impl Context {
     }
 }
 
+/// Process hardening, done first in `main`, before any secret is read: no
+/// core dumps (`RLIMIT_CORE` 0, soft and hard), and on Linux the process is
+/// not dumpable (`PR_SET_DUMPABLE` 0), which also stops other processes of
+/// the same user from attaching a debugger or reading its memory through
+/// `/proc`. Through rustix, so no `unsafe` here. Returns what could not be
+/// done; `main` warns about it and goes on.
+pub fn harden_process() -> Vec<String> {
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    let mut failures = Vec::new();
+    let zero = Rlimit {
+        current: Some(0),
+        maximum: Some(0),
+    };
+    if let Err(e) = setrlimit(Resource::Core, zero) {
+        failures.push(format!("cannot turn core dumps off (RLIMIT_CORE): {e}"));
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Err(e) =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+    {
+        failures.push(format!(
+            "cannot make the process non-dumpable (PR_SET_DUMPABLE): {e}"
+        ));
+    }
+    failures
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let ctx = Context::from_cli(&cli.global)?;
     match cli.command {
-        Command::Init(args) => storage::init(&ctx, &args.root.parse()?),
+        Command::Init(args) => storage::init(&ctx, &args.root.parse()?, args.audit_usage),
         Command::Keygen(args) => {
             generation::keygen(&ctx, &generation::KeygenRequest::from_args(&args)?)
         }
         Command::List(_) => storage::list(&ctx),
         Command::Show(args) => storage::show(&ctx, &args.name),
+        Command::Audit(args) => match args.action {
+            Some(cli::AuditAction::Verify) => inspection::verify(&ctx),
+            None => inspection::show(&ctx, &inspection::ShowRequest::from_args(&args)?),
+        },
+        Command::Config(args) => match args.setting {
+            cli::ConfigSetting::AuditUsage { state } => inspection::set_usage(&ctx, state == "on"),
+        },
     }
 }
 

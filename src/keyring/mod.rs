@@ -7,10 +7,11 @@ pub mod model;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
+use crate::audit;
 use crate::clock::Timestamp;
 use crate::crypto;
 use crate::error::Failure;
@@ -63,12 +64,70 @@ impl Unlocked {
                 }],
             },
             keys: BTreeMap::new(),
+            audit: None,
             mac: None,
         };
-        Ok(Unlocked {
+        let mut unlocked = Unlocked {
             doc,
             keks: BTreeMap::from([(1, kek)]),
-        })
+        };
+        unlocked.ensure_audit_state()?;
+        Ok(unlocked)
+    }
+
+    /// Gives a keyring written before the audit log existed its audit state
+    /// (a fresh audit key, counter 0).
+    fn ensure_audit_state(&mut self) -> Result<()> {
+        if self.doc.audit.is_none() {
+            let (kek_version, kek) = self.primary_kek()?;
+            let audit_key = SecretKey32::generate();
+            let wrapped = crypto::seal(
+                kek,
+                audit_key.expose_secret(),
+                &audit_key_aad(&self.doc.keyring_id, kek_version),
+            );
+            self.doc.audit = Some(AuditState {
+                seq: 0,
+                last: String::new(),
+                key: B64.encode(wrapped),
+                kek_version,
+                usage: false,
+            });
+        }
+        Ok(())
+    }
+
+    fn audit_key(&self) -> Result<SecretKey32> {
+        let state = self.doc.audit.as_ref().ok_or_else(integrity_failure)?;
+        let kek = self
+            .keks
+            .get(&state.kek_version)
+            .ok_or_else(integrity_failure)?;
+        let blob = B64.decode(&state.key).map_err(|_| integrity_failure())?;
+        let plain = crypto::open(
+            kek,
+            &blob,
+            &audit_key_aad(&self.doc.keyring_id, state.kek_version),
+        )
+        .map_err(|_| integrity_failure())?;
+        SecretKey32::from_slice(&plain).ok_or_else(|| integrity_failure().into())
+    }
+
+    /// The key that MACs this keyring's audit records.
+    pub fn audit_mac_key(&self) -> Result<audit::MacKey> {
+        Ok(audit::MacKey::derive(
+            &self.audit_key()?,
+            &self.doc.keyring_id,
+        ))
+    }
+
+    /// Turns usage logging (wrap, unwrap, sign, export) on or off.
+    pub fn set_audit_usage(&mut self, on: bool) -> Result<()> {
+        self.ensure_audit_state()?;
+        if let Some(state) = self.doc.audit.as_mut() {
+            state.usage = on;
+        }
+        Ok(())
     }
 
     /// Unwraps every KEK version with the root and checks the document's MAC.
@@ -235,6 +294,8 @@ pub struct Event {
     pub versions: Vec<u32>,
     /// Free text for people; never a secret.
     pub detail: Option<String>,
+    /// `ok` when absent; a usage command may record `denied` or `failed`.
+    pub outcome: Option<String>,
 }
 
 impl Event {
@@ -257,6 +318,11 @@ impl Event {
 
     pub fn detail(mut self, detail: impl Into<String>) -> Event {
         self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn outcome(mut self, outcome: impl Into<String>) -> Event {
+        self.outcome = Some(outcome.into());
         self
     }
 }
@@ -302,6 +368,7 @@ impl Session {
         let lock = file::lock(path)?;
         // Another `init` may have won the race while we waited for the lock.
         file::prepare_new(path)?;
+        set_aside_orphan_log(path)?;
         let keyring = Unlocked::create(root.config(), root.as_ref(), now)?;
         Ok(Session {
             path: path.to_path_buf(),
@@ -334,6 +401,8 @@ impl Session {
         let wrapped = self
             .root
             .wrap_kek(&kek, &kek_aad(&keyring.doc.keyring_id, number))?;
+        keyring.ensure_audit_state()?;
+        let audit_key = keyring.audit_key()?;
         // Unwrap everything under the old KEKs first, then switch.
         let mut materials = Vec::new();
         for (name, key) in &keyring.doc.keys {
@@ -352,6 +421,15 @@ impl Session {
             }],
         };
         keyring.keks = BTreeMap::from([(number, kek)]);
+        if let Some(state) = keyring.doc.audit.as_mut() {
+            let aad = audit_key_aad(&keyring.doc.keyring_id, number);
+            state.key = B64.encode(crypto::seal(
+                &keyring.keks[&number],
+                audit_key.expose_secret(),
+                &aad,
+            ));
+            state.kek_version = number;
+        }
         for (name, number, material) in materials {
             let key = keyring.doc.keys[&name].clone();
             let mut version = key.version(number).expect("listed above").clone();
@@ -387,12 +465,83 @@ impl Session {
         &self.path
     }
 
-    /// Seals the MAC and writes the keyring atomically; the lock is released
-    /// after. (The audit log of `events` is written here too, under the lock.)
+    /// Appends the audit records of `events`, then seals the MAC and writes
+    /// the keyring atomically; the lock is released after.
     pub fn commit(mut self) -> Result<()> {
-        self.keyring.seal_mac()?;
-        file::write(&self.path, &self.keyring.doc, &self.lock)
+        commit_events(&self.path, &self.lock, &mut self.keyring, &self.events)
     }
+}
+
+/// The one place the keyring is written: under the writer's lock, first
+/// the audit records (appended and fsynced), then the keyring, whose audit
+/// counter and MAC move with it in one atomic rename. Killed between the
+/// two, the keyring is as before and the log holds records past its counter,
+/// which `audit verify` reports as uncommitted and the next write marks
+/// with an `interrupted` record (see `audit.rs`).
+fn commit_events(
+    path: &Path,
+    lock: &file::WriteLock,
+    keyring: &mut Unlocked,
+    events: &[Event],
+) -> Result<()> {
+    keyring.ensure_audit_state()?;
+    let key = keyring.audit_mac_key()?;
+    let state = keyring.doc.audit.clone().expect("ensured above");
+    let (seq, last) = audit::append(
+        path,
+        &keyring.doc.keyring_id,
+        &state,
+        &key,
+        events,
+        crate::clock::now()?,
+    )?;
+    let state = keyring.doc.audit.as_mut().expect("ensured above");
+    state.seq = seq;
+    state.last = last;
+    keyring.seal_mac()?;
+    file::write(path, &keyring.doc, lock)
+}
+
+/// Writes one usage record for a command that opened the keyring read-only
+/// (see `audit::record_usage`): takes the lock, re-reads the keyring (another
+/// writer may have moved its counter), checks it with the KEKs already
+/// unwrapped, and commits the record.
+pub(crate) fn commit_usage(path: &Path, opened: &Unlocked, event: Event) -> Result<()> {
+    let lock = file::lock(path)?;
+    let doc = file::read(path)?;
+    if doc.keyring_id != opened.doc.keyring_id || !opened.keks.contains_key(&doc.kek.primary) {
+        return Err(Failure::keyring(
+            "the keyring was replaced or its KEK rotated while this command ran",
+        )
+        .hint("run the command again")
+        .into());
+    }
+    let mut current = Unlocked {
+        doc,
+        keks: opened.keks.clone(),
+    };
+    current.verify_mac()?;
+    commit_events(path, &lock, &mut current, &[event])
+}
+
+/// A log left beside a path where no keyring exists (a keyring deleted by
+/// hand, or an `init` killed before its keyring write) belongs to no
+/// keyring: `init` moves it to `<log>.orphan-<unix time>` rather than
+/// deleting or extending it.
+fn set_aside_orphan_log(path: &Path) -> Result<()> {
+    let log = audit::log_path(path);
+    if log.exists() {
+        let mut name = log.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".orphan-{}", crate::clock::now()?));
+        let aside = log.with_file_name(name);
+        std::fs::rename(&log, &aside)
+            .with_context(|| format!("moving the old audit log {} aside", log.display()))?;
+        eprintln!(
+            "keycask: warning: an audit log without a keyring was moved to {}",
+            aside.display()
+        );
+    }
+    Ok(())
 }
 
 /// Reads and unlocks the keyring without taking the writer's lock, for

@@ -28,6 +28,10 @@ pub struct Keyring {
     pub kek: KekSet,
     /// Keys by name, sorted.
     pub keys: BTreeMap<String, Key>,
+    /// Where the audit log stands (see `docs/audit.md`). Absent in keyrings
+    /// written before the audit log existed; added at their next write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditState>,
     /// HMAC-SHA256 (base64) over this document serialised without `mac`,
     /// under a key derived from the primary KEK.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +39,29 @@ pub struct Keyring {
 }
 
 pub const KEYRING_KIND: &str = "keycask-keyring";
+
+/// The keyring's own record of its audit log, covered by the keyring MAC: how
+/// many records the log must hold and the hash of the last one, so that a
+/// truncated or replaced log is detected, and the key that MACs each record.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditState {
+    /// The sequence number of the last record written with this keyring.
+    pub seq: u64,
+    /// SHA-256 (hex) of that record's line; empty while `seq` is 0.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last: String,
+    /// A random 32-byte audit key wrapped by the KEK (base64 `nonce || ct ||
+    /// tag`, associated data from [`audit_key_aad`]); the record MAC key is
+    /// derived from it. Re-wrapped when the KEK rotates, so old records stay
+    /// verifiable.
+    pub key: String,
+    /// The KEK version that wraps `key`.
+    pub kek_version: u32,
+    /// Whether usage (wrap, unwrap, sign, export) is logged too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub usage: bool,
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -336,6 +363,12 @@ impl Keyring {
 /// The associated data that binds a wrapped KEK to its keyring and version.
 pub fn kek_aad(keyring_id: &str, kek_version: u32) -> Vec<u8> {
     format!("keycask/kek/v1\0{keyring_id}\0{kek_version}").into_bytes()
+}
+
+/// Associated data of the wrapped audit key: binds it to this keyring and
+/// KEK version.
+pub fn audit_key_aad(keyring_id: &str, kek_version: u32) -> Vec<u8> {
+    format!("keycask/audit-key/v1\0{keyring_id}\0{kek_version}").into_bytes()
 }
 
 /// The associated data that binds a key version's wrapped material to its

@@ -1,6 +1,7 @@
-//! One module per lifecycle phase. The phases never import each other; what
+//! One module per lifecycle phase (and `audit`, the inspection of the log). The phases never import each other; what
 //! they share lives below them (keyring, root, envelope, crypto).
 
+pub mod audit;
 pub mod destruction;
 pub mod distribution;
 pub mod generation;

@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 
 use crate::Context;
 use crate::clock::{self, Timestamp};
-use crate::keyring::{Key, KeyVersion, Keyring, Session, file, find_key};
+use crate::keyring::{Event, Key, KeyVersion, Keyring, Session, file, find_key};
 use crate::material;
 use crate::output;
 use crate::root::{self, RootSpec, passphrase};
 
-pub fn init(ctx: &Context, spec: &RootSpec) -> Result<()> {
+pub fn init(ctx: &Context, spec: &RootSpec, audit_usage: bool) -> Result<()> {
     // Refuse early, before asking for a passphrase, when a keyring exists.
     file::prepare_new(&ctx.keyring_path)?;
     let passphrase = match spec {
@@ -25,7 +25,11 @@ pub fn init(ctx: &Context, spec: &RootSpec) -> Result<()> {
         _ => None,
     };
     let root = root::create(spec, passphrase.as_ref())?;
-    let session = Session::create(&ctx.keyring_path, root, clock::now()?)?;
+    let mut session = Session::create(&ctx.keyring_path, root, clock::now()?)?;
+    if audit_usage {
+        session.keyring.set_audit_usage(true)?;
+        session.events[0] = Event::new("init").detail("audit-usage on");
+    }
     let id = session.keyring.doc.keyring_id.clone();
     let root_desc = session.keyring.doc.root.describe();
     session.commit()?;
