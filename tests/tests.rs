@@ -2,5 +2,8 @@
 
 mod util;
 
+mod audit;
 mod generation;
+mod hardening;
+mod reliability;
 mod storage;

@@ -1,0 +1,368 @@
+//! Process hardening and secret hygiene: core dumps off in the running
+//! process, no secret-holding type prints its bytes with `{:?}`, usage
+//! records through the library call, and the keyring model's JSON round
+//! trip (proptest).
+
+use std::process::{Command, Stdio};
+
+use base64::Engine;
+use keycask::keyring::{Algorithm, Event, Key, Origin, Purpose, Session};
+use keycask::root::{self, RootKey, SecretSources};
+use keycask::secret::{Passphrase, SecretBytes, SecretKey32};
+
+use crate::util::TestDir;
+
+/// Every way the bytes could show up in a formatted value.
+fn renderings(bytes: &[u8]) -> Vec<String> {
+    let mut out = vec![
+        hex::encode(bytes),
+        hex::encode_upper(bytes),
+        base64::engine::general_purpose::STANDARD.encode(bytes),
+        format!("{:?}", &bytes[..bytes.len().min(8)])
+            .trim_end_matches(']')
+            .to_string(),
+    ];
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        out.push(text.to_string());
+    }
+    out
+}
+
+#[track_caller]
+fn assert_hidden(value: &dyn std::fmt::Debug, secret: &[u8]) {
+    for printed in [format!("{value:?}"), format!("{value:#?}")] {
+        for needle in renderings(secret) {
+            assert!(
+                !printed.contains(&needle),
+                "{printed} shows the secret as {needle}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_secret_holding_type_prints_its_bytes() {
+    let raw: [u8; 32] = std::array::from_fn(|i| 0xA0 ^ i as u8);
+    assert_hidden(&SecretKey32::from_bytes(raw), &raw);
+    let long: Vec<u8> = (0u8..=255).rev().collect();
+    assert_hidden(&SecretBytes::new(long.clone()), &long);
+    let pass = "correct horse battery staple";
+    assert_hidden(&Passphrase::new(pass.to_string()), pass.as_bytes());
+    assert_hidden(
+        &keycask::audit::MacKey::derive(&SecretKey32::from_bytes(raw), "id"),
+        &raw,
+    );
+
+    // Generated material of every type.
+    for algorithm in [Algorithm::Aes256Gcm, Algorithm::P256, Algorithm::Rsa2048] {
+        let generated = keycask::material::generate(algorithm).unwrap();
+        let secret = generated.material.expose_secret().to_vec();
+        assert_hidden(&generated, &secret);
+    }
+
+    // An unlocked keyring and a session, holding a key-file root and a KEK
+    // that wraps a key whose material we know.
+    let t = TestDir::new();
+    let root_path = t.join("root.key");
+    std::fs::write(&root_path, raw).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&root_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let spec: root::RootSpec = format!("keyfile:{}", root_path.display()).parse().unwrap();
+    let root: Box<dyn RootKey> = root::create(&spec, None).unwrap();
+    let mut session = Session::create(&t.keyring(), root, 1_800_000_000).unwrap();
+    let material = SecretBytes::new(long.clone());
+    session.keyring.doc.keys.insert(
+        "k".into(),
+        Key {
+            algorithm: Algorithm::Aes256Gcm,
+            purpose: Purpose::Encrypt,
+            created: 1_800_000_000,
+            origin: Origin::default(),
+            rotation_period: None,
+            primary: 0,
+            versions: Vec::new(),
+            destroyed: None,
+        },
+    );
+    session
+        .keyring
+        .add_version("k", &material, None, 1_800_000_000)
+        .unwrap();
+    assert_hidden(&session.keyring, &raw);
+    assert_hidden(&session.keyring, &long);
+    assert_hidden(&session, &raw);
+    assert_hidden(&session, &long);
+    assert_hidden(&session.keyring.material("k", 1).unwrap(), &long);
+    assert_hidden(&session.keyring.audit_mac_key().unwrap(), &raw);
+}
+
+#[test]
+fn core_dumps_are_off_in_the_running_process() {
+    // A passphrase file that is a FIFO keeps keycask waiting while we look at
+    // its limits, after start-up and before it has read any secret.
+    let t = TestDir::new();
+    let fifo = t.join("pass.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let mut cmd = t.command();
+    cmd.args(["init", "--passphrase-file", "pass.fifo"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let limits_path = format!("/proc/{}/limits", child.id());
+    let mut limits = String::new();
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        // Wait until it blocks in the FIFO open (past start-up).
+        let wchan =
+            std::fs::read_to_string(format!("/proc/{}/wchan", child.id())).unwrap_or_default();
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+        if wchan.contains("fifo") || wchan.contains("pipe") || stat.contains(") S ") {
+            limits = std::fs::read_to_string(&limits_path).unwrap();
+            if limits.contains("Max core file size        0                    0") {
+                break;
+            }
+        }
+    }
+    // Feed the FIFO so keycask finishes (it creates the keyring).
+    std::fs::write(&fifo, "a long enough passphrase\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap_or_else(|| panic!("no core limit in {limits:?}"));
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+    // No warning about hardening on a normal run.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn record_usage_logs_only_when_the_keyring_says_so() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "a"]).ok();
+    let ctx = keycask::Context {
+        keyring_path: t.keyring(),
+        sources: SecretSources::default(),
+        json: false,
+        quiet: true,
+        verbose: 0,
+    };
+    let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
+    let before = t.keyring_bytes();
+    keycask::audit::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1])).unwrap();
+    assert_eq!(t.keyring_bytes(), before, "usage logging is off by default");
+
+    t.run(&["config", "audit-usage", "on"]).ok();
+    let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
+    // Another writer moves the counter between our open and our record.
+    t.run(&["keygen", "b"]).ok();
+    keycask::audit::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1])).unwrap();
+    keycask::audit::record_usage(
+        &ctx,
+        &opened,
+        Event::new("unwrap")
+            .key("a")
+            .versions([1])
+            .outcome("denied"),
+    )
+    .unwrap();
+    let doc = t.run(&["audit", "--json", "--key", "a"]).ok().json();
+    let records = doc["records"].as_array().unwrap();
+    let ops: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| (r["op"].as_str().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        ops,
+        [("keygen", "ok"), ("wrap", "ok"), ("unwrap", "denied")]
+    );
+    t.run(&["audit", "verify"]).ok().stdout_has("6 records");
+}
+
+#[test]
+fn kek_rotation_keeps_old_records_verifiable() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "a"]).ok();
+    let sources = SecretSources::default();
+    let mut session = Session::open(&t.keyring(), &sources).unwrap();
+    session.rotate_kek(1_900_000_000).unwrap();
+    session.record(Event::new("rotate-kek"));
+    session.commit().unwrap();
+    let keyring: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(keyring["audit"]["kek_version"], 2);
+    assert_eq!(keyring["kek"]["versions"].as_array().unwrap().len(), 1);
+    t.run(&["audit", "verify"]).ok().stdout_has("3 records");
+}
+
+mod model {
+    use std::collections::BTreeMap;
+
+    use keycask::keyring::{
+        Algorithm, AuditState, KekSet, KekVersion, Key, KeyVersion, Keyring, Origin, Purpose,
+        Tombstone, VersionState, file,
+    };
+    use keycask::root::RootConfig;
+    use proptest::prelude::*;
+
+    fn time() -> impl Strategy<Value = u64> {
+        0u64..4_000_000_000
+    }
+
+    fn tombstone() -> impl Strategy<Value = Option<Tombstone>> {
+        proptest::option::of(
+            (time(), proptest::option::of("[ -~]{0,20}"))
+                .prop_map(|(at, reason)| Tombstone { at, reason }),
+        )
+    }
+
+    fn version() -> impl Strategy<Value = KeyVersion> {
+        (
+            1u32..1000,
+            "[0-9a-f]{32}",
+            prop_oneof![
+                Just(VersionState::Enabled),
+                Just(VersionState::Disabled),
+                Just(VersionState::DestroyScheduled),
+                Just(VersionState::Destroyed)
+            ],
+            time(),
+            1u32..5,
+            proptest::option::of("[A-Za-z0-9+/]{4,60}"),
+            proptest::option::of("[A-Za-z0-9+/]{4,60}"),
+            tombstone(),
+            proptest::option::of(time()),
+            tombstone(),
+        )
+            .prop_map(
+                |(
+                    version,
+                    id,
+                    state,
+                    created,
+                    kek_version,
+                    wrapped,
+                    public_key,
+                    compromised,
+                    destroy_after,
+                    destruction,
+                )| {
+                    KeyVersion {
+                        version,
+                        id,
+                        state,
+                        created,
+                        kek_version,
+                        wrapped,
+                        public_key,
+                        compromised,
+                        destroy_after,
+                        destruction,
+                    }
+                },
+            )
+    }
+
+    fn key() -> impl Strategy<Value = Key> {
+        (
+            prop_oneof![
+                Just(Algorithm::Aes256Gcm),
+                Just(Algorithm::P256),
+                Just(Algorithm::Rsa2048),
+                Just(Algorithm::Rsa3072),
+                Just(Algorithm::Rsa4096)
+            ],
+            prop_oneof![
+                Just(Purpose::Encrypt),
+                Just(Purpose::Sign),
+                Just(Purpose::Transport)
+            ],
+            time(),
+            proptest::option::of(1u64..100_000_000),
+            1u32..1000,
+            proptest::collection::vec(version(), 0..4),
+            tombstone(),
+        )
+            .prop_map(
+                |(algorithm, purpose, created, rotation_period, primary, versions, destroyed)| {
+                    Key {
+                        algorithm,
+                        purpose,
+                        created,
+                        origin: Origin::default(),
+                        rotation_period,
+                        primary,
+                        versions,
+                        destroyed,
+                    }
+                },
+            )
+    }
+
+    fn keyring() -> impl Strategy<Value = Keyring> {
+        (
+            "[0-9a-f]{32}",
+            time(),
+            proptest::collection::btree_map("[a-z0-9][a-z0-9._-]{0,20}", key(), 0..4),
+            proptest::option::of((0u64..1000, "[0-9a-f]{64}", any::<bool>())),
+            proptest::option::of("[A-Za-z0-9+/]{43}="),
+            proptest::collection::vec((1u32..10, time(), "[A-Za-z0-9+/]{10,40}"), 1..3),
+        )
+            .prop_map(|(keyring_id, created, keys, audit, mac, keks)| Keyring {
+                kind: "keycask-keyring".into(),
+                format: 1,
+                keyring_id,
+                created,
+                root: RootConfig::Keyfile {
+                    path: "/run/secrets/root".into(),
+                },
+                kek: KekSet {
+                    primary: keks[0].0,
+                    versions: keks
+                        .into_iter()
+                        .map(|(version, created, wrapped)| KekVersion {
+                            version,
+                            created,
+                            wrapped,
+                        })
+                        .collect(),
+                },
+                keys: keys.into_iter().collect::<BTreeMap<_, _>>(),
+                audit: audit.map(|(seq, last, usage)| AuditState {
+                    seq,
+                    last,
+                    key: "AAAA".into(),
+                    kek_version: 1,
+                    usage,
+                }),
+                mac,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// What keycask writes, keycask reads back identically, and writing
+        /// it again gives the same bytes (the MAC depends on that).
+        #[test]
+        fn keyring_json_round_trips(doc in keyring()) {
+            let bytes = file::to_bytes(&doc);
+            let parsed = file::parse(&bytes).unwrap();
+            prop_assert_eq!(&parsed, &doc);
+            prop_assert_eq!(file::to_bytes(&parsed), bytes);
+        }
+    }
+}
