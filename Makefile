@@ -6,7 +6,7 @@ prefix  ?= /usr/local
 DESTDIR ?=
 bindir  := $(DESTDIR)$(prefix)/bin
 
-.PHONY: all build test test-deps lint fmt demo install bench clean
+.PHONY: all build test test-deps lint audit fuzz fmt demo install bench clean
 
 all: build
 
@@ -21,9 +21,21 @@ test: test-deps lint
 test-deps:
 	@scripts/test-deps.sh
 
+## fmt, clippy, and cargo-deny's offline checks (licenses, bans, sources).
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	@CARGO=$(CARGO) scripts/deny.sh
+
+## RustSec advisories: needs the network (the advisory database is fetched).
+audit:
+	$(CARGO) deny --locked check advisories
+
+## A bounded fuzz run of every target (FUZZ_SECONDS each, default 60).
+## Not part of `make test`: the committed corpora run there as regression
+## tests (tests/fuzz_corpus.rs) instead.
+fuzz:
+	@CARGO=$(CARGO) scripts/fuzz.sh
 
 fmt:
 	$(CARGO) fmt --all

@@ -491,7 +491,9 @@ pub fn verify(keyring_path: &Path, keyring: &Unlocked) -> Result<Verdict> {
     Ok(verify_bytes(&bytes, &keyring.doc.keyring_id, &state, &key))
 }
 
-fn verify_bytes(bytes: &[u8], keyring_id: &str, state: &AuditState, key: &MacKey) -> Verdict {
+/// Checks log bytes against a keyring's audit state and record key (the
+/// core of [`verify`]; public for the fuzzer).
+pub fn verify_bytes(bytes: &[u8], keyring_id: &str, state: &AuditState, key: &MacKey) -> Verdict {
     let (lines, partial_line) = split_lines(bytes);
     let mut verdict = Verdict {
         records: lines.len(),
@@ -746,6 +748,37 @@ mod tests {
                 seq: Some(2)
             })
         );
+    }
+
+    /// The fuzzer's seed logs (`fuzz/corpus/audit_log`) are logs of this
+    /// key and keyring id, so that mutations get past the MAC to the chain
+    /// and sequence checks. `KEYCASK_WRITE_SEEDS=1` rewrites them.
+    #[test]
+    fn fuzz_seed_logs_are_current() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/audit_log");
+        let (lines, _) = log(5);
+        let mut swapped = lines.clone();
+        swapped.swap(1, 2);
+        let mut partial = join(&lines[..3]);
+        partial.extend_from_slice(&lines[3][..40]);
+        let seeds = [
+            ("valid-1", join(&lines[..1])),
+            ("valid-5", join(&lines)),
+            ("swapped", join(&swapped)),
+            ("partial", partial),
+        ];
+        for (name, bytes) in seeds {
+            let path = dir.join(name);
+            if std::env::var_os("KEYCASK_WRITE_SEEDS").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &bytes).unwrap();
+            }
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                bytes,
+                "{name}: KEYCASK_WRITE_SEEDS=1 cargo test fuzz_seed"
+            );
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod util;
 
 mod audit;
+mod fuzz_corpus;
 mod generation;
 mod hardening;
 mod reliability;

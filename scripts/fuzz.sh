@@ -1,0 +1,27 @@
+#!/bin/sh
+# `make fuzz`: a bounded libFuzzer run of every target in fuzz/, each for
+# FUZZ_SECONDS (default 60), starting from its committed seed corpus.
+# New inputs go to fuzz/target/scratch-corpus, so the committed corpus only
+# grows by hand (copy a crasher from fuzz/artifacts into fuzz/corpus/<target>
+# once it is fixed: tests/fuzz_corpus.rs then keeps it as a regression test).
+#
+# cargo-fuzz passes -Z flags (sanitizers) that need a nightly compiler;
+# RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them, here only.
+set -eu
+CARGO=${CARGO:-cargo}
+seconds=${FUZZ_SECONDS:-60}
+if ! $CARGO fuzz --version >/dev/null 2>&1; then
+    echo "fuzz: installing cargo-fuzz 0.13.2 (once per machine; a few minutes)" >&2
+    $CARGO install --locked --version 0.13.2 cargo-fuzz >&2
+fi
+cd "$(dirname "$0")/../fuzz"
+export RUSTC_BOOTSTRAP=1
+targets=$($CARGO fuzz list)
+$CARGO fuzz build -O
+for target in $targets; do
+    scratch=target/scratch-corpus/$target
+    mkdir -p "$scratch"
+    echo "fuzz: $target for ${seconds}s" >&2
+    $CARGO fuzz run -O "$target" "$scratch" "corpus/$target" -- \
+        -max_total_time="$seconds" -print_final_stats=1 2>&1 | tail -n 12
+done

@@ -1,0 +1,33 @@
+//! Every committed fuzz corpus file, run through the fuzz targets' checks
+//! without libFuzzer: the corpora are regression tests (a crash the fuzzer
+//! finds is added to its corpus), at no cost to `make test`.
+
+use std::path::Path;
+
+#[path = "../fuzz/checks.rs"]
+mod checks;
+
+fn each_input(target: &str, check: fn(&[u8])) -> usize {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let outcome = std::panic::catch_unwind(|| check(&data));
+        assert!(outcome.is_ok(), "{} fails its fuzz check", path.display());
+        count += 1;
+    }
+    count
+}
+
+#[test]
+fn keyring_json_corpus() {
+    assert!(each_input("keyring_json", checks::keyring_json) >= 5);
+}
+
+#[test]
+fn audit_log_corpus() {
+    assert!(each_input("audit_log", checks::audit_log) >= 4);
+}
