@@ -366,3 +366,79 @@ mod model {
         }
     }
 }
+
+/// Applies `edit` to the keyring JSON and checks that every command that
+/// unlocks refuses it with exit 5 and changes nothing.
+#[track_caller]
+fn assert_edit_detected(t: &TestDir, edit: impl Fn(&mut serde_json::Value)) {
+    let good = t.keyring_bytes();
+    let mut doc: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    edit(&mut doc);
+    let bad = serde_json::to_vec_pretty(&doc).unwrap();
+    assert_ne!(bad, good, "the edit changed nothing");
+    std::fs::write(t.keyring(), &bad).unwrap();
+    let log_before = std::fs::read(t.join("keyring.json.audit.jsonl")).unwrap();
+    t.run(&["keygen", "new"]).fails(5, "integrity check");
+    t.run(&["audit", "verify"]).fails(5, "integrity check");
+    t.run(&["config", "audit-usage", "on"])
+        .fails(5, "integrity check");
+    assert_eq!(t.keyring_bytes(), bad);
+    assert_eq!(
+        std::fs::read(t.join("keyring.json.audit.jsonl")).unwrap(),
+        log_before,
+        "a refused command wrote to the log"
+    );
+    std::fs::write(t.keyring(), &good).unwrap();
+}
+
+#[test]
+fn keyring_edits_are_detected_at_unlock() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "a"]).ok();
+    t.run(&["keygen", "b", "--rotate-every", "30d"]).ok();
+    assert_edit_detected(&t, |d| d["keys"]["a"]["primary"] = 2.into());
+    assert_edit_detected(&t, |d| {
+        d["keys"]["a"]["versions"][0]["state"] = "disabled".into()
+    });
+    assert_edit_detected(&t, |d| {
+        let a = d["keys"]["a"]["versions"][0]["wrapped"].clone();
+        let b = d["keys"]["b"]["versions"][0]["wrapped"].clone();
+        d["keys"]["a"]["versions"][0]["wrapped"] = b;
+        d["keys"]["b"]["versions"][0]["wrapped"] = a;
+    });
+    assert_edit_detected(&t, |d| {
+        d["keys"]["b"]
+            .as_object_mut()
+            .unwrap()
+            .remove("rotation_period");
+    });
+    assert_edit_detected(&t, |d| d["audit"]["usage"] = true.into());
+    assert_edit_detected(&t, |d| d["audit"]["seq"] = 2.into());
+    assert_edit_detected(&t, |d| {
+        d.as_object_mut().unwrap().remove("mac");
+    });
+    assert_edit_detected(&t, |d| {
+        let keys = d["keys"].as_object_mut().unwrap();
+        let a = keys.remove("a").unwrap();
+        keys.insert("c".into(), a);
+    });
+    // Untouched, everything still works.
+    t.run(&["keygen", "new"]).ok();
+    t.run(&["audit", "verify"]).ok();
+}
+
+#[test]
+fn a_loose_keyring_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestDir::new();
+    t.init_keyfile();
+    let before = t.keyring_bytes();
+    for mode in [0o640, 0o604, 0o660] {
+        std::fs::set_permissions(t.keyring(), std::fs::Permissions::from_mode(mode)).unwrap();
+        t.run(&["list"]).fails(5, "accessible by other users");
+        t.run(&["keygen", "a"]).fails(5, "chmod 600");
+        t.run(&["audit", "verify"]).fails(5, "chmod 600");
+        assert_eq!(t.keyring_bytes(), before);
+    }
+}
