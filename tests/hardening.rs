@@ -442,3 +442,30 @@ fn a_loose_keyring_is_refused() {
         assert_eq!(t.keyring_bytes(), before);
     }
 }
+
+#[test]
+fn a_keyring_from_before_the_audit_log_starts_one_at_its_next_write() {
+    use keycask::keyring::{file, open_read_only};
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "a"]).ok();
+    // Make it look like a keyring written before the log existed; its old
+    // log stays behind, MACed under an audit key the keyring no longer has.
+    {
+        let lock = file::lock(&t.keyring()).unwrap();
+        let mut old = open_read_only(&t.keyring(), &SecretSources::default()).unwrap();
+        old.doc.audit = None;
+        old.seal_mac().unwrap();
+        file::write(&t.keyring(), &old.doc, &lock).unwrap();
+    }
+    let text = String::from_utf8(t.keyring_bytes()).unwrap();
+    assert!(!text.contains("\"audit\""));
+    t.run(&["audit", "verify"]).fails(2, "has no audit log yet");
+    t.run(&["keygen", "b"])
+        .ok()
+        .stderr_has("an audit log that this keyring does not know was moved to");
+    let doc = t.run(&["audit", "--json"]).ok().json();
+    assert_eq!(doc["records"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["records"][0]["key"], "b");
+    t.run(&["audit", "verify"]).ok().stdout_has("1 record,");
+}

@@ -484,6 +484,12 @@ fn commit_events(
     keyring: &mut Unlocked,
     events: &[Event],
 ) -> Result<()> {
+    if keyring.doc.audit.is_none() {
+        // A keyring from before the audit log: its log starts now, under a
+        // fresh audit key. A log already there (from an attempt killed
+        // before its keyring write) was MACed under a key never saved.
+        set_aside_orphan_log(path)?;
+    }
     keyring.ensure_audit_state()?;
     let key = keyring.audit_mac_key()?;
     let state = keyring.doc.audit.clone().expect("ensured above");
@@ -537,7 +543,7 @@ fn set_aside_orphan_log(path: &Path) -> Result<()> {
         std::fs::rename(&log, &aside)
             .with_context(|| format!("moving the old audit log {} aside", log.display()))?;
         eprintln!(
-            "keycask: warning: an audit log without a keyring was moved to {}",
+            "keycask: warning: an audit log that this keyring does not know was moved to {}",
             aside.display()
         );
     }

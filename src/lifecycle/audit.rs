@@ -160,9 +160,10 @@ pub fn verify(ctx: &Context) -> Result<()> {
         .into());
     }
     if !ctx.json && !ctx.quiet {
+        let n = verdict.committed.min(verdict.records as u64);
         println!(
-            "audit log OK: {} records, chain and MACs verified, {} known to the keyring",
-            verdict.committed.min(verdict.records as u64),
+            "audit log OK: {n} record{}, chain and MACs verified, {} known to the keyring",
+            if n == 1 { "" } else { "s" },
             verdict.committed
         );
     }
