@@ -77,6 +77,7 @@ fn writers_killed_at_random_moments_leave_before_or_after() {
     t.init_keyfile();
     t.run(&["keygen", "base"]).ok();
     let has_rotate = has_command(&t, "rotate");
+    let has_destroy = has_rotate && has_command(&t, "destroy");
     let mut rng = Rng::new();
     // How long an uninterrupted write takes here, to aim the kills.
     let started = Instant::now();
@@ -90,7 +91,33 @@ fn writers_killed_at_random_moments_leave_before_or_after() {
     for i in 0..200 {
         let before = keyring_json(&t.keyring());
         let name = format!("k{i}");
-        let (args, what): (Vec<String>, &str) = match rng.below(if has_rotate { 4 } else { 2 }) {
+        // A version of `base` that destroy may take: enabled, not primary.
+        let destroyable = before["keys"]["base"]["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["state"] == "enabled")
+            .map(|v| v["version"].as_u64().unwrap())
+            .find(|&v| v != before["keys"]["base"]["primary"].as_u64().unwrap());
+        let choices = if has_destroy {
+            5
+        } else if has_rotate {
+            4
+        } else {
+            2
+        };
+        let (args, what): (Vec<String>, &str) = match rng.below(choices) {
+            4 if destroyable.is_some() => (
+                vec![
+                    "destroy".into(),
+                    "base".into(),
+                    "--version".into(),
+                    destroyable.unwrap().to_string(),
+                    "--now".into(),
+                    "--yes".into(),
+                ],
+                "destroy",
+            ),
             0 => (vec!["keygen".into(), name.clone()], "keygen"),
             1 => (
                 vec![
@@ -101,7 +128,7 @@ fn writers_killed_at_random_moments_leave_before_or_after() {
                 ],
                 "keygen",
             ),
-            2 => (vec!["rotate".into(), "base".into()], "rotate"),
+            2 | 4 => (vec!["rotate".into(), "base".into()], "rotate"),
             _ => (vec!["rotate".into(), "--kek".into()], "rotate-kek"),
         };
         let mut cmd = t.command();
@@ -136,6 +163,23 @@ fn writers_killed_at_random_moments_leave_before_or_after() {
                         "iteration {i}"
                     );
                 }
+            }
+            "destroy" => {
+                let number = destroyable.unwrap() as usize - 1;
+                let state = |d: &serde_json::Map<String, Value>| {
+                    d["base"]["versions"][number]["state"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                };
+                assert!(
+                    state(&a) == state(&b) || state(&a) == "destroyed",
+                    "iteration {i}"
+                );
+                let mut others = (a.clone(), b.clone());
+                others.0.remove("base");
+                others.1.remove("base");
+                assert_eq!(others.0, others.1, "iteration {i}");
             }
             "rotate" => {
                 let n = |d: &serde_json::Map<String, Value>| {
