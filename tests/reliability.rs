@@ -502,3 +502,35 @@ fn a_path_with_spaces_and_non_utf8_bytes_works() {
     std::fs::remove_file(&keyring).unwrap();
     with_keyring(&["list"]).fails(5, "my keys \u{fffd}\u{fffd} dir/key ring.json");
 }
+
+#[test]
+fn wrap_on_a_full_disk_leaves_no_partial_output() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "data"]).ok();
+    if !has_command(&t, "wrap") {
+        eprintln!("this build has no wrap yet: not checked");
+        return;
+    }
+    let Some(fs) = Tmpfs::mount(t.join("small"), "256k") else {
+        return;
+    };
+    let input = t.join("input.bin");
+    std::fs::write(&input, vec![0x5a; 1024 * 1024]).unwrap();
+    let output = fs.path.join("out.kc");
+    let out_arg = output.to_str().unwrap();
+    t.run(&["wrap", "-k", "data", "-o", out_arg, "input.bin"])
+        .fails(1, "No space left on device");
+    let left: Vec<String> = std::fs::read_dir(&fs.path)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "wrap left output behind");
+    // A small input fits, and is written whole.
+    std::fs::write(&input, b"small enough").unwrap();
+    t.run(&["wrap", "-k", "data", "-o", out_arg, "input.bin"])
+        .ok();
+    assert!(output.exists());
+    drop(fs);
+}
