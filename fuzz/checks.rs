@@ -3,6 +3,9 @@
 //! (`tests/fuzz_corpus.rs`): a crash the fuzzer finds becomes a corpus file
 //! and so a regression test.
 
+// Each fuzz target uses one of these.
+#![allow(dead_code)]
+
 use keycask::audit::{MacKey, verify_bytes};
 use keycask::keyring::{AuditState, file};
 use keycask::secret::SecretKey32;

@@ -1,6 +1,7 @@
 //! The audit log verifier on arbitrary bytes (see `checks.rs`).
 #![no_main]
 
-include!("../checks.rs");
+#[path = "../checks.rs"]
+mod checks;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| audit_log(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::audit_log(data));

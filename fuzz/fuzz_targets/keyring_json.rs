@@ -1,6 +1,7 @@
 //! The keyring JSON loader on arbitrary bytes (see `checks.rs`).
 #![no_main]
 
-include!("../checks.rs");
+#[path = "../checks.rs"]
+mod checks;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| keyring_json(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::keyring_json(data));
