@@ -27,6 +27,23 @@ hyperfine -N --warmup 3 --runs 40 --style none --export-markdown "$dir/w.md" \
     -n 'unlock: audit verify (9 records)' "$KEYCASK audit verify" \
     -n 'logged write: config audit-usage off' "$KEYCASK config audit-usage off" >/dev/null 2>&1
 cat "$dir/w.md"
+
+# The same write once the log holds 100,000 records.
+cargo build --release --quiet --example bulk_audit
+cp "$dir/template.json" "$dir/keyring.json"
+cp "$dir/template.log" "$dir/keyring.json.audit.jsonl"
+target/release/examples/bulk_audit "$dir/keyring.json" 100000
+cp "$dir/keyring.json" "$dir/big.json"
+cp "$dir/keyring.json.audit.jsonl" "$dir/big.log"
+echo
+echo "The log's length: the same logged write with $(wc -l < "$dir/big.log") records in the log"
+echo "($(du -h "$dir/big.log" | cut -f1)), and \`audit verify\` reading all of them:"
+echo
+hyperfine -N --warmup 2 --runs 20 --style none --export-markdown "$dir/b.md" \
+    --prepare "sh -c 'cp $dir/big.json $dir/keyring.json && cp $dir/big.log $dir/keyring.json.audit.jsonl'" \
+    -n 'logged write, 100,000-record log' "$KEYCASK config audit-usage off" \
+    -n 'audit verify, 100,000 records' "$KEYCASK audit verify" >/dev/null 2>&1
+cat "$dir/b.md"
 if "$KEYCASK" wrap --help >/dev/null 2>&1; then
     head -c 1024 /dev/urandom > "$dir/data"
     echo
