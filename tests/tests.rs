@@ -4,3 +4,4 @@ mod util;
 
 mod generation;
 mod storage;
+mod usage;
