@@ -112,6 +112,14 @@ Examples:
   keycask rotate --root --to keyfile:/run/secrets/kc-root")]
     Rotate(RotateArgs),
 
+    /// Re-wrap envelopes to their key's primary version (header only)
+    #[command(after_help = "\
+Examples:
+  keycask rekey backups/ *.kc                 # folders are walked recursively
+  keycask rekey --dry-run --json archive/     # which versions files still depend on
+  keycask rekey --jobs 1 big.kc")]
+    Rekey(RekeyArgs),
+
     /// Enable a disabled version of a key again
     #[command(
         after_help = "\
@@ -243,6 +251,23 @@ pub struct RotateArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct RekeyArgs {
+    /// Envelope files, or folders to walk recursively (envelopes are
+    /// recognised by content, not by name)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Change nothing; report per key and version how many envelopes still
+    /// depend on it
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Files rekeyed in parallel [default: the number of cores]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+#[derive(Args, Debug)]
 pub struct VersionStateArgs {
     /// The key's name
     pub name: String,
@@ -250,6 +275,9 @@ pub struct VersionStateArgs {
     /// The version number
     #[arg(long, value_name = "N")]
     pub version: u32,
+}
+
+#[derive(Args, Debug)]
 pub struct WrapArgs {
     /// The key that wraps the content key (purpose encrypt); its primary
     /// version is used
