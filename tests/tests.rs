@@ -3,5 +3,6 @@
 mod util;
 
 mod generation;
+mod rotation;
 mod storage;
 mod usage;
