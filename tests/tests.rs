@@ -2,5 +2,6 @@
 
 mod util;
 
+mod destruction;
 mod generation;
 mod storage;
