@@ -24,5 +24,9 @@ kc list
 kc show backups
 printf '\nthe keyring file holds only wrapped material:\n'
 step sh -c "grep -c '\"wrapped\"' '$KEYCASK_KEYRING'"
+kc destroy partner-transport --now --yes --reason "demo: partner offboarded"
+printf '\nits wrapped material is gone from the file; the name stays as a tombstone:\n'
+step sh -c "grep -c '\"wrapped\"' '$KEYCASK_KEYRING'"
+kc list
 echo
 echo "demo finished"

@@ -538,3 +538,43 @@ fn a_passphrase_root_is_told_to_change_its_passphrase() {
     .stderr_has("opens with the old passphrase")
     .stderr_has("keycask rotate --root");
 }
+
+/// Runs `keycask ARGS` inside a pseudo-terminal (util-linux `script`),
+/// typing `typed` at it.
+fn at_terminal(t: &TestDir, args: &str, typed: &[u8]) -> Run {
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_BIN", bin);
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &format!("\"$KEYCASK_BIN\" {args}"), "/dev/null"]);
+    for (name, value) in cmd.get_envs() {
+        match value {
+            Some(value) => script.env(name, value),
+            None => script.env_remove(name),
+        };
+    }
+    script.current_dir(t.path());
+    t.run_with(script, &[], Some(typed))
+}
+
+#[test]
+fn at_a_terminal_the_key_name_must_be_typed() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "old"]).ok();
+    let before = t.keyring_bytes();
+    let wrong = at_terminal(&t, "destroy old --now", b"yes\n");
+    assert_eq!(wrong.code(), 2, "{}", wrong.stdout());
+    assert!(
+        wrong
+            .stdout()
+            .contains("Type the key name (old) to confirm")
+    );
+    assert!(wrong.stdout().contains("the name typed does not match"));
+    assert_eq!(t.keyring_bytes(), before);
+
+    let right = at_terminal(&t, "destroy old --now", b"old\n");
+    assert_eq!(right.code(), 0, "{}", right.stdout());
+    assert!(right.stdout().contains("destroyed key 'old' (version 1)"));
+    assert_eq!(version_json(&t, "old", 1)["state"], "destroyed");
+}
