@@ -100,6 +100,37 @@ Examples:
   keycask show backups --json")]
     Show(ShowArgs),
 
+    /// Rotate a key (new primary version), every key that is due, the KEK,
+    /// or the root
+    #[command(after_help = "\
+Examples:
+  keycask rotate backups                      # v(N+1) becomes primary; old ones still decrypt
+  keycask rotate backups --compromised --reason \"laptop lost\"
+  keycask rotate --due --dry-run --json       # what a cron job would rotate
+  keycask rotate --kek                        # new KEK; key material re-wrapped, data untouched
+  keycask rotate --root --new-passphrase-file new.txt
+  keycask rotate --root --to keyfile:/run/secrets/kc-root")]
+    Rotate(RotateArgs),
+
+    /// Enable a disabled version of a key again
+    #[command(
+        after_help = "\
+Examples:
+  keycask enable backups --version 1
+  keycask enable backups --version 1 --json",
+        disable_version_flag = true
+    )]
+    Enable(VersionStateArgs),
+
+    /// Disable a version of a key: it refuses all use until enabled again
+    #[command(
+        after_help = "\
+Examples:
+  keycask disable backups --version 1        # reversible with `keycask enable`
+  keycask rotate backups && keycask disable backups --version 2",
+        disable_version_flag = true
+    )]
+    Disable(VersionStateArgs),
     /// Destroy a key version or a whole key, scheduled or at once
     #[command(
         after_help = "\
@@ -148,6 +179,59 @@ pub struct ListArgs {}
 pub struct ShowArgs {
     /// The key's name
     pub name: String,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["name", "due", "kek", "root"])))]
+pub struct RotateArgs {
+    /// The key to rotate: a new version becomes primary
+    pub name: Option<String>,
+
+    /// Flag every older version of NAME as compromised: they still decrypt,
+    /// with a warning at each use
+    #[arg(long)]
+    pub compromised: bool,
+
+    /// Why the versions are compromised (recorded with the flag)
+    #[arg(long, value_name = "TEXT", requires = "compromised")]
+    pub reason: Option<String>,
+
+    /// Rotate every key whose primary version is older than its period
+    #[arg(long)]
+    pub due: bool,
+
+    /// With --due: say what would be rotated, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// New KEK version; every key version's material is re-wrapped under it
+    #[arg(long)]
+    pub kek: bool,
+
+    /// Re-wrap the KEK under a new root: a new passphrase, or another kind
+    /// of root with --to
+    #[arg(long)]
+    pub root: bool,
+
+    /// With --root: the new root, `passphrase` or `keyfile:PATH` [default:
+    /// passphrase, when the current root is one]
+    #[arg(long, value_name = "ROOT")]
+    pub to: Option<String>,
+
+    /// With --root: read the new passphrase from this file instead of the
+    /// terminal
+    #[arg(long, value_name = "PATH")]
+    pub new_passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct VersionStateArgs {
+    /// The key's name
+    pub name: String,
+
+    /// The version number
+    #[arg(long, value_name = "N")]
+    pub version: u32,
 }
 
 #[derive(Args, Debug)]

@@ -22,7 +22,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, find_failure, is_broken_pipe};
-use crate::lifecycle::{destruction, generation, storage};
+use crate::lifecycle::{destruction, generation, rotation, storage};
 use crate::root::SecretSources;
 
 /// What every command needs to know beyond its own arguments.
@@ -74,6 +74,17 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::List(_) => storage::list(&ctx),
         Command::Show(args) => storage::show(&ctx, &args.name),
+        Command::Rotate(args) => {
+            rotation::rotate(&ctx, &rotation::RotateRequest::from_args(&args)?)
+        }
+        Command::Enable(args) => rotation::set_version_state(
+            &ctx,
+            &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Enable)?,
+        ),
+        Command::Disable(args) => rotation::set_version_state(
+            &ctx,
+            &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Disable)?,
+        ),
         Command::Destroy(args) => {
             destruction::destroy(&ctx, &destruction::DestroyRequest::from_args(&args)?)
         }

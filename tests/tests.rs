@@ -4,4 +4,5 @@ mod util;
 
 mod destruction;
 mod generation;
+mod rotation;
 mod storage;
