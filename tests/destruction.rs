@@ -496,7 +496,7 @@ fn rotate_kek_cuts_the_current_keyring_off_from_older_copies() {
         .run(&["destroy", "old", "--now", "--rotate-kek", "--yes", "--json"])
         .ok()
         .stderr_has("the KEK was rotated")
-        .stderr_has("rotate --root keyfile:NEW")
+        .stderr_has("rotate --root --to keyfile:NEW")
         .json();
     assert_eq!(out["kek_rotated"], true);
     assert_eq!(out["kek_version"], 2);
@@ -519,6 +519,31 @@ fn rotate_kek_cuts_the_current_keyring_off_from_older_copies() {
     t.run(&["--keyring", "before.json", "show", "old", "--json"])
         .ok()
         .stdout_has("\"state\": \"enabled\"");
+
+    // The rest of the remedy: retire the root. The old copy then opens only
+    // with the old key file, not with the root the keyring has now.
+    let new_root = format!("keyfile:{}", t.join("new-root.key").display());
+    t.run(&["rotate", "--root", "--to", &new_root]).ok();
+    t.run(&["keygen", "after-root-change"]).ok();
+    std::fs::copy(t.join("before.json"), t.join("before2.json")).unwrap();
+    let refused = t.run(&[
+        "--keyring",
+        "before2.json",
+        "--keyfile",
+        "new-root.key",
+        "keygen",
+        "x",
+    ]);
+    assert_eq!(refused.code(), 3, "{}", refused.stderr());
+    t.run(&[
+        "--keyring",
+        "before2.json",
+        "--keyfile",
+        "root.key",
+        "keygen",
+        "x",
+    ])
+    .ok();
 }
 
 #[test]
@@ -577,4 +602,177 @@ fn at_a_terminal_the_key_name_must_be_typed() {
     assert_eq!(right.code(), 0, "{}", right.stdout());
     assert!(right.stdout().contains("destroyed key 'old' (version 1)"));
     assert_eq!(version_json(&t, "old", 1)["state"], "destroyed");
+}
+
+#[test]
+fn destroy_a_non_primary_version_now() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    let v1 = blob(&t, "backups", 1);
+    let v2 = blob(&t, "backups", 2);
+    let v3 = blob(&t, "backups", 3);
+    t.run(&[
+        "destroy",
+        "backups",
+        "--version",
+        "1",
+        "--now",
+        "--yes",
+        "--reason",
+        "rotated 2026-11",
+    ])
+    .ok()
+    .stdout_has("destroyed version 1 of key 'backups'");
+    let bytes = t.keyring_bytes();
+    assert!(
+        !contains(&bytes, &v1),
+        "the destroyed blob is still in the file"
+    );
+    assert!(contains(&bytes, &v2) && contains(&bytes, &v3));
+
+    let v = version_json(&t, "backups", 1);
+    assert_eq!(v["state"], "destroyed");
+    assert_eq!(v["destruction"]["reason"], "rotated 2026-11");
+    t.run(&["show", "backups"])
+        .ok()
+        .stdout_has("destroyed")
+        .stdout_has("reason: rotated 2026-11")
+        .stdout_has("v3*");
+    t.run(&["list"]).ok().stdout_has("3 (1 destroyed)");
+
+    // The other versions are intact and the key keeps rotating.
+    assert_eq!(version_json(&t, "backups", 2)["state"], "enabled");
+    t.run(&["rotate", "backups"]).ok();
+    assert_eq!(blob(&t, "backups", 2), v2);
+
+    // A destroyed version stays destroyed.
+    let before = t.keyring_bytes();
+    t.run(&["destroy", "backups", "--version", "1", "--now", "--yes"])
+        .fails(4, "version 1 of key 'backups' was already destroyed on")
+        .stderr_has("(rotated 2026-11)");
+    t.run(&["enable", "backups", "--version", "1"])
+        .fails(4, "destroyed");
+    t.run(&["destroy", "--cancel", "backups", "--version", "1"])
+        .fails(4, "already destroyed");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn a_scheduled_version_with_an_injected_clock() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    at(&t, "2026-11-01T00:00:00Z", &["keygen", "backups"]).ok();
+    at(&t, "2026-11-01T00:00:00Z", &["rotate", "backups"]).ok();
+    let v1 = blob(&t, "backups", 1);
+    at(
+        &t,
+        "2026-11-01T00:00:00Z",
+        &[
+            "destroy",
+            "backups",
+            "--version",
+            "1",
+            "--after",
+            "7d",
+            "--yes",
+            "--reason",
+            "rotated",
+        ],
+    )
+    .ok()
+    .stdout_has("scheduled version 1 of key 'backups' for destruction on 2026-11-08T00:00:00Z")
+    .stdout_has("keycask destroy --cancel backups --version 1");
+
+    // Before the date: disabled, so it refuses use, and cancellable.
+    let v = version_json(&t, "backups", 1);
+    assert_eq!(v["state"], "destroy-scheduled");
+    assert_eq!(v["destroy_after"], "2026-11-08T00:00:00Z");
+    let before = t.keyring_bytes();
+    at(
+        &t,
+        "2026-11-02T00:00:00Z",
+        &["enable", "backups", "--version", "1"],
+    )
+    .fails(4, "scheduled");
+    assert_eq!(t.keyring_bytes(), before);
+    at(
+        &t,
+        "2026-11-07T00:00:00Z",
+        &["destroy", "--cancel", "backups", "--version", "1"],
+    )
+    .ok()
+    .stdout_has("cancelled the scheduled destruction of version 1 of key 'backups'; enabled again");
+    assert_eq!(version_json(&t, "backups", 1)["state"], "enabled");
+    assert!(contains(&t.keyring_bytes(), &v1));
+
+    // Scheduled again; on the date, the next write destroys it.
+    at(
+        &t,
+        "2026-11-07T00:00:00Z",
+        &[
+            "destroy",
+            "backups",
+            "--version",
+            "1",
+            "--after",
+            "1d",
+            "--yes",
+        ],
+    )
+    .ok();
+    at(&t, "2026-11-07T23:00:00Z", &["keygen", "probe1"]).ok();
+    assert_eq!(version_json(&t, "backups", 1)["state"], "destroy-scheduled");
+    at(&t, "2026-11-08T00:00:00Z", &["rotate", "backups"])
+        .ok()
+        .stderr_has("destroyed version 1 of key 'backups'")
+        .stderr_has("fell due on 2026-11-08T00:00:00Z");
+    assert!(!contains(&t.keyring_bytes(), &v1));
+    assert_eq!(version_json(&t, "backups", 1)["state"], "destroyed");
+    assert_eq!(version_json(&t, "backups", 2)["state"], "enabled");
+    let show = t.run(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(show["destroyed"], Value::Null, "only the version went");
+    assert_eq!(show["primary"], 3);
+}
+
+#[test]
+fn scheduled_versions_and_whole_keys_interact_predictably() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    t.run(&["rotate", "k"]).ok();
+    t.run(&["destroy", "k", "--version", "1", "--after", "30d", "--yes"])
+        .ok();
+    // A scheduled version can still be destroyed at once.
+    t.run(&["destroy", "k", "--version", "1", "--now", "--yes"])
+        .ok();
+    assert_eq!(version_json(&t, "k", 1)["state"], "destroyed");
+
+    t.run(&["rotate", "k"]).ok();
+    t.run(&["destroy", "k", "--after", "7d", "--yes"])
+        .ok()
+        .stdout_has("scheduled key 'k' (versions 2, 3)");
+    let before = t.keyring_bytes();
+    t.run(&["destroy", "--cancel", "k", "--version", "2"])
+        .fails(4, "the whole key 'k' is scheduled")
+        .stderr_has("keycask destroy --cancel k");
+    t.run(&["destroy", "k", "--after", "1d", "--yes"])
+        .fails(4, "already scheduled");
+    assert_eq!(t.keyring_bytes(), before);
+    let out = t.run(&["destroy", "--cancel", "k", "--json"]).ok().json();
+    assert_eq!(out["action"], "cancelled");
+    assert_eq!(out["versions"], serde_json::json!([2, 3]));
+    assert_eq!(version_json(&t, "k", 3)["state"], "enabled");
+
+    // A whole key destroyed now takes every version that holds material.
+    let v2 = blob(&t, "k", 2);
+    let v3 = blob(&t, "k", 3);
+    t.run(&["destroy", "k", "--now", "--yes"])
+        .ok()
+        .stdout_has("destroyed key 'k' (versions 2, 3)");
+    let bytes = t.keyring_bytes();
+    assert!(!contains(&bytes, &v2) && !contains(&bytes, &v3));
+    t.run(&["rotate", "k"]).fails(4, "was destroyed");
 }

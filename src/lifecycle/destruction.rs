@@ -420,7 +420,7 @@ fn remnants(root: &RootConfig, old_kek: u32, new_kek: Option<u32>) -> String {
              (`keycask rotate --root`)"
         }
         RootConfig::Keyfile { .. } => {
-            "move to a new key file (`keycask rotate --root keyfile:NEW`) and destroy \
+            "move to a new key file (`keycask rotate --root --to keyfile:NEW`) and destroy \
              the old one"
         }
     };
