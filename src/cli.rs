@@ -131,6 +131,7 @@ Examples:
         disable_version_flag = true
     )]
     Disable(VersionStateArgs),
+
     /// Destroy a key version or a whole key, scheduled or at once
     #[command(
         after_help = "\
@@ -143,6 +144,36 @@ Examples:
         disable_version_flag = true
     )]
     Destroy(DestroyArgs),
+    /// Encrypt data under a fresh content key wrapped by a key (envelope)
+    #[command(after_help = "\
+Examples:
+  keycask wrap -k backups < db.dump > db.dump.kc
+  pg_dump app | keycask wrap -k backups -c env=prod -c app=billing > app.kc
+  keycask wrap -k api-tokens --armor <<< \"$TOKEN\" > token.kc.asc")]
+    Wrap(WrapArgs),
+
+    /// Decrypt an envelope made by `wrap` (binary or armored)
+    #[command(after_help = "\
+Examples:
+  keycask unwrap < db.dump.kc > db.dump
+  keycask unwrap --expect-context env=prod -o db.dump db.dump.kc
+  keycask unwrap token.kc.asc")]
+    Unwrap(UnwrapArgs),
+
+    /// Show envelope headers without unlocking anything
+    #[command(after_help = "\
+Examples:
+  keycask inspect db.dump.kc
+  keycask inspect --json *.kc | jq -r '.envelopes[] | [.file, .key, .version] | @tsv'")]
+    Inspect(InspectArgs),
+
+    /// A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)
+    #[command(after_help = "\
+Examples:
+  keycask datakey -k backups --json
+  keycask datakey -k backups --wrapped-only > data.key.kc.asc
+  keycask unwrap data.key.kc.asc | base64     # the same 32 bytes back")]
+    Datakey(DatakeyArgs),
 }
 
 #[derive(Args, Debug)]
@@ -278,4 +309,79 @@ pub struct DestroyArgs {
     /// again
     #[arg(long, conflicts_with_all = ["version", "after", "now", "reason", "rotate_kek", "cancel"])]
     pub purge: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct WrapArgs {
+    /// The key that wraps the content key (purpose encrypt); its primary
+    /// version is used
+    #[arg(short, long = "key", value_name = "NAME")]
+    pub key: String,
+
+    /// The file to encrypt; `-` or absent reads stdin
+    #[arg(value_name = "INPUT")]
+    pub input: Option<std::path::PathBuf>,
+
+    /// Write to FILE (created only on success) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Encryption context: a key=value pair bound to the envelope and shown
+    /// by `inspect` (repeatable; not secret)
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+
+    /// Write ASCII armor (PEM-style base64) instead of binary
+    #[arg(short, long)]
+    pub armor: bool,
+
+    /// Plaintext bytes per chunk, 64 to 16777216
+    #[arg(long, value_name = "BYTES", default_value_t = 65536)]
+    pub chunk_size: u32,
+
+    /// No progress bar, even on a terminal
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UnwrapArgs {
+    /// The envelope; `-` or absent reads stdin
+    #[arg(value_name = "INPUT")]
+    pub input: Option<std::path::PathBuf>,
+
+    /// Write to FILE (mode 0600, created only on success) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Fail unless the envelope's context holds this key=value pair
+    /// (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub expect_context: Vec<String>,
+
+    /// No progress bar, even on a terminal
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Envelopes to inspect (`-` reads stdin)
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DatakeyArgs {
+    /// The key that wraps the data key (purpose encrypt)
+    #[arg(short, long = "key", value_name = "NAME")]
+    pub key: String,
+
+    /// Encryption context for the wrapped data key (repeatable)
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+
+    /// Print only the wrapped (armored) data key, not the plaintext
+    #[arg(long)]
+    pub wrapped_only: bool,
 }

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod clock;
 pub mod crypto;
+pub mod envelope;
 pub mod error;
 pub mod keyring;
 pub mod lifecycle;
@@ -22,7 +23,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, find_failure, is_broken_pipe};
-use crate::lifecycle::{destruction, generation, rotation, storage};
+use crate::lifecycle::{destruction, generation, rotation, storage, usage};
 use crate::root::SecretSources;
 
 /// What every command needs to know beyond its own arguments.
@@ -88,6 +89,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Destroy(args) => {
             destruction::destroy(&ctx, &destruction::DestroyRequest::from_args(&args)?)
         }
+        Command::Wrap(args) => usage::wrap(&ctx, &usage::WrapRequest::from_args(&args)?),
+        Command::Unwrap(args) => usage::unwrap(&ctx, &usage::UnwrapRequest::from_args(&args)?),
+        Command::Inspect(args) => usage::inspect(&ctx, &args.files),
+        Command::Datakey(args) => usage::datakey(&ctx, &usage::DatakeyRequest::from_args(&args)?),
     }
 }
 

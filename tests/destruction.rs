@@ -776,3 +776,92 @@ fn scheduled_versions_and_whole_keys_interact_predictably() {
     assert!(!contains(&bytes, &v2) && !contains(&bytes, &v3));
     t.run(&["rotate", "k"]).fails(4, "was destroyed");
 }
+
+/// Wraps `data` under the key's primary version into `file`.
+fn wrap_to(t: &TestDir, key: &str, data: &[u8], file: &str) {
+    let run = t.run_stdin(&["wrap", "-k", key], data).ok();
+    std::fs::write(t.join(file), &run.output.stdout).unwrap();
+}
+
+#[test]
+fn envelopes_of_a_destroyed_version_fail_with_the_date_and_reason() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    at(&t, "2026-11-01T00:00:00Z", &["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"made with v1", "v1.kc");
+    at(&t, "2026-11-02T00:00:00Z", &["rotate", "backups"]).ok();
+    wrap_to(&t, "backups", b"made with v2", "v2.kc");
+    t.run(&["unwrap", "v1.kc"]).ok().stdout_has("made with v1");
+
+    // Scheduled: refused at once, and back after --cancel.
+    at(
+        &t,
+        "2026-11-03T00:00:00Z",
+        &[
+            "destroy",
+            "backups",
+            "--version",
+            "1",
+            "--after",
+            "7d",
+            "--yes",
+        ],
+    )
+    .ok();
+    t.run(&["unwrap", "v1.kc"])
+        .fails(4, "version 1 of key 'backups'");
+    at(
+        &t,
+        "2026-11-03T12:00:00Z",
+        &["destroy", "--cancel", "backups", "--version", "1"],
+    )
+    .ok();
+    t.run(&["unwrap", "v1.kc"]).ok().stdout_has("made with v1");
+
+    at(
+        &t,
+        "2026-11-04T00:00:00Z",
+        &[
+            "destroy",
+            "backups",
+            "--version",
+            "1",
+            "--now",
+            "--yes",
+            "--reason",
+            "rotated 2026-11",
+        ],
+    )
+    .ok();
+    let run = t.run(&["unwrap", "v1.kc"]).fails(
+        4,
+        "version 1 of key 'backups' was destroyed on 2026-11-04 (rotated 2026-11)",
+    );
+    assert!(run.output.stdout.is_empty(), "no plaintext after a refusal");
+    t.run(&["unwrap", "v2.kc"]).ok().stdout_has("made with v2");
+    // New envelopes use the primary, which is untouched.
+    wrap_to(&t, "backups", b"after", "v3.kc");
+    t.run(&["unwrap", "v3.kc"]).ok().stdout_has("after");
+}
+
+#[test]
+fn envelopes_of_a_destroyed_key_fail_and_after_purge_name_no_key() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    at(&t, "2026-11-01T00:00:00Z", &["keygen", "old"]).ok();
+    wrap_to(&t, "old", b"secret", "old.kc");
+    at(
+        &t,
+        "2026-11-05T00:00:00Z",
+        &["destroy", "old", "--now", "--yes", "--reason", "retired"],
+    )
+    .ok();
+    t.run(&["unwrap", "old.kc"])
+        .fails(4, "destroyed on 2026-11-05");
+    t.run_stdin(&["wrap", "-k", "old"], b"x")
+        .fails(4, "key 'old' was destroyed");
+    t.run(&["destroy", "--purge", "old", "--yes"]).ok();
+    let run = t.run(&["unwrap", "old.kc"]);
+    assert_ne!(run.code(), 0);
+    assert!(run.output.stdout.is_empty());
+}
