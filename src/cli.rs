@@ -112,6 +112,14 @@ Examples:
   keycask rotate --root --to keyfile:/run/secrets/kc-root")]
     Rotate(RotateArgs),
 
+    /// Re-wrap envelopes to their key's primary version (header only)
+    #[command(after_help = "\
+Examples:
+  keycask rekey backups/ *.kc                 # folders are walked recursively
+  keycask rekey --dry-run --json archive/     # which versions files still depend on
+  keycask rekey --jobs 1 big.kc")]
+    Rekey(RekeyArgs),
+
     /// Enable a disabled version of a key again
     #[command(
         after_help = "\
@@ -138,7 +146,7 @@ Examples:
 Examples:
   keycask destroy backups --version 1 --after 7d --reason \"rotated 2026-11\"
   keycask destroy --cancel backups --version 1
-  keycask destroy backups --version 1 --now --rotate-kek
+  keycask destroy backups --version 1 --now --rotate-kek --check archive/
   keycask destroy old-project --now --yes      # every version; name kept as a tombstone
   keycask destroy --pending                    # from cron: carry out what fell due",
         disable_version_flag = true
@@ -256,6 +264,23 @@ pub struct RotateArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct RekeyArgs {
+    /// Envelope files, or folders to walk recursively (envelopes are
+    /// recognised by content, not by name)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Change nothing; report per key and version how many envelopes still
+    /// depend on it
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Files rekeyed in parallel [default: the number of cores]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+#[derive(Args, Debug)]
 pub struct VersionStateArgs {
     /// The key's name
     pub name: String,
@@ -292,22 +317,27 @@ pub struct DestroyArgs {
     #[arg(short, long)]
     pub yes: bool,
 
+    /// Refuse while an envelope under PATH (a file or a folder, searched
+    /// recursively) still needs a version being destroyed; repeatable
+    #[arg(long, value_name = "PATH")]
+    pub check: Vec<PathBuf>,
+
     /// With --now: rotate the KEK in the same write, so that older copies of
     /// the keyring open only with the root as it was
     #[arg(long, requires = "now")]
     pub rotate_kek: bool,
 
     /// Cancel a scheduled destruction: the version(s) become enabled again
-    #[arg(long, conflicts_with_all = ["after", "now", "reason", "rotate_kek", "yes"])]
+    #[arg(long, conflicts_with_all = ["after", "now", "reason", "check", "rotate_kek", "yes"])]
     pub cancel: bool,
 
     /// Carry out the scheduled destructions that fell due (for cron)
-    #[arg(long, conflicts_with_all = ["name", "version", "after", "now", "reason", "rotate_kek", "cancel", "purge", "yes"])]
+    #[arg(long, conflicts_with_all = ["name", "version", "after", "now", "reason", "check", "rotate_kek", "cancel", "purge", "yes"])]
     pub pending: bool,
 
     /// Remove the tombstone of a destroyed key, so that its name can be used
     /// again
-    #[arg(long, conflicts_with_all = ["version", "after", "now", "reason", "rotate_kek", "cancel"])]
+    #[arg(long, conflicts_with_all = ["version", "after", "now", "reason", "check", "rotate_kek", "cancel"])]
     pub purge: bool,
 }
 

@@ -14,6 +14,7 @@ pub mod keyring;
 pub mod lifecycle;
 pub mod material;
 pub mod output;
+pub mod rekey;
 pub mod root;
 pub mod secret;
 
@@ -78,6 +79,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rotate(args) => {
             rotation::rotate(&ctx, &rotation::RotateRequest::from_args(&args)?)
         }
+        Command::Rekey(args) => rotation::rekey(&ctx, &rotation::RekeyRequest::from_args(&args)?),
         Command::Enable(args) => rotation::set_version_state(
             &ctx,
             &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Enable)?,

@@ -865,3 +865,171 @@ fn envelopes_of_a_destroyed_key_fail_and_after_purge_name_no_key() {
     assert_ne!(run.code(), 0);
     assert!(run.output.stdout.is_empty());
 }
+
+#[test]
+fn check_refuses_while_envelopes_need_the_version_and_passes_after_rekey() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    std::fs::create_dir_all(t.join("archive/sub")).unwrap();
+    wrap_to(&t, "backups", b"a", "archive/a.kc");
+    wrap_to(&t, "backups", b"b", "archive/sub/b.kc");
+    let armored = t
+        .run_stdin(&["wrap", "-k", "backups", "--armor"], b"c")
+        .ok();
+    std::fs::write(t.join("archive/c.asc"), &armored.output.stdout).unwrap();
+    std::fs::write(t.join("archive/notes.txt"), b"not an envelope").unwrap();
+    t.run(&["rotate", "backups"]).ok();
+    wrap_to(&t, "backups", b"d", "archive/d.kc");
+    let before = t.keyring_bytes();
+
+    for when in [&["--now"][..], &["--after", "7d"][..]] {
+        let args = [
+            &[
+                "destroy",
+                "backups",
+                "--version",
+                "1",
+                "--yes",
+                "--check",
+                "archive",
+            ][..],
+            when,
+        ]
+        .concat();
+        t.run(&args)
+            .fails(
+                4,
+                "3 envelopes under --check still need version 1 of key 'backups':",
+            )
+            .stderr_has("archive/a.kc (version 1)")
+            .stderr_has("archive/sub/b.kc (version 1)")
+            .stderr_has("archive/c.asc (version 1)")
+            .stderr_has("keycask rekey archive");
+        assert_eq!(t.keyring_bytes(), before);
+    }
+    let run = t.run(&[
+        "destroy",
+        "backups",
+        "--version",
+        "1",
+        "--yes",
+        "--now",
+        "--check",
+        "archive",
+    ]);
+    assert!(
+        !run.stderr().contains("d.kc"),
+        "v2 envelopes are not listed"
+    );
+    assert!(!run.stderr().contains("notes.txt"));
+
+    t.run(&["rekey", "archive"]).ok();
+    let out = t
+        .run(&[
+            "destroy",
+            "backups",
+            "--version",
+            "1",
+            "--now",
+            "--yes",
+            "--check",
+            "archive",
+            "--check",
+            "archive/a.kc",
+            "--json",
+        ])
+        .ok()
+        .stderr_has("checked 5 files (4 envelopes): none needs version 1 of key 'backups'")
+        .json();
+    assert_eq!(out["checked"]["envelopes"], 4);
+    assert_eq!(version_json(&t, "backups", 1)["state"], "destroyed");
+    for (file, plain) in [
+        ("archive/a.kc", "a"),
+        ("archive/sub/b.kc", "b"),
+        ("archive/c.asc", "c"),
+        ("archive/d.kc", "d"),
+    ] {
+        assert_eq!(t.run(&["unwrap", file]).ok().stdout(), plain);
+    }
+}
+
+#[test]
+fn check_lists_twenty_files_and_the_total() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    std::fs::create_dir(t.join("many")).unwrap();
+    wrap_to(&t, "backups", b"x", "many/00.kc");
+    for i in 1..23 {
+        std::fs::copy(t.join("many/00.kc"), t.join(&format!("many/{i:02}.kc"))).unwrap();
+    }
+    t.run(&["rotate", "backups"]).ok();
+    let run = t
+        .run(&[
+            "destroy",
+            "backups",
+            "--version",
+            "1",
+            "--now",
+            "--yes",
+            "--check",
+            "many",
+        ])
+        .fails(4, "23 envelopes under --check still need version 1")
+        .stderr_has("many/19.kc (version 1)")
+        .stderr_has("... and 3 more");
+    assert_eq!(run.stderr().matches("(version 1)").count(), 20);
+    assert!(!run.stderr().contains("many/20.kc"));
+}
+
+#[test]
+fn check_refuses_what_it_cannot_read_and_paths_that_do_not_exist() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    wrap_to(&t, "k", b"x", "k1.kc");
+    t.run(&["rotate", "k"]).ok();
+    std::fs::create_dir(t.join("dir")).unwrap();
+    let mut damaged = b"KCASKENV".to_vec();
+    damaged.extend_from_slice(&[0xff; 40]);
+    std::fs::write(t.join("dir/bad.kc"), damaged).unwrap();
+    let before = t.keyring_bytes();
+    t.run(&[
+        "destroy",
+        "k",
+        "--version",
+        "1",
+        "--now",
+        "--yes",
+        "--check",
+        "dir",
+    ])
+    .fails(
+        4,
+        "cannot tell whether 1 file under --check needs version 1",
+    )
+    .stderr_has("dir/bad.kc");
+    t.run(&[
+        "destroy",
+        "k",
+        "--version",
+        "1",
+        "--now",
+        "--yes",
+        "--check",
+        "nothere",
+    ])
+    .fails(2, "no such file or folder: nothere");
+    t.run(&["destroy", "--cancel", "k", "--check", "dir"])
+        .fails(2, "cannot be used with");
+    // A whole key checks every version, the primary included.
+    wrap_to(&t, "k", b"y", "k2.kc");
+    t.run(&["destroy", "k", "--now", "--yes", "--check", "k2.kc"])
+        .fails(
+            4,
+            "1 envelope under --check still needs key 'k' (versions 1, 2)",
+        )
+        .stderr_has("k2.kc (version 2)");
+    assert_eq!(t.keyring_bytes(), before);
+}

@@ -5,6 +5,7 @@
 //! purged deliberately. See docs/destruction.md for the decisions.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -19,6 +20,7 @@ use crate::keyring::{
     validate_key_name,
 };
 use crate::output;
+use crate::rekey::scan;
 use crate::root::RootConfig;
 
 /// When a destruction happens.
@@ -40,6 +42,8 @@ pub enum DestroyRequest {
         reason: Option<String>,
         yes: bool,
         rotate_kek: bool,
+        /// `--check` paths: refuse while an envelope there needs a version.
+        checks: Vec<PathBuf>,
     },
     /// Cancel a scheduled destruction of one version or of the whole key.
     Cancel { name: String, version: Option<u32> },
@@ -120,6 +124,7 @@ impl DestroyRequest {
             reason: args.reason.as_deref().map(check_reason).transpose()?,
             yes: args.yes,
             rotate_kek: args.rotate_kek,
+            checks: args.check.clone(),
         })
     }
 }
@@ -133,6 +138,7 @@ pub fn destroy(ctx: &Context, request: &DestroyRequest) -> Result<()> {
             reason,
             yes,
             rotate_kek,
+            checks,
         } => destroy_versions(
             ctx,
             name,
@@ -141,6 +147,7 @@ pub fn destroy(ctx: &Context, request: &DestroyRequest) -> Result<()> {
             reason.as_deref(),
             *yes,
             *rotate_kek,
+            checks,
         ),
         DestroyRequest::Cancel { name, version } => cancel(ctx, name, *version),
         DestroyRequest::Purge { name, yes } => purge(ctx, name, *yes),
@@ -291,12 +298,29 @@ fn destroy_versions(
     reason: Option<&str>,
     yes: bool,
     rotate_kek: bool,
+    checks: &[PathBuf],
 ) -> Result<()> {
     // Refuse what will be refused before asking anything, and ask before
     // taking the writer's lock: no other writer waits on a person.
     let doc = file::read(&ctx.keyring_path)?;
     let planned = targets(&doc, name, version, when)?;
     let what = describe(name, version, &planned);
+    let checked = if checks.is_empty() {
+        None
+    } else {
+        let checked = check_envelopes(&doc, name, &planned, &what, checks)?;
+        ctx.note(format!(
+            "checked {} file{} ({} envelope{}): none needs {what}",
+            checked.files,
+            plural(checked.files),
+            checked.envelopes,
+            plural(checked.envelopes),
+        ));
+        for (path, why) in &checked.passed_over {
+            ctx.warn(format!("--check passed over {}: {why}", path.display()));
+        }
+        Some(checked)
+    };
     let action = match when {
         When::Now => format!("destroy {what} now; this cannot be undone"),
         When::After(seconds) => format!(
@@ -386,6 +410,12 @@ fn destroy_versions(
             "reason": reason,
             "kek_version": new_kek.unwrap_or(old_kek),
             "kek_rotated": new_kek.is_some(),
+            "checked": checked.as_ref().map(|c| json!({
+                "paths": checks,
+                "files": c.files,
+                "envelopes": c.envelopes,
+                "passed_over": c.passed_over.len(),
+            })),
         }))?;
     } else {
         let what = describe(name, version, &versions);
@@ -408,6 +438,100 @@ fn destroy_versions(
         ctx.note(remnants(&root, old_kek, new_kek));
     }
     Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// What `--check` looked at, when nothing needs the versions.
+#[derive(Debug)]
+struct Checked {
+    files: usize,
+    envelopes: usize,
+    passed_over: Vec<(PathBuf, String)>,
+}
+
+/// How many files `--check` lists before it only counts.
+const LISTED: usize = 20;
+
+/// Scans `paths` with the same scan as `rekey --dry-run` (headers only, no
+/// unlock) and refuses while an envelope needs one of `versions`, or while a
+/// file that looks like an envelope cannot be read (it might need one).
+fn check_envelopes(
+    doc: &Keyring,
+    name: &str,
+    versions: &[u32],
+    what: &str,
+    paths: &[PathBuf],
+) -> Result<Checked> {
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let deps = scan::dependencies(paths, jobs)?;
+    let key = find_key(doc, name)?;
+    let mut needing: Vec<(&Path, u32)> = Vec::new();
+    for number in versions {
+        let v = key.version(*number).expect("checked by targets()");
+        for path in deps.envelopes_needing(&doc.keyring_id, &v.id) {
+            needing.push((path, *number));
+        }
+    }
+    needing.sort();
+    let list = |total: usize, lines: Vec<String>| {
+        let mut text = lines
+            .into_iter()
+            .take(LISTED)
+            .map(|line| format!("\n  {line}"))
+            .collect::<String>();
+        if total > LISTED {
+            text.push_str(&format!("\n  ... and {} more", total - LISTED));
+        }
+        text
+    };
+    if !needing.is_empty() {
+        let total = needing.len();
+        let lines = needing
+            .iter()
+            .map(|(path, n)| format!("{} (version {n})", path.display()))
+            .collect();
+        return Err(Failure::key_unusable(format!(
+            "{total} envelope{} under --check still need{} {}:{}",
+            plural(total),
+            if total == 1 { "s" } else { "" },
+            what,
+            list(total, lines)
+        ))
+        .hint(format!(
+            "re-key them to the primary version first (`keycask rekey {}`), then destroy again",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+        .into());
+    }
+    if !deps.unreadable.is_empty() {
+        let total = deps.unreadable.len();
+        let lines = deps
+            .unreadable
+            .iter()
+            .map(|(path, why)| format!("{}: {why}", path.display()))
+            .collect();
+        return Err(Failure::key_unusable(format!(
+            "cannot tell whether {total} file{} under --check need{} {}: they look like envelopes but cannot be read:{}",
+            plural(total),
+            if total == 1 { "s" } else { "" },
+            what,
+            list(total, lines)
+        ))
+        .hint("repair, move or delete them, or leave their folder out of --check")
+        .into());
+    }
+    Ok(Checked {
+        files: deps.by_version.values().map(Vec::len).sum::<usize>() + deps.not_envelopes.len(),
+        envelopes: deps.by_version.values().map(Vec::len).sum(),
+        passed_over: deps.passed_over,
+    })
 }
 
 /// What still holds destroyed material after a destruction, and the remedy.

@@ -5,7 +5,10 @@
 //! old ones keep decrypting; the KEK and the root re-wrap only what sits
 //! directly under them; `rekey` rewrites only envelope headers.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+use rayon::prelude::*;
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -18,8 +21,10 @@ use crate::keyring::{
     Event, Key, KeyVersion, Session, Tombstone, VersionState, destruction_note, file, find_key,
     validate_key_name,
 };
+use crate::keyring::{Keyring, open_read_only};
 use crate::material;
 use crate::output;
+use crate::rekey::{self, FileReport, Rekeyer, Status};
 use crate::root::{self, RootConfig, RootSpec, passphrase};
 
 /// What `rotate` was asked to do, decided once from the command line.
@@ -667,6 +672,263 @@ pub fn set_version_state(ctx: &Context, request: &VersionStateRequest) -> Result
         ));
     }
     Ok(())
+}
+
+/// What `rekey` was asked to do.
+#[derive(Debug)]
+pub struct RekeyRequest {
+    pub paths: Vec<PathBuf>,
+    pub dry_run: bool,
+    pub jobs: usize,
+}
+
+impl RekeyRequest {
+    pub fn from_args(args: &crate::cli::RekeyArgs) -> Result<Self> {
+        Ok(RekeyRequest {
+            paths: args.paths.clone(),
+            dry_run: args.dry_run,
+            jobs: args
+                .jobs
+                .map(usize::from)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        })
+    }
+}
+
+pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
+    let walk = rekey::scan::walk(&request.paths)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(request.jobs)
+        .build()?;
+    let (doc, reports) = if request.dry_run {
+        // Planning needs only metadata: no unlock, no passphrase.
+        let doc = file::read(&ctx.keyring_path)?;
+        let planner = Rekeyer::planner(&doc);
+        let reports: Vec<FileReport> = pool.install(|| {
+            walk.files
+                .par_iter()
+                .map(|p| planner.plan_file(p))
+                .collect()
+        });
+        (doc, reports)
+    } else {
+        let unlocked = open_read_only(&ctx.keyring_path, &ctx.sources)?;
+        let rekeyer = Rekeyer::new(&unlocked);
+        let reports: Vec<FileReport> = pool.install(|| {
+            walk.files
+                .par_iter()
+                .map(|p| rekeyer.rekey_file(p))
+                .collect()
+        });
+        (unlocked.doc.clone(), reports)
+    };
+    let mut files: Vec<(&PathBuf, &FileReport)> = walk.files.iter().zip(&reports).collect();
+    // Envelopes that were under a compromised version come first.
+    files.sort_by_key(|(_, r)| !r.compromised);
+    let count = |status: Status| reports.iter().filter(|r| r.status == status).count();
+    let rekeyed = count(if request.dry_run {
+        Status::WouldRekey
+    } else {
+        Status::Rekeyed
+    });
+    let (current, skipped, failed) = (
+        count(Status::Current),
+        count(Status::Skipped) + walk.passed_over.len(),
+        count(Status::Failed),
+    );
+    let versions = if request.dry_run {
+        dependency_rows(&doc, &files)
+    } else {
+        Vec::new()
+    };
+
+    if ctx.json {
+        let mut listed: Vec<Value> = files
+            .iter()
+            .map(|(path, r)| {
+                json!({
+                    "path": path.display().to_string(),
+                    "status": r.status.as_str(),
+                    "key": r.key,
+                    "from_version": r.from_version,
+                    "to_version": r.to_version,
+                    "compromised": r.compromised,
+                    "reason": r.reason,
+                })
+            })
+            .collect();
+        listed.extend(walk.passed_over.iter().map(|(path, why)| {
+            json!({"path": path.display().to_string(), "status": "skipped", "key": null,
+                   "from_version": null, "to_version": null, "compromised": false, "reason": why})
+        }));
+        output::print_json(&json!({
+            "schema": "keycask.rekey/1",
+            "dry_run": request.dry_run,
+            "summary": {
+                if request.dry_run { "would_rekey" } else { "rekeyed" }: rekeyed,
+                "current": current,
+                "skipped": skipped,
+                "failed": failed,
+            },
+            "files": listed,
+            "versions": versions.iter().map(DependencyRow::to_json).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        report_rekey_for_people(ctx, request.dry_run, &files, &walk.passed_over, &versions)?;
+        let verb = if request.dry_run {
+            "would rekey"
+        } else {
+            "rekeyed"
+        };
+        println!("{verb} {rekeyed}, already current {current}, skipped {skipped}, failed {failed}");
+    }
+    if failed > 0 && !request.dry_run {
+        return Err(Failure::other(format!(
+            "{failed} of {} envelope(s) could not be rekeyed; those files were left as they were",
+            failed + rekeyed + current
+        ))
+        .hint("the reasons are listed above; fix them and run the same command again")
+        .into());
+    }
+    Ok(())
+}
+
+fn report_rekey_for_people(
+    ctx: &Context,
+    dry_run: bool,
+    files: &[(&PathBuf, &FileReport)],
+    passed_over: &[(PathBuf, String)],
+    versions: &[DependencyRow],
+) -> Result<()> {
+    let mut compromised: BTreeMap<(String, u32), usize> = BTreeMap::new();
+    for (path, r) in files {
+        let key = r.key.as_deref().unwrap_or("-");
+        match r.status {
+            Status::Failed => eprintln!(
+                "keycask: failed: {}: {}",
+                path.display(),
+                r.reason.as_deref().unwrap_or("")
+            ),
+            Status::Skipped => ctx.note(format!(
+                "skipped {}: {}",
+                path.display(),
+                r.reason.as_deref().unwrap_or("")
+            )),
+            Status::Rekeyed | Status::WouldRekey => {
+                if r.compromised {
+                    *compromised
+                        .entry((key.to_string(), r.from_version.unwrap_or(0)))
+                        .or_default() += 1;
+                }
+                if ctx.verbose > 0 {
+                    ctx.note(format!(
+                        "{} {}: {key} v{} -> v{}",
+                        r.status.as_str(),
+                        path.display(),
+                        r.from_version.unwrap_or(0),
+                        r.to_version.unwrap_or(0)
+                    ));
+                }
+            }
+            Status::Current => {}
+        }
+    }
+    for (path, why) in passed_over {
+        ctx.note(format!("skipped {}: {why}", path.display()));
+    }
+    for ((key, version), n) in &compromised {
+        ctx.warn(format!(
+            "{n} envelope(s) {} under COMPROMISED version {version} of key '{key}'{}",
+            if dry_run { "are" } else { "were" },
+            if dry_run {
+                ""
+            } else {
+                "; they now use the primary, but copies made before are still exposed"
+            }
+        ));
+    }
+    if dry_run && !versions.is_empty() {
+        let rows: Vec<Vec<String>> = versions
+            .iter()
+            .map(|row| {
+                let mut notes = Vec::new();
+                if row.primary {
+                    notes.push("primary".to_string());
+                }
+                if row.compromised {
+                    notes.push("COMPROMISED".to_string());
+                }
+                vec![
+                    row.key.clone(),
+                    format!("v{}", row.version),
+                    row.state.clone(),
+                    row.envelopes.to_string(),
+                    notes.join(", "),
+                ]
+            })
+            .collect();
+        output::print_table(&["KEY", "VERSION", "STATE", "ENVELOPES", "NOTES"], &rows)?;
+    }
+    Ok(())
+}
+
+/// How many envelopes depend on one key version: the answer to "can I
+/// destroy this version yet?".
+struct DependencyRow {
+    key: String,
+    version: u32,
+    version_id: String,
+    state: String,
+    primary: bool,
+    compromised: bool,
+    envelopes: usize,
+}
+
+impl DependencyRow {
+    fn to_json(&self) -> Value {
+        json!({
+            "key": self.key,
+            "version": self.version,
+            "version_id": self.version_id,
+            "state": self.state,
+            "primary": self.primary,
+            "compromised": self.compromised,
+            "envelopes": self.envelopes,
+        })
+    }
+}
+
+/// Every version of every key that at least one envelope of this keyring
+/// names, with how many envelopes name it (zero included); compromised
+/// versions first.
+fn dependency_rows(doc: &Keyring, files: &[(&PathBuf, &FileReport)]) -> Vec<DependencyRow> {
+    let mut counts: BTreeMap<(&str, u32), usize> = BTreeMap::new();
+    for (_, r) in files {
+        if let (Some(key), Some(v)) = (r.key.as_deref(), r.from_version)
+            && doc.keys.contains_key(key)
+        {
+            *counts.entry((key, v)).or_default() += 1;
+        }
+    }
+    let keys: std::collections::BTreeSet<&str> = counts.keys().map(|(k, _)| *k).collect();
+    let mut rows: Vec<DependencyRow> = keys
+        .into_iter()
+        .flat_map(|name| {
+            let key = &doc.keys[name];
+            let counts = &counts;
+            key.versions.iter().map(move |v| DependencyRow {
+                key: name.to_string(),
+                version: v.version,
+                version_id: v.id.clone(),
+                state: v.state.to_string(),
+                primary: v.version == key.primary,
+                compromised: v.compromised.is_some(),
+                envelopes: counts.get(&(name, v.version)).copied().unwrap_or(0),
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| !r.compromised);
+    rows
 }
 
 #[cfg(test)]
