@@ -34,23 +34,29 @@ pub enum When {
 /// What `destroy` was asked to do, checked once at the edge.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DestroyRequest {
-    /// Destroy or schedule one version, or the whole key (`version: None`).
-    Destroy {
-        name: String,
-        version: Option<u32>,
-        when: When,
-        reason: Option<String>,
-        yes: bool,
-        rotate_kek: bool,
-        /// `--check` paths: refuse while an envelope there needs a version.
-        checks: Vec<PathBuf>,
-    },
+    /// Destroy or schedule one version, or the whole key.
+    Destroy(Plan),
     /// Cancel a scheduled destruction of one version or of the whole key.
     Cancel { name: String, version: Option<u32> },
     /// Remove the tombstone of a destroyed key.
     Purge { name: String, yes: bool },
     /// Carry out the scheduled destructions that fell due.
     Pending,
+}
+
+/// A destruction or a schedule of one version, or of the whole key
+/// (`version: None`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub name: String,
+    pub version: Option<u32>,
+    pub when: When,
+    pub reason: Option<String>,
+    /// `--yes`: no typed confirmation.
+    pub yes: bool,
+    pub rotate_kek: bool,
+    /// `--check` paths: refuse while an envelope there needs a version.
+    pub checks: Vec<PathBuf>,
 }
 
 const MAX_REASON: usize = 200;
@@ -117,7 +123,7 @@ impl DestroyRequest {
         if args.rotate_kek && when != When::Now {
             return Err(Failure::usage("--rotate-kek goes with --now").into());
         }
-        Ok(DestroyRequest::Destroy {
+        Ok(DestroyRequest::Destroy(Plan {
             name,
             version: args.version,
             when,
@@ -125,30 +131,13 @@ impl DestroyRequest {
             yes: args.yes,
             rotate_kek: args.rotate_kek,
             checks: args.check.clone(),
-        })
+        }))
     }
 }
 
 pub fn destroy(ctx: &Context, request: &DestroyRequest) -> Result<()> {
     match request {
-        DestroyRequest::Destroy {
-            name,
-            version,
-            when,
-            reason,
-            yes,
-            rotate_kek,
-            checks,
-        } => destroy_versions(
-            ctx,
-            name,
-            *version,
-            *when,
-            reason.as_deref(),
-            *yes,
-            *rotate_kek,
-            checks,
-        ),
+        DestroyRequest::Destroy(plan) => destroy_versions(ctx, plan),
         DestroyRequest::Cancel { name, version } => cancel(ctx, name, *version),
         DestroyRequest::Purge { name, yes } => purge(ctx, name, *yes),
         DestroyRequest::Pending => pending(ctx),
@@ -290,16 +279,24 @@ fn describe(name: &str, version: Option<u32>, versions: &[u32]) -> String {
     }
 }
 
-fn destroy_versions(
-    ctx: &Context,
-    name: &str,
-    version: Option<u32>,
-    when: When,
-    reason: Option<&str>,
-    yes: bool,
-    rotate_kek: bool,
-    checks: &[PathBuf],
-) -> Result<()> {
+fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
+    let Plan {
+        name,
+        version,
+        when,
+        reason,
+        yes,
+        rotate_kek,
+        checks,
+    } = plan;
+    let (name, version, when, reason, yes, rotate_kek) = (
+        name.as_str(),
+        *version,
+        *when,
+        reason.as_deref(),
+        *yes,
+        *rotate_kek,
+    );
     // Refuse what will be refused before asking anything, and ask before
     // taking the writer's lock: no other writer waits on a person.
     let doc = file::read(&ctx.keyring_path)?;
