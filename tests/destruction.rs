@@ -1033,3 +1033,60 @@ fn check_refuses_what_it_cannot_read_and_paths_that_do_not_exist() {
         .stderr_has("k2.kc (version 2)");
     assert_eq!(t.keyring_bytes(), before);
 }
+
+#[test]
+fn a_destruction_that_fell_due_is_counted_before_confirming() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    at(&t, "2026-11-01T00:00:00Z", &["keygen", "k"]).ok();
+    at(&t, "2026-11-01T00:00:00Z", &["rotate", "k"]).ok();
+    at(
+        &t,
+        "2026-11-01T00:00:00Z",
+        &["destroy", "k", "--version", "1", "--after", "1d", "--yes"],
+    )
+    .ok();
+    // Version 1 fell due: the whole-key destruction is about version 2 only,
+    // and version 1's scheduled destruction is carried out and reported.
+    at(
+        &t,
+        "2026-11-03T00:00:00Z",
+        &["destroy", "k", "--now", "--yes"],
+    )
+    .ok()
+    .stdout_has("destroyed key 'k' (version 2)")
+    .stderr_has("destroyed version 1 of key 'k'");
+    let show = t.run(&["show", "k", "--json"]).ok().json();
+    assert_eq!(show["destroyed"]["at"], "2026-11-03T00:00:00Z");
+    assert!(
+        show["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["state"] == "destroyed")
+    );
+    // Before confirming, a version that fell due is already destroyed.
+    at(&t, "2026-11-03T00:00:00Z", &["keygen", "j"]).ok();
+    at(&t, "2026-11-03T00:00:00Z", &["rotate", "j"]).ok();
+    at(
+        &t,
+        "2026-11-03T00:00:00Z",
+        &["destroy", "j", "--version", "1", "--after", "1d", "--yes"],
+    )
+    .ok();
+    let before = t.keyring_bytes();
+    at(
+        &t,
+        "2026-11-05T00:00:00Z",
+        &["destroy", "j", "--version", "1", "--now"],
+    )
+    .fails(
+        4,
+        "version 1 of key 'j' was already destroyed on 2026-11-05",
+    );
+    assert_eq!(
+        t.keyring_bytes(),
+        before,
+        "a refusal before the lock writes nothing"
+    );
+}

@@ -14,7 +14,7 @@ use crate::Context;
 use crate::cli::DestroyArgs;
 use crate::clock::{self, Timestamp};
 use crate::error::Failure;
-use crate::keyring::destruction::{destroy_key, destroy_version, due};
+use crate::keyring::destruction::{carry_out_due, destroy_key, destroy_version, due};
 use crate::keyring::{
     Event, Key, Keyring, Session, Tombstone, VersionState, destruction_note, file, find_key,
     validate_key_name,
@@ -226,6 +226,13 @@ fn targets(doc: &Keyring, name: &str, version: Option<u32>, when: When) -> Resul
     Ok(vec![number])
 }
 
+/// The keyring as the next writer will see it: with the scheduled
+/// destructions due now carried out (in memory only; nothing is written).
+fn as_of_now(mut doc: Keyring) -> Result<Keyring> {
+    carry_out_due(&mut doc, clock::now()?);
+    Ok(doc)
+}
+
 /// Asks, at a terminal, to type the key name. Without a terminal and without
 /// `--yes` it refuses: a script must say so explicitly.
 fn confirm(name: &str, what: &str, yes: bool) -> Result<()> {
@@ -298,8 +305,9 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
         *rotate_kek,
     );
     // Refuse what will be refused before asking anything, and ask before
-    // taking the writer's lock: no other writer waits on a person.
-    let doc = file::read(&ctx.keyring_path)?;
+    // taking the writer's lock: no other writer waits on a person. The
+    // keyring is looked at as it will be once due destructions are done.
+    let doc = as_of_now(file::read(&ctx.keyring_path)?)?;
     let planned = targets(&doc, name, version, when)?;
     let what = describe(name, version, &planned);
     let checked = if checks.is_empty() {
@@ -330,7 +338,17 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
     let now = clock::now()?;
     let versions = match targets(&session.keyring.doc, name, version, when) {
-        Ok(versions) => versions,
+        Ok(versions) if versions == planned => versions,
+        Ok(_) => {
+            // Another writer added or changed versions while we asked: what
+            // was confirmed and checked is no longer what would be done.
+            let err = Failure::other(format!(
+                "key '{name}' changed while waiting for confirmation; nothing was destroyed"
+            ))
+            .hint("run the command again")
+            .into();
+            return refuse(session, err);
+        }
         Err(err) => return refuse(session, err),
     };
     let old_kek = session.keyring.doc.kek.primary;
@@ -661,7 +679,7 @@ fn cancellable(doc: &Keyring, name: &str, version: Option<u32>) -> Result<Vec<u3
 }
 
 fn purge(ctx: &Context, name: &str, yes: bool) -> Result<()> {
-    let doc = file::read(&ctx.keyring_path)?;
+    let doc = as_of_now(file::read(&ctx.keyring_path)?)?;
     purgeable(&doc, name)?;
     confirm(
         name,
