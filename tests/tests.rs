@@ -6,3 +6,4 @@ mod destruction;
 mod generation;
 mod rotation;
 mod storage;
+mod usage;
