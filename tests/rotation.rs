@@ -558,3 +558,607 @@ fn disable_and_enable_refuse_bad_input_and_leave_keyring_unchanged() {
     t.run(&["disable", "backups", "--version", "3"])
         .stderr_has("its versions: v1, v2");
 }
+
+// ---------------------------------------------------------------- envelopes
+
+/// Deterministic bytes for a test plaintext.
+fn plaintext(seed: u32, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn wrap_to(t: &TestDir, key: &str, plain: &[u8], out: &str, armor: bool) {
+    if let Some(dir) = std::path::Path::new(out).parent() {
+        std::fs::create_dir_all(t.join(&dir.to_string_lossy())).unwrap();
+    }
+    let mut args = vec!["wrap", "-k", key, "-o", out];
+    if armor {
+        args.push("--armor");
+    }
+    t.run_stdin(&args, plain).ok();
+}
+
+fn unwrap_file(t: &TestDir, path: &str) -> Vec<u8> {
+    t.run(&["unwrap", path]).ok().output.stdout
+}
+
+/// Key name and version an envelope names, from `inspect --json`.
+fn names_version(t: &TestDir, path: &str) -> (String, u64) {
+    let out = t.run(&["inspect", "--json", path]).ok().json();
+    let env = &out["envelopes"][0];
+    (
+        env["key"].as_str().unwrap().to_string(),
+        env["version"].as_u64().unwrap(),
+    )
+}
+
+/// Header length of a binary envelope (bytes 10..12, big-endian).
+fn header_len(bytes: &[u8]) -> usize {
+    u16::from_be_bytes([bytes[10], bytes[11]]) as usize
+}
+
+#[test]
+fn after_rotate_old_envelopes_unwrap_and_new_ones_name_the_new_version() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let old = plaintext(1, 100_000);
+    wrap_to(&t, "backups", &old, "old.kc", false);
+    t.run(&["rotate", "backups"]).ok();
+    let new = plaintext(2, 5_000);
+    wrap_to(&t, "backups", &new, "new.kc", false);
+    assert_eq!(names_version(&t, "old.kc"), ("backups".into(), 1));
+    assert_eq!(names_version(&t, "new.kc"), ("backups".into(), 2));
+    assert_eq!(unwrap_file(&t, "old.kc"), old);
+    assert_eq!(unwrap_file(&t, "new.kc"), new);
+}
+
+#[test]
+fn rekey_rewrites_headers_only_and_every_envelope_still_unwraps() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "logs"]).ok();
+    // Names say nothing: envelopes are found by content.
+    let files = [
+        ("data/a.kc", "backups", 0usize, false),
+        ("data/b", "backups", 1, false),
+        ("data/deep/er/c.bin", "backups", 200_000, false),
+        ("data/d.asc", "backups", 3_000, true),
+        ("data/e.kc", "logs", 70_000, false),
+        ("single.kc", "backups", 65_536, false),
+    ];
+    let mut plain = Vec::new();
+    for (i, (path, key, len, armor)) in files.iter().enumerate() {
+        plain.push(plaintext(i as u32, *len));
+        wrap_to(&t, key, &plain[i], path, *armor);
+    }
+    std::fs::write(t.join("data/notes.txt"), "not an envelope").unwrap();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|(p, ..)| std::fs::read(t.join(p)).unwrap())
+        .collect();
+
+    let out = t.run(&["rekey", "data", "single.kc", "--json"]).ok().json();
+    assert_eq!(out["schema"], "keycask.rekey/1");
+    assert_eq!(out["summary"]["rekeyed"], 5);
+    assert_eq!(out["summary"]["current"], 1, "logs was not rotated");
+    assert_eq!(out["summary"]["skipped"], 1);
+    assert_eq!(out["summary"]["failed"], 0);
+    let notes = out["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("notes.txt"))
+        .unwrap();
+    assert_eq!(notes["status"], "skipped");
+    assert_eq!(notes["reason"], "not an envelope");
+
+    for (i, (path, key, _, armor)) in files.iter().enumerate() {
+        let expected = if *key == "backups" { 3 } else { 1 };
+        assert_eq!(
+            names_version(&t, path),
+            (key.to_string(), expected),
+            "{path}"
+        );
+        assert_eq!(unwrap_file(&t, path), plain[i], "{path}");
+        let after = std::fs::read(t.join(path)).unwrap();
+        if !armor {
+            assert_eq!(after.len(), before[i].len(), "{path}: same length");
+            let h = header_len(&before[i]);
+            assert_eq!(header_len(&after), h);
+            assert_eq!(
+                after[h..],
+                before[i][h..],
+                "{path}: payload bytes identical"
+            );
+            if *key == "backups" {
+                assert_ne!(after[..h], before[i][..h], "{path}: header rewritten");
+            }
+        }
+    }
+    // Run again: everything is current, nothing changes.
+    let again: Vec<Vec<u8>> = files
+        .iter()
+        .map(|(p, ..)| std::fs::read(t.join(p)).unwrap())
+        .collect();
+    t.run(&["rekey", "data", "single.kc"])
+        .ok()
+        .stdout_has("rekeyed 0, already current 6, skipped 1, failed 0")
+        .stdout_has("skipped data/notes.txt: not an envelope");
+    for (i, (path, ..)) in files.iter().enumerate() {
+        assert_eq!(std::fs::read(t.join(path)).unwrap(), again[i]);
+    }
+    assert!(leftovers(&t.join("data")).is_empty());
+}
+
+/// Rekey journals and temporary files anywhere below `dir`.
+fn leftovers(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(leftovers(&path));
+        } else {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.contains("keycask-rekey") || name.ends_with(".tmp") {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn rekey_dry_run_counts_envelopes_per_version_and_changes_nothing() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    for i in 0..3 {
+        wrap_to(&t, "backups", b"v1 data", &format!("d/v1-{i}.kc"), false);
+    }
+    t.run(&["rotate", "backups"]).ok();
+    wrap_to(&t, "backups", b"v2 data", "d/v2.kc", false);
+    t.run(&["rotate", "backups", "--compromised", "--reason", "leak"])
+        .ok();
+    std::fs::write(t.join("d/readme"), "hello").unwrap();
+    let before: Vec<Vec<u8>> = ["d/v1-0.kc", "d/v2.kc"]
+        .iter()
+        .map(|p| std::fs::read(t.join(p)).unwrap())
+        .collect();
+    let keyring = t.keyring_bytes();
+
+    // Metadata only: works without the root key.
+    let out = t
+        .run(&[
+            "rekey",
+            "--dry-run",
+            "--json",
+            "d",
+            "--keyfile",
+            "/nonexistent",
+        ])
+        .ok()
+        .json();
+    assert_eq!(out["dry_run"], true);
+    assert_eq!(out["summary"]["would_rekey"], 4);
+    assert_eq!(out["summary"]["skipped"], 1);
+    let versions = out["versions"].as_array().unwrap();
+    let row = |v: u64| versions.iter().find(|r| r["version"] == v).unwrap();
+    assert_eq!(row(1)["envelopes"], 3);
+    assert_eq!(row(2)["envelopes"], 1);
+    assert_eq!(
+        row(3)["envelopes"],
+        0,
+        "nothing depends on the new primary yet"
+    );
+    assert_eq!(row(3)["primary"], true);
+    assert_eq!(row(1)["compromised"], true);
+    // Compromised versions are reported first, files and versions alike.
+    assert_eq!(versions[2]["compromised"], false);
+    assert!(
+        out["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(4)
+            .all(|f| f["compromised"] == true)
+    );
+    let text = t.run(&["rekey", "--dry-run", "d"]).ok();
+    assert!(
+        text.stdout()
+            .contains("would rekey 4, already current 0, skipped 1, failed 0")
+    );
+    assert!(text.stdout().contains("COMPROMISED"));
+    assert!(
+        text.stdout()
+            .contains("COMPROMISED: 3 envelope(s) are under version 1 of key 'backups'")
+    );
+    assert_eq!(std::fs::read(t.join("d/v1-0.kc")).unwrap(), before[0]);
+    assert_eq!(std::fs::read(t.join("d/v2.kc")).unwrap(), before[1]);
+    assert_eq!(t.keyring_bytes(), keyring);
+
+    // After the rekey, nothing depends on versions 1 and 2 any more.
+    t.run(&["rekey", "d"])
+        .ok()
+        .stdout_has("COMPROMISED: 3 envelope(s) were under version 1 of key 'backups'");
+    let out = t.run(&["rekey", "--dry-run", "--json", "d"]).ok().json();
+    let versions = out["versions"].as_array().unwrap();
+    let counts: Vec<u64> = versions
+        .iter()
+        .map(|r| r["envelopes"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), 4);
+    assert_eq!(
+        versions.iter().find(|r| r["version"] == 3).unwrap()["envelopes"],
+        4
+    );
+}
+
+#[test]
+fn rekey_reports_what_it_cannot_do_and_touches_nothing_else() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"good", "d/good.kc", false);
+    wrap_to(&t, "backups", b"disabled", "d/disabled.kc", false);
+    // An envelope of another keyring, with a key of the same name.
+    let other = TestDir::new();
+    other.init_keyfile();
+    other.run(&["keygen", "backups"]).ok();
+    other
+        .run_stdin(&["wrap", "-k", "backups", "-o", "x.kc"], b"theirs")
+        .ok();
+    std::fs::copy(other.join("x.kc"), t.join("d/other.kc")).unwrap();
+    // A damaged envelope: the header cut short.
+    let good = std::fs::read(t.join("d/good.kc")).unwrap();
+    std::fs::write(t.join("d/cut.kc"), &good[..40]).unwrap();
+    std::fs::write(t.join("d/empty"), "").unwrap();
+    std::fs::write(t.join("d/pem"), "-----BEGIN PRIVATE KEY-----\nMIIB\n").unwrap();
+
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    let before = |p: &str| std::fs::read(t.join(p)).unwrap();
+    let (d0, o0, c0) = (
+        before("d/disabled.kc"),
+        before("d/other.kc"),
+        before("d/cut.kc"),
+    );
+    // Every envelope here is under version 1; disabled, it refuses all use,
+    // rekeying included.
+    t.run(&["disable", "backups", "--version", "1"]).ok();
+    let keyring = t.keyring_bytes();
+    let run = t.run(&["rekey", "d", "--json"]);
+    assert_eq!(run.code(), 1, "failures make the exit code non-zero");
+    assert!(
+        run.stderr()
+            .contains("could not be rekeyed; those files were left as they were")
+    );
+    let out = run.json();
+    assert_eq!(out["summary"]["failed"], 3, "{out:#}");
+    assert_eq!(out["summary"]["skipped"], 3, "{out:#}");
+    let status = |name: &str| {
+        out["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(status("disabled.kc")["status"], "failed");
+    assert!(
+        status("disabled.kc")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("version 1 of key 'backups' is disabled")
+    );
+    assert_eq!(status("other.kc")["status"], "skipped");
+    assert!(
+        status("other.kc")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("another keyring")
+    );
+    assert_eq!(status("cut.kc")["status"], "failed");
+    assert!(
+        status("cut.kc")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("truncated")
+    );
+    assert_eq!(status("empty")["status"], "skipped");
+    assert_eq!(status("pem")["status"], "skipped");
+    assert_eq!(before("d/disabled.kc"), d0);
+    assert_eq!(before("d/other.kc"), o0);
+    assert_eq!(before("d/cut.kc"), c0);
+    assert_eq!(t.keyring_bytes(), keyring, "rekey never writes the keyring");
+
+    // The people's report names each failure on stderr.
+    let run = t.run(&["rekey", "d"]);
+    assert_eq!(run.code(), 1);
+    assert!(
+        run.stdout()
+            .contains("failed d/disabled.kc: version 1 of key 'backups' is disabled")
+    );
+    assert!(run.stderr().starts_with("keycask: error: 3 of"));
+
+    // Enabled again, the same command finishes the job.
+    t.run(&["enable", "backups", "--version", "1"]).ok();
+    t.run(&["rekey", "d"])
+        .fails(1, "1 of 3 envelope(s)")
+        .stdout_has("failed d/cut.kc: looks like an envelope, but the envelope is truncated");
+    assert_eq!(names_version(&t, "d/disabled.kc"), ("backups".into(), 3));
+    assert_eq!(unwrap_file(&t, "d/disabled.kc"), b"disabled");
+}
+
+#[test]
+fn rekey_refuses_bad_arguments_before_touching_anything() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"data", "d/a.kc", false);
+    t.run(&["rotate", "backups"]).ok();
+    let before = std::fs::read(t.join("d/a.kc")).unwrap();
+    t.run(&["rekey", "d", "missing"])
+        .fails(2, "no such file or folder: missing");
+    t.run(&["rekey"]).fails(2, "required");
+    t.run(&["rekey", "--jobs", "0", "d"])
+        .fails(2, "invalid value");
+    t.run(&["rekey", "d", "--keyfile", "/nonexistent"])
+        .fails(3, "cannot read the key file");
+    std::fs::write(t.join("k2"), [9u8; 32]).unwrap();
+    std::fs::set_permissions(
+        t.join("k2"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    t.run(&["rekey", "d", "--keyfile", "k2"])
+        .fails(3, "wrong key file");
+    assert_eq!(std::fs::read(t.join("d/a.kc")).unwrap(), before);
+}
+
+/// Makes a file unwritable even for root (which ignores modes): `chattr +i`
+/// where it works, undone on drop so the folder can be removed.
+struct ReadOnly(std::path::PathBuf, bool);
+
+impl ReadOnly {
+    fn make(path: std::path::PathBuf) -> ReadOnly {
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o444))
+            .unwrap();
+        if std::fs::OpenOptions::new().write(true).open(&path).is_err() {
+            return ReadOnly(path, false);
+        }
+        let immutable = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        ReadOnly(path, immutable)
+    }
+
+    fn effective(&self) -> bool {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.0)
+            .is_err()
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.0)
+                .status();
+        }
+    }
+}
+
+#[test]
+fn rekey_of_a_read_only_file_fails_for_that_file_alone() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"locked", "d/locked.kc", false);
+    wrap_to(&t, "backups", b"free", "d/free.kc", false);
+    t.run(&["rotate", "backups"]).ok();
+    wrap_to(&t, "backups", b"current", "d/current.kc", false);
+    let before = std::fs::read(t.join("d/locked.kc")).unwrap();
+    let locked = ReadOnly::make(t.join("d/locked.kc"));
+    let current = ReadOnly::make(t.join("d/current.kc"));
+    if !locked.effective() || !current.effective() {
+        eprintln!("cannot make a file read-only here (root without chattr): case not checked");
+        return;
+    }
+    t.run(&["rekey", "d"])
+        .fails(1, "1 of 3 envelope(s) could not be rekeyed")
+        .stdout_has("failed d/locked.kc: cannot write it")
+        .stdout_has("rekeyed 1, already current 1, skipped 0, failed 1");
+    assert_eq!(std::fs::read(t.join("d/locked.kc")).unwrap(), before);
+    assert_eq!(names_version(&t, "d/free.kc"), ("backups".into(), 2));
+    assert_eq!(unwrap_file(&t, "d/locked.kc"), b"locked");
+    assert!(leftovers(&t.join("d")).is_empty());
+}
+
+#[test]
+fn disabled_versions_refuse_unwrap_and_compromised_ones_warn() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"secret", "a.kc", false);
+    t.run(&[
+        "rotate",
+        "backups",
+        "--compromised",
+        "--reason",
+        "laptop lost",
+    ])
+    .ok();
+    t.run(&["unwrap", "a.kc"])
+        .ok()
+        .stderr_has("version 1 of key 'backups' is flagged compromised");
+    t.run(&["disable", "backups", "--version", "1"]).ok();
+    t.run(&["unwrap", "a.kc"])
+        .fails(4, "version 1 of key 'backups' is disabled");
+    t.run(&["enable", "backups", "--version", "1"]).ok();
+    assert_eq!(unwrap_file(&t, "a.kc"), b"secret");
+}
+
+#[test]
+fn envelopes_survive_kek_and_root_rotation() {
+    let t = TestDir::new();
+    t.init_passphrase("first passphrase");
+    let p = ["--passphrase-file", "pass.txt"];
+    t.run(&["keygen", "backups", p[0], p[1]]).ok();
+    t.run_stdin(&["wrap", "-k", "backups", "-o", "a.kc", p[0], p[1]], b"one")
+        .ok();
+    t.run(&["rotate", "backups", p[0], p[1]]).ok();
+    t.run_stdin(&["wrap", "-k", "backups", "-o", "b.kc", p[0], p[1]], b"two")
+        .ok();
+    let envelopes = [
+        std::fs::read(t.join("a.kc")).unwrap(),
+        std::fs::read(t.join("b.kc")).unwrap(),
+    ];
+    t.run(&["rotate", "--kek", p[0], p[1]]).ok();
+    t.run(&["rotate", "--kek", p[0], p[1]]).ok();
+    std::fs::write(t.join("new.txt"), "second passphrase").unwrap();
+    t.run(&[
+        "rotate",
+        "--root",
+        p[0],
+        p[1],
+        "--new-passphrase-file",
+        "new.txt",
+    ])
+    .ok();
+    let q = ["--passphrase-file", "new.txt"];
+    t.run(&["unwrap", "a.kc", p[0], p[1]])
+        .fails(3, "wrong passphrase");
+    assert_eq!(
+        t.run(&["unwrap", "a.kc", q[0], q[1]]).ok().output.stdout,
+        b"one"
+    );
+    assert_eq!(
+        t.run(&["unwrap", "b.kc", q[0], q[1]]).ok().output.stdout,
+        b"two"
+    );
+    t.run(&["rotate", "--root", q[0], q[1], "--to", "keyfile:root.key"])
+        .ok();
+    assert_eq!(unwrap_file(&t, "a.kc"), b"one");
+    assert_eq!(unwrap_file(&t, "b.kc"), b"two");
+    // KEK and root rotation never touch envelopes.
+    assert_eq!(std::fs::read(t.join("a.kc")).unwrap(), envelopes[0]);
+    assert_eq!(std::fs::read(t.join("b.kc")).unwrap(), envelopes[1]);
+}
+
+/// 100 times: `rekey` a folder of envelopes and SIGKILL it at a random
+/// moment. Every envelope must still unwrap to its original plaintext,
+/// whether or not a later run completes the interrupted work.
+#[test]
+fn rekey_killed_at_any_moment_never_damages_an_envelope() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let mut files = Vec::new();
+    for i in 0..24u32 {
+        let len = [0usize, 1, 1000, 65_536, 150_000][i as usize % 5];
+        let path = format!("d/{}/f{i}", i % 3);
+        let plain = plaintext(i, len);
+        wrap_to(&t, "backups", &plain, &path, i % 8 == 7);
+        files.push((path, plain));
+    }
+    let check_all = |label: &str| {
+        let mut args = vec!["inspect", "--json"];
+        args.extend(files.iter().map(|(p, _)| p.as_str()));
+        let out = t.run(&args);
+        assert!(
+            out.output.status.success(),
+            "{label}: inspect failed: {}",
+            out.stderr()
+        );
+        for (path, plain) in &files {
+            let run = t.run(&["unwrap", path]);
+            assert!(
+                run.output.status.success(),
+                "{label}: {path}: {}",
+                run.stderr()
+            );
+            assert_eq!(&run.output.stdout, plain, "{label}: {path}");
+        }
+    };
+
+    // How long an uninterrupted rekey of the folder takes, to aim within it.
+    t.run(&["rotate", "backups"]).ok();
+    let started = std::time::Instant::now();
+    t.run(&["rekey", "d"]).ok();
+    let mut span = started.elapsed().as_micros().max(2_000) as u64;
+
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    eprintln!("kill test seed {seed}, span {span} µs");
+    let mut interrupted = 0;
+    let mut mid_write = 0;
+    for round in 0..100 {
+        t.run(&["rotate", "backups"]).ok();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = seed % (span * 5 / 4);
+        let mut cmd = t.command();
+        cmd.args(["rekey", "d"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(delay));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        // Keep aiming inside the run: the machine's speed varies under load.
+        if status.success() {
+            span = (span * 3 / 4).max(1_000);
+        } else {
+            interrupted += 1;
+            span = span * 21 / 20;
+        }
+        if !leftovers(&t.join("d")).is_empty() {
+            mid_write += 1;
+        }
+        if round % 20 == 19 {
+            check_all(&format!("round {round}, seed {seed}"));
+        }
+    }
+    // Timing on a loaded machine varies; many runs must still be cut short.
+    eprintln!("{interrupted} runs interrupted, {mid_write} left a journal or temporary file");
+    assert!(
+        interrupted > 30,
+        "only {interrupted} of 100 runs were interrupted"
+    );
+    // Without any recovery run: every envelope unwraps.
+    check_all("after the last kill");
+    // A clean run finishes whatever was interrupted and leaves nothing behind.
+    t.run(&["rekey", "d"]).ok().stdout_has("failed 0");
+    assert!(
+        leftovers(&t.join("d")).is_empty(),
+        "{:?}",
+        leftovers(&t.join("d"))
+    );
+    let primary = show(&t, "backups")["primary"].as_u64().unwrap();
+    for (path, _) in &files {
+        assert_eq!(names_version(&t, path).1, primary, "{path}");
+    }
+    check_all("after the clean run");
+}

@@ -6,6 +6,7 @@
 //! directly under them; `rekey` rewrites only envelope headers.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -800,20 +801,20 @@ fn report_rekey_for_people(
     passed_over: &[(PathBuf, String)],
     versions: &[DependencyRow],
 ) -> Result<()> {
+    // The report goes to stdout, one line per file that needs attention;
+    // stderr is kept for the error, if any, so it stays one line.
+    let mut out = std::io::stdout().lock();
     let mut compromised: BTreeMap<(String, u32), usize> = BTreeMap::new();
     for (path, r) in files {
         let key = r.key.as_deref().unwrap_or("-");
         match r.status {
-            Status::Failed => eprintln!(
-                "keycask: failed: {}: {}",
+            Status::Failed | Status::Skipped => writeln!(
+                out,
+                "{} {}: {}",
+                r.status.as_str(),
                 path.display(),
                 r.reason.as_deref().unwrap_or("")
-            ),
-            Status::Skipped => ctx.note(format!(
-                "skipped {}: {}",
-                path.display(),
-                r.reason.as_deref().unwrap_or("")
-            )),
+            )?,
             Status::Rekeyed | Status::WouldRekey => {
                 if r.compromised {
                     *compromised
@@ -821,32 +822,35 @@ fn report_rekey_for_people(
                         .or_default() += 1;
                 }
                 if ctx.verbose > 0 {
-                    ctx.note(format!(
+                    writeln!(
+                        out,
                         "{} {}: {key} v{} -> v{}",
                         r.status.as_str(),
                         path.display(),
                         r.from_version.unwrap_or(0),
                         r.to_version.unwrap_or(0)
-                    ));
+                    )?;
                 }
             }
             Status::Current => {}
         }
     }
     for (path, why) in passed_over {
-        ctx.note(format!("skipped {}: {why}", path.display()));
+        writeln!(out, "skipped {}: {why}", path.display())?;
     }
     for ((key, version), n) in &compromised {
-        ctx.warn(format!(
-            "{n} envelope(s) {} under COMPROMISED version {version} of key '{key}'{}",
+        writeln!(
+            out,
+            "COMPROMISED: {n} envelope(s) {} under version {version} of key '{key}'{}",
             if dry_run { "are" } else { "were" },
             if dry_run {
                 ""
             } else {
                 "; they now use the primary, but copies made before are still exposed"
             }
-        ));
+        )?;
     }
+    drop(out);
     if dry_run && !versions.is_empty() {
         let rows: Vec<Vec<String>> = versions
             .iter()

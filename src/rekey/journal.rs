@@ -42,15 +42,20 @@ pub fn path_for(envelope: &Path) -> PathBuf {
     envelope.with_file_name(name)
 }
 
-/// The prefix of the temporary file an armored envelope is rewritten into.
-pub const TEMP_PREFIX: &str = ".keycask-rekey-";
+/// The temporary file an armored envelope is rewritten into before it
+/// replaces it: `.NAME.keycask-rekey.tmp` beside it. Only the holder of the
+/// envelope's lock writes it, so one found by the holder is stale.
+pub fn temp_path_for(envelope: &Path) -> PathBuf {
+    let mut path = path_for(envelope).into_os_string();
+    path.push(".tmp");
+    PathBuf::from(path)
+}
 
 /// True for a file name that a journal, or the temporary file of an
 /// armored rewrite, would have: rekey's own files, never envelopes to walk.
 pub fn is_journal_name(path: &Path) -> bool {
     path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-        (n.starts_with('.') && n.ends_with(SUFFIX))
-            || (n.starts_with(TEMP_PREFIX) && n.ends_with(".tmp"))
+        n.starts_with('.') && (n.ends_with(SUFFIX) || n.ends_with(".keycask-rekey.tmp"))
     })
 }
 
@@ -200,6 +205,12 @@ pub fn recover_locked(envelope: &Path, file: &File) -> Result<Recovery> {
     Ok(Recovery::Completed)
 }
 
+/// Removes the temporary file of an armored rewrite that was interrupted.
+/// The caller holds the envelope's lock.
+pub fn remove_stale_temp(envelope: &Path) {
+    let _ = std::fs::remove_file(temp_path_for(envelope));
+}
+
 /// Opens `envelope`, locks it and recovers an interrupted rekey, for
 /// commands that meet an envelope with a journal beside it.
 pub fn recover(envelope: &Path) -> Result<Recovery> {
@@ -249,6 +260,12 @@ mod tests {
         assert!(is_journal_name(&j));
         assert!(!is_journal_name(Path::new("/a/b/data.kc")));
         assert!(!is_journal_name(Path::new("/a/b/x.keycask-rekey")));
+        let temp = temp_path_for(Path::new("/a/b/data.kc"));
+        assert_eq!(temp, Path::new("/a/b/.data.kc.keycask-rekey.tmp"));
+        assert!(is_journal_name(&temp));
+        let temp = temp_path_for(Path::new("/a/b/data.kc"));
+        assert_eq!(temp, Path::new("/a/b/.data.kc.keycask-rekey.tmp"));
+        assert!(is_journal_name(&temp));
     }
 
     #[test]

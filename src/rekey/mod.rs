@@ -16,7 +16,7 @@ pub mod scan;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -243,6 +243,7 @@ impl<'a> Rekeyer<'a> {
         // header current.
         file.lock().context("cannot lock it")?;
         journal::recover_locked(path, &file)?;
+        journal::remove_stale_temp(path);
         let (encoding, header) = match scan::classify(&mut file) {
             Entry::Envelope { encoding, header } => (encoding, header),
             other => return Ok(entry_report(other)),
@@ -328,15 +329,23 @@ fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> 
         _ => Path::new("."),
     };
     let mode = file.metadata()?.permissions().mode() & 0o7777;
-    let mut temp = tempfile::Builder::new()
-        .prefix(journal::TEMP_PREFIX)
-        .suffix(".tmp")
-        .permissions(std::fs::Permissions::from_mode(mode))
-        .tempfile_in(dir)
-        .context("cannot create a temporary file beside it")?;
-    temp.write_all(envelope::armor::armor(&bytes).as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    File::open(dir)?.sync_all()?;
+    let temp = journal::temp_path_for(path);
+    let written = (|| -> std::io::Result<()> {
+        let mut out = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temp)?;
+        // The mode is set again: the umask may have taken bits away.
+        out.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        out.write_all(envelope::armor::armor(&bytes).as_bytes())?;
+        out.sync_all()?;
+        std::fs::rename(&temp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e).context("cannot replace it with its rekeyed form");
+    }
     Ok(())
 }
