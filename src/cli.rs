@@ -139,6 +139,19 @@ Examples:
         disable_version_flag = true
     )]
     Disable(VersionStateArgs),
+
+    /// Destroy a key version or a whole key, scheduled or at once
+    #[command(
+        after_help = "\
+Examples:
+  keycask destroy backups --version 1 --after 7d --reason \"rotated 2026-11\"
+  keycask destroy --cancel backups --version 1
+  keycask destroy backups --version 1 --now --rotate-kek --check archive/
+  keycask destroy old-project --now --yes      # every version; name kept as a tombstone
+  keycask destroy --pending                    # from cron: carry out what fell due",
+        disable_version_flag = true
+    )]
+    Destroy(DestroyArgs),
     /// Encrypt data under a fresh content key wrapped by a key (envelope)
     #[command(after_help = "\
 Examples:
@@ -275,6 +288,57 @@ pub struct VersionStateArgs {
     /// The version number
     #[arg(long, value_name = "N")]
     pub version: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct DestroyArgs {
+    /// The key's name (without --version: the whole key, every version)
+    #[arg(required_unless_present = "pending")]
+    pub name: Option<String>,
+
+    /// The version to destroy (never the primary: rotate first)
+    #[arg(long, value_name = "N")]
+    pub version: Option<u32>,
+
+    /// Schedule the destruction this far ahead (e.g. 7d, 30d, 12h); the
+    /// version is disabled at once and can be restored with --cancel
+    #[arg(long, value_name = "DURATION", conflicts_with = "now")]
+    pub after: Option<String>,
+
+    /// Destroy at once; this cannot be undone
+    #[arg(long)]
+    pub now: bool,
+
+    /// Why, kept in the tombstone and shown in errors
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// Do not ask to type the key name (for scripts)
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Refuse while an envelope under PATH (a file or a folder, searched
+    /// recursively) still needs a version being destroyed; repeatable
+    #[arg(long, value_name = "PATH")]
+    pub check: Vec<PathBuf>,
+
+    /// With --now: rotate the KEK in the same write, so that older copies of
+    /// the keyring open only with the root as it was
+    #[arg(long, requires = "now")]
+    pub rotate_kek: bool,
+
+    /// Cancel a scheduled destruction: the version(s) become enabled again
+    #[arg(long, conflicts_with_all = ["after", "now", "reason", "check", "rotate_kek", "yes"])]
+    pub cancel: bool,
+
+    /// Carry out the scheduled destructions that fell due (for cron)
+    #[arg(long, conflicts_with_all = ["name", "version", "after", "now", "reason", "check", "rotate_kek", "cancel", "purge", "yes"])]
+    pub pending: bool,
+
+    /// Remove the tombstone of a destroyed key, so that its name can be used
+    /// again
+    #[arg(long, conflicts_with_all = ["version", "after", "now", "reason", "check", "rotate_kek", "cancel"])]
+    pub purge: bool,
 }
 
 #[derive(Args, Debug)]

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod destruction;
 mod generation;
 mod rotation;
 mod storage;
