@@ -79,6 +79,10 @@ struct Stored {
 
 const MAC_FIELD: &[u8] = b",\"mac\":\"";
 
+/// The operation of the first record of a log restarted because the log
+/// was missing (see [`append`]).
+pub const RESTART_OP: &str = "log-restarted";
+
 /// The MAC key for the records of one keyring.
 pub struct MacKey(SecretKey32);
 
@@ -247,6 +251,11 @@ pub fn append(
     now: Timestamp,
 ) -> Result<(u64, String)> {
     let path = log_path(keyring_path);
+    // A keyring copied or moved without its log, or whose log was deleted:
+    // the log restarts from the keyring's counter with a record saying so.
+    // (A log that exists but does not end where the keyring says is
+    // refused below: that is damage, not absence.)
+    let restart = state.seq > 0 && !path.exists() && !path.is_symlink();
     let mut file = OpenOptions::new()
         .read(true)
         .append(true)
@@ -257,15 +266,27 @@ pub fn append(
             Failure::other(format!("cannot open the audit log {}: {e}", path.display()))
                 .hint("the keyring was not changed")
         })?;
-    let tail = read_tail(&mut file, state.seq)
-        .with_context(|| format!("reading the audit log {}", path.display()))?;
+    let tail = if restart {
+        Tail {
+            lines: Vec::new(),
+            complete_end: 0,
+            from_start: true,
+        }
+    } else {
+        read_tail(&mut file, state.seq)
+            .with_context(|| format!("reading the audit log {}", path.display()))?
+    };
 
     // Find the record the keyring knows as its last, then check the records
     // after it (left by a writer killed before its keyring write).
     let mut prev = genesis(keyring_id);
     let mut next_seq = 1;
     let mut leftovers = Vec::new();
-    let mut known_found = state.seq == 0;
+    let mut known_found = state.seq == 0 || restart;
+    if restart {
+        prev = state.last.clone();
+        next_seq = state.seq + 1;
+    }
     for (_, line) in &tail.lines {
         let record = match decode(line, key) {
             Ok(r) => r,
@@ -354,6 +375,16 @@ pub fn append(
         out.extend_from_slice(&line);
         out.push(b'\n');
     };
+    if restart {
+        push(
+            RESTART_OP,
+            None,
+            Some(format!(
+                "no audit log was found here; records 1-{} are not in this log (the keyring was copied or moved without its log, or the log was deleted)",
+                state.seq
+            )),
+        );
+    }
     if let (Some(first), Some(last)) = (leftovers.first(), leftovers.last()) {
         push(
             "interrupted",
@@ -458,6 +489,9 @@ pub struct Verdict {
     pub uncommitted: Vec<u64>,
     /// Bytes after the last newline (an interrupted append).
     pub partial_line: bool,
+    /// When the log was restarted because it was missing: the first record
+    /// it holds and that record's time.
+    pub restarted: Option<(u64, String)>,
     pub problem: Option<Problem>,
 }
 
@@ -500,6 +534,7 @@ pub fn verify_bytes(bytes: &[u8], keyring_id: &str, state: &AuditState, key: &Ma
         committed: state.seq,
         uncommitted: Vec::new(),
         partial_line,
+        restarted: None,
         problem: None,
     };
     let seqs: Vec<Option<u64>> = lines
@@ -520,6 +555,13 @@ pub fn verify_bytes(bytes: &[u8], keyring_id: &str, state: &AuditState, key: &Ma
                 return verdict;
             }
         };
+        if i == 0 && record.op == RESTART_OP && record.seq > 1 {
+            // A MACed restart record: the log legitimately starts here, and
+            // says which records it lacks.
+            expected = record.seq;
+            prev = record.prev.clone();
+            verdict.restarted = Some((record.seq, record.time.clone()));
+        }
         if record.seq > expected {
             let later = seqs[i + 1..].contains(&Some(expected));
             verdict.problem = Some(if later {

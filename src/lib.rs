@@ -9,11 +9,13 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod crypto;
+pub mod envelope;
 pub mod error;
 pub mod keyring;
 pub mod lifecycle;
 pub mod material;
 pub mod output;
+pub mod rekey;
 pub mod root;
 pub mod secret;
 
@@ -23,7 +25,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, find_failure, is_broken_pipe};
-use crate::lifecycle::{audit as inspection, generation, storage};
+use crate::lifecycle::{audit as inspection, destruction, generation, rotation, storage, usage};
 use crate::root::SecretSources;
 
 /// What every command needs to know beyond its own arguments.
@@ -109,6 +111,25 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Config(args) => match args.setting {
             cli::ConfigSetting::AuditUsage { state } => inspection::set_usage(&ctx, state == "on"),
         },
+        Command::Rotate(args) => {
+            rotation::rotate(&ctx, &rotation::RotateRequest::from_args(&args)?)
+        }
+        Command::Rekey(args) => rotation::rekey(&ctx, &rotation::RekeyRequest::from_args(&args)?),
+        Command::Enable(args) => rotation::set_version_state(
+            &ctx,
+            &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Enable)?,
+        ),
+        Command::Disable(args) => rotation::set_version_state(
+            &ctx,
+            &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Disable)?,
+        ),
+        Command::Destroy(args) => {
+            destruction::destroy(&ctx, &destruction::DestroyRequest::from_args(&args)?)
+        }
+        Command::Wrap(args) => usage::wrap(&ctx, &usage::WrapRequest::from_args(&args)?),
+        Command::Unwrap(args) => usage::unwrap(&ctx, &usage::UnwrapRequest::from_args(&args)?),
+        Command::Inspect(args) => usage::inspect(&ctx, &args.files),
+        Command::Datakey(args) => usage::datakey(&ctx, &usage::DatakeyRequest::from_args(&args)?),
     }
 }
 

@@ -170,11 +170,46 @@ fn a_truncated_log_is_named_and_writers_refuse_it() {
     );
     t.run(&["keygen", "c"]).fails(3, "ends before record 3");
     assert_eq!(t.keyring_bytes(), before);
-    std::fs::remove_file(log_path(&t)).unwrap();
+    // An empty log is damage too.
+    std::fs::write(log_path(&t), b"").unwrap();
     t.run(&["audit", "verify"])
         .fails(3, "truncated after record 0");
     t.run(&["keygen", "c"]).fails(3, "ends before record 3");
     assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn a_missing_log_restarts_with_a_record_that_says_so() {
+    let t = three_records();
+    std::fs::remove_file(log_path(&t)).unwrap();
+    t.run(&["audit", "verify"])
+        .fails(3, "truncated after record 0");
+    // A keyring copied without its log, or whose log was deleted, goes on
+    // being used; the new log's first record names what it lacks.
+    t.run(&["keygen", "c"]).ok();
+    let doc = t.run(&["audit", "--json"]).ok().json();
+    let records = doc["records"].as_array().unwrap();
+    assert_eq!(records[0]["op"], "log-restarted");
+    assert_eq!(records[0]["seq"], 4);
+    assert!(
+        records[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("records 1-3 are not in this log")
+    );
+    assert_eq!(records[1]["op"], "keygen");
+    assert_eq!(records[1]["seq"], 5);
+    t.run(&["audit", "verify"])
+        .ok()
+        .stderr_has("this log starts at record 4")
+        .stdout_has("audit log OK: 2 records");
+    let verify = t.run(&["audit", "verify", "--json"]).ok().json();
+    assert_eq!(verify["restarted_at"], 4);
+    // Removing the restart record is still caught.
+    let lines = log_lines(&t);
+    write_lines(&t, &lines[1..]);
+    t.run(&["audit", "verify"])
+        .fails(3, "records 1-4 were removed");
 }
 
 #[test]

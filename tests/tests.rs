@@ -3,8 +3,11 @@
 mod util;
 
 mod audit;
+mod destruction;
 mod fuzz_corpus;
 mod generation;
 mod hardening;
 mod reliability;
+mod rotation;
 mod storage;
+mod usage;

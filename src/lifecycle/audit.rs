@@ -124,6 +124,12 @@ pub fn verify(ctx: &Context) -> Result<()> {
     let unlocked = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
     let verdict = audit::verify(&ctx.keyring_path, &unlocked)?;
     let log = audit::log_path(&ctx.keyring_path);
+    if let Some((seq, time)) = &verdict.restarted {
+        ctx.warn(format!(
+            "this log starts at record {seq}: it was restarted on {time} because it was missing; records 1-{} are not in it",
+            seq - 1
+        ));
+    }
     if !verdict.uncommitted.is_empty() {
         ctx.warn(format!(
             "{} past the keyring's counter ({}) did not take effect: a command was interrupted before it changed the keyring; the next change marks them",
@@ -145,6 +151,7 @@ pub fn verify(ctx: &Context) -> Result<()> {
             "committed": verdict.committed,
             "uncommitted": verdict.uncommitted,
             "partial_line": verdict.partial_line,
+            "restarted_at": verdict.restarted.as_ref().map(|(seq, _)| seq),
             "problem": verdict.problem.as_ref().map(|p| json!({
                 "kind": p.kind(),
                 "message": p.to_string(),
@@ -160,7 +167,7 @@ pub fn verify(ctx: &Context) -> Result<()> {
         .into());
     }
     if !ctx.json && !ctx.quiet {
-        let n = verdict.committed.min(verdict.records as u64);
+        let n = verdict.records - verdict.uncommitted.len();
         println!(
             "audit log OK: {n} record{}, chain and MACs verified, {} known to the keyring",
             if n == 1 { "" } else { "s" },
