@@ -31,3 +31,18 @@ fn keyring_json_corpus() {
 fn audit_log_corpus() {
     assert!(each_input("audit_log", checks::audit_log) >= 4);
 }
+
+#[test]
+fn envelope_header_corpus() {
+    assert!(each_input("envelope_header", checks::envelope_header) >= 10);
+}
+
+#[test]
+fn unwrap_corpus() {
+    assert!(each_input("unwrap", checks::unwrap) >= 10);
+}
+
+#[test]
+fn armor_decoder_corpus() {
+    assert!(each_input("armor_decoder", checks::armor_decoder) >= 3);
+}
