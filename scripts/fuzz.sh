@@ -7,6 +7,7 @@
 #
 # cargo-fuzz passes -Z flags (sanitizers) that need a nightly compiler;
 # RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them, here only.
+# -timeout=10 turns a hang into an artifact (the unwrap target found one).
 set -eu
 CARGO=${CARGO:-cargo}
 seconds=${FUZZ_SECONDS:-60}
@@ -23,5 +24,5 @@ for target in $targets; do
     mkdir -p "$scratch"
     echo "fuzz: $target for ${seconds}s" >&2
     $CARGO fuzz run -O "$target" "$scratch" "corpus/$target" -- \
-        -max_total_time="$seconds" -print_final_stats=1 2>&1 | tail -n 12
+        -max_total_time="$seconds" -timeout=10 -print_final_stats=1 2>&1 | tail -n 12
 done

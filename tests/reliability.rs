@@ -557,3 +557,55 @@ fn wrap_on_a_full_disk_leaves_no_partial_output() {
     assert!(output.exists());
     drop(fs);
 }
+
+/// Regression (found by the `unwrap` fuzz target): a damaged chunk in the
+/// first batches of a long envelope made `unwrap` wait forever for its
+/// reader thread. It must fail at once, write nothing, and never hang.
+#[test]
+fn unwrap_of_a_long_envelope_damaged_early_fails_without_hanging() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    if !has_command(&t, "unwrap") {
+        eprintln!("this build has no unwrap yet: not checked");
+        return;
+    }
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(t.join("data"), &data).unwrap();
+    t.run(&[
+        "wrap",
+        "-k",
+        "k",
+        "--chunk-size",
+        "64",
+        "-o",
+        "e.kc",
+        "data",
+    ])
+    .ok();
+    let mut bytes = std::fs::read(t.join("e.kc")).unwrap();
+    let at = bytes.len() / 8;
+    bytes[at] ^= 1;
+    std::fs::write(t.join("bad.kc"), &bytes).unwrap();
+    let mut cmd = t.command();
+    cmd.args(["unwrap", "-o", "out", "bad.kc"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("unwrap of a damaged envelope hung");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(3));
+    assert!(!t.join("out").exists(), "a partial output was left");
+    assert_eq!(t.temp_files(), Vec::<String>::new());
+}

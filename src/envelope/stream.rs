@@ -191,7 +191,12 @@ fn pipeline(
     std::thread::scope(|scope| {
         scope.spawn(move || read_batches(input, piece_len, spare, per_batch, &to_process));
         let writer = scope.spawn(move || write_batches(output, &from_processor, &count));
-        let processed = process_batches(&from_reader, to_writer, process);
+        // `from_reader` is moved in, so that it is dropped as soon as
+        // processing stops: a reader blocked on a full channel then gets an
+        // error and ends, instead of waiting forever for the scope to end
+        // (found by the `unwrap` fuzz target: a damaged chunk in the first
+        // batches of a long envelope hung `unwrap`).
+        let processed = process_batches(from_reader, to_writer, process);
         let written = writer.join().expect("the writer thread does not panic");
         // A failed write explains everything after it (a closed pipe, a full disk).
         let total = written?;
@@ -200,7 +205,7 @@ fn pipeline(
 }
 
 fn process_batches(
-    from_reader: &Receiver<Result<Batch, EnvelopeError>>,
+    from_reader: Receiver<Result<Batch, EnvelopeError>>,
     to_writer: SyncSender<Vec<Vec<u8>>>,
     process: impl Fn(&mut Batch) -> Result<(), EnvelopeError>,
 ) -> Result<(), EnvelopeError> {
