@@ -212,7 +212,12 @@ pub struct KeygenArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ListArgs {}
+pub struct ListArgs {
+    /// Print only the key names, one per line (for shell completion; reads
+    /// the keyring without unlocking it)
+    #[arg(long, hide = true)]
+    pub names: bool,
+}
 
 #[derive(Args, Debug)]
 pub struct ShowArgs {

@@ -74,6 +74,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Keygen(args) => {
             generation::keygen(&ctx, &generation::KeygenRequest::from_args(&args)?)
         }
+        Command::List(args) if args.names => storage::list_names(&ctx),
         Command::List(_) => storage::list(&ctx),
         Command::Show(args) => storage::show(&ctx, &args.name),
         Command::Rotate(args) => {

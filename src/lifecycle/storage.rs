@@ -1,6 +1,8 @@
 //! Storage: `init` creates a keyring; `list` and `show` read its metadata
 //! without unlocking it (nothing they print is secret).
 
+use std::io::Write;
+
 use anyhow::Result;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -117,6 +119,18 @@ fn version_json(v: &KeyVersion, primary: u32) -> Value {
         "destroy_after": v.destroy_after.map(clock::format_time),
         "destruction": v.destruction.as_ref().map(|t| json!({"at": clock::format_time(t.at), "reason": t.reason})),
     })
+}
+
+/// `list --names`: the key names, one per line, for shell completion. Reads
+/// the file without unlocking it; destroyed keys' tombstones are included
+/// (`destroy --purge NAME` completes them too).
+pub fn list_names(ctx: &Context) -> Result<()> {
+    let doc = file::read(&ctx.keyring_path)?;
+    let mut out = std::io::stdout().lock();
+    for name in doc.keys.keys() {
+        writeln!(out, "{name}")?;
+    }
+    Ok(())
 }
 
 pub fn list(ctx: &Context) -> Result<()> {
