@@ -4,6 +4,7 @@ mod util;
 
 mod destruction;
 mod generation;
+mod help;
 mod rotation;
 mod storage;
 mod usage;

@@ -1,0 +1,284 @@
+//! `--help`, the man pages and the completions: every command's help fits 80
+//! columns and shows examples; `keycask help CMD` and man/keycask-CMD.1 say
+//! the same; the committed completions cover every command (the byte-for-byte
+//! drift check is `make gen-check`, part of `make lint`); `list --names`, the
+//! hidden helper of the completions, reads the keyring without unlocking it.
+
+use clap::CommandFactory;
+
+use crate::util::TestDir;
+
+fn repo(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// The subcommands a user types (not `help`).
+fn subcommands() -> Vec<String> {
+    keycask::cli::Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        .map(|s| s.get_name().to_string())
+        .collect()
+}
+
+/// The example lines of a help text: the indented lines after `Examples:`.
+fn examples(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| l.trim_end() != "Examples:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// Roff source to plain text, enough to compare with `--help`.
+fn unroff(text: &str) -> String {
+    text.replace("\\-", "-")
+        .replace("\\*(Aq", "'")
+        .replace("\\(aq", "'")
+        .replace("\\fB", "")
+        .replace("\\fI", "")
+        .replace("\\fR", "")
+        .replace("\\e", "\\")
+        .replace("\\&", "")
+}
+
+#[test]
+fn every_help_fits_80_columns_and_shows_examples() {
+    let t = TestDir::new();
+    let mut names = subcommands();
+    names.insert(0, String::new());
+    for name in &names {
+        for args in [vec!["help", name.as_str()], vec![name.as_str(), "-h"]] {
+            let args: Vec<&str> = args.into_iter().filter(|a| !a.is_empty()).collect();
+            let args = if args == ["-h"] { vec!["--help"] } else { args };
+            let mut cmd = t.command();
+            cmd.env("COLUMNS", "200");
+            let run = t.run_with(cmd, &args, None).ok();
+            let help = run.stdout();
+            for line in help.lines() {
+                assert!(
+                    line.chars().count() <= 80,
+                    "keycask {args:?}: a line of {} columns: {line:?}",
+                    line.chars().count()
+                );
+            }
+            if name.is_empty() {
+                assert!(help.contains("Exit status:"), "top-level help: {help}");
+                continue;
+            }
+            let examples = examples(&help);
+            assert!(
+                examples.len() >= 2,
+                "keycask {args:?} shows {} examples: {help}",
+                examples.len()
+            );
+            for example in &examples {
+                assert!(
+                    example.starts_with("  ") && example.contains("keycask"),
+                    "keycask {args:?}: an example wrapped or not a command: {example:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn man_pages_say_what_help_says() {
+    let t = TestDir::new();
+    let top = std::fs::read_to_string(repo("man/keycask.1")).expect("man/keycask.1 (make gen)");
+    for name in subcommands() {
+        let page = repo(&format!("man/keycask-{name}.1"));
+        let man = unroff(
+            &std::fs::read_to_string(&page)
+                .unwrap_or_else(|e| panic!("{}: {e} (run make gen)", page.display())),
+        );
+        for section in [
+            ".SH NAME",
+            ".SH SYNOPSIS",
+            ".SH OPTIONS",
+            ".SH EXAMPLES",
+            ".SH \"EXIT STATUS\"",
+            ".SH ENVIRONMENT",
+            ".SH FILES",
+        ] {
+            assert!(man.contains(section), "{}: no {section}", page.display());
+        }
+        let help = t.run(&["help", &name]).ok().stdout();
+        for example in examples(&help) {
+            assert!(
+                man.contains(example.trim()),
+                "{}: lacks the example {:?} of `keycask help {name}`",
+                page.display(),
+                example.trim()
+            );
+        }
+        // Every option of the help is in the page, and the other way round.
+        let flags = |text: &str| -> std::collections::BTreeSet<String> {
+            text.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == '|')
+                .filter(|w| w.starts_with("--") && w.len() > 2)
+                .map(|w| {
+                    w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                        .to_string()
+                })
+                .filter(|w| {
+                    w.chars()
+                        .skip(2)
+                        .all(|c| c.is_ascii_lowercase() || c == '-')
+                })
+                .collect()
+        };
+        let options_of = |text: &str| -> std::collections::BTreeSet<String> {
+            // The option lines only: those that start with a dash.
+            flags(
+                &text
+                    .lines()
+                    .filter(|l| l.trim_start().starts_with('-'))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        };
+        let help_options = options_of(&help);
+        let man_options = options_of(
+            &man.lines()
+                .skip_while(|l| !l.starts_with(".SH OPTIONS"))
+                .take_while(|l| !l.starts_with(".SH EXAMPLES"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        assert!(help_options.contains("--help"), "{name}: {help_options:?}");
+        assert_eq!(help_options, man_options, "options of {name}: help vs man");
+        assert!(
+            top.contains(&format!("keycask\\-{}(1)", name.replace('-', "\\-"))),
+            "keycask.1 does not name keycask-{name}(1)"
+        );
+    }
+}
+
+#[test]
+fn completions_cover_every_command() {
+    for file in [
+        "keycask.bash",
+        "_keycask",
+        "keycask.fish",
+        "keycask.elv",
+        "_keycask.ps1",
+    ] {
+        let path = repo(&format!("completions/{file}"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run make gen)", path.display()));
+        for name in subcommands() {
+            assert!(
+                text.contains(&name),
+                "{}: no completion for {name}",
+                path.display()
+            );
+        }
+    }
+    // The shells that can ask the keyring for key names do.
+    for file in ["keycask.bash", "_keycask", "keycask.fish"] {
+        let text = std::fs::read_to_string(repo(&format!("completions/{file}"))).unwrap();
+        assert!(text.contains("list --names"), "{file}: no key names");
+    }
+}
+
+/// The bash completion, loaded in a real bash, completes commands, options
+/// and key names of the keyring in use (`--keyring` on the line, or
+/// KEYCASK_KEYRING).
+#[test]
+fn bash_completes_key_names_from_the_keyring() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "billing"]).ok();
+    let other = t.join("other.json");
+    t.run(&[
+        "--keyring",
+        other.to_str().unwrap(),
+        "init",
+        "--root",
+        &format!("keyfile:{}", t.join("other.key").display()),
+    ])
+    .ok();
+    t.run(&["--keyring", other.to_str().unwrap(), "keygen", "zeta"])
+        .ok();
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let script = format!(
+        r#"
+set -u
+PATH="{dir}:$PATH"
+source "{completion}"
+complete -p keycask
+t() {{
+    COMP_WORDS=("$@"); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMPREPLY=()
+    _keycask_with_names keycask "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    echo "$*=>${{COMPREPLY[*]}}"
+}}
+t keycask wrap -k ""
+t keycask show bi
+t keycask destroy --version 1 ""
+t keycask --keyring {other} rotate ""
+t keycask wr
+t keycask keygen ""
+"#,
+        dir = bin.parent().unwrap().display(),
+        completion = repo("completions/keycask.bash").display(),
+        other = other.display(),
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env("KEYCASK_KEYRING", t.keyring())
+        .current_dir(t.path())
+        .output()
+        .expect("bash");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "-F _keycask_with_names",
+        "keycask wrap -k =>backups billing",
+        "keycask show bi=>billing",
+        "keycask destroy --version 1 =>backups billing",
+        &format!("keycask --keyring {} rotate =>zeta", other.display()),
+        "keycask wr=>wrap",
+    ] {
+        assert!(stdout.contains(expected), "lacks {expected:?}:\n{stdout}");
+    }
+    // keygen names a new key: no names offered, options instead.
+    let keygen = stdout
+        .lines()
+        .find(|l| l.starts_with("keycask keygen =>"))
+        .unwrap();
+    assert!(
+        !keygen.contains("backups") && keygen.contains("--type"),
+        "{keygen}"
+    );
+}
+
+#[test]
+fn list_names_reads_without_unlocking() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE", "correct horse battery staple");
+    t.run_with(cmd, &["keygen", "backups"], None).ok();
+    let before = t.keyring_bytes();
+    // No passphrase source at all: the names still come, nothing is asked.
+    let run = t.run(&["list", "--names"]).ok();
+    assert_eq!(run.stdout(), "backups\n");
+    assert_eq!(run.stderr(), "");
+    assert_eq!(t.keyring_bytes(), before);
+    // Hidden from the help: it is for the completions, not for people.
+    assert!(!t.run(&["list", "--help"]).ok().stdout().contains("--names"));
+}
+
+#[test]
+fn list_names_without_a_keyring_prints_nothing_on_stdout() {
+    let t = TestDir::new();
+    let run = t.run(&["list", "--names"]).fails(5, "keyring");
+    assert_eq!(run.stdout(), "");
+}
