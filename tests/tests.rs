@@ -3,8 +3,10 @@
 mod util;
 
 mod destruction;
+mod docs;
 mod generation;
 mod help;
+mod json_schemas;
 mod rotation;
 mod storage;
 mod usage;
