@@ -4,6 +4,7 @@ mod util;
 
 mod destruction;
 mod docs;
+mod errors;
 mod generation;
 mod help;
 mod json_schemas;
