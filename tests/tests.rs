@@ -3,4 +3,5 @@
 mod util;
 
 mod generation;
+mod hsm;
 mod storage;

@@ -687,15 +687,16 @@ fn mechanism_ok(device: &Device, slot: Slot, mechanism: MechanismType, encrypt: 
 
 /// The mechanism to wrap with: AES-GCM where the key may encrypt and the
 /// token has it, else AES key wrap (with padding where available).
-fn choose_wrapping(device: &Device, slot: Slot, key: Option<&Found>) -> Option<Wrapping> {
-    let allows = |a| key.is_none_or(|k| k.flag(a) == Some(true));
-    if allows(AttributeType::Encrypt)
-        && allows(AttributeType::Decrypt)
-        && mechanism_ok(device, slot, MechanismType::AES_GCM, true)
-    {
+fn choose_wrapping(
+    device: &Device,
+    slot: Slot,
+    may_encrypt: bool,
+    may_wrap: bool,
+) -> Option<Wrapping> {
+    if may_encrypt && mechanism_ok(device, slot, MechanismType::AES_GCM, true) {
         return Some(Wrapping::Gcm);
     }
-    if allows(AttributeType::Wrap) && allows(AttributeType::Unwrap) {
+    if may_wrap {
         if mechanism_ok(device, slot, MechanismType::AES_KEY_WRAP_PAD, false) {
             return Some(Wrapping::KeyWrapPad);
         }
@@ -704,6 +705,42 @@ fn choose_wrapping(device: &Device, slot: Slot, key: Option<&Found>) -> Option<W
         }
     }
     None
+}
+
+/// What an existing key allows.
+fn key_wrapping(device: &Device, slot: Slot, key: &Found) -> Option<Wrapping> {
+    let allows = |a| key.flag(a) == Some(true);
+    choose_wrapping(
+        device,
+        slot,
+        allows(AttributeType::Encrypt) && allows(AttributeType::Decrypt),
+        allows(AttributeType::Wrap) && allows(AttributeType::Unwrap),
+    )
+}
+
+/// For a key generated at `init`: AES-GCM where the token has it, unless
+/// `KEYCASK_PKCS11_MECHANISM=aes-key-wrap` asks for a wrap/unwrap-only key
+/// (for HSM policies that forbid encrypting key material as data, and to
+/// test that path against SoftHSM2).
+fn new_key_wrapping(device: &Device, slot: Slot) -> Result<Wrapping> {
+    let (may_encrypt, may_wrap) = match std::env::var("KEYCASK_PKCS11_MECHANISM").as_deref() {
+        Err(_) | Ok("") => (true, true),
+        Ok("aes-gcm") => (true, false),
+        Ok("aes-key-wrap") => (false, true),
+        Ok(other) => {
+            return Err(Failure::usage(format!(
+                "KEYCASK_PKCS11_MECHANISM is '{other}', not aes-gcm or aes-key-wrap"
+            ))
+            .into());
+        }
+    };
+    choose_wrapping(device, slot, may_encrypt, may_wrap).ok_or_else(|| {
+        Failure::keyring(format!(
+            "PKCS#11 module {} offers no mechanism keycask can wrap with (AES-GCM, AES key wrap)",
+            device.module.display()
+        ))
+        .into()
+    })
 }
 
 fn generate(device: &Device, uri: &Pkcs11Uri, wrapping: Wrapping) -> Result<ObjectHandle> {
@@ -764,7 +801,7 @@ impl Pkcs11Root {
             ))
             .hint("is this the token the keyring was created with? `keycask show` lists nothing secret; the root's URI is in the keyring's \"root\" field")
         })?;
-        let wrapping = choose_wrapping(&device, slot, Some(&key)).ok_or_else(|| unusable(uri))?;
+        let wrapping = key_wrapping(&device, slot, &key).ok_or_else(|| unusable(uri))?;
         Ok(Pkcs11Root {
             uri: uri.clone(),
             key: key.handle,
@@ -789,17 +826,11 @@ impl Pkcs11Root {
                     .hint("keycask adopts only keys with CKA_SENSITIVE true and CKA_EXTRACTABLE false; name a new label and keycask generates one")
                     .into());
                 }
-                let wrapping =
-                    choose_wrapping(&device, slot, Some(&key)).ok_or_else(|| unusable(uri))?;
+                let wrapping = key_wrapping(&device, slot, &key).ok_or_else(|| unusable(uri))?;
                 (key.handle, wrapping)
             }
             None => {
-                let wrapping = choose_wrapping(&device, slot, None).ok_or_else(|| {
-                    Failure::keyring(format!(
-                        "PKCS#11 module {} offers neither AES-GCM nor AES key wrap",
-                        device.module.display()
-                    ))
-                })?;
+                let wrapping = new_key_wrapping(&device, slot)?;
                 (generate(&device, uri, wrapping)?, wrapping)
             }
         };
