@@ -14,6 +14,7 @@
 //!   `KEK || SHA-256(AAD)`, so the blob stays bound to its place although key
 //!   wrap has no associated data; the hash is checked after unwrapping.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -270,23 +271,98 @@ const GCM_TAG_LEN: usize = 16;
 
 /// An open module, session and login. Dropping it logs out, closes the
 /// session and finalises the module, whatever state it got to.
+///
+/// PKCS#11 keeps one initialisation and one login state per process and
+/// token, so when two roots share a module (`rotate --root` from one object
+/// to another) they share both: the module is finalised, and the token
+/// logged out, when the last root using it is dropped.
 struct Device {
     module: PathBuf,
+    key: PathBuf,
+    slot: Option<u64>,
     session: Option<Session>,
     logged_in: bool,
     pkcs11: Option<Pkcs11>,
 }
 
+/// One loaded module: how many roots use it, and how many are logged in to
+/// each of its slots.
+struct Loaded {
+    key: PathBuf,
+    pkcs11: Pkcs11,
+    users: usize,
+    logins: Vec<(u64, usize)>,
+}
+
+thread_local! {
+    static LOADED: RefCell<Vec<Loaded>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The module's identity: its canonical path where it has one (dlopen
+/// returns one handle for two paths to the same file).
+fn module_key(module: &Path) -> PathBuf {
+    std::fs::canonicalize(module).unwrap_or_else(|_| module.to_path_buf())
+}
+
+fn acquire_module(module: &Path) -> Result<(PathBuf, Pkcs11), Failure> {
+    let key = module_key(module);
+    LOADED.with(|loaded| {
+        let mut loaded = loaded.borrow_mut();
+        if let Some(entry) = loaded.iter_mut().find(|e| e.key == key) {
+            entry.users += 1;
+            return Ok((key, entry.pkcs11.clone()));
+        }
+        let pkcs11 = load_module(module)?;
+        loaded.push(Loaded {
+            key: key.clone(),
+            pkcs11: pkcs11.clone(),
+            users: 1,
+            logins: Vec::new(),
+        });
+        Ok((key, pkcs11))
+    })
+}
+
+/// Counts logins per slot; returns the number of roots now logged in.
+fn count_login(key: &Path, slot: u64, delta: isize) -> usize {
+    LOADED.with(|loaded| {
+        let mut loaded = loaded.borrow_mut();
+        let Some(entry) = loaded.iter_mut().find(|e| e.key == key) else {
+            return 0;
+        };
+        let index = match entry.logins.iter().position(|(s, _)| *s == slot) {
+            Some(i) => i,
+            None => {
+                entry.logins.push((slot, 0));
+                entry.logins.len() - 1
+            }
+        };
+        let count = &mut entry.logins[index].1;
+        *count = count.saturating_add_signed(delta);
+        *count
+    })
+}
+
 impl Drop for Device {
     fn drop(&mut self) {
         if let Some(session) = self.session.take() {
-            if self.logged_in {
+            if let (true, Some(slot)) = (self.logged_in, self.slot)
+                && count_login(&self.key, slot, -1) == 0
+            {
                 let _ = session.logout();
             }
             let _ = session.close();
         }
-        if let Some(pkcs11) = self.pkcs11.take() {
-            let _ = pkcs11.finalize();
+        if self.pkcs11.take().is_some() {
+            LOADED.with(|loaded| {
+                let mut loaded = loaded.borrow_mut();
+                if let Some(i) = loaded.iter().position(|e| e.key == self.key) {
+                    loaded[i].users -= 1;
+                    if loaded[i].users == 0 {
+                        let _ = loaded.remove(i).pkcs11.finalize();
+                    }
+                }
+            });
         }
     }
 }
@@ -442,10 +518,19 @@ fn login(
             .hint("the token's security officer must unlock it (e.g. softhsm2-util / pkcs11-tool --init-pin)")
             .into());
     }
+    let slot = device.slot.expect("logging in after choosing the slot");
+    if count_login(&device.key, slot, 0) > 0 {
+        // Another root of this command is logged in to this token already,
+        // and PKCS#11 logins are per application: log in once.
+        count_login(&device.key, slot, 1);
+        device.logged_in = true;
+        return Ok(());
+    }
     let pin = read_pin(uri, sources, token)?;
     let auth = pin.as_ref().map(|p| AuthPin::from(p.expose_secret()));
     match device.session().login(UserType::User, auth.as_ref()) {
         Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {
+            count_login(&device.key, slot, 1);
             device.logged_in = true;
             Ok(())
         }
@@ -476,9 +561,11 @@ fn login(
 /// logs in.
 fn connect(uri: &Pkcs11Uri, sources: &SecretSources, read_write: bool) -> Result<(Device, Slot)> {
     let module = module_path(uri, sources)?;
-    let pkcs11 = load_module(&module)?;
+    let (key, pkcs11) = acquire_module(&module)?;
     let mut device = Device {
         module: module.clone(),
+        key,
+        slot: None,
         session: None,
         logged_in: false,
         pkcs11: Some(pkcs11),
@@ -537,6 +624,7 @@ fn connect(uri: &Pkcs11Uri, sources: &SecretSources, read_write: bool) -> Result
     }
     .map_err(|e| device_failure("opening a session", &module, &e))?;
     device.session = Some(session);
+    device.slot = Some(slot.id());
     login(&mut device, uri, sources, &info)?;
     Ok((device, slot))
 }
