@@ -39,7 +39,7 @@ if "$KEYCASK" wrap --help >/dev/null 2>&1; then
         "$KEYCASK" --keyring "$work/$ring.json" --passphrase-file "$work/pass" keygen data >/dev/null
     done
     what="wrap of 16 bytes"
-    cmd() { echo "$KEYCASK --keyring $work/$1.json --passphrase-file $work/pass wrap -k data -o /dev/null $work/small"; }
+    cmd() { echo "$KEYCASK --keyring $work/$1.json --passphrase-file $work/pass wrap -k data $work/small >/dev/null"; }
 else
     what="keygen (aes256-gcm)"
     cmd() { echo "sh -c '$KEYCASK --keyring $work/$1.json --passphrase-file $work/pass keygen k\$(date +%s%N) >/dev/null'"; }
