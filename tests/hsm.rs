@@ -687,3 +687,57 @@ fn bad_uris_are_usage_errors() {
         assert!(!t.keyring().exists());
     }
 }
+
+/// Runs keycask at a pseudo-terminal (util-linux `script`), typing `typed`
+/// once the prompt had time to appear. Returns (exit code, terminal output).
+fn at_terminal(hsm: &Hsm, args: &str, typed: &str) -> (i32, String) {
+    let keycask = assert_cmd::cargo::cargo_bin!("keycask");
+    let mut cmd = Command::new("sh");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("KEYCASK_") {
+            cmd.env_remove(&name);
+        }
+    }
+    let out = cmd
+        .env("KEYCASK_KEYRING", hsm.t.keyring())
+        .env("SOFTHSM2_CONF", &hsm.conf)
+        .env("HOME", hsm.t.path())
+        .current_dir(hsm.t.path())
+        .arg("-c")
+        .arg(format!(
+            "(sleep 1; printf '%s\\n' \"$TYPED\") | script -qec \"$KEYCASK_BIN {args}\" /dev/null"
+        ))
+        .env("TYPED", typed)
+        .env("KEYCASK_BIN", keycask)
+        .output()
+        .expect("sh and script (util-linux) are needed");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn the_pin_is_asked_once_at_a_terminal() {
+    let t = TestDir::new();
+    let Some(hsm) = hsm(&t) else { return };
+    let uri = format!(
+        "pkcs11:token={TOKEN};object=root?module-path={}",
+        hsm.module.display()
+    );
+    let (code, text) = at_terminal(&hsm, &format!("init --root '{uri}'"), PIN);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("PIN for token 'keycask': "), "{text}");
+    assert!(!text.contains(PIN), "the PIN was echoed: {text}");
+    let before = t.keyring_bytes();
+    let (code, text) = at_terminal(&hsm, "keygen k", "000000");
+    assert_eq!(code, 3, "{text}");
+    assert_eq!(
+        text.matches("PIN for token 'keycask': ").count(),
+        1,
+        "asked again: {text}"
+    );
+    assert!(text.contains("wrong PIN for token 'keycask'"), "{text}");
+    assert_eq!(t.keyring_bytes(), before);
+    let (code, text) = at_terminal(&hsm, "keygen k", PIN);
+    assert_eq!(code, 0, "{text}");
+}
