@@ -19,6 +19,7 @@ if [ "${KEYCASK_SKIP_HSM:-}" != 1 ]; then
     { [ -n "$softhsm" ] && command -v softhsm2-util >/dev/null 2>&1; } || need="$need softhsm2"
     command -v pkcs11-tool >/dev/null 2>&1 || need="$need opensc"
 fi
+command -v script >/dev/null 2>&1 || need="$need bsdutils"   # a pseudo-terminal for `destroy` confirmation and PIN prompt tests
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test-deps: installing$need" >&2

@@ -121,6 +121,10 @@ impl<'a> Hsm<'a> {
         self.t.run_with(self.command(), args, None)
     }
 
+    fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
+        self.t.run_with(self.command(), args, Some(stdin))
+    }
+
     fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
         let mut cmd = self.command();
         for (k, v) in env {
@@ -745,4 +749,131 @@ fn the_pin_is_asked_once_at_a_terminal() {
     assert_eq!(t.keyring_bytes(), before);
     let (code, text) = at_terminal(&hsm, "keygen k", PIN);
     assert_eq!(code, 0, "{text}");
+}
+/// The whole lifecycle on an HSM-rooted keyring: wrap/unwrap, key rotation,
+/// rekey, KEK rotation, the root moved to another token object, out of the
+/// HSM to a passphrase and back in, disable/enable, destroy of a version
+/// (with a KEK rotated by the token) and of a whole key, datakey.
+#[test]
+fn hsm_rooted_keyring_through_its_whole_life() {
+    let t = TestDir::new();
+    let Some(hsm) = hsm(&t) else { return };
+    hsm.init("root-a");
+    hsm.run(&["keygen", "backups"]).ok();
+    let data = b"pg_dump output, say\n".repeat(1000);
+    let unwrap = |hsm: &Hsm, file: &str| {
+        let sealed = std::fs::read(t.join(file)).unwrap();
+        let out = hsm.run_stdin(&["unwrap"], &sealed).ok();
+        assert_eq!(out.output.stdout, data, "{file}");
+    };
+    let wrap = |hsm: &Hsm, file: &str| {
+        let out = hsm.run_stdin(&["wrap", "-k", "backups"], &data).ok();
+        std::fs::write(t.join(file), &out.output.stdout).unwrap();
+    };
+    wrap(&hsm, "v1.kc");
+    unwrap(&hsm, "v1.kc");
+
+    // Rotate the key; the old envelope still opens; rekey moves it to v2.
+    hsm.run(&["rotate", "backups"]).ok();
+    std::fs::copy(t.join("v1.kc"), t.join("v1-kept.kc")).unwrap();
+    hsm.run(&["rekey", "v1.kc"]).ok();
+    unwrap(&hsm, "v1.kc");
+    unwrap(&hsm, "v1-kept.kc");
+    let header = hsm.run(&["inspect", "--json", "v1.kc"]).ok().json();
+    assert_eq!(header["envelopes"][0]["version"], 2, "{header}");
+
+    // A new KEK: the token wraps it; every envelope still opens.
+    hsm.run(&["rotate", "--kek"]).ok();
+    assert_eq!(kek_blob(&t)[0], 1);
+    unwrap(&hsm, "v1-kept.kc");
+    wrap(&hsm, "v2.kc");
+
+    // Another object in the same token (one login shared by both roots).
+    let before_blob = kek_blob(&t);
+    hsm.run(&["rotate", "--root", "--to", &hsm.uri("root-b")])
+        .ok();
+    assert_ne!(kek_blob(&t), before_blob);
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(doc["root"]["uri"], hsm.uri("root-b").as_str());
+    assert!(hsm.object_listing("root-b").contains("never extractable"));
+    unwrap(&hsm, "v2.kc");
+
+    // Out of the HSM: a passphrase root needs no token at all.
+    std::fs::write(t.join("pass.txt"), "a passphrase out of the HSM\n").unwrap();
+    hsm.run(&[
+        "rotate",
+        "--root",
+        "--to",
+        "passphrase",
+        "--new-passphrase-file",
+        "pass.txt",
+    ])
+    .ok();
+    let removed = hsm.removed();
+    let sealed = std::fs::read(t.join("v2.kc")).unwrap();
+    let out = removed
+        .run_stdin(&["--passphrase-file", "pass.txt", "unwrap"], &sealed)
+        .ok();
+    assert_eq!(out.output.stdout, data);
+
+    // And back in, to the first object.
+    hsm.run(&[
+        "--passphrase-file",
+        "pass.txt",
+        "rotate",
+        "--root",
+        "--to",
+        &hsm.uri("root-a"),
+    ])
+    .ok();
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(doc["root"]["kind"], "pkcs11");
+    unwrap(&hsm, "v1-kept.kc");
+    unwrap(&hsm, "v2.kc");
+    // Without the token nothing opens it.
+    let before = t.keyring_bytes();
+    removed
+        .run_stdin(&["unwrap"], &sealed)
+        .fails(5, "no token labelled 'keycask'");
+    assert_eq!(t.keyring_bytes(), before);
+    assert_eq!(hsm.count_objects("root-a"), 1);
+    assert_eq!(hsm.count_objects("root-b"), 1);
+
+    // Disable and enable a version, then destroy version 1 at once with a
+    // new KEK wrapped by the token: the rekeyed envelope opens, the one
+    // still under version 1 does not.
+    hsm.run(&["disable", "backups", "--version", "1"]).ok();
+    let sealed_v1 = std::fs::read(t.join("v1-kept.kc")).unwrap();
+    hsm.run_stdin(&["unwrap"], &sealed_v1).fails(4, "disabled");
+    hsm.run(&["enable", "backups", "--version", "1"]).ok();
+    unwrap(&hsm, "v1-kept.kc");
+    let kek_before = kek_blob(&t);
+    hsm.run(&[
+        "destroy",
+        "backups",
+        "--version",
+        "1",
+        "--now",
+        "--yes",
+        "--rotate-kek",
+        "--reason",
+        "retired",
+    ])
+    .ok();
+    let kek_after = kek_blob(&t);
+    assert_ne!(kek_after, kek_before);
+    assert_eq!(kek_after[0], 1, "the new KEK is wrapped by the token");
+    unwrap(&hsm, "v1.kc");
+    unwrap(&hsm, "v2.kc");
+    hsm.run_stdin(&["unwrap"], &sealed_v1).fails(4, "destroyed");
+    let show = hsm.run(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(show["versions"][0]["state"], "destroyed", "{show}");
+
+    // A whole key destroyed; a data key from another key, under the HSM root.
+    hsm.run(&["keygen", "tokens"]).ok();
+    let datakey = hsm.run(&["datakey", "-k", "tokens", "--json"]).ok().json();
+    assert!(datakey.is_object(), "{datakey}");
+    hsm.run(&["destroy", "tokens", "--now", "--yes"]).ok();
+    hsm.run(&["datakey", "-k", "tokens", "--json"])
+        .fails(4, "destroyed");
 }

@@ -1,1 +1,8 @@
 //! Usage: the commands that use keys without changing the keyring.
+//!
+//! Envelope encryption (`wrap`, `unwrap`, `inspect`, `datakey`) lives in
+//! [`envelopes`]; the format itself is `crate::envelope`.
+
+mod envelopes;
+
+pub use envelopes::{DatakeyRequest, UnwrapRequest, WrapRequest, datakey, inspect, unwrap, wrap};
