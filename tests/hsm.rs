@@ -788,6 +788,20 @@ fn hsm_rooted_keyring_through_its_whole_life() {
     unwrap(&hsm, "v1-kept.kc");
     wrap(&hsm, "v2.kc");
 
+    // The same object again is refused, whatever the module path says.
+    let module = &hsm.module;
+    let same = format!(
+        "pkcs11:object=root-a;token={TOKEN}?module-path={}/./{}",
+        module.parent().unwrap().display(),
+        module.file_name().unwrap().to_string_lossy()
+    );
+    let before = t.keyring_bytes();
+    for uri in [hsm.uri("root-a"), same] {
+        hsm.run(&["--pin-file", "hsm-pin", "rotate", "--root", "--to", &uri])
+            .fails(2, "is already the keyring's root");
+    }
+    assert_eq!(t.keyring_bytes(), before);
+
     // Another object in the same token (one login shared by both roots).
     let before_blob = kek_blob(&t);
     hsm.run(&["rotate", "--root", "--to", &hsm.uri("root-b")])

@@ -228,6 +228,18 @@ impl Pkcs11Uri {
         }
     }
 
+    /// True when both name the same object in the same token, whatever
+    /// module path or PIN source they give.
+    pub fn same_object(&self, other: &Pkcs11Uri) -> bool {
+        self.token == other.token
+            && self.serial == other.serial
+            && self.manufacturer == other.manufacturer
+            && self.model == other.model
+            && self.slot_id == other.slot_id
+            && self.object == other.object
+            && self.id == other.id
+    }
+
     fn matches(&self, slot: Slot, info: &TokenInfo) -> bool {
         let same = |want: &Option<String>, have: &str| {
             want.as_deref().is_none_or(|w| w == have.trim_end())
