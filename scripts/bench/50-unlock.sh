@@ -2,8 +2,8 @@
 # Unlock latency per root kind: the same command on a small keyring whose
 # root is a passphrase (Argon2id), a key file, or an AES-256 key in a PKCS#11
 # token (SoftHSM2, a token of the benchmark's own in a temporary folder).
-# The command is `wrap` of 16 bytes when this build has it, else `keygen`;
-# `list` (no unlock) shows the process start-up that every row pays.
+# The command is `wrap` of 16 bytes (it unlocks, unwraps one key version and
+# writes nothing); `list` (no unlock) shows the start-up every row pays.
 set -eu
 : "${KEYCASK:?}"
 work=$(mktemp -d)
@@ -33,31 +33,29 @@ if [ -n "$module" ] && command -v softhsm2-util >/dev/null 2>&1; then
 fi
 
 head -c 16 /dev/urandom > "$work/small"
-if "$KEYCASK" wrap --help >/dev/null 2>&1; then
-    for ring in pp kf hsm; do
-        [ -e "$work/$ring.json" ] || continue
-        "$KEYCASK" --keyring "$work/$ring.json" --passphrase-file "$work/pass" keygen data >/dev/null
-    done
-    what="wrap of 16 bytes"
-    cmd() { echo "$KEYCASK --keyring $work/$1.json --passphrase-file $work/pass wrap -k data $work/small >/dev/null"; }
-else
-    what="keygen (aes256-gcm)"
-    cmd() { echo "sh -c '$KEYCASK --keyring $work/$1.json --passphrase-file $work/pass keygen k\$(date +%s%N) >/dev/null'"; }
-fi
+for ring in pp kf hsm; do
+    [ -e "$work/$ring.json" ] || continue
+    "$KEYCASK" --keyring "$work/$ring.json" --passphrase-file "$work/pass" keygen data >/dev/null
+done
+# hyperfine sends each command's stdout to /dev/null (not a terminal), and
+# -N runs it without a shell, so start-up is all the overhead there is.
+cmd() { echo "$KEYCASK --keyring $work/$1.json --passphrase-file $work/pass wrap -k data $work/small"; }
+what="wrap of 16 bytes"
 
-set -- -n "list (no unlock: start-up only)" "$KEYCASK --keyring $work/kf.json list"
+set -- -n "list (no unlock: start-up and reading the keyring only)" "$KEYCASK --keyring $work/kf.json list"
 set -- "$@" -n "$what, key-file root" "$(cmd kf)"
 set -- "$@" -n "$what, passphrase root (Argon2id m=64 MiB t=3 p=1)" "$(cmd pp)"
 if [ -e "$work/hsm.json" ]; then
     set -- "$@" -n "$what, PKCS#11 root (SoftHSM2, AES-GCM in the token)" "$(cmd hsm)"
 fi
-hyperfine --style none --warmup 3 --runs 20 --export-markdown "$work/unlock.md" "$@" >/dev/null
+hyperfine -N --style none --warmup 5 --runs 40 --export-markdown "$work/unlock.md" "$@" >/dev/null
 
 echo "## Unlock latency per root kind"
 echo
-echo "One command ($what) on a one-key keyring; the root is unlocked once per"
+echo "One command ($what, read-only) on a one-key keyring; the root is unlocked once per"
 echo "command. The PKCS#11 row loads the module, opens a session, logs in, finds"
 echo "the key and has the token unwrap the KEK (then logs out and closes)."
+echo "On a shared, busy machine the Min column is the cleanest figure."
 if [ ! -e "$work/hsm.json" ]; then
     echo
     echo "SoftHSM2 is not installed here: no PKCS#11 row (apt-get install softhsm2)."
