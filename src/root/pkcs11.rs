@@ -1178,6 +1178,21 @@ mod tests {
     }
 
     #[test]
+    fn same_object_ignores_module_and_pin_source() {
+        let a = parse("pkcs11:token=t;object=o?module-path=/a.so&pin-source=file:/p").unwrap();
+        let b = parse("pkcs11:object=o;token=t?module-path=/b/../a.so").unwrap();
+        assert!(a.same_object(&b));
+        for other in [
+            "pkcs11:token=t;object=o2",
+            "pkcs11:token=t2;object=o",
+            "pkcs11:token=t;object=o;id=%01",
+            "pkcs11:token=t;object=o;serial=1",
+        ] {
+            assert!(!a.same_object(&parse(other).unwrap()), "{other}");
+        }
+    }
+
+    #[test]
     fn blob_tags_round_trip() {
         for w in [Wrapping::Gcm, Wrapping::KeyWrapPad, Wrapping::KeyWrap] {
             assert_eq!(Wrapping::from_tag(w as u8), Some(w));
