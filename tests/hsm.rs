@@ -337,6 +337,13 @@ fn key_wrap_mechanism_for_wrap_only_keys() {
     assert_eq!(blob.len(), 1 + 64 + 8);
     hsm.run(&["keygen", "backups"]).ok();
     hsm.run(&["show", "backups"]).ok();
+    // A new KEK is wrapped the same way, in the unlocking session.
+    hsm.run(&["rotate", "--kek"]).ok();
+    let blob = kek_blob(&t);
+    assert!([2, 3].contains(&blob[0]), "tag {}", blob[0]);
+    let sealed = hsm.run_stdin(&["wrap", "-k", "backups"], b"kw").ok();
+    let opened = hsm.run_stdin(&["unwrap"], &sealed.output.stdout).ok();
+    assert_eq!(opened.output.stdout, b"kw");
     // No session objects are left behind.
     let out = hsm.tool(&["--list-objects"]);
     assert_eq!(
