@@ -1038,6 +1038,9 @@ impl Pkcs11Root {
         SecretKey32::from_slice(&plain[..32]).ok_or_else(|| integrity().into())
     }
 
+    /// A blob the token will not open is an authentication failure (exit 3),
+    /// like a wrong passphrase. SoftHSM2 (and some other modules) report a
+    /// failed GCM tag or key-wrap integrity check as CKR_GENERAL_ERROR.
     fn unwrap_failure(&self, err: &CkError) -> anyhow::Error {
         match err {
             CkError::Pkcs11(
