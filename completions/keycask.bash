@@ -107,7 +107,7 @@ _keycask() {
 
     case "${cmd}" in
         keycask)
-            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey help"
+            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,6 +129,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -137,7 +145,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__datakey)
-            opts="-k -c -q -v -h -V --key --context --wrapped-only --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-k -c -q -v -h -V --key --context --wrapped-only --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,6 +183,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -183,7 +199,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__destroy)
-            opts="-y -q -v -h --version --after --now --reason --yes --check --rotate-kek --cancel --pending --purge --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help"
+            opts="-y -q -v -h --version --after --now --reason --yes --check --rotate-kek --cancel --pending --purge --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,6 +237,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -229,7 +253,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__disable)
-            opts="-q -v -h --version --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help"
+            opts="-q -v -h --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -252,6 +276,14 @@ _keycask() {
                     return 0
                     ;;
                 --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -263,7 +295,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__enable)
-            opts="-q -v -h --version --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help"
+            opts="-q -v -h --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,6 +318,14 @@ _keycask() {
                     return 0
                     ;;
                 --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -507,7 +547,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__init)
-            opts="-q -v -h -V --root --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --root --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,6 +573,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -541,7 +589,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__inspect)
-            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,6 +611,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -571,7 +627,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__keygen)
-            opts="-q -v -h -V --type --purpose --rotate-every --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --type --purpose --rotate-every --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -605,6 +661,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -613,7 +677,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__list)
-            opts="-q -v -h -V --names --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --names --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -635,6 +699,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -643,7 +715,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__rekey)
-            opts="-j -q -v -h -V --dry-run --jobs --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-j -q -v -h -V --dry-run --jobs --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,6 +745,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -681,7 +761,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__rotate)
-            opts="-q -v -h -V --compromised --reason --due --dry-run --kek --root --to --new-passphrase-file --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --compromised --reason --due --dry-run --kek --root --to --new-passphrase-file --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +795,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -723,7 +811,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__show)
-            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,6 +833,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -753,7 +849,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__unwrap)
-            opts="-o -q -v -h -V --output --expect-context --no-progress --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --output --expect-context --no-progress --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -787,6 +883,14 @@ _keycask() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -795,7 +899,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__wrap)
-            opts="-k -o -c -a -q -v -h -V --key --output --context --armor --chunk-size --no-progress --keyring --passphrase-file --passphrase-fd --keyfile --json --quiet --verbose --help --version"
+            opts="-k -o -c -a -q -v -h -V --key --output --context --armor --chunk-size --no-progress --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -842,6 +946,14 @@ _keycask() {
                     return 0
                     ;;
                 --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -905,20 +1017,20 @@ __keycask_wants_key_name() {
 # Generated from src/cli.rs by `make gen`.
 __keycask_takes_value() {
     case "$1" in
-        keycask) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        init) set -- "$2" --root --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        keygen) set -- "$2" --type --purpose --rotate-every --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        list) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        show) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        rotate) set -- "$2" --reason --to --new-passphrase-file --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        rekey) set -- "$2" -j --jobs --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        enable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        disable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        destroy) set -- "$2" --version --after --reason --check --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        wrap) set -- "$2" -k --key -o --output -c --context --chunk-size --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        unwrap) set -- "$2" -o --output --expect-context --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        inspect) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile ;;
-        datakey) set -- "$2" -k --key -c --context --keyring --passphrase-file --passphrase-fd --keyfile ;;
+        keycask) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        init) set -- "$2" --root --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        keygen) set -- "$2" --type --purpose --rotate-every --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        list) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        show) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        rotate) set -- "$2" --reason --to --new-passphrase-file --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        rekey) set -- "$2" -j --jobs --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        enable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        disable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        destroy) set -- "$2" --version --after --reason --check --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        wrap) set -- "$2" -k --key -o --output -c --context --chunk-size --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        unwrap) set -- "$2" -o --output --expect-context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        inspect) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        datakey) set -- "$2" -k --key -c --context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         *) return 1 ;;
     esac
     local w=$1 o; shift

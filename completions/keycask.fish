@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_keycask_global_optspecs
-    string join \n keyring= passphrase-file= passphrase-fd= keyfile= json q/quiet v/verbose h/help V/version
+    string join \n keyring= passphrase-file= passphrase-fd= keyfile= pin-file= pkcs11-module= json q/quiet v/verbose h/help V/version
 end
 
 function __fish_keycask_needs_command
@@ -28,6 +28,8 @@ complete -c keycask -n "__fish_keycask_needs_command" -l keyring -d 'The keyring
 complete -c keycask -n "__fish_keycask_needs_command" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_needs_command" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_needs_command" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_needs_command" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_needs_command" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_needs_command" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_needs_command" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c keycask -n "__fish_keycask_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -47,11 +49,13 @@ complete -c keycask -n "__fish_keycask_needs_command" -f -a "unwrap" -d 'Decrypt
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "inspect" -d 'Show envelope headers without unlocking anything'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "datakey" -d 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keycask -n "__fish_keycask_using_subcommand init" -l root -d 'The root key: `passphrase`, or `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l root -d 'The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes), or a PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM, generated there if no object has that label)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -66,6 +70,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l keyring -d 'T
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -75,6 +81,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand list" -l keyring -d 'The
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l names -d 'Print only the key names, one per line (for shell completion; reads the keyring without unlocking it)'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -s q -l quiet -d 'Print nothing but errors on stderr'
@@ -85,6 +93,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand show" -l keyring -d 'The
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand show" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand show" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -97,6 +107,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l keyring -d 'T
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l compromised -d 'Flag every older version of NAME as compromised: they still decrypt, with a warning at each use'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l due -d 'Rotate every key whose primary version is older than its period'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l dry-run -d 'With --due: say what would be rotated, change nothing'
@@ -112,6 +124,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l keyring -d 'Th
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l dry-run -d 'Change nothing; report per key and version how many envelopes still depend on it'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s q -l quiet -d 'Print nothing but errors on stderr'
@@ -123,6 +137,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand enable" -l keyring -d 'T
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -132,6 +148,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand disable" -l keyring -d '
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -144,6 +162,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l keyring -d '
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l now -d 'Destroy at once; this cannot be undone'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s y -l yes -d 'Do not ask to type the key name (for scripts)'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l rotate-kek -d 'With --now: rotate the KEK in the same write, so that older copies of the keyring open only with the root as it was'
@@ -162,6 +182,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l keyring -d 'The
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s a -l armor -d 'Write ASCII armor (PEM-style base64) instead of binary'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l no-progress -d 'No progress bar, even on a terminal'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l json -d 'Print machine-readable JSON on stdout'
@@ -175,6 +197,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l keyring -d 'T
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l no-progress -d 'No progress bar, even on a terminal'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s q -l quiet -d 'Print nothing but errors on stderr'
@@ -185,6 +209,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l keyring -d '
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -196,6 +222,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l keyring -d '
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l wrapped-only -d 'Print only the wrapped (armored) data key, not the plaintext'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s q -l quiet -d 'Print nothing but errors on stderr'

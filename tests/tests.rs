@@ -7,6 +7,7 @@ mod docs;
 mod errors;
 mod generation;
 mod help;
+mod hsm;
 mod json_schemas;
 mod rotation;
 mod storage;

@@ -45,6 +45,22 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The passphrase itself. Fragile: visible in /proc to the same user and inherited by child processes; prefer a file or a file descriptor.",
     ),
     (
+        "KEYCASK_PIN_FILE",
+        "Read the PKCS#11 token's PIN from this file, when --pin-file is not given.",
+    ),
+    (
+        "KEYCASK_PIN",
+        "The PKCS#11 token's PIN itself. Fragile, like KEYCASK_PASSPHRASE.",
+    ),
+    (
+        "KEYCASK_PKCS11_MODULE",
+        "The PKCS#11 module (.so) to load, instead of the URI's module-path (--pkcs11-module).",
+    ),
+    (
+        "KEYCASK_PKCS11_MECHANISM",
+        "aes-key-wrap makes init generate a wrap/unwrap-only root key in the token; aes-gcm insists on AES-GCM.",
+    ),
+    (
         "KEYCASK_NOW",
         "A testing aid: pretend the current time is this RFC 3339 instant (or date). Used by the test suite for rotation and scheduled destruction.",
     ),
