@@ -422,6 +422,10 @@ fn write_man_pages(top: &Command, dir: &Path) {
     // keycask(1): a tour made of each command's first example.
     let tour: Vec<String> = subcommands(top)
         .filter_map(|s| split_after_help(s).1.into_iter().next())
+        .map(|example| match example.find("  #") {
+            Some(at) => example[..at].trim_end().to_string(),
+            None => example,
+        })
         .collect();
     write(
         &dir.join(format!("{BIN}.1")),
