@@ -220,6 +220,18 @@ const CASES: &[Case] = &[
         "no keyring at",
         Some("keycask init"),
     ),
+    case(
+        &["--keyring", "missing.json", "keygen", "x"],
+        5,
+        "no keyring at",
+        Some("keycask init"),
+    ),
+    case(
+        &["--keyring", "no/such/folder/ring.json", "rotate", "backups"],
+        5,
+        "no keyring at",
+        Some("keycask init"),
+    ),
 ];
 
 /// A keyring with `backups` (v1, v2 primary) and `sig` (p256, sign), an
@@ -306,6 +318,9 @@ fn every_user_error_reads_as_one_line_with_its_hint_and_code() {
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    // Nothing was left behind for the keyrings that do not exist.
+    assert!(!t.join("missing.json.lock").exists());
+    assert!(!t.join("no").exists());
 }
 
 /// Keyring problems need a keyring of their own: loose permissions, an edit
