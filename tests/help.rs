@@ -264,6 +264,77 @@ t keycask keygen ""
     );
 }
 
+/// The zsh completion, sourced in zsh (installed by scripts/test-deps.sh),
+/// with `_describe` and the generated function stubbed: key names where a
+/// key is named, clap's completion elsewhere. fish, where installed, too.
+#[test]
+fn zsh_and_fish_complete_key_names() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "billing"]).ok();
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = format!(
+        r#"
+compdef() {{ : }}
+_describe() {{ print -r -- "names: ${{(P)${{@[-1]}}}}" }}
+source "{completion}"
+_keycask_clap() {{ print -r -- "clap" }}
+t() {{ words=("$@"); CURRENT=$#words; print -n -- "$* => "; _keycask }}
+t keycask wrap -k ''
+t keycask show b
+t keycask destroy --version 1 ''
+t keycask keygen ''
+t keycask wrap -o ''
+"#,
+        completion = repo("completions/_keycask").display()
+    );
+    let out = std::process::Command::new("zsh")
+        .args(["-f", "-c", &script])
+        .env("PATH", &path)
+        .env("KEYCASK_KEYRING", t.keyring())
+        .output()
+        .expect("zsh (scripts/test-deps.sh installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "keycask wrap -k  => names: backups billing",
+        "keycask show b => names: backups billing",
+        "keycask destroy --version 1  => names: backups billing",
+        "keycask keygen  => clap",
+        "keycask wrap -o  => clap",
+    ] {
+        assert!(stdout.contains(expected), "lacks {expected:?}:\n{stdout}");
+    }
+
+    let fish = std::process::Command::new("fish")
+        .arg("-c")
+        .arg(format!(
+            "source {}; complete -C 'keycask wrap -k '; complete -C 'keycask show '",
+            repo("completions/keycask.fish").display()
+        ))
+        .env("PATH", &path)
+        .env("KEYCASK_KEYRING", t.keyring())
+        .output();
+    match fish {
+        Ok(out) => {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(stdout.matches("backups").count(), 2, "{stdout}");
+            assert_eq!(stdout.matches("billing").count(), 2, "{stdout}");
+        }
+        Err(e) => eprintln!("fish not installed ({e}): its completion is not checked here"),
+    }
+}
+
 #[test]
 fn list_names_reads_without_unlocking() {
     let t = TestDir::new();
