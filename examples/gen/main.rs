@@ -299,13 +299,22 @@ fn split_after_help(cmd: &Command) -> (Vec<String>, Vec<String>) {
     let mut prose = Vec::new();
     let mut examples = Vec::new();
     let mut in_examples = false;
+    // `cli::EXIT_CODES`, which the EXIT STATUS section renders.
+    let mut in_exit_codes = false;
     for line in text.lines() {
         if line.trim_end() == "Examples:" {
             in_examples = true;
-        } else if in_examples && line.starts_with("  ") {
-            examples.push(line.trim_start().to_string());
-        } else if !line.trim().is_empty() && !line.starts_with("Exit status:") {
+            in_exit_codes = false;
+        } else if line.starts_with("Exit status:") {
+            in_exit_codes = true;
             in_examples = false;
+        } else if (in_examples || in_exit_codes) && line.starts_with("  ") {
+            if in_examples {
+                examples.push(line.trim_start().to_string());
+            }
+        } else if !line.trim().is_empty() {
+            in_examples = false;
+            in_exit_codes = false;
             prose.push(line.to_string());
         }
     }
