@@ -641,6 +641,8 @@ fn rekey_rewrites_headers_only_and_every_envelope_still_unwraps() {
         wrap_to(&t, key, &plain[i], path, *armor);
     }
     std::fs::write(t.join("data/notes.txt"), "not an envelope").unwrap();
+    // Links inside folders are not followed.
+    std::os::unix::fs::symlink("../single.kc", t.join("data/link.kc")).unwrap();
     t.run(&["rotate", "backups"]).ok();
     t.run(&["rotate", "backups"]).ok();
     let before: Vec<Vec<u8>> = files
@@ -652,8 +654,19 @@ fn rekey_rewrites_headers_only_and_every_envelope_still_unwraps() {
     assert_eq!(out["schema"], "keycask.rekey/1");
     assert_eq!(out["summary"]["rekeyed"], 5);
     assert_eq!(out["summary"]["current"], 1, "logs was not rotated");
-    assert_eq!(out["summary"]["skipped"], 1);
+    assert_eq!(out["summary"]["skipped"], 2);
     assert_eq!(out["summary"]["failed"], 0);
+    let link = out["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("link.kc"))
+        .unwrap();
+    assert_eq!(link["status"], "skipped");
+    assert_eq!(
+        link["reason"],
+        "symbolic link inside a folder, not followed"
+    );
     let notes = out["files"]
         .as_array()
         .unwrap()
@@ -693,7 +706,7 @@ fn rekey_rewrites_headers_only_and_every_envelope_still_unwraps() {
         .collect();
     t.run(&["rekey", "data", "single.kc"])
         .ok()
-        .stdout_has("rekeyed 0, already current 6, skipped 1, failed 0")
+        .stdout_has("rekeyed 0, already current 6, skipped 2, failed 0")
         .stdout_has("skipped data/notes.txt: not an envelope");
     for (i, (path, ..)) in files.iter().enumerate() {
         assert_eq!(std::fs::read(t.join(path)).unwrap(), again[i]);
@@ -841,7 +854,7 @@ fn rekey_reports_what_it_cannot_do_and_touches_nothing_else() {
     assert_eq!(run.code(), 1, "failures make the exit code non-zero");
     assert!(
         run.stderr()
-            .contains("could not be rekeyed; those files were left as they were")
+            .contains("3 file(s) could not be rekeyed; they were left as they were")
     );
     let out = run.json();
     assert_eq!(out["summary"]["failed"], 3, "{out:#}");
@@ -890,12 +903,15 @@ fn rekey_reports_what_it_cannot_do_and_touches_nothing_else() {
         run.stdout()
             .contains("failed d/disabled.kc: version 1 of key 'backups' is disabled")
     );
-    assert!(run.stderr().starts_with("keycask: error: 3 of"));
+    assert!(
+        run.stderr()
+            .starts_with("keycask: error: 3 file(s) could not be rekeyed")
+    );
 
     // Enabled again, the same command finishes the job.
     t.run(&["enable", "backups", "--version", "1"]).ok();
     t.run(&["rekey", "d"])
-        .fails(1, "1 of 3 envelope(s)")
+        .fails(1, "1 file(s) could not be rekeyed")
         .stdout_has("failed d/cut.kc: looks like an envelope, but the envelope is truncated");
     assert_eq!(names_version(&t, "d/disabled.kc"), ("backups".into(), 3));
     assert_eq!(unwrap_file(&t, "d/disabled.kc"), b"disabled");
@@ -982,7 +998,7 @@ fn rekey_of_a_read_only_file_fails_for_that_file_alone() {
         return;
     }
     t.run(&["rekey", "d"])
-        .fails(1, "1 of 3 envelope(s) could not be rekeyed")
+        .fails(1, "1 file(s) could not be rekeyed")
         .stdout_has("failed d/locked.kc: cannot write it")
         .stdout_has("rekeyed 1, already current 1, skipped 0, failed 1");
     assert_eq!(std::fs::read(t.join("d/locked.kc")).unwrap(), before);

@@ -723,10 +723,27 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         });
         (unlocked.doc.clone(), reports)
     };
-    let mut files: Vec<(&PathBuf, &FileReport)> = walk.files.iter().zip(&reports).collect();
+    // What the walk passed over is reported with the files: a link or a
+    // special file as skipped, a folder that cannot be read as failed.
+    let extra: Vec<(PathBuf, FileReport)> = walk
+        .passed_over
+        .iter()
+        .map(|(path, why)| (path.clone(), FileReport::skipped(why.clone())))
+        .chain(
+            walk.unreadable
+                .iter()
+                .map(|(path, why)| (path.clone(), FileReport::failed(why.clone()))),
+        )
+        .collect();
+    let mut files: Vec<(&PathBuf, &FileReport)> = walk
+        .files
+        .iter()
+        .zip(&reports)
+        .chain(extra.iter().map(|(p, r)| (p, r)))
+        .collect();
     // Envelopes that were under a compromised version come first.
     files.sort_by_key(|(_, r)| !r.compromised);
-    let count = |status: Status| reports.iter().filter(|r| r.status == status).count();
+    let count = |status: Status| files.iter().filter(|(_, r)| r.status == status).count();
     let rekeyed = count(if request.dry_run {
         Status::WouldRekey
     } else {
@@ -734,7 +751,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     });
     let (current, skipped, failed) = (
         count(Status::Current),
-        count(Status::Skipped) + walk.passed_over.len(),
+        count(Status::Skipped),
         count(Status::Failed),
     );
     let versions = if request.dry_run {
@@ -744,7 +761,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     };
 
     if ctx.json {
-        let mut listed: Vec<Value> = files
+        let listed: Vec<Value> = files
             .iter()
             .map(|(path, r)| {
                 json!({
@@ -758,10 +775,6 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
                 })
             })
             .collect();
-        listed.extend(walk.passed_over.iter().map(|(path, why)| {
-            json!({"path": path.display().to_string(), "status": "skipped", "key": null,
-                   "from_version": null, "to_version": null, "compromised": false, "reason": why})
-        }));
         output::print_json(&json!({
             "schema": "keycask.rekey/1",
             "dry_run": request.dry_run,
@@ -775,7 +788,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
             "versions": versions.iter().map(DependencyRow::to_json).collect::<Vec<_>>(),
         }))?;
     } else {
-        report_rekey_for_people(ctx, request.dry_run, &files, &walk.passed_over, &versions)?;
+        report_rekey_for_people(ctx, request.dry_run, &files, &versions)?;
         let verb = if request.dry_run {
             "would rekey"
         } else {
@@ -785,8 +798,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     }
     if failed > 0 && !request.dry_run {
         return Err(Failure::other(format!(
-            "{failed} of {} envelope(s) could not be rekeyed; those files were left as they were",
-            failed + rekeyed + current
+            "{failed} file(s) could not be rekeyed; they were left as they were"
         ))
         .hint("the reasons are listed above; fix them and run the same command again")
         .into());
@@ -798,7 +810,6 @@ fn report_rekey_for_people(
     ctx: &Context,
     dry_run: bool,
     files: &[(&PathBuf, &FileReport)],
-    passed_over: &[(PathBuf, String)],
     versions: &[DependencyRow],
 ) -> Result<()> {
     // The report goes to stdout, one line per file that needs attention;
@@ -834,9 +845,6 @@ fn report_rekey_for_people(
             }
             Status::Current => {}
         }
-    }
-    for (path, why) in passed_over {
-        writeln!(out, "skipped {}: {why}", path.display())?;
     }
     for ((key, version), n) in &compromised {
         writeln!(

@@ -80,14 +80,14 @@ impl FileReport {
         }
     }
 
-    fn skipped(reason: impl Into<String>) -> Self {
+    pub fn skipped(reason: impl Into<String>) -> Self {
         FileReport {
             reason: Some(reason.into()),
             ..FileReport::new(Status::Skipped)
         }
     }
 
-    fn failed(reason: impl Into<String>) -> Self {
+    pub fn failed(reason: impl Into<String>) -> Self {
         FileReport {
             reason: Some(reason.into()),
             ..FileReport::new(Status::Failed)
