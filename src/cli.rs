@@ -23,7 +23,7 @@ Exit status:
     about = "Local key management: versioned keys, envelope encryption, rotation, destruction",
     long_about = "keycask manages the whole life of cryptographic keys on one keyring file: \
 generation, distribution, storage, usage, rotation and destruction. A root key \
-(passphrase or key file) wraps a KEK; the KEK wraps versioned named keys.",
+(passphrase, key file or PKCS#11 HSM key) wraps a KEK; the KEK wraps versioned named keys.",
     after_help = EXIT_CODES,
     propagate_version = true,
     max_term_width = 80
@@ -54,6 +54,20 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH", env = "KEYCASK_KEYFILE")]
     pub keyfile: Option<PathBuf>,
 
+    /// The PKCS#11 token's PIN is in this file (one trailing newline is
+    /// ignored)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub pin_file: Option<PathBuf>,
+
+    /// The PKCS#11 module (.so) to load, instead of the URI's module-path
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "KEYCASK_PKCS11_MODULE"
+    )]
+    pub pkcs11_module: Option<PathBuf>,
+
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true)]
     pub json: bool,
@@ -74,6 +88,7 @@ pub enum Command {
 Examples:
   keycask init                                 # passphrase root, asked twice
   keycask init --root keyfile:/run/secrets/kc  # key-file root, for CI
+  keycask init --root 'pkcs11:token=kc;object=kc-root?module-path=/usr/lib/softhsm/libsofthsm2.so' --pin-file pin
   keycask --keyring ./ring.json init --passphrase-file pass.txt")]
     Init(InitArgs),
 
@@ -139,6 +154,19 @@ Examples:
         disable_version_flag = true
     )]
     Disable(VersionStateArgs),
+
+    /// Destroy a key version or a whole key, scheduled or at once
+    #[command(
+        after_help = "\
+Examples:
+  keycask destroy backups --version 1 --after 7d --reason \"rotated 2026-11\"
+  keycask destroy --cancel backups --version 1
+  keycask destroy backups --version 1 --now --rotate-kek --check archive/
+  keycask destroy old-project --now --yes      # every version; name kept as a tombstone
+  keycask destroy --pending                    # from cron: carry out what fell due",
+        disable_version_flag = true
+    )]
+    Destroy(DestroyArgs),
     /// Encrypt data under a fresh content key wrapped by a key (envelope)
     #[command(after_help = "\
 Examples:
@@ -173,8 +201,10 @@ Examples:
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// The root key: `passphrase`, or `keyfile:PATH` (created 0600 with 32
-    /// random bytes if absent, adopted if it holds exactly 32 bytes)
+    /// The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32
+    /// random bytes if absent, adopted if it holds exactly 32 bytes), or a
+    /// PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM,
+    /// generated there if no object has that label)
     #[arg(long, value_name = "ROOT", default_value = "passphrase")]
     pub root: String,
 }
@@ -275,6 +305,57 @@ pub struct VersionStateArgs {
     /// The version number
     #[arg(long, value_name = "N")]
     pub version: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct DestroyArgs {
+    /// The key's name (without --version: the whole key, every version)
+    #[arg(required_unless_present = "pending")]
+    pub name: Option<String>,
+
+    /// The version to destroy (never the primary: rotate first)
+    #[arg(long, value_name = "N")]
+    pub version: Option<u32>,
+
+    /// Schedule the destruction this far ahead (e.g. 7d, 30d, 12h); the
+    /// version is disabled at once and can be restored with --cancel
+    #[arg(long, value_name = "DURATION", conflicts_with = "now")]
+    pub after: Option<String>,
+
+    /// Destroy at once; this cannot be undone
+    #[arg(long)]
+    pub now: bool,
+
+    /// Why, kept in the tombstone and shown in errors
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// Do not ask to type the key name (for scripts)
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Refuse while an envelope under PATH (a file or a folder, searched
+    /// recursively) still needs a version being destroyed; repeatable
+    #[arg(long, value_name = "PATH")]
+    pub check: Vec<PathBuf>,
+
+    /// With --now: rotate the KEK in the same write, so that older copies of
+    /// the keyring open only with the root as it was
+    #[arg(long, requires = "now")]
+    pub rotate_kek: bool,
+
+    /// Cancel a scheduled destruction: the version(s) become enabled again
+    #[arg(long, conflicts_with_all = ["after", "now", "reason", "check", "rotate_kek", "yes"])]
+    pub cancel: bool,
+
+    /// Carry out the scheduled destructions that fell due (for cron)
+    #[arg(long, conflicts_with_all = ["name", "version", "after", "now", "reason", "check", "rotate_kek", "cancel", "purge", "yes"])]
+    pub pending: bool,
+
+    /// Remove the tombstone of a destroyed key, so that its name can be used
+    /// again
+    #[arg(long, conflicts_with_all = ["version", "after", "now", "reason", "check", "rotate_kek", "cancel"])]
+    pub purge: bool,
 }
 
 #[derive(Args, Debug)]

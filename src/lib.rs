@@ -24,7 +24,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, find_failure, is_broken_pipe};
-use crate::lifecycle::{generation, rotation, storage, usage};
+use crate::lifecycle::{destruction, generation, rotation, storage, usage};
 use crate::root::SecretSources;
 
 /// What every command needs to know beyond its own arguments.
@@ -45,6 +45,8 @@ impl Context {
                 passphrase_fd: global.passphrase_fd,
                 passphrase_file: global.passphrase_file.clone(),
                 keyfile: global.keyfile.clone(),
+                pin_file: global.pin_file.clone(),
+                pkcs11_module: global.pkcs11_module.clone(),
             },
             json: global.json,
             quiet: global.quiet,
@@ -88,6 +90,9 @@ pub fn run(cli: Cli) -> Result<()> {
             &ctx,
             &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Disable)?,
         ),
+        Command::Destroy(args) => {
+            destruction::destroy(&ctx, &destruction::DestroyRequest::from_args(&args)?)
+        }
         Command::Wrap(args) => usage::wrap(&ctx, &usage::WrapRequest::from_args(&args)?),
         Command::Unwrap(args) => usage::unwrap(&ctx, &usage::UnwrapRequest::from_args(&args)?),
         Command::Inspect(args) => usage::inspect(&ctx, &args.files),

@@ -2,6 +2,9 @@
 
 mod util;
 
+mod destruction;
 mod generation;
+mod hsm;
 mod rotation;
 mod storage;
+mod usage;
