@@ -1178,3 +1178,32 @@ fn rekey_killed_at_any_moment_never_damages_an_envelope() {
     }
     check_all("after the clean run");
 }
+
+#[test]
+fn show_and_list_display_the_policy_primary_age_and_due_state() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    run_at(
+        &t,
+        "2026-01-01T00:00:00Z",
+        &["keygen", "backups", "--rotate-every", "30d"],
+    )
+    .ok();
+    let at = "2026-02-15T12:00:00Z";
+    run_at(&t, at, &["show", "backups"])
+        .ok()
+        .stdout_has("primary    v1 (45d old)")
+        .stdout_has("every 30d, OVERDUE since 2026-01-31");
+    let key = run_at(&t, at, &["show", "backups", "--json"]).ok().json();
+    assert_eq!(key["primary_created"], "2026-01-01T00:00:00Z");
+    assert_eq!(key["primary_age_seconds"], 45 * 86_400 + 12 * 3_600);
+    assert_eq!(key["rotation_overdue"], true);
+    run_at(&t, at, &["rotate", "--due"]).ok();
+    run_at(&t, at, &["show", "backups"])
+        .ok()
+        .stdout_has("primary    v2 (0h old)")
+        .stdout_has("every 30d, due 2026-03-17");
+    let list = run_at(&t, at, &["list", "--json"]).ok().json();
+    assert_eq!(list["keys"][0]["rotation_overdue"], false);
+    assert_eq!(list["keys"][0]["primary_age_seconds"], 0);
+}
