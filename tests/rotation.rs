@@ -1207,3 +1207,75 @@ fn show_and_list_display_the_policy_primary_age_and_due_state() {
     assert_eq!(list["keys"][0]["rotation_overdue"], false);
     assert_eq!(list["keys"][0]["primary_age_seconds"], 0);
 }
+
+#[test]
+fn destroyed_versions_and_keys_cannot_be_enabled_rotated_or_rekeyed() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"old data", "d/old.kc", false);
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&[
+        "destroy",
+        "backups",
+        "--version",
+        "1",
+        "--now",
+        "--yes",
+        "--reason",
+        "retired",
+    ])
+    .ok();
+    t.run(&["destroy", "backups", "--version", "2", "--after", "7d", "--yes"])
+        .ok();
+    let before = t.keyring_bytes();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["enable", "backups", "--version", "1"],
+            4,
+            "version 1 of key 'backups' was destroyed on",
+        ),
+        (
+            &["disable", "backups", "--version", "1"],
+            4,
+            "cannot be brought back",
+        ),
+        (
+            &["enable", "backups", "--version", "2"],
+            4,
+            "version 2 of key 'backups' is scheduled for destruction after",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        t.run(args).fails(*code, needle);
+        assert_eq!(t.keyring_bytes(), before, "keyring changed by {args:?}");
+    }
+    t.run(&["enable", "backups", "--version", "2"])
+        .stderr_has("keycask destroy --cancel backups --version 2");
+    t.run(&["enable", "backups", "--version", "1"])
+        .stderr_has("(retired)");
+    let envelope = std::fs::read(t.join("d/old.kc")).unwrap();
+    t.run(&["rekey", "d"])
+        .fails(1, "1 file(s) could not be rekeyed")
+        .stdout_has("version 1 of key 'backups' was destroyed");
+    assert_eq!(std::fs::read(t.join("d/old.kc")).unwrap(), envelope);
+    let out = t.run(&["rekey", "--dry-run", "--json", "d"]).ok().json();
+    assert_eq!(out["summary"]["failed"], 1);
+    let v1 = &out["versions"][0];
+    assert_eq!(
+        (v1["version"].as_u64(), v1["state"].as_str()),
+        (Some(1), Some("destroyed"))
+    );
+    assert_eq!(v1["envelopes"], 1);
+
+    // A whole key destroyed: nothing can rotate it.
+    t.run(&["keygen", "gone"]).ok();
+    t.run(&["destroy", "gone", "--now", "--yes"]).ok();
+    let before = t.keyring_bytes();
+    t.run(&["rotate", "gone"])
+        .fails(4, "key 'gone' was destroyed on");
+    t.run(&["disable", "gone", "--version", "1"])
+        .fails(4, "was destroyed");
+    assert_eq!(t.keyring_bytes(), before);
+}
