@@ -1227,8 +1227,16 @@ fn destroyed_versions_and_keys_cannot_be_enabled_rotated_or_rekeyed() {
         "retired",
     ])
     .ok();
-    t.run(&["destroy", "backups", "--version", "2", "--after", "7d", "--yes"])
-        .ok();
+    t.run(&[
+        "destroy",
+        "backups",
+        "--version",
+        "2",
+        "--after",
+        "7d",
+        "--yes",
+    ])
+    .ok();
     let before = t.keyring_bytes();
     let cases: &[(&[&str], i32, &str)] = &[
         (
@@ -1278,4 +1286,42 @@ fn destroyed_versions_and_keys_cannot_be_enabled_rotated_or_rekeyed() {
     t.run(&["disable", "gone", "--version", "1"])
         .fails(4, "was destroyed");
     assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn rekey_of_armored_envelopes_streams_and_refuses_broken_armor() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let plain = plaintext(9, 300_000);
+    wrap_to(&t, "backups", &plain, "d/good.asc", true);
+    wrap_to(&t, "backups", &plain, "d/broken.asc", true);
+    std::fs::set_permissions(
+        t.join("d/good.asc"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o640),
+    )
+    .unwrap();
+    // A character deep in the payload's armor that is not base64.
+    let mut broken = std::fs::read(t.join("d/broken.asc")).unwrap();
+    let at = broken.len() / 2;
+    broken[at] = b'!';
+    std::fs::write(t.join("d/broken.asc"), &broken).unwrap();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rekey", "d"])
+        .fails(1, "1 file(s) could not be rekeyed")
+        .stdout_has("failed d/broken.asc");
+    assert_eq!(std::fs::read(t.join("d/broken.asc")).unwrap(), broken);
+    assert!(
+        leftovers(&t.join("d")).is_empty(),
+        "{:?}",
+        leftovers(&t.join("d"))
+    );
+    assert_eq!(names_version(&t, "d/good.asc"), ("backups".into(), 2));
+    assert_eq!(unwrap_file(&t, "d/good.asc"), plain);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(t.join("d/good.asc"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o640, "the file keeps its permissions");
 }
