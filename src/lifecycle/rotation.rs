@@ -714,6 +714,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.jobs)
         .build()?;
+    let bar = progress_bar(ctx, walk.files.len());
     let (doc, reports) = if request.dry_run {
         // Planning needs only metadata: no unlock, no passphrase.
         let doc = file::read(&ctx.keyring_path)?;
@@ -721,7 +722,11 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         let reports: Vec<FileReport> = pool.install(|| {
             walk.files
                 .par_iter()
-                .map(|p| planner.plan_file(p))
+                .map(|p| {
+                    let report = planner.plan_file(p);
+                    bar.inc(1);
+                    report
+                })
                 .collect()
         });
         (doc, reports)
@@ -731,11 +736,16 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         let reports: Vec<FileReport> = pool.install(|| {
             walk.files
                 .par_iter()
-                .map(|p| rekeyer.rekey_file(p))
+                .map(|p| {
+                    let report = rekeyer.rekey_file(p);
+                    bar.inc(1);
+                    report
+                })
                 .collect()
         });
         (unlocked.doc.clone(), reports)
     };
+    bar.finish_and_clear();
     // What the walk passed over is reported with the files: a link or a
     // special file as skipped, a folder that cannot be read as failed.
     let extra: Vec<(PathBuf, FileReport)> = walk
@@ -817,6 +827,25 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// A bar on stderr for long runs, only when stderr is a terminal; hidden
+/// (and free) otherwise.
+fn progress_bar(ctx: &Context, files: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if ctx.quiet || files < 1000 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(files as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{pos:>7} / {len} files [{wide_bar}] {per_sec} {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }
 
 fn report_rekey_for_people(
