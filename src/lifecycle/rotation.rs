@@ -714,11 +714,12 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.jobs)
         .build()?;
-    let bar = progress_bar(ctx, walk.files.len());
+    // The bar appears only after the unlock, which may ask at the terminal.
     let (doc, reports) = if request.dry_run {
         // Planning needs only metadata: no unlock, no passphrase.
         let doc = file::read(&ctx.keyring_path)?;
         let planner = Rekeyer::planner(&doc);
+        let bar = progress_bar(ctx, walk.files.len());
         let reports: Vec<FileReport> = pool.install(|| {
             walk.files
                 .par_iter()
@@ -729,10 +730,12 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
                 })
                 .collect()
         });
+        bar.finish_and_clear();
         (doc, reports)
     } else {
         let unlocked = open_read_only(&ctx.keyring_path, &ctx.sources)?;
         let rekeyer = Rekeyer::new(&unlocked);
+        let bar = progress_bar(ctx, walk.files.len());
         let reports: Vec<FileReport> = pool.install(|| {
             walk.files
                 .par_iter()
@@ -743,9 +746,9 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
                 })
                 .collect()
         });
+        bar.finish_and_clear();
         (unlocked.doc.clone(), reports)
     };
-    bar.finish_and_clear();
     // What the walk passed over is reported with the files: a link or a
     // special file as skipped, a folder that cannot be read as failed.
     let extra: Vec<(PathBuf, FileReport)> = walk
