@@ -16,7 +16,7 @@ unset KEYCASK_KEYFILE KEYCASK_PASSPHRASE KEYCASK_PASSPHRASE_FILE
 "$KEYCASK" init --root "keyfile:$work/root.key" >/dev/null
 "$KEYCASK" keygen bench >/dev/null
 
-head -c 1073741824 /dev/urandom > "$work/data"
+dd if=/dev/urandom of="$work/data" bs=1M count=1024 status=none
 "$KEYCASK" wrap -k bench "$work/data" -o "$work/data.kc"
 age-keygen -o "$work/age.key" 2>/dev/null
 recipient=$(age-keygen -y "$work/age.key")

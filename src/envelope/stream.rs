@@ -13,6 +13,7 @@
 //! memory does not grow with the input.
 
 use std::io::{Read, Write};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
@@ -188,9 +189,16 @@ fn pipeline(
     let per_batch = (BATCH_BYTES / piece_len).clamp(threads, 256);
     let (to_process, from_reader) = sync_channel::<Result<Batch, EnvelopeError>>(1);
     let (to_writer, from_processor) = sync_channel::<Vec<Vec<u8>>>(1);
+    // Written chunks' buffers go back to the reader: no allocation, page
+    // faults or zeroing per chunk once the pipeline is full.
+    let pool = Pool {
+        free: Mutex::new(Vec::new()),
+        cap: 2 * per_batch,
+    };
+    let pool = &pool;
     std::thread::scope(|scope| {
-        scope.spawn(move || read_batches(input, piece_len, spare, per_batch, &to_process));
-        let writer = scope.spawn(move || write_batches(output, &from_processor, &count));
+        scope.spawn(move || read_batches(input, piece_len, spare, per_batch, pool, &to_process));
+        let writer = scope.spawn(move || write_batches(output, &from_processor, &count, pool));
         let processed = process_batches(&from_reader, to_writer, process);
         let written = writer.join().expect("the writer thread does not panic");
         // A failed write explains everything after it (a closed pipe, a full disk).
@@ -220,16 +228,45 @@ fn process_batches(
     Ok(())
 }
 
+/// Spare chunk buffers, handed back by the writer to the reader.
+struct Pool {
+    free: Mutex<Vec<Vec<u8>>>,
+    cap: usize,
+}
+
+impl Pool {
+    fn take(&self, len: usize, spare: usize) -> Vec<u8> {
+        let reused = self.free.lock().ok().and_then(|mut free| free.pop());
+        let mut buf = reused.unwrap_or_else(|| Vec::with_capacity(len + spare));
+        // The read overwrites it; only a buffer that is too short is grown.
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
+        buf.truncate(len);
+        buf
+    }
+
+    fn give(&self, buf: Vec<u8>) {
+        if let Ok(mut free) = self.free.lock()
+            && free.len() < self.cap
+        {
+            free.push(buf);
+        }
+    }
+}
+
 fn write_batches(
     output: &mut (dyn Write + Send),
     from_processor: &Receiver<Vec<Vec<u8>>>,
     count: &(dyn Fn(&[u8]) -> u64 + Sync),
+    pool: &Pool,
 ) -> Result<u64, EnvelopeError> {
     let mut total = 0u64;
     for chunks in from_processor {
-        for chunk in &chunks {
-            output.write_all(chunk).map_err(EnvelopeError::Write)?;
-            total += count(chunk);
+        for chunk in chunks {
+            output.write_all(&chunk).map_err(EnvelopeError::Write)?;
+            total += count(&chunk);
+            pool.give(chunk);
         }
     }
     output.flush().map_err(EnvelopeError::Write)?;
@@ -246,14 +283,14 @@ fn read_batches(
     piece_len: usize,
     spare: usize,
     per_batch: usize,
+    pool: &Pool,
     to_process: &SyncSender<Result<Batch, EnvelopeError>>,
 ) {
     let mut first = 0u64;
     let mut chunks = Vec::with_capacity(per_batch);
     let mut pending: Option<Vec<u8>> = None;
     loop {
-        let mut piece = Vec::with_capacity(piece_len + spare);
-        piece.resize(piece_len, 0);
+        let mut piece = pool.take(piece_len, spare);
         let got = match read_full(input, &mut piece) {
             Ok(got) => got,
             Err(e) => {
