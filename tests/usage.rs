@@ -1102,6 +1102,35 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Hostile bytes after a plausible prefix: the header reader returns an
+    /// error or a header, never panics, and never reads past the length
+    /// the prefix declares.
+    #[test]
+    fn header_parsing_survives_hostile_bytes(declared in 0u16..10_000, body in prop::collection::vec(any::<u8>(), 0..600)) {
+        let mut bytes = b"KCASKENV\x01\x01".to_vec();
+        bytes.extend_from_slice(&declared.to_be_bytes());
+        bytes.extend_from_slice(&body);
+        let mut reader = &bytes[..];
+        if keycask::envelope::read_header(&mut reader).is_ok() {
+            prop_assert_eq!(bytes.len() - reader.len(), declared as usize);
+        }
+        prop_assert!(bytes.len() - reader.len() <= 12 + declared as usize);
+    }
+
+    /// Arbitrary text after an armor begin line never panics the decoder.
+    #[test]
+    fn armor_reader_survives_hostile_text(body in "[A-Za-z0-9+/=\r\n -]{0,400}") {
+        let text = format!("-----BEGIN KEYCASK ENVELOPE-----\n{body}");
+        let (mut reader, armored) = keycask::envelope::armor::detect(Box::new(std::io::Cursor::new(text.into_bytes()))).unwrap();
+        prop_assert!(armored);
+        let mut out = Vec::new();
+        let _ = reader.read_to_end(&mut out);
+    }
+}
+
 #[test]
 fn command_line_round_trip_of_random_sizes() {
     let t = setup();
@@ -1114,4 +1143,50 @@ fn command_line_round_trip_of_random_sizes() {
             Ok(())
         })
         .unwrap();
+}
+
+/// Runs keycask under `script`, so that stdin, stdout and stderr are a
+/// terminal. Returns the exit code and everything the terminal showed.
+fn run_on_terminal(t: &TestDir, args: &str) -> (i32, String) {
+    let keycask = assert_cmd::cargo::cargo_bin!("keycask");
+    let output = std::process::Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("{} {args}", keycask.display()),
+            "/dev/null",
+        ])
+        .env("KEYCASK_KEYRING", t.keyring())
+        .env_remove("KEYCASK_KEYFILE")
+        .current_dir(t.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) from util-linux");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_binary_envelope_is_never_written_to_a_terminal() {
+    let t = setup();
+    std::fs::write(t.join("in.txt"), b"secret").unwrap();
+    let before = t.keyring_bytes();
+    let (code, shown) = run_on_terminal(&t, "wrap -k backups in.txt");
+    assert_eq!(code, 2, "{shown}");
+    assert!(
+        shown.contains("refusing to write a binary envelope to a terminal"),
+        "{shown}"
+    );
+    assert!(shown.contains("--armor"), "{shown}");
+    assert!(!shown.contains("KCASKENV"), "{shown}");
+    let (code, shown) = run_on_terminal(&t, "wrap -k backups --armor in.txt");
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("-----BEGIN KEYCASK ENVELOPE-----"),
+        "{shown}"
+    );
+    assert_eq!(t.keyring_bytes(), before);
 }
