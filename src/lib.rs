@@ -14,6 +14,7 @@ pub mod keyring;
 pub mod lifecycle;
 pub mod material;
 pub mod output;
+pub mod rekey;
 pub mod root;
 pub mod secret;
 
@@ -23,7 +24,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, find_failure, is_broken_pipe};
-use crate::lifecycle::{generation, storage, usage};
+use crate::lifecycle::{destruction, generation, rotation, storage, usage};
 use crate::root::SecretSources;
 
 /// What every command needs to know beyond its own arguments.
@@ -75,6 +76,21 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::List(_) => storage::list(&ctx),
         Command::Show(args) => storage::show(&ctx, &args.name),
+        Command::Rotate(args) => {
+            rotation::rotate(&ctx, &rotation::RotateRequest::from_args(&args)?)
+        }
+        Command::Rekey(args) => rotation::rekey(&ctx, &rotation::RekeyRequest::from_args(&args)?),
+        Command::Enable(args) => rotation::set_version_state(
+            &ctx,
+            &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Enable)?,
+        ),
+        Command::Disable(args) => rotation::set_version_state(
+            &ctx,
+            &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Disable)?,
+        ),
+        Command::Destroy(args) => {
+            destruction::destroy(&ctx, &destruction::DestroyRequest::from_args(&args)?)
+        }
         Command::Wrap(args) => usage::wrap(&ctx, &usage::WrapRequest::from_args(&args)?),
         Command::Unwrap(args) => usage::unwrap(&ctx, &usage::UnwrapRequest::from_args(&args)?),
         Command::Inspect(args) => usage::inspect(&ctx, &args.files),

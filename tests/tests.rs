@@ -2,6 +2,8 @@
 
 mod util;
 
+mod destruction;
 mod generation;
+mod rotation;
 mod storage;
 mod usage;
