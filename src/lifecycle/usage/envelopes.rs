@@ -139,25 +139,13 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     let (input, input_len) = open_input(request.input.as_deref())?;
     let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
     let chosen = encryption_version(ctx, &keyring, &request.key)?;
-    let params = HeaderParams {
-        keyring_id: parse_id(&keyring.doc.keyring_id)?,
-        key_name: request.key.clone(),
-        version: chosen.version,
-        context: request.context.clone(),
-        chunk_size: request.chunk_size,
-    };
-    let cek = Cek::generate();
-    let salt = crate::crypto::random_array();
-    let header = Header::seal(
-        &params,
-        &chosen.material,
-        &cek,
-        salt,
-        crate::crypto::random_array(),
-    )
-    .map_err(|_| Failure::other("cannot build the envelope header"))?;
-    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
-    drop(cek);
+    let (header, cipher) = new_envelope(
+        &keyring,
+        &chosen,
+        &request.key,
+        &request.context,
+        request.chunk_size,
+    )?;
 
     let mut sink = Sink::open(request.output.as_deref(), Secrecy::Public)?;
     let bar = progress_bar(ctx, request.progress, input_len);
@@ -204,6 +192,36 @@ fn write_envelope(
             bar.inc(n);
         }
     })
+}
+
+/// A fresh CEK and salt, the header that wraps the CEK under the chosen
+/// version, and the payload cipher. The CEK itself is dropped (zeroized)
+/// here.
+fn new_envelope(
+    keyring: &Unlocked,
+    chosen: &Chosen,
+    key_name: &str,
+    context: &EncryptionContext,
+    chunk_size: u32,
+) -> Result<(Header, PayloadCipher)> {
+    let params = HeaderParams {
+        keyring_id: parse_id(&keyring.doc.keyring_id)?,
+        key_name: key_name.to_string(),
+        version: chosen.version,
+        context: context.clone(),
+        chunk_size,
+    };
+    let cek = Cek::generate();
+    let header = Header::seal(
+        &params,
+        &chosen.material,
+        &cek,
+        crate::crypto::random_array(),
+        crate::crypto::random_array(),
+    )
+    .map_err(|_| Failure::other("cannot build the envelope header"))?;
+    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
+    Ok((header, cipher))
 }
 
 /// The primary version of an encryption key, with its material.
@@ -613,26 +631,17 @@ struct DataKeyOutput<'a> {
 pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
     let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
     let chosen = encryption_version(ctx, &keyring, &request.key)?;
-    let params = HeaderParams {
-        keyring_id: parse_id(&keyring.doc.keyring_id)?,
-        key_name: request.key.clone(),
-        version: chosen.version,
-        context: request.context.clone(),
-        chunk_size: crate::envelope::DEFAULT_CHUNK_SIZE,
-    };
+    let (header, cipher) = new_envelope(
+        &keyring,
+        &chosen,
+        &request.key,
+        &request.context,
+        crate::envelope::DEFAULT_CHUNK_SIZE,
+    )?;
     let data_key = Zeroizing::new(crate::crypto::random_array::<32>());
-    let cek = Cek::generate();
-    let header = Header::seal(
-        &params,
-        &chosen.material,
-        &cek,
-        crate::crypto::random_array(),
-        crate::crypto::random_array(),
-    )
-    .map_err(|_| Failure::other("cannot build the envelope header"))?;
     let mut envelope = header.to_bytes();
     stream::encrypt(
-        &PayloadCipher::new(&cek.payload_key(&header.salt)),
+        &cipher,
         header.chunk_size,
         &mut &data_key[..],
         &mut envelope,
