@@ -615,7 +615,8 @@ fn datakey_gives_a_key_and_its_envelope() {
         .run(&["datakey", "-k", "backups", "--json", "--wrapped-only"])
         .ok()
         .json();
-    assert!(only.get("plaintext").is_none());
+    assert_eq!(only.get("plaintext"), Some(&serde_json::Value::Null));
+    assert!(only["wrapped"].as_str().unwrap().starts_with("-----BEGIN"));
     let text = t
         .run(&["datakey", "-k", "backups", "--wrapped-only"])
         .ok()

@@ -623,7 +623,7 @@ struct DataKeyOutput<'a> {
     version: u32,
     version_id: String,
     context: std::collections::BTreeMap<&'a str, &'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` with `--wrapped-only`.
     plaintext: Option<&'a str>,
     wrapped: &'a str,
 }
