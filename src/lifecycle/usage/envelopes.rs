@@ -326,7 +326,7 @@ fn parse_id(hex_id: &str) -> Result<[u8; 16]> {
 pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     let name = input_name(request.input.as_deref());
     let (input, input_len) = open_input(request.input.as_deref())?;
-    let (mut input, _armored) =
+    let (mut input, armored) =
         armor::detect(input).map_err(|e| stream_failure(EnvelopeError::Read(e), &name, None))?;
     let (header, _) = read_header(&mut input).map_err(|e| stream_failure(e, &name, None))?;
 
@@ -345,7 +345,12 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     drop(cek);
 
     let mut sink = Sink::open(request.output.as_deref(), Secrecy::Secret)?;
-    let bar = progress_bar(ctx, request.progress, input_len);
+    // The bar counts binary envelope bytes; armor is 65 characters per 48.
+    let envelope_len = input_len.map(|len| if armored { len / 65 * 48 } else { len });
+    let bar = progress_bar(ctx, request.progress, envelope_len);
+    if let Some(bar) = &bar {
+        bar.inc(header.len() as u64);
+    }
     let result = stream::decrypt(
         &cipher,
         header.chunk_size,
