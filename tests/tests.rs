@@ -4,6 +4,7 @@ mod util;
 
 mod destruction;
 mod generation;
+mod hsm;
 mod rotation;
 mod storage;
 mod usage;
