@@ -1191,3 +1191,37 @@ fn a_binary_envelope_is_never_written_to_a_terminal() {
     );
     assert_eq!(t.keyring_bytes(), before);
 }
+
+#[test]
+fn unusable_envelopes_are_refused_before_the_passphrase_is_asked() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    t.run(&["--passphrase-file", "pass.txt", "keygen", "backups"])
+        .ok();
+    let env = t
+        .run_stdin(
+            &["--passphrase-file", "pass.txt", "wrap", "-k", "backups"],
+            b"under a passphrase",
+        )
+        .ok()
+        .output
+        .stdout;
+    let back = t
+        .run_stdin(&["--passphrase-file", "pass.txt", "unwrap"], &env)
+        .ok();
+    assert_eq!(back.output.stdout, b"under a passphrase");
+    // No passphrase source at all: a foreign or damaged envelope is still
+    // refused for what it is, not for the missing passphrase.
+    let other = setup();
+    let foreign = wrap(&other, &[], b"x");
+    t.run_stdin(&["unwrap"], &foreign)
+        .fails(4, "the envelope was made with keyring");
+    t.run_stdin(&["unwrap"], b"not an envelope")
+        .fails(3, "not a keycask envelope");
+    // A good envelope needs the passphrase.
+    t.run_stdin(&["unwrap"], &env).fails(2, "passphrase");
+    // Headers are readable without it.
+    t.run_stdin(&["inspect", "-"], &env)
+        .ok()
+        .stdout_has("stdin\n  key         backups version 1");
+}
