@@ -220,7 +220,8 @@ fn unusable_versions_and_keys_exit_4() {
             .unwrap();
     });
     set_state(&t, "backups", 1, |v| v.state = VersionState::Disabled);
-    unwrap_fails(&t, &env, 4, "version 1 of key 'backups' is disabled");
+    unwrap_fails(&t, &env, 4, "version 1 of key 'backups' is disabled")
+        .stderr_has("hint: if it should decrypt again: `keycask enable backups --version 1`");
 
     set_state(&t, "backups", 1, |v| {
         v.state = VersionState::DestroyScheduled;
@@ -231,7 +232,8 @@ fn unusable_versions_and_keys_exit_4() {
         &env,
         4,
         "version 1 of key 'backups' is scheduled for destruction on 2030-01-01",
-    );
+    )
+    .stderr_has("keycask destroy --cancel backups --version 1");
 
     set_state(&t, "backups", 1, |v| {
         v.state = VersionState::Destroyed;

@@ -332,7 +332,7 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
 
     // Which version, and may it be used? All before asking for a passphrase.
     let doc = keyring::file::read(&ctx.keyring_path)?;
-    let (key_name, version_number) = decryption_version(ctx, &doc, &header)?;
+    let (key_name, version_number) = decryption_version(ctx, &doc, &header, &name)?;
     let root = root::open(&doc.root, &ctx.sources)?;
     let keyring = Unlocked::unlock(doc, root.as_ref())?;
     let material = symmetric_material(&keyring, &key_name, version_number)?;
@@ -377,7 +377,12 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
 
 /// Finds the version an envelope names and checks that it may decrypt.
 /// Returns the key name and version number.
-fn decryption_version(ctx: &Context, doc: &Keyring, header: &Header) -> Result<(String, u32)> {
+fn decryption_version(
+    ctx: &Context,
+    doc: &Keyring,
+    header: &Header,
+    input: &str,
+) -> Result<(String, u32)> {
     let envelope_ring = hex::encode(header.keyring_id);
     if envelope_ring != doc.keyring_id {
         return Err(Failure::key_unusable(format!(
@@ -408,16 +413,23 @@ fn decryption_version(ctx: &Context, doc: &Keyring, header: &Header) -> Result<(
     };
     if name != header.key_name || version.version != header.version.number {
         // The id is the keyring's, but the name or number around it is not.
-        return Err(stream_failure(EnvelopeError::Damaged, "the envelope", None));
+        return Err(stream_failure(EnvelopeError::Damaged, input, None));
     }
     check_key_usable(name, key)?;
     if version.state != VersionState::Enabled {
+        let n = version.version;
         let hint = match version.state {
             VersionState::Destroyed => {
                 "a destroyed version cannot come back; restore the data from another copy"
                     .to_string()
             }
-            _ => format!("`keycask show {name}` shows the state of its versions"),
+            VersionState::Disabled => {
+                format!("if it should decrypt again: `keycask enable {name} --version {n}`")
+            }
+            VersionState::DestroyScheduled => format!(
+                "to keep it: `keycask destroy --cancel {name} --version {n}` (enables it again)"
+            ),
+            VersionState::Enabled => format!("`keycask show {name}` shows its versions"),
         };
         return Err(version_unusable(name, version).hint(hint).into());
     }
