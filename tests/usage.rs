@@ -140,6 +140,19 @@ fn flipped_chunk_bytes_release_only_verified_chunks() {
 }
 
 #[test]
+fn an_early_bad_chunk_in_a_long_envelope_fails_promptly() {
+    // Many batches of chunks: the reader is still busy when the first chunk
+    // fails, and must be stopped, not waited for.
+    let t = setup();
+    let plain = pattern(200_000);
+    let mut env = wrap(&t, &["--chunk-size", "64"], &plain);
+    let h = header_len(&env);
+    env[h + 1] ^= 1;
+    let run = unwrap_fails(&t, &env, 3, "the envelope is damaged or was tampered with");
+    assert!(run.output.stdout.is_empty());
+}
+
+#[test]
 fn truncation_anywhere_is_refused() {
     let t = setup();
     let plain = pattern(64 * 3 + 20);

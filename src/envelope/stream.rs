@@ -199,7 +199,9 @@ fn pipeline(
     std::thread::scope(|scope| {
         scope.spawn(move || read_batches(input, piece_len, spare, per_batch, pool, &to_process));
         let writer = scope.spawn(move || write_batches(output, &from_processor, &count, pool));
-        let processed = process_batches(&from_reader, to_writer, process);
+        // Both channel ends this thread holds are moved in and dropped when
+        // it returns, so a reader or writer blocked on them wakes up.
+        let processed = process_batches(from_reader, to_writer, process);
         let written = writer.join().expect("the writer thread does not panic");
         // A failed write explains everything after it (a closed pipe, a full disk).
         let total = written?;
@@ -208,7 +210,7 @@ fn pipeline(
 }
 
 fn process_batches(
-    from_reader: &Receiver<Result<Batch, EnvelopeError>>,
+    from_reader: Receiver<Result<Batch, EnvelopeError>>,
     to_writer: SyncSender<Vec<Vec<u8>>>,
     process: impl Fn(&mut Batch) -> Result<(), EnvelopeError>,
 ) -> Result<(), EnvelopeError> {
@@ -389,6 +391,26 @@ mod tests {
         let err = decrypt(&cipher(), 64, &mut &bad[..], &mut out, &|_| {});
         assert_eq!(err, Err(EnvelopeError::Damaged));
         assert_eq!(out, vec![7u8; 64]);
+    }
+
+    #[test]
+    fn an_early_failure_in_a_long_stream_stops_every_thread() {
+        let plain = vec![1u8; 8 * BATCH_BYTES];
+        let mut sealed = seal(&plain, 4096);
+        sealed[10] ^= 1;
+        assert_eq!(open(&sealed, 4096), Err(EnvelopeError::Damaged));
+        // A writer that fails at once (a closed pipe) stops the reader too.
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let result = encrypt(&cipher(), 4096, &mut &plain[..], &mut Closed, &|_| {});
+        assert!(matches!(result, Err(EnvelopeError::Write(_))));
     }
 
     #[test]
