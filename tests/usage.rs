@@ -34,6 +34,10 @@ fn setup() -> TestDir {
     t
 }
 
+fn boxed(bytes: &[u8]) -> Box<dyn Read + Send> {
+    Box::new(std::io::Cursor::new(bytes.to_vec()))
+}
+
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 % 251) as u8).collect()
 }
@@ -792,7 +796,7 @@ fn seal_vector(v: &Vector) -> (Header, Cek, Vec<u8>) {
     stream::encrypt(
         &cipher,
         v.chunk_size,
-        &mut &vector_plaintext(v)[..],
+        boxed(&vector_plaintext(v)),
         &mut out,
         &|_| {},
     )
@@ -992,7 +996,7 @@ fn vectors_decrypt_to_their_plaintexts() {
         stream::decrypt(
             &PayloadCipher::new(&cek.payload_key(&header.salt)),
             header.chunk_size,
-            &mut input,
+            input,
             &mut out,
             &|_| {},
         )?;
@@ -1101,18 +1105,18 @@ proptest! {
         let header = Header::seal(&params, &material, &cek, [3; 32], [4; 12]).unwrap();
         let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
         let mut sealed = Vec::new();
-        stream::encrypt(&cipher, chunk_size, &mut &data[..], &mut sealed, &|_| {}).unwrap();
+        stream::encrypt(&cipher, chunk_size, boxed(&data), &mut sealed, &|_| {}).unwrap();
         let chunks = len.div_ceil(chunk_size as usize).max(1);
         prop_assert_eq!(sealed.len(), len + chunks * TAG_LEN);
         let reopened = Header::parse(&header.to_bytes()).unwrap().open(&material).unwrap();
         let cipher = PayloadCipher::new(&reopened.payload_key(&header.salt));
         let mut back = Vec::new();
-        stream::decrypt(&cipher, chunk_size, &mut &sealed[..], &mut back, &|_| {}).unwrap();
+        stream::decrypt(&cipher, chunk_size, boxed(&sealed), &mut back, &|_| {}).unwrap();
         prop_assert_eq!(&back, &data);
         let mut bad = sealed.clone();
         bad[flip.index(sealed.len())] ^= 0x10;
         let mut out = Vec::new();
-        let result = stream::decrypt(&cipher, chunk_size, &mut &bad[..], &mut out, &|_| {});
+        let result = stream::decrypt(&cipher, chunk_size, boxed(&bad), &mut out, &|_| {});
         prop_assert!(result.is_err());
         prop_assert!(data.starts_with(&out));
     }

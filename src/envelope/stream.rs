@@ -13,8 +13,8 @@
 //! memory does not grow with the input.
 
 use std::io::{Read, Write};
-use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
@@ -99,7 +99,7 @@ struct Batch {
 pub fn encrypt(
     cipher: &PayloadCipher,
     chunk_size: u32,
-    input: &mut (dyn Read + Send),
+    input: Box<dyn Read + Send>,
     output: &mut (dyn Write + Send),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, EnvelopeError> {
@@ -136,7 +136,7 @@ pub fn encrypt(
 pub fn decrypt(
     cipher: &PayloadCipher,
     chunk_size: u32,
-    input: &mut (dyn Read + Send),
+    input: Box<dyn Read + Send>,
     output: &mut (dyn Write + Send),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, EnvelopeError> {
@@ -177,8 +177,12 @@ pub fn decrypt(
 /// Reader thread → `process` on this thread (on every core) → writer thread.
 /// `process` may fail after keeping a good prefix of its batch: that prefix
 /// is still written, then the pipeline stops with the error.
+///
+/// The reader owns the input and is not waited for after a failure: it may
+/// be blocked reading a pipe whose writer stays open, and it stops by itself
+/// at its next send (nobody receives any more) or when the process exits.
 fn pipeline(
-    input: &mut (dyn Read + Send),
+    input: Box<dyn Read + Send>,
     output: &mut (dyn Write + Send),
     piece_len: usize,
     spare: usize,
@@ -191,13 +195,18 @@ fn pipeline(
     let (to_writer, from_processor) = sync_channel::<Vec<Vec<u8>>>(1);
     // Written chunks' buffers go back to the reader: no allocation, page
     // faults or zeroing per chunk once the pipeline is full.
-    let pool = Pool {
+    let pool = Arc::new(Pool {
         free: Mutex::new(Vec::new()),
         cap: 2 * per_batch,
+    });
+    let reader = {
+        let pool = Arc::clone(&pool);
+        std::thread::spawn(move || {
+            read_batches(input, piece_len, spare, per_batch, &pool, &to_process);
+        })
     };
-    let pool = &pool;
-    std::thread::scope(|scope| {
-        scope.spawn(move || read_batches(input, piece_len, spare, per_batch, pool, &to_process));
+    let pool = &*pool;
+    let result = std::thread::scope(|scope| {
         let writer = scope.spawn(move || write_batches(output, &from_processor, &count, pool));
         // Both channel ends this thread holds are moved in and dropped when
         // it returns, so a reader or writer blocked on them wakes up.
@@ -206,7 +215,12 @@ fn pipeline(
         // A failed write explains everything after it (a closed pipe, a full disk).
         let total = written?;
         processed.map(|()| total)
-    })
+    });
+    if result.is_ok() {
+        // It sent the final batch and is returning.
+        reader.join().expect("the reader thread does not panic");
+    }
+    result
 }
 
 fn process_batches(
@@ -281,7 +295,7 @@ fn write_batches(
 /// piece is always held back until the next read. An empty input gives one
 /// empty final piece.
 fn read_batches(
-    input: &mut (dyn Read + Send),
+    mut input: Box<dyn Read + Send>,
     piece_len: usize,
     spare: usize,
     per_batch: usize,
@@ -293,7 +307,7 @@ fn read_batches(
     let mut pending: Option<Vec<u8>> = None;
     loop {
         let mut piece = pool.take(piece_len, spare);
-        let got = match read_full(input, &mut piece) {
+        let got = match read_full(&mut *input, &mut piece) {
             Ok(got) => got,
             Err(e) => {
                 let _ = to_process.send(Err(e));
@@ -344,19 +358,23 @@ fn read_batches(
 mod tests {
     use super::*;
 
+    fn boxed(bytes: &[u8]) -> Box<dyn Read + Send> {
+        Box::new(std::io::Cursor::new(bytes.to_vec()))
+    }
+
     fn cipher() -> PayloadCipher {
         PayloadCipher::new(&SecretKey32::from_bytes([5; 32]))
     }
 
     fn seal(plain: &[u8], chunk: u32) -> Vec<u8> {
         let mut out = Vec::new();
-        encrypt(&cipher(), chunk, &mut &plain[..], &mut out, &|_| {}).unwrap();
+        encrypt(&cipher(), chunk, boxed(plain), &mut out, &|_| {}).unwrap();
         out
     }
 
     fn open(sealed: &[u8], chunk: u32) -> Result<Vec<u8>, EnvelopeError> {
         let mut out = Vec::new();
-        decrypt(&cipher(), chunk, &mut &sealed[..], &mut out, &|_| {})?;
+        decrypt(&cipher(), chunk, boxed(sealed), &mut out, &|_| {})?;
         Ok(out)
     }
 
@@ -388,7 +406,7 @@ mod tests {
         let mut out = Vec::new();
         let mut bad = sealed.clone();
         bad[c + 3] ^= 1;
-        let err = decrypt(&cipher(), 64, &mut &bad[..], &mut out, &|_| {});
+        let err = decrypt(&cipher(), 64, boxed(&bad), &mut out, &|_| {});
         assert_eq!(err, Err(EnvelopeError::Damaged));
         assert_eq!(out, vec![7u8; 64]);
     }
@@ -409,7 +427,7 @@ mod tests {
                 Ok(())
             }
         }
-        let result = encrypt(&cipher(), 4096, &mut &plain[..], &mut Closed, &|_| {});
+        let result = encrypt(&cipher(), 4096, boxed(&plain), &mut Closed, &|_| {});
         assert!(matches!(result, Err(EnvelopeError::Write(_))));
     }
 

@@ -149,25 +149,15 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
 
     let mut sink = Sink::open(request.output.as_deref(), Secrecy::Public)?;
     let bar = progress_bar(ctx, request.progress, input_len);
-    let mut input = input;
-    {
-        let out = sink.writer();
-        let result = if request.armor {
-            let mut armored = || -> Result<u64, EnvelopeError> {
-                let mut w = ArmorWriter::new(&mut *out).map_err(EnvelopeError::Write)?;
-                let n = write_envelope(&header, &cipher, &mut input, &mut w, &bar)?;
-                w.finish().map_err(EnvelopeError::Write)?;
-                Ok(n)
-            };
-            armored()
-        } else {
-            write_envelope(&header, &cipher, &mut input, out, &bar)
-        };
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
-        result.map_err(|e| stream_failure(e, &input_name(request.input.as_deref()), None))?;
+    let result = if request.armor {
+        write_armored(&header, &cipher, input, sink.writer(), &bar)
+    } else {
+        write_envelope(&header, &cipher, input, sink.writer(), &bar)
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
     }
+    result.map_err(|e| stream_failure(e, &input_name(request.input.as_deref()), None))?;
     sink.commit()?;
     if ctx.verbose > 0 {
         ctx.note(format!(
@@ -178,10 +168,23 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     Ok(())
 }
 
+fn write_armored(
+    header: &Header,
+    cipher: &PayloadCipher,
+    input: Box<dyn Read + Send>,
+    out: &mut (dyn Write + Send),
+    bar: &Option<indicatif::ProgressBar>,
+) -> Result<u64, EnvelopeError> {
+    let mut armored = ArmorWriter::new(out).map_err(EnvelopeError::Write)?;
+    let n = write_envelope(header, cipher, input, &mut armored, bar)?;
+    armored.finish().map_err(EnvelopeError::Write)?;
+    Ok(n)
+}
+
 fn write_envelope(
     header: &Header,
     cipher: &PayloadCipher,
-    input: &mut (dyn Read + Send),
+    input: Box<dyn Read + Send>,
     out: &mut (dyn Write + Send),
     bar: &Option<indicatif::ProgressBar>,
 ) -> Result<u64, EnvelopeError> {
@@ -351,17 +354,11 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     if let Some(bar) = &bar {
         bar.inc(header.len() as u64);
     }
-    let result = stream::decrypt(
-        &cipher,
-        header.chunk_size,
-        &mut input,
-        sink.writer(),
-        &|n| {
-            if let Some(bar) = &bar {
-                bar.inc(n);
-            }
-        },
-    );
+    let result = stream::decrypt(&cipher, header.chunk_size, input, sink.writer(), &|n| {
+        if let Some(bar) = &bar {
+            bar.inc(n);
+        }
+    });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -656,17 +653,17 @@ pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
         crate::envelope::DEFAULT_CHUNK_SIZE,
     )?;
     let data_key = Zeroizing::new(crate::crypto::random_array::<32>());
+    let plaintext = Zeroizing::new(B64.encode(&data_key[..]));
     let mut envelope = header.to_bytes();
     stream::encrypt(
         &cipher,
         header.chunk_size,
-        &mut &data_key[..],
+        Box::new(io::Cursor::new(data_key)),
         &mut envelope,
         &|_| {},
     )
     .map_err(|_| Failure::other("cannot encrypt the data key"))?;
     let wrapped = armor::armor(&envelope);
-    let plaintext = Zeroizing::new(B64.encode(&data_key[..]));
     let mut out = io::stdout().lock();
     if ctx.json {
         let doc = DataKeyOutput {
