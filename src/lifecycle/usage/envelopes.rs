@@ -778,7 +778,7 @@ impl Sink {
                 .try_clone_to_owned()
                 .context("cannot write to stdout")?;
             return Ok(Sink::Stdout(BufWriter::with_capacity(
-                256 * 1024,
+                32 * 1024,
                 File::from(fd),
             )));
         };
@@ -800,7 +800,7 @@ impl Sink {
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a file in {}", dir.display()))?;
         Ok(Sink::Temp {
-            writer: BufWriter::with_capacity(256 * 1024, temp),
+            writer: BufWriter::with_capacity(32 * 1024, temp),
             target: target.to_path_buf(),
         })
     }
