@@ -62,6 +62,15 @@ fn rotation_text(key: &Key, now: Timestamp) -> String {
     }
 }
 
+/// An age for people: whole days, or hours under a day.
+fn age_text(seconds: u64) -> String {
+    if seconds >= 86_400 {
+        format!("{}d", seconds / 86_400)
+    } else {
+        format!("{}h", seconds / 3_600)
+    }
+}
+
 fn version_flags(v: &KeyVersion) -> String {
     let mut flags = Vec::new();
     if v.compromised.is_some() {
@@ -91,6 +100,8 @@ fn key_summary_json(name: &str, key: &Key, now: Timestamp) -> Value {
         "created": clock::format_time(key.created),
         "primary": key.primary,
         "versions": key.versions.len(),
+        "primary_created": key.primary_version().map(|v| clock::format_time(v.created)),
+        "primary_age_seconds": key.primary_version().map(|v| now.saturating_sub(v.created)),
         "rotation_period": key.rotation_period.map(clock::format_duration),
         "rotation_due": due.map(clock::format_time),
         "rotation_overdue": due.is_some_and(|d| d <= now),
@@ -247,7 +258,11 @@ pub fn show(ctx: &Context, name: &str) -> Result<()> {
                 .unwrap_or_default()
         );
     } else {
-        println!("primary    v{}", key.primary);
+        let age = key
+            .primary_version()
+            .map(|v| format!(" ({} old)", age_text(now.saturating_sub(v.created))))
+            .unwrap_or_default();
+        println!("primary    v{}{age}", key.primary);
     }
     println!();
     let rows: Vec<Vec<String>> = key
