@@ -693,6 +693,21 @@ fn input_name(path: Option<&Path>) -> String {
     path.map_or_else(|| "stdin".to_string(), |p| p.display().to_string())
 }
 
+/// A `rekey` killed mid-write leaves a journal beside the envelope; the
+/// first command that reads the envelope completes it (waiting for a rekey
+/// still running), so a torn header never reads as damage.
+fn finish_interrupted_rekey(path: &Path) {
+    if crate::rekey::journal::path_for(path).exists()
+        && let Err(err) = crate::rekey::journal::recover(path)
+    {
+        eprintln!(
+            "keycask: warning: could not complete the interrupted rekey of {}: {err:#}; run `keycask rekey {}`",
+            path.display(),
+            path.display()
+        );
+    }
+}
+
 /// Opens a file, or stdin; with the file's length when it is a regular file.
 fn open_input(path: Option<&Path>) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
     match path {
@@ -706,6 +721,7 @@ fn open_input(path: Option<&Path>) -> Result<(Box<dyn Read + Send>, Option<u64>)
             Ok((Box::new(file), len))
         }
         Some(path) => {
+            finish_interrupted_rekey(path);
             let file = File::open(path).map_err(|e| {
                 let failure = if e.kind() == io::ErrorKind::NotFound {
                     Failure::usage(format!("cannot open {}: no such file", path.display()))
