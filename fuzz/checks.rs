@@ -93,7 +93,7 @@ pub fn unwrap(data: &[u8]) {
     let result = stream::decrypt(
         &PayloadCipher::new(&cek.payload_key(&header.salt)),
         header.chunk_size,
-        &mut input,
+        input,
         &mut out,
         &|_| {},
     );

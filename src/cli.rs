@@ -23,7 +23,7 @@ Exit status:
     about = "Local key management: versioned keys, envelope encryption, rotation, destruction",
     long_about = "keycask manages the whole life of cryptographic keys on one keyring file: \
 generation, distribution, storage, usage, rotation and destruction. A root key \
-(passphrase or key file) wraps a KEK; the KEK wraps versioned named keys.",
+(passphrase, key file or PKCS#11 HSM key) wraps a KEK; the KEK wraps versioned named keys.",
     after_help = EXIT_CODES,
     propagate_version = true,
     max_term_width = 80
@@ -39,7 +39,13 @@ pub struct Cli {
 #[derive(Args, Debug, Default)]
 pub struct GlobalArgs {
     /// The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]
-    #[arg(long, global = true, value_name = "PATH", env = "KEYCASK_KEYRING")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "KEYCASK_KEYRING",
+        hide_env_values = true
+    )]
     pub keyring: Option<PathBuf>,
 
     /// Read the passphrase from this file (one trailing newline is ignored)
@@ -51,8 +57,28 @@ pub struct GlobalArgs {
     pub passphrase_fd: Option<i32>,
 
     /// The root key file, instead of the path recorded in the keyring
-    #[arg(long, global = true, value_name = "PATH", env = "KEYCASK_KEYFILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "KEYCASK_KEYFILE",
+        hide_env_values = true
+    )]
     pub keyfile: Option<PathBuf>,
+
+    /// The PKCS#11 token's PIN is in this file (one trailing newline is
+    /// ignored)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub pin_file: Option<PathBuf>,
+
+    /// The PKCS#11 module (.so) to load, instead of the URI's module-path
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "KEYCASK_PKCS11_MODULE"
+    )]
+    pub pkcs11_module: Option<PathBuf>,
 
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true)]
@@ -74,6 +100,7 @@ pub enum Command {
 Examples:
   keycask init                                 # passphrase root, asked twice
   keycask init --root keyfile:/run/secrets/kc  # key-file root, for CI
+  keycask init --root 'pkcs11:token=kc;object=kc-root' --pin-file pin  # HSM
   keycask --keyring ./ring.json init --passphrase-file pass.txt")]
     Init(InitArgs),
 
@@ -107,24 +134,24 @@ Examples:
 Examples:
   keycask audit                                # every record
   keycask audit --key backups --since 2026-01-01
-  keycask audit verify                         # exit 3 names the first bad record"
+  keycask audit verify             # exit 3 names the first bad record"
     )]
     Audit(AuditArgs),
 
     /// Change a keyring setting
     #[command(after_help = "\
 Examples:
-  keycask config audit-usage on                # log wrap, unwrap, sign, export too
+  keycask config audit-usage on    # log wrap, unwrap, sign, export too
   keycask config audit-usage off")]
     Config(ConfigArgs),
     /// Rotate a key (new primary version), every key that is due, the KEK,
     /// or the root
     #[command(after_help = "\
 Examples:
-  keycask rotate backups                      # v(N+1) becomes primary; old ones still decrypt
+  keycask rotate backups            # new primary; old versions still decrypt
   keycask rotate backups --compromised --reason \"laptop lost\"
-  keycask rotate --due --dry-run --json       # what a cron job would rotate
-  keycask rotate --kek                        # new KEK; key material re-wrapped, data untouched
+  keycask rotate --due --dry-run --json   # what a cron job would rotate
+  keycask rotate --kek               # new KEK; key material re-wrapped
   keycask rotate --root --new-passphrase-file new.txt
   keycask rotate --root --to keyfile:/run/secrets/kc-root")]
     Rotate(RotateArgs),
@@ -133,7 +160,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   keycask rekey backups/ *.kc                 # folders are walked recursively
-  keycask rekey --dry-run --json archive/     # which versions files still depend on
+  keycask rekey --dry-run --json archive/  # what the files still depend on
   keycask rekey --jobs 1 big.kc")]
     Rekey(RekeyArgs),
 
@@ -164,8 +191,8 @@ Examples:
   keycask destroy backups --version 1 --after 7d --reason \"rotated 2026-11\"
   keycask destroy --cancel backups --version 1
   keycask destroy backups --version 1 --now --rotate-kek --check archive/
-  keycask destroy old-project --now --yes      # every version; name kept as a tombstone
-  keycask destroy --pending                    # from cron: carry out what fell due",
+  keycask destroy old-project --now --yes   # every version; a tombstone stays
+  keycask destroy --pending          # from cron: carry out what fell due",
         disable_version_flag = true
     )]
     Destroy(DestroyArgs),
@@ -189,7 +216,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   keycask inspect db.dump.kc
-  keycask inspect --json *.kc | jq -r '.envelopes[] | [.file, .key, .version] | @tsv'")]
+  keycask inspect --json *.kc | jq -r '.envelopes[] | [.file, .version] | @tsv'")]
     Inspect(InspectArgs),
 
     /// A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)
@@ -203,8 +230,10 @@ Examples:
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// The root key: `passphrase`, or `keyfile:PATH` (created 0600 with 32
-    /// random bytes if absent, adopted if it holds exactly 32 bytes)
+    /// The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32
+    /// random bytes if absent, adopted if it holds exactly 32 bytes), or a
+    /// PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM,
+    /// generated there if no object has that label)
     #[arg(long, value_name = "ROOT", default_value = "passphrase")]
     pub root: String,
 
@@ -234,7 +263,12 @@ pub struct KeygenArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ListArgs {}
+pub struct ListArgs {
+    /// Print only the key names, one per line (for shell completion; reads
+    /// the keyring without unlocking it)
+    #[arg(long, hide = true)]
+    pub names: bool,
+}
 
 #[derive(Args, Debug)]
 pub struct ShowArgs {

@@ -8,7 +8,10 @@ fn main() -> ExitCode {
     for failure in keycask::harden_process() {
         eprintln!("keycask: warning: {failure}");
     }
-    let cli = keycask::cli::Cli::parse();
+    let cli = match keycask::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return ExitCode::from(keycask::report_usage_error(err)),
+    };
     match keycask::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => ExitCode::from(keycask::report_error(&err)),

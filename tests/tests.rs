@@ -4,9 +4,14 @@ mod util;
 
 mod audit;
 mod destruction;
+mod docs;
+mod errors;
 mod fuzz_corpus;
 mod generation;
 mod hardening;
+mod help;
+mod hsm;
+mod json_schemas;
 mod reliability;
 mod rotation;
 mod storage;

@@ -241,8 +241,10 @@ fn confirm(name: &str, what: &str, yes: bool) -> Result<()> {
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
+        // The first clause only: the consequences are for the prompt.
+        let short = what.split(';').next().unwrap_or(what);
         return Err(Failure::usage(format!(
-            "refusing to {what} without confirmation: there is no terminal to ask on"
+            "refusing to {short} without confirmation: there is no terminal to ask on"
         ))
         .hint("pass --yes to confirm from a script")
         .into());
@@ -561,6 +563,10 @@ fn remnants(root: &RootConfig, old_kek: u32, new_kek: Option<u32>) -> String {
         RootConfig::Keyfile { .. } => {
             "move to a new key file (`keycask rotate --root --to keyfile:NEW`) and destroy \
              the old one"
+        }
+        RootConfig::Pkcs11 { .. } => {
+            "move to a new token object (`keycask rotate --root --to 'pkcs11:...;object=NEW'`) \
+             and delete the old object from the token"
         }
     };
     match new_kek {
