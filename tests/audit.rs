@@ -335,3 +335,47 @@ fn an_orphaned_log_is_moved_aside_by_init() {
     assert_eq!(ops(&t, &[]), ["init -"]);
     t.run(&["audit", "verify"]).ok();
 }
+
+#[test]
+fn usage_is_logged_only_when_asked() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    std::fs::write(t.join("plain"), b"some data").unwrap();
+    // Off (the default): using a key writes nothing.
+    let before = t.keyring_bytes();
+    let log_before = std::fs::read(log_path(&t)).unwrap();
+    t.run(&["wrap", "-k", "k", "-o", "a.kc", "plain"]).ok();
+    t.run(&["unwrap", "-o", "a.out", "a.kc"]).ok();
+    t.run(&["datakey", "-k", "k", "--json"]).ok();
+    assert_eq!(t.keyring_bytes(), before);
+    assert_eq!(std::fs::read(log_path(&t)).unwrap(), log_before);
+
+    t.run(&["config", "audit-usage", "on"]).ok();
+    t.run(&["wrap", "-k", "k", "-o", "b.kc", "plain"]).ok();
+    t.run(&["unwrap", "-o", "b.out", "b.kc"]).ok();
+    t.run(&["datakey", "-k", "k", "--json"]).ok();
+    // A refused use (unknown key) is not a use: nothing logged.
+    t.run(&["wrap", "-k", "nope", "-o", "c.kc", "plain"])
+        .fails(4, "no key named");
+    assert_eq!(
+        ops(&t, &[]),
+        [
+            "init -",
+            "keygen k",
+            "config -",
+            "wrap k",
+            "unwrap k",
+            "datakey k"
+        ]
+    );
+    let doc = t.run(&["audit", "--json", "--key", "k"]).ok().json();
+    assert_eq!(doc["records"][1]["versions"], serde_json::json!([1]));
+    t.run(&["audit", "verify"]).ok().stdout_has("6 records");
+
+    // Usage logging fails closed: no log, no plaintext.
+    std::fs::write(log_path(&t), b"").unwrap();
+    t.run(&["unwrap", "-o", "d.out", "b.kc"])
+        .fails(3, "audit log");
+    assert!(!t.join("d.out").exists());
+}

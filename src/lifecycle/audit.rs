@@ -183,18 +183,20 @@ pub fn set_usage(ctx: &Context, on: bool) -> Result<()> {
     let state = if on { "on" } else { "off" };
     if was == on {
         ctx.note(format!("audit-usage is already {state}"));
-        return Ok(());
+    } else {
+        session.keyring.set_audit_usage(on)?;
+        session.record(Event::new("config").detail(format!("audit-usage {state}")));
+        session.commit()?;
     }
-    session.keyring.set_audit_usage(on)?;
-    session.record(Event::new("config").detail(format!("audit-usage {state}")));
-    session.commit()?;
     if ctx.json {
         output::print_json(&json!({
             "schema": "keycask.config/1",
             "audit_usage": on,
         }))
     } else {
-        ctx.note(format!("audit-usage {state}"));
+        if was != on {
+            ctx.note(format!("audit-usage {state}"));
+        }
         Ok(())
     }
 }

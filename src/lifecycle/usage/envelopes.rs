@@ -18,6 +18,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::Context;
+use crate::audit;
 use crate::cli::{DatakeyArgs, UnwrapArgs, WrapArgs};
 use crate::clock;
 use crate::envelope::armor::{self, ArmorWriter};
@@ -28,7 +29,8 @@ use crate::envelope::{
 };
 use crate::error::Failure;
 use crate::keyring::{
-    self, Key, KeyVersion, Keyring, Purpose, Unlocked, VersionState, destruction_note, find_key,
+    self, Event, Key, KeyVersion, Keyring, Purpose, Unlocked, VersionState, destruction_note,
+    find_key,
 };
 use crate::root;
 use crate::secret::SecretKey32;
@@ -139,6 +141,14 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     let (input, input_len) = open_input(request.input.as_deref())?;
     let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
     let chosen = encryption_version(ctx, &keyring, &request.key)?;
+    // Logged (when the keyring asks for it) before any output exists.
+    audit::record_usage(
+        ctx,
+        &keyring,
+        Event::new("wrap")
+            .key(&request.key)
+            .versions([chosen.version.number]),
+    )?;
     let (header, cipher) = new_envelope(
         &keyring,
         &chosen,
@@ -344,6 +354,14 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
         .map_err(|e| stream_failure(e, &name, None))?;
     drop(material);
     check_expected_context(&header.context, &request.expect_context)?;
+    // Logged (when the keyring asks for it) before any plaintext is released.
+    audit::record_usage(
+        ctx,
+        &keyring,
+        Event::new("unwrap")
+            .key(&key_name)
+            .versions([version_number]),
+    )?;
     let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
     drop(cek);
 
@@ -645,6 +663,13 @@ struct DataKeyOutput<'a> {
 pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
     let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
     let chosen = encryption_version(ctx, &keyring, &request.key)?;
+    audit::record_usage(
+        ctx,
+        &keyring,
+        Event::new("datakey")
+            .key(&request.key)
+            .versions([chosen.version.number]),
+    )?;
     let (header, cipher) = new_envelope(
         &keyring,
         &chosen,
