@@ -196,7 +196,7 @@ struct Tail {
 /// write).
 fn read_tail(file: &mut File, seq: u64) -> Result<Tail> {
     let len = file.metadata()?.len();
-    let mut window: u64 = 64 * 1024;
+    let mut window: u64 = 8 * 1024;
     loop {
         let start = len.saturating_sub(window);
         file.seek(SeekFrom::Start(start))?;
@@ -282,41 +282,50 @@ pub fn append(
     let mut prev = genesis(keyring_id);
     let mut next_seq = 1;
     let mut leftovers = Vec::new();
-    let mut known_found = state.seq == 0 || restart;
+    // Where the records after the keyring's last one begin. The last one
+    // is found by its number alone, from the end (usually the last line),
+    // and checked by its hash, which the keyring's own MAC vouches for.
+    let mut after_known = 0;
     if restart {
         prev = state.last.clone();
         next_seq = state.seq + 1;
-    }
-    for (_, line) in &tail.lines {
-        let record = match decode(line, key) {
-            Ok(r) => r,
-            Err(_) if !known_found => continue,
-            Err(_) => {
-                return Err(log_failure(
+    } else if state.seq > 0 {
+        let known = tail
+            .lines
+            .iter()
+            .rposition(|(_, l)| decode_unverified(l).is_some_and(|r| r.seq == state.seq))
+            .ok_or_else(|| {
+                log_failure(
                     &path,
-                    format!("has a damaged record after record {}", next_seq - 1),
+                    format!(
+                        "ends before record {}, the last one the keyring knows: it was truncated or replaced",
+                        state.seq
+                    ),
                 )
-                .into());
-            }
-        };
-        if !known_found {
-            if record.seq == state.seq {
-                if line_hash(line) != state.last {
-                    return Err(log_failure(
-                        &path,
-                        format!(
-                            "does not hold the record {} that the keyring knows",
-                            state.seq
-                        ),
-                    )
-                    .into());
-                }
-                known_found = true;
-                prev = line_hash(line);
-                next_seq = record.seq + 1;
-            }
-            continue;
+            })?;
+        let line = &tail.lines[known].1;
+        if line_hash(line) != state.last {
+            return Err(log_failure(
+                &path,
+                format!(
+                    "does not hold the record {} that the keyring knows",
+                    state.seq
+                ),
+            )
+            .into());
         }
+        prev = state.last.clone();
+        next_seq = state.seq + 1;
+        after_known = known + 1;
+    }
+    for (_, line) in &tail.lines[after_known..] {
+        let Ok(record) = decode(line, key) else {
+            return Err(log_failure(
+                &path,
+                format!("has a damaged record after record {}", next_seq - 1),
+            )
+            .into());
+        };
         if record.seq != next_seq || record.prev != prev {
             if state.seq == 0 && tail.from_start && leftovers.is_empty() {
                 return Err(Failure::keyring(format!(
@@ -333,16 +342,6 @@ pub fn append(
         leftovers.push(record.seq);
         prev = line_hash(line);
         next_seq += 1;
-    }
-    if !known_found {
-        return Err(log_failure(
-            &path,
-            format!(
-                "ends before record {}, the last one the keyring knows: it was truncated or replaced",
-                state.seq
-            ),
-        )
-        .into());
     }
     let len = file.metadata()?.len();
     if len > tail.complete_end {
