@@ -52,6 +52,14 @@ fn no_secret_holding_type_prints_its_bytes() {
         &keycask::audit::MacKey::derive(&SecretKey32::from_bytes(raw), "id"),
         &raw,
     );
+    assert_hidden(
+        &keycask::envelope::Cek::from_key(SecretKey32::from_bytes(raw)),
+        &raw,
+    );
+    assert_hidden(
+        &keycask::envelope::stream::PayloadCipher::new(&SecretKey32::from_bytes(raw)),
+        &raw,
+    );
 
     // Generated material of every type.
     for algorithm in [Algorithm::Aes256Gcm, Algorithm::P256, Algorithm::Rsa2048] {
