@@ -468,6 +468,17 @@ fn a_read_only_keyring_folder_reads_but_refuses_writes() {
     with_keyring(&["audit"]).ok().stdout_has("keygen");
     with_keyring(&["audit", "verify"]).ok();
     assert_eq!(std::fs::read(&keyring).unwrap(), before);
+    // Using a key reads only, unless usage is logged: then it must write,
+    // and fails closed.
+    std::fs::write(t.join("plain"), b"data").unwrap();
+    let plain = t.join("plain");
+    let plain = plain.to_str().unwrap();
+    with_keyring(&["wrap", "-k", "a", "-o", "a.kc", plain]).ok();
+    fs.remount("rw");
+    with_keyring(&["config", "audit-usage", "on"]).ok();
+    fs.remount("ro");
+    with_keyring(&["wrap", "-k", "a", "-o", "b.kc", plain]).fails(5, "Read-only file system");
+    assert!(!t.join("b.kc").exists());
     fs.remount("rw");
     with_keyring(&["keygen", "b"]).ok();
     drop(fs);
