@@ -633,6 +633,14 @@ pub fn read_records(keyring_path: &Path) -> Result<(Vec<Record>, usize)> {
     Ok((records, skipped))
 }
 
+/// Logs one event of a command that changes no keyring but must be on the
+/// record whatever the usage setting (`rekey`'s summary), for a keyring
+/// opened with [`crate::keyring::open_read_only`]: takes the writer's lock
+/// and writes the record and the keyring's new counter.
+pub fn record(ctx: &crate::Context, keyring: &Unlocked, event: Event) -> Result<()> {
+    crate::keyring::commit_usage(&ctx.keyring_path, keyring, event)
+}
+
 /// Logs one usage event (`wrap`, `unwrap`, `sign`, `export`, ...) when the
 /// keyring has usage logging on (`keycask config audit-usage on`, or
 /// `init --audit-usage`); does nothing otherwise, at no cost.

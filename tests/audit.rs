@@ -379,3 +379,26 @@ fn usage_is_logged_only_when_asked() {
         .fails(3, "audit log");
     assert!(!t.join("d.out").exists());
 }
+
+#[test]
+fn rekey_records_its_summary_but_not_a_dry_run() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    std::fs::write(t.join("plain"), b"some data").unwrap();
+    t.run(&["wrap", "-k", "k", "-o", "a.kc", "plain"]).ok();
+    t.run(&["rotate", "k"]).ok();
+    let before = log_lines(&t).len();
+    t.run(&["rekey", "--dry-run", "a.kc"]).ok();
+    assert_eq!(log_lines(&t).len(), before);
+    t.run(&["rekey", "a.kc"]).ok();
+    let doc = t.run(&["audit", "--json"]).ok().json();
+    let last = doc["records"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["op"], "rekey");
+    assert_eq!(last["outcome"], "ok");
+    assert_eq!(
+        last["detail"],
+        "rekeyed 1, already current 0, skipped 0, failed 0"
+    );
+    t.run(&["audit", "verify"]).ok();
+}

@@ -11,10 +11,11 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 
 use crate::Context;
+use crate::audit;
 use crate::cli::{RotateArgs, VersionStateArgs};
 use crate::clock::{self, Timestamp};
 use crate::error::Failure;
@@ -715,6 +716,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         .num_threads(request.jobs)
         .build()?;
     // The bar appears only after the unlock, which may ask at the terminal.
+    let mut opened = None;
     let (doc, reports) = if request.dry_run {
         // Planning needs only metadata: no unlock, no passphrase.
         let doc = file::read(&ctx.keyring_path)?;
@@ -747,7 +749,9 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
                 .collect()
         });
         bar.finish_and_clear();
-        (unlocked.doc.clone(), reports)
+        let doc = unlocked.doc.clone();
+        opened = Some(unlocked);
+        (doc, reports)
     };
     // What the walk passed over is reported with the files: a link or a
     // special file as skipped, a folder that cannot be read as failed.
@@ -785,6 +789,19 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     } else {
         Vec::new()
     };
+    if let Some(unlocked) = &opened {
+        // The summary goes to the audit log (a rekey changes no keyring, so
+        // it is written on its own, under the keyring's lock).
+        let summary = format!(
+            "rekeyed {rekeyed}, already current {current}, skipped {skipped}, failed {failed}"
+        );
+        let event =
+            Event::new("rekey")
+                .detail(summary)
+                .outcome(if failed > 0 { "failed" } else { "ok" });
+        audit::record(ctx, unlocked, event)
+            .context("the envelopes are rekeyed, but the audit record of it was not written")?;
+    }
 
     if ctx.json {
         let listed: Vec<Value> = files
