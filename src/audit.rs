@@ -385,11 +385,16 @@ pub fn append(
         );
     }
     if let (Some(first), Some(last)) = (leftovers.first(), leftovers.last()) {
+        let which = if first == last {
+            format!("record {first} was")
+        } else {
+            format!("records {first}-{last} were")
+        };
         push(
             "interrupted",
             None,
             Some(format!(
-                "records {first}-{last} were written by a command that stopped before it changed the keyring (or the keyring was restored from an older copy); they did not take effect"
+                "{which} written by a command that stopped before it changed the keyring (or the keyring was restored from an older copy); it did not take effect"
             )),
         );
     }

@@ -254,7 +254,7 @@ fn records_of_an_interrupted_writer_are_reported_then_marked() {
         doc["records"][4]["detail"]
             .as_str()
             .unwrap()
-            .contains("records 4-4 were written by a command that stopped")
+            .contains("record 4 was written by a command that stopped")
     );
     t.run(&["audit", "verify"]).ok().stdout_has("6 records");
 }
