@@ -835,6 +835,50 @@ mod tests {
         }
     }
 
+    /// A writer reads the log from its end, growing its window until it
+    /// reaches the keyring's last record: here 99 records (about 25 KiB)
+    /// past it, as after a restored keyring.
+    #[test]
+    fn a_writer_reaches_back_past_many_uncommitted_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let keyring = dir.path().join("k.json");
+        let (lines, _) = log(100);
+        std::fs::write(log_path(&keyring), join(&lines)).unwrap();
+        assert!(join(&lines).len() > 3 * 8 * 1024);
+        let (_, state1) = log(1);
+        let (seq, last) = append(
+            &keyring,
+            "ring",
+            &state1,
+            &key(),
+            &[Event::new("keygen").key("k2")],
+            1_800_000_000,
+        )
+        .unwrap();
+        assert_eq!(seq, 102);
+        let bytes = std::fs::read(log_path(&keyring)).unwrap();
+        let state = AuditState {
+            seq,
+            last,
+            key: String::new(),
+            kek_version: 1,
+            usage: false,
+        };
+        let verdict = verify_bytes(&bytes, "ring", &state, &key());
+        assert_eq!(verdict.problem, None);
+        assert_eq!(verdict.records, 102);
+        let text = String::from_utf8(bytes).unwrap();
+        let marker = text.lines().nth(100).unwrap();
+        assert!(marker.contains("records 2-100 were written"), "{marker}");
+        // And a keyring whose last record is not in the log is refused.
+        let (_, state200) = log(200);
+        let err = append(&keyring, "ring", &state200, &key(), &[], 1_800_000_000).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("ends before record 200"),
+            "{err:#}"
+        );
+    }
+
     #[test]
     fn records_past_the_counter_are_uncommitted_not_bad() {
         let (lines, _) = log(5);
