@@ -88,6 +88,7 @@ fn writers_killed_at_random_moments_leave_before_or_after() {
     let mut span = started.elapsed().as_micros() as u64;
     let mut outcomes = [0usize; 2];
     let mut uncommitted = 0;
+    let mut per_command = std::collections::BTreeMap::new();
     for i in 0..200 {
         let before = keyring_json(&t.keyring());
         let name = format!("k{i}");
@@ -136,6 +137,7 @@ fn writers_killed_at_random_moments_leave_before_or_after() {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        *per_command.entry(what).or_insert(0usize) += 1;
         let mut child = cmd.spawn().unwrap();
         std::thread::sleep(Duration::from_micros(rng.below(2 * span)));
         let _ = child.kill();
@@ -214,7 +216,7 @@ fn writers_killed_at_random_moments_leave_before_or_after() {
         }
     }
     eprintln!(
-        "killed before finishing: {}, finished: {}, checks that found records of a killed writer past the counter: {uncommitted}",
+        "commands: {per_command:?}; killed before finishing: {}, finished: {}, checks that found records of a killed writer past the counter: {uncommitted}",
         outcomes[0], outcomes[1]
     );
     assert!(
