@@ -5,6 +5,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod asymmetric;
+pub mod bundle;
 pub mod cli;
 pub mod clock;
 pub mod crypto;
@@ -22,7 +24,8 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, find_failure, is_broken_pipe};
-use crate::lifecycle::{generation, storage};
+use crate::lifecycle::usage::signatures;
+use crate::lifecycle::{distribution, generation, storage};
 use crate::root::SecretSources;
 
 /// What every command needs to know beyond its own arguments.
@@ -74,6 +77,16 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::List(_) => storage::list(&ctx),
         Command::Show(args) => storage::show(&ctx, &args.name),
+        Command::Export(args) => {
+            distribution::export(&ctx, &distribution::ExportRequest::from_args(&args)?)
+        }
+        Command::Import(args) => {
+            distribution::import(&ctx, &distribution::ImportRequest::from_args(&args)?)
+        }
+        Command::Sign(args) => signatures::sign(&ctx, &signatures::SignRequest::from_args(&args)),
+        Command::Verify(args) => {
+            signatures::verify(&ctx, &signatures::VerifyRequest::from_args(&args))
+        }
     }
 }
 

@@ -1,1 +1,2 @@
 //! Usage: the commands that use keys without changing the keyring.
+pub mod signatures;

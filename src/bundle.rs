@@ -1,0 +1,358 @@
+//! Key bundles: a key's metadata and the material of some of its versions,
+//! sealed to a recipient's public key and optionally signed by the sender
+//! (`docs/FORMAT-BUNDLE.md` specifies every byte).
+//!
+//! - P-256 recipients: ECDH-ES with a fresh ephemeral key, HKDF-SHA256,
+//!   AES-256-GCM.
+//! - RSA recipients: a fresh 256-bit content key wrapped with RSA-OAEP
+//!   (SHA-256, MGF1-SHA-256), AES-256-GCM.
+//!
+//! Everything before the ciphertext (recipient, metadata, signer) is the
+//! AEAD's associated data; the optional signature covers every byte before
+//! it. A bundle whose bytes changed anywhere fails to open.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+
+use crate::asymmetric::{self, PrivateKey, PublicKey, RsaScheme};
+use crate::clock::Timestamp;
+use crate::crypto;
+use crate::error::Failure;
+use crate::keyring::model::{rfc3339, rfc3339_opt};
+use crate::keyring::{Algorithm, Purpose};
+use crate::secret::{SecretBytes, SecretKey32};
+
+pub const MAGIC: &[u8; 8] = b"KCBUNDLE";
+pub const FORMAT_VERSION: u8 = 1;
+pub const METADATA_KIND: &str = "keycask-key-bundle";
+
+/// How the content key reaches the recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// ECDH-ES on P-256, HKDF-SHA256, AES-256-GCM.
+    EcdhEsP256 = 1,
+    /// RSA-OAEP-SHA256 wrapping an AES-256-GCM key.
+    RsaOaepSha256 = 2,
+}
+
+impl Scheme {
+    fn from_byte(byte: u8) -> Option<Scheme> {
+        match byte {
+            1 => Some(Scheme::EcdhEsP256),
+            2 => Some(Scheme::RsaOaepSha256),
+            _ => None,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scheme::EcdhEsP256 => "ECDH-ES P-256 + HKDF-SHA256 + AES-256-GCM",
+            Scheme::RsaOaepSha256 => "RSA-OAEP-SHA256 + AES-256-GCM",
+        }
+    }
+}
+
+/// What the bundle says about the key, in the clear and authenticated.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    /// Always `keycask-key-bundle`.
+    pub kind: String,
+    pub format: u8,
+    /// The id of the keyring the key was exported from.
+    pub source_keyring: String,
+    #[serde(with = "rfc3339")]
+    pub exported: Timestamp,
+    pub name: String,
+    pub algorithm: Algorithm,
+    pub purpose: Purpose,
+    #[serde(with = "rfc3339")]
+    pub created: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_period: Option<u64>,
+    /// The sender's primary version number.
+    pub primary: u32,
+    /// The versions whose material the payload holds, in payload order.
+    pub versions: Vec<VersionMetadata>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VersionMetadata {
+    pub version: u32,
+    /// 128 bits, hex: the id envelopes name.
+    pub id: String,
+    #[serde(with = "rfc3339")]
+    pub created: Timestamp,
+    /// For asymmetric keys: SPKI DER, base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    /// When the sender flagged the version compromised.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rfc3339_opt")]
+    pub compromised: Option<Timestamp>,
+}
+
+/// The one error for every way a bundle can be damaged: no oracle about
+/// which check failed.
+fn damaged() -> Failure {
+    Failure::auth("the bundle is damaged, tampered with, or not a keycask key bundle")
+        .hint("ask the sender for a fresh bundle; check it arrived byte for byte")
+}
+
+fn hkdf_info() -> &'static [u8] {
+    b"keycask/bundle/v1 ECDH-ES P-256 AES-256-GCM"
+}
+
+/// The payload key of an ECDH-ES bundle, from the shared secret, the
+/// ephemeral point and the recipient's fingerprint.
+fn ecdh_payload_key(
+    shared: &SecretKey32,
+    ephemeral: &[u8],
+    recipient_fp: &[u8; 32],
+) -> SecretKey32 {
+    let mut salt = ephemeral.to_vec();
+    salt.extend_from_slice(recipient_fp);
+    crypto::hkdf_sha256(shared.expose_secret(), Some(&salt), hkdf_info())
+}
+
+/// The SHA-256 of a public key's SPKI DER.
+pub fn spki_fingerprint(public: &PublicKey) -> [u8; 32] {
+    crypto::sha256(&public.to_spki_der())
+}
+
+fn push_u16(out: &mut Vec<u8>, bytes: &[u8]) {
+    let len = u16::try_from(bytes.len()).expect("field fits in 64 KiB");
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn push_u32(out: &mut Vec<u8>, bytes: &[u8]) {
+    let len = u32::try_from(bytes.len()).expect("field fits in 4 GiB");
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Seals `materials` (one per `metadata.versions`, same order) to
+/// `recipient`, signed by `signer` if given. The plaintext exists only in
+/// zeroizing memory.
+pub fn seal(
+    metadata: &Metadata,
+    materials: &[SecretBytes],
+    recipient: &PublicKey,
+    signer: Option<&PrivateKey>,
+) -> anyhow::Result<Vec<u8>> {
+    assert_eq!(metadata.versions.len(), materials.len());
+    let recipient_fp = spki_fingerprint(recipient);
+    let (scheme, encapsulated, payload_key) = match recipient {
+        PublicKey::P256(key) => {
+            let (point, shared) = asymmetric::ecdh_ephemeral(key);
+            let payload_key = ecdh_payload_key(&shared, &point, &recipient_fp);
+            (Scheme::EcdhEsP256, point, payload_key)
+        }
+        PublicKey::Rsa(key) => {
+            let cek = SecretKey32::generate();
+            let wrapped = asymmetric::oaep_wrap(key, &cek)?;
+            (Scheme::RsaOaepSha256, wrapped, cek)
+        }
+    };
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.push(FORMAT_VERSION);
+    out.push(scheme as u8);
+    out.extend_from_slice(&recipient_fp);
+    push_u16(&mut out, &encapsulated);
+    push_u32(&mut out, &serde_json::to_vec(metadata)?);
+    let signer_spki = signer.map(|s| s.public_key().to_spki_der());
+    push_u16(&mut out, signer_spki.as_deref().unwrap_or_default());
+
+    let mut plaintext = zeroize::Zeroizing::new(Vec::new());
+    for material in materials {
+        push_u32(&mut plaintext, material.expose_secret());
+    }
+    let payload = crypto::seal(&payload_key, &plaintext, &out);
+    push_u32(&mut out, &payload);
+    if let Some(signer) = signer {
+        let signature = signer.sign_digest(&crypto::sha256(&out), RsaScheme::Pss)?;
+        push_u16(&mut out, &signature);
+    }
+    Ok(out)
+}
+
+/// A parsed, not yet opened bundle.
+#[derive(Debug)]
+pub struct Bundle {
+    pub scheme: Scheme,
+    pub recipient_fingerprint: [u8; 32],
+    encapsulated: Vec<u8>,
+    pub metadata: Metadata,
+    pub signer: Option<PublicKey>,
+    /// The bytes the AEAD authenticates as associated data.
+    aad: Vec<u8>,
+    payload: Vec<u8>,
+    /// The bytes the signature covers, and the signature.
+    signed: Vec<u8>,
+    signature: Option<Vec<u8>>,
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Failure> {
+        let end = self.at.checked_add(n).ok_or_else(damaged)?;
+        let slice = self.bytes.get(self.at..end).ok_or_else(damaged)?;
+        self.at = end;
+        Ok(slice)
+    }
+
+    fn u8(&mut self) -> Result<u8, Failure> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u16_field(&mut self) -> Result<&'a [u8], Failure> {
+        let len = u16::from_be_bytes(self.take(2)?.try_into().expect("2 bytes"));
+        self.take(usize::from(len))
+    }
+
+    fn u32_field(&mut self) -> Result<&'a [u8], Failure> {
+        let len = u32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes"));
+        self.take(usize::try_from(len).map_err(|_| damaged())?)
+    }
+}
+
+impl Bundle {
+    /// Parses a bundle's structure and metadata. Every failure, whatever
+    /// byte caused it, is the same exit-3 error.
+    pub fn parse(bytes: &[u8]) -> Result<Bundle, Failure> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.take(MAGIC.len())? != MAGIC {
+            return Err(damaged());
+        }
+        let version = r.u8()?;
+        if version != FORMAT_VERSION {
+            return Err(Failure::auth(format!(
+                "unsupported key bundle format version {version} (this keycask reads version {FORMAT_VERSION})"
+            ))
+            .hint("upgrade keycask, or check the bundle arrived intact"));
+        }
+        let scheme = Scheme::from_byte(r.u8()?).ok_or_else(damaged)?;
+        let recipient_fingerprint: [u8; 32] = r.take(32)?.try_into().expect("32 bytes");
+        let encapsulated = r.u16_field()?.to_vec();
+        let metadata: Metadata = serde_json::from_slice(r.u32_field()?).map_err(|_| damaged())?;
+        if metadata.kind != METADATA_KIND || metadata.format != FORMAT_VERSION {
+            return Err(damaged());
+        }
+        let signer_der = r.u16_field()?;
+        let signer = if signer_der.is_empty() {
+            None
+        } else {
+            Some(PublicKey::from_spki_der(signer_der).map_err(|_| damaged())?)
+        };
+        let aad = bytes[..r.at].to_vec();
+        let payload = r.u32_field()?.to_vec();
+        let signed = bytes[..r.at].to_vec();
+        let signature = match signer {
+            Some(_) => Some(r.u16_field()?.to_vec()),
+            None => None,
+        };
+        if r.at != bytes.len() {
+            return Err(damaged());
+        }
+        Ok(Bundle {
+            scheme,
+            recipient_fingerprint,
+            encapsulated,
+            metadata,
+            signer,
+            aad,
+            payload,
+            signed,
+            signature,
+        })
+    }
+
+    /// Checks the signature against the signer key the bundle names.
+    /// Unsigned bundles pass (the caller decides whether that is enough).
+    pub fn check_signature(&self) -> Result<(), Failure> {
+        match (&self.signer, &self.signature) {
+            (Some(signer), Some(signature)) => signer
+                .verify_digest(&crypto::sha256(&self.signed), signature, RsaScheme::Pss)
+                .map_err(|_| {
+                    Failure::auth(
+                        "the bundle's signature is not valid: it was changed after signing",
+                    )
+                }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Decrypts the payload with the recipient's private key: one material
+    /// per metadata version, checked against the metadata (AES keys 32 bytes,
+    /// private keys matching their public key).
+    pub fn open(&self, recipient: &PrivateKey) -> Result<Vec<SecretBytes>, Failure> {
+        let payload_key = match (self.scheme, recipient) {
+            (Scheme::EcdhEsP256, PrivateKey::P256(secret)) => {
+                let shared =
+                    asymmetric::ecdh_static(secret, &self.encapsulated).ok_or_else(damaged)?;
+                ecdh_payload_key(&shared, &self.encapsulated, &self.recipient_fingerprint)
+            }
+            (Scheme::RsaOaepSha256, PrivateKey::Rsa(secret)) => {
+                asymmetric::oaep_unwrap(secret, &self.encapsulated).ok_or_else(damaged)?
+            }
+            _ => return Err(damaged()),
+        };
+        let plaintext =
+            crypto::open(&payload_key, &self.payload, &self.aad).map_err(|_| damaged())?;
+        let mut r = Reader {
+            bytes: &plaintext,
+            at: 0,
+        };
+        let mut materials = Vec::new();
+        for version in &self.metadata.versions {
+            let material = SecretBytes::new(r.u32_field()?.to_vec());
+            check_material(self.metadata.algorithm, version, &material)?;
+            materials.push(material);
+        }
+        if r.at != plaintext.len() {
+            return Err(damaged());
+        }
+        Ok(materials)
+    }
+}
+
+/// The sender's material must be what its metadata says.
+fn check_material(
+    algorithm: Algorithm,
+    version: &VersionMetadata,
+    material: &SecretBytes,
+) -> Result<(), Failure> {
+    let inconsistent = || {
+        Failure::auth(format!(
+            "version {} in the bundle does not match its metadata",
+            version.version
+        ))
+    };
+    if algorithm.is_symmetric() {
+        if material.len() != 32 || version.public_key.is_some() {
+            return Err(inconsistent());
+        }
+        return Ok(());
+    }
+    let private =
+        PrivateKey::from_pkcs8_der(material.expose_secret()).map_err(|_| inconsistent())?;
+    if private.algorithm().ok() != Some(algorithm) {
+        return Err(inconsistent());
+    }
+    let expected = version
+        .public_key
+        .as_deref()
+        .and_then(|b| B64.decode(b).ok())
+        .ok_or_else(inconsistent)?;
+    if private.public_key().to_spki_der() != expected {
+        return Err(inconsistent());
+    }
+    Ok(())
+}
