@@ -356,3 +356,139 @@ fn check_material(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::elliptic_curve::Generate;
+
+    fn p256_key() -> PrivateKey {
+        PrivateKey::P256(p256::SecretKey::generate_from_rng(&mut crypto::os_rng()))
+    }
+
+    fn metadata(public_key: Option<String>, algorithm: Algorithm) -> Metadata {
+        Metadata {
+            kind: METADATA_KIND.into(),
+            format: FORMAT_VERSION,
+            source_keyring: "00112233445566778899aabbccddeeff".into(),
+            exported: 1_700_000_000,
+            name: "backups".into(),
+            algorithm,
+            purpose: if algorithm.is_symmetric() {
+                Purpose::Encrypt
+            } else {
+                Purpose::Sign
+            },
+            created: 1_690_000_000,
+            rotation_period: None,
+            primary: 1,
+            versions: vec![VersionMetadata {
+                version: 1,
+                id: "ffeeddccbbaa99887766554433221100".into(),
+                created: 1_690_000_000,
+                public_key,
+                compromised: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn round_trip_and_every_byte_flipped_fails() {
+        let recipient = p256_key();
+        let signer = p256_key();
+        let material = SecretBytes::new(vec![7u8; 32]);
+        let meta = metadata(None, Algorithm::Aes256Gcm);
+        let sealed = seal(
+            &meta,
+            std::slice::from_ref(&material),
+            &recipient.public_key(),
+            Some(&signer),
+        )
+        .unwrap();
+        let parsed = Bundle::parse(&sealed).unwrap();
+        assert_eq!(parsed.metadata, meta);
+        assert_eq!(parsed.signer, Some(signer.public_key()));
+        parsed.check_signature().unwrap();
+        assert_eq!(parsed.open(&recipient).unwrap(), vec![material.clone()]);
+        // Another recipient cannot open it.
+        assert!(parsed.open(&p256_key()).is_err());
+        for i in 0..sealed.len() {
+            for bit in [0x01u8, 0x80] {
+                let mut bad = sealed.clone();
+                bad[i] ^= bit;
+                let opened = Bundle::parse(&bad).and_then(|b| {
+                    b.check_signature()?;
+                    b.open(&recipient)
+                });
+                assert!(
+                    opened.is_err(),
+                    "flipping bit {bit:#x} of byte {i} went unnoticed"
+                );
+            }
+        }
+        for cut in 0..sealed.len() {
+            assert!(Bundle::parse(&sealed[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut longer = sealed.clone();
+        longer.push(0);
+        assert!(Bundle::parse(&longer).is_err());
+    }
+
+    #[test]
+    fn unsigned_bundle_flips_fail_to_open() {
+        let recipient = p256_key();
+        let key = p256_key();
+        let spki = B64.encode(key.public_key().to_spki_der());
+        let meta = metadata(Some(spki), Algorithm::P256);
+        let material = key.to_pkcs8_der();
+        let sealed = seal(
+            &meta,
+            std::slice::from_ref(&material),
+            &recipient.public_key(),
+            None,
+        )
+        .unwrap();
+        assert!(Bundle::parse(&sealed).unwrap().signer.is_none());
+        assert_eq!(
+            Bundle::parse(&sealed).unwrap().open(&recipient).unwrap(),
+            vec![material]
+        );
+        for i in 0..sealed.len() {
+            let mut bad = sealed.clone();
+            bad[i] ^= 0x04;
+            let opened = Bundle::parse(&bad).and_then(|b| {
+                b.check_signature()?;
+                b.open(&recipient)
+            });
+            assert!(opened.is_err(), "byte {i}");
+        }
+    }
+
+    #[test]
+    fn material_must_match_metadata() {
+        let recipient = p256_key();
+        let key = p256_key();
+        let other = p256_key();
+        // Metadata names one public key, the payload holds another key.
+        let meta = metadata(
+            Some(B64.encode(other.public_key().to_spki_der())),
+            Algorithm::P256,
+        );
+        let sealed = seal(&meta, &[key.to_pkcs8_der()], &recipient.public_key(), None).unwrap();
+        let err = Bundle::parse(&sealed)
+            .unwrap()
+            .open(&recipient)
+            .unwrap_err();
+        assert!(err.message.contains("does not match its metadata"));
+        // An AES key of the wrong length.
+        let meta = metadata(None, Algorithm::Aes256Gcm);
+        let sealed = seal(
+            &meta,
+            &[SecretBytes::new(vec![1; 31])],
+            &recipient.public_key(),
+            None,
+        )
+        .unwrap();
+        assert!(Bundle::parse(&sealed).unwrap().open(&recipient).is_err());
+    }
+}

@@ -2,5 +2,6 @@
 
 mod util;
 
+mod distribution;
 mod generation;
 mod storage;

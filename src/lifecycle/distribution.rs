@@ -702,8 +702,9 @@ fn import_bundle(
     let parsed = Bundle::parse(&bytes)?;
     let signer_fp = parsed.signer.as_ref().map(PublicKey::fingerprint);
 
-    // Origin first: a bundle that fails its signature is not opened.
-    match (&trusted, &parsed.signer) {
+    // Origin first: a bundle that fails its signature is not opened. The
+    // warning about an unverified origin waits until the bundle opened.
+    let origin_warning = match (&trusted, &parsed.signer) {
         (Some(_), None) => {
             return Err(Failure::auth(
                 "the bundle is not signed, but --verify-with requires a signature",
@@ -722,18 +723,19 @@ fn import_bundle(
                 .into());
             }
             parsed.check_signature()?;
+            None
         }
         (None, Some(signer)) => {
             parsed.check_signature()?;
-            ctx.warn(format!(
+            Some(format!(
                 "the bundle is signed by {}, but without --verify-with that key is not checked against one you trust: its origin is unverified",
                 signer.fingerprint()
-            ));
+            ))
         }
-        (None, None) => ctx.warn(
-            "the bundle is not signed: its origin is unverified (anyone with your public key can make a bundle)",
+        (None, None) => Some(
+            "the bundle is not signed: its origin is unverified (anyone with your public key can make a bundle)".to_string(),
         ),
-    }
+    };
 
     let metadata = &parsed.metadata;
     let name = as_name.unwrap_or(&metadata.name);
@@ -783,6 +785,9 @@ fn import_bundle(
     let private = asymmetric::private_from_material(&keyring.material(transport_key, receiving)?)?;
     let materials = parsed.open(&private)?;
     drop(private);
+    if let Some(warning) = origin_warning {
+        ctx.warn(warning);
+    }
 
     // Where the versions go: a new key, or the same key imported before.
     let existing = keyring.doc.keys.get(name).cloned();
@@ -1000,4 +1005,34 @@ fn print_import_summary(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_key_encodings_decode_to_the_same_bytes() {
+        let key: Vec<u8> = (0u8..32).map(|i| i.wrapping_mul(91)).collect();
+        let forms = [
+            key.clone(),
+            hex::encode(&key).into_bytes(),
+            format!("  {}\r\n", hex::encode_upper(&key)).into_bytes(),
+            B64.encode(&key).into_bytes(),
+            format!("{}\n", B64_NO_PAD.encode(&key)).into_bytes(),
+            B64URL.encode(&key).into_bytes(),
+        ];
+        for form in forms {
+            let decoded = decode_raw_key(&form, "k").unwrap();
+            assert_eq!(decoded.expose_secret(), key.as_slice());
+        }
+        for bad in [
+            vec![0u8; 31],
+            vec![0u8; 33],
+            b"00".repeat(31),
+            b"AAAA".to_vec(),
+        ] {
+            assert!(decode_raw_key(&bad, "k").is_err());
+        }
+    }
 }
