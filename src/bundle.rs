@@ -93,6 +93,36 @@ pub struct VersionMetadata {
     pub compromised: Option<Timestamp>,
 }
 
+fn is_id(text: &str) -> bool {
+    text.len() == 32
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl Metadata {
+    /// What a sender's keycask always writes: known kind and format, a
+    /// purpose the algorithm allows, at least one version, version numbers
+    /// and ids well formed and unique, public keys exactly for asymmetric keys.
+    fn is_well_formed(&self) -> bool {
+        let mut numbers = std::collections::BTreeSet::new();
+        let mut ids = std::collections::BTreeSet::new();
+        self.kind == METADATA_KIND
+            && self.format == FORMAT_VERSION
+            && is_id(&self.source_keyring)
+            && self.algorithm.allowed_purposes().contains(&self.purpose)
+            && self.primary >= 1
+            && !self.versions.is_empty()
+            && self.versions.iter().all(|v| {
+                v.version >= 1
+                    && is_id(&v.id)
+                    && numbers.insert(v.version)
+                    && ids.insert(v.id.as_str())
+                    && v.public_key.is_some() != self.algorithm.is_symmetric()
+            })
+    }
+}
+
 /// The one error for every way a bundle can be damaged: no oracle about
 /// which check failed.
 fn damaged() -> Failure {
@@ -242,7 +272,7 @@ impl Bundle {
         let recipient_fingerprint: [u8; 32] = r.take(32)?.try_into().expect("32 bytes");
         let encapsulated = r.u16_field()?.to_vec();
         let metadata: Metadata = serde_json::from_slice(r.u32_field()?).map_err(|_| damaged())?;
-        if metadata.kind != METADATA_KIND || metadata.format != FORMAT_VERSION {
+        if !metadata.is_well_formed() {
             return Err(damaged());
         }
         let signer_der = r.u16_field()?;
@@ -462,6 +492,82 @@ mod tests {
             });
             assert!(opened.is_err(), "byte {i}");
         }
+    }
+
+    /// The known-answer vector of docs/FORMAT-BUNDLE.md: a signed bundle of
+    /// one AES key (bytes 00..1f) to a fixed P-256 recipient.
+    const VECTOR_RECIPIENT_PKCS8: &str = "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420014b7905e7322414b69be48454e3bb273642114c4e089e97e34f6ca860f62acea144034200047b613779acf8496c6f023183a5b515dd68ed856def57bd18427c4e86277d1c0a328413d885de60d92046239aa9065cde13e406ed71793306f1a1e8fd5775d824";
+    const VECTOR_SIGNER_SPKI: &str = "3059301306072a8648ce3d020106082a8648ce3d03010703420004f82f36204ca7130676fbfb167d0739ad3cc4b312d6ac1d63a4fa151ffadb953f5cf68dd334ec1294c206371abf0f73c9fb6da25e34f2fd976b32195d0d945e9e";
+
+    #[test]
+    fn known_answer_vector_opens_and_fail_vectors_do_not() {
+        let bundle =
+            hex::decode(include_str!("../tests/vectors/bundle-p256-signed.hex").trim()).unwrap();
+        let recipient =
+            PrivateKey::from_pkcs8_der(&hex::decode(VECTOR_RECIPIENT_PKCS8).unwrap()).unwrap();
+        let parsed = Bundle::parse(&bundle).unwrap();
+        assert_eq!(parsed.scheme, Scheme::EcdhEsP256);
+        assert_eq!(
+            parsed.recipient_fingerprint,
+            spki_fingerprint(&recipient.public_key())
+        );
+        assert_eq!(
+            parsed.signer.as_ref().unwrap().to_spki_der(),
+            hex::decode(VECTOR_SIGNER_SPKI).unwrap()
+        );
+        parsed.check_signature().unwrap();
+        assert_eq!(parsed.metadata.name, "backups");
+        assert_eq!(
+            parsed.metadata.versions[0].id,
+            "101112131415161718191a1b1c1d1e1f"
+        );
+        let materials = parsed.open(&recipient).unwrap();
+        assert_eq!(materials[0].expose_secret(), (0u8..32).collect::<Vec<_>>());
+
+        // fail_wrong_recipient: the right bundle, another key.
+        assert!(parsed.open(&p256_key()).is_err());
+        // fail_signature: last byte of the signature changed.
+        let mut bad = bundle.clone();
+        *bad.last_mut().unwrap() ^= 1;
+        assert!(Bundle::parse(&bad).unwrap().check_signature().is_err());
+        // fail_version: format version 2 is refused, not misread.
+        let mut bad = bundle.clone();
+        bad[8] = 2;
+        let err = Bundle::parse(&bad).unwrap_err();
+        assert!(err.message.contains("format version 2"));
+    }
+
+    #[test]
+    fn malformed_metadata_is_refused() {
+        let recipient = p256_key();
+        let material = SecretBytes::new(vec![1; 32]);
+        let mut meta = metadata(None, Algorithm::Aes256Gcm);
+        meta.versions.push(meta.versions[0].clone());
+        let sealed = seal(
+            &meta,
+            &[material.clone(), material.clone()],
+            &recipient.public_key(),
+            None,
+        )
+        .unwrap();
+        assert!(Bundle::parse(&sealed).is_err(), "duplicate versions");
+        let mut meta = metadata(None, Algorithm::Aes256Gcm);
+        meta.purpose = Purpose::Sign;
+        let sealed = seal(
+            &meta,
+            std::slice::from_ref(&material),
+            &recipient.public_key(),
+            None,
+        )
+        .unwrap();
+        assert!(
+            Bundle::parse(&sealed).is_err(),
+            "purpose the algorithm forbids"
+        );
+        let mut meta = metadata(None, Algorithm::Aes256Gcm);
+        meta.versions[0].id = "../../etc".into();
+        let sealed = seal(&meta, &[material], &recipient.public_key(), None).unwrap();
+        assert!(Bundle::parse(&sealed).is_err(), "bad version id");
     }
 
     #[test]

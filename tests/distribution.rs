@@ -1283,3 +1283,60 @@ fn bundle_bad_input_is_refused_and_bob_keyring_unchanged() {
     p.alice(&["import", "name", "--bundle", "signed.kcx", "--with", "k"])
         .fails(2, "takes no NAME");
 }
+
+#[test]
+fn known_answer_bundle_imports_through_the_command_line() {
+    // The vector of docs/FORMAT-BUNDLE.md, with its recipient key imported
+    // from PKCS#8 and its signer's public key given as PEM.
+    let t = TestDir::new();
+    t.init_keyfile();
+    let recipient = "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420014b7905e7322414b69be48454e3bb273642114c4e089e97e34f6ca860f62acea144034200047b613779acf8496c6f023183a5b515dd68ed856def57bd18427c4e86277d1c0a328413d885de60d92046239aa9065cde13e406ed71793306f1a1e8fd5775d824";
+    let signer = "3059301306072a8648ce3d020106082a8648ce3d03010703420004f82f36204ca7130676fbfb167d0739ad3cc4b312d6ac1d63a4fa151ffadb953f5cf68dd334ec1294c206371abf0f73c9fb6da25e34f2fd976b32195d0d945e9e";
+    write(&t, "r.der", &hex::decode(recipient).unwrap());
+    write(&t, "s.der", &hex::decode(signer).unwrap());
+    openssl(
+        &t,
+        &["pkey", "-inform", "DER", "-in", "r.der", "-out", "r.pem"],
+    );
+    openssl(
+        &t,
+        &[
+            "pkey", "-pubin", "-inform", "DER", "-in", "s.der", "-out", "s.pem",
+        ],
+    );
+    let bundle = include_str!("vectors/bundle-p256-signed.hex");
+    write(&t, "v.kcx", &hex::decode(bundle.trim()).unwrap());
+    t.run(&[
+        "import",
+        "inbox",
+        "--pem",
+        "r.pem",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    let imported = t
+        .run(&[
+            "import",
+            "--bundle",
+            "v.kcx",
+            "--with",
+            "inbox",
+            "--verify-with",
+            "s.pem",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(imported["name"], "backups");
+    assert_eq!(
+        imported["source_keyring"],
+        "000102030405060708090a0b0c0d0e0f"
+    );
+    assert_eq!(
+        imported["version_ids"],
+        serde_json::json!(["101112131415161718191a1b1c1d1e1f"])
+    );
+    let shown = t.run(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(shown["versions"][0]["created"], "2025-12-01T00:00:00Z");
+}
