@@ -488,8 +488,9 @@ fn export_sealed(
             .versions(numbers.clone())
             .detail(detail.clone()),
     );
-    write_output(output, &sealed)?;
+    // Audited before the bundle leaves: a failure to record stops the export.
     session.commit()?;
+    write_output(output, &sealed)?;
 
     let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
     if ctx.json && output.is_some() {
