@@ -1,6 +1,13 @@
 use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
 
 use crate::util::TestDir;
+
+fn edit_json(t: &TestDir, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    edit(&mut doc);
+    std::fs::write(t.keyring(), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+}
 
 #[test]
 fn init_creates_a_private_keyring_and_refuses_to_overwrite() {
@@ -18,4 +25,428 @@ fn init_creates_a_private_keyring_and_refuses_to_overwrite() {
         .fails(5, "already exists");
     assert_eq!(t.keyring_bytes(), before);
     assert!(!t.join("other.key").exists());
+    assert!(t.temp_files().is_empty());
+}
+
+#[test]
+fn init_creates_missing_folders_and_honours_xdg_data_home() {
+    let t = TestDir::new();
+    let mut cmd = t.command();
+    cmd.env_remove("KEYCASK_KEYRING")
+        .env("XDG_DATA_HOME", t.join("data"));
+    t.run_with(cmd, &["init", "--root", "keyfile:root.key"], None)
+        .ok();
+    let default = t.join("data/keycask/keyring.json");
+    assert!(default.exists());
+    let dir_mode = std::fs::metadata(default.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(dir_mode & 0o077, 0, "folder is private");
+
+    // --keyring wins over KEYCASK_KEYRING, and works after the subcommand too.
+    let other = t.join("nested/dir/ring.json");
+    t.run(&[
+        "init",
+        "--root",
+        "keyfile:k2.key",
+        "--keyring",
+        other.to_str().unwrap(),
+    ])
+    .ok();
+    assert!(other.exists());
+}
+
+#[test]
+fn passphrase_root_round_trip_from_every_source() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple\n");
+    // --passphrase-file (set by init_passphrase)
+    t.run(&["keygen", "a", "--passphrase-file", "pass.txt"])
+        .ok();
+    // KEYCASK_PASSPHRASE_FILE
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE_FILE", t.join("pass.txt"));
+    t.run_with(cmd, &["keygen", "b"], None).ok();
+    // KEYCASK_PASSPHRASE (no trailing newline needed)
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE", "correct horse battery staple");
+    t.run_with(cmd, &["keygen", "c"], None).ok();
+    // --passphrase-fd: the passphrase arrives on fd 0 here.
+    t.run_stdin(
+        &["--passphrase-fd", "0", "keygen", "d"],
+        b"correct horse battery staple\n",
+    )
+    .ok();
+    // --passphrase-fd wins over a wrong KEYCASK_PASSPHRASE.
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE", "wrong");
+    let run = t.run_with(
+        cmd,
+        &["keygen", "e", "--passphrase-fd", "0"],
+        Some(b"correct horse battery staple"),
+    );
+    run.ok();
+    let list = t.run(&["list", "--json"]).ok().json();
+    assert_eq!(list["keys"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn passphrase_keyring_uses_argon2id_at_or_above_owasp_minimum() {
+    let t = TestDir::new();
+    t.init_passphrase("pw");
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(doc["root"]["kind"], "passphrase");
+    assert_eq!(doc["root"]["kdf"], "argon2id");
+    assert!(doc["root"]["m_cost"].as_u64().unwrap() >= 19 * 1024);
+    assert!(doc["root"]["t_cost"].as_u64().unwrap() >= 2);
+    assert!(!String::from_utf8_lossy(&t.keyring_bytes()).contains("pw\""));
+}
+
+#[test]
+fn wrong_credentials_fail_with_exit_3_and_change_nothing() {
+    let t = TestDir::new();
+    t.init_passphrase("right");
+    let before = t.keyring_bytes();
+    std::fs::write(t.join("wrong.txt"), "wrong").unwrap();
+    t.run(&["keygen", "x", "--passphrase-file", "wrong.txt"])
+        .fails(3, "wrong passphrase");
+    assert_eq!(t.keyring_bytes(), before);
+
+    let k = TestDir::new();
+    k.init_keyfile();
+    let before = k.keyring_bytes();
+    let mut other = std::fs::OpenOptions::new();
+    use std::os::unix::fs::OpenOptionsExt;
+    other.write(true).create_new(true).mode(0o600);
+    std::io::Write::write_all(&mut other.open(k.join("other.key")).unwrap(), &[7u8; 32]).unwrap();
+    k.run(&["keygen", "x", "--keyfile", "other.key"])
+        .fails(3, "wrong key file");
+    k.run(&["keygen", "x", "--keyfile", "missing.key"])
+        .fails(3, "cannot read the key file");
+    let mut cmd = k.command();
+    cmd.env("KEYCASK_KEYFILE", k.join("missing.key"));
+    k.run_with(cmd, &["keygen", "x"], None)
+        .fails(3, "missing.key");
+    std::fs::write(k.join("short.key"), [1u8; 31]).unwrap();
+    std::fs::set_permissions(k.join("short.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    k.run(&["keygen", "x", "--keyfile", "short.key"])
+        .fails(3, "31 bytes");
+    std::fs::remove_file(k.join("root.key")).unwrap();
+    k.run(&["keygen", "x"]).fails(3, "root.key");
+    assert_eq!(k.keyring_bytes(), before);
+}
+
+#[test]
+fn missing_or_empty_passphrase_sources_fail_at_once() {
+    let t = TestDir::new();
+    t.init_passphrase("right");
+    let before = t.keyring_bytes();
+    // No source and no terminal (stdin closed, no controlling tty): a clear error, not a hang.
+    let mut cmd = t.command();
+    cmd.stdin(Stdio::null());
+    t.run_with(cmd, &["keygen", "x"], None)
+        .fails(2, "no passphrase given and no terminal")
+        .stderr_has("hint: give it with --passphrase-file");
+    std::fs::write(t.join("empty.txt"), "\n").unwrap();
+    t.run(&["keygen", "x", "--passphrase-file", "empty.txt"])
+        .fails(2, "is empty");
+    t.run(&["keygen", "x", "--passphrase-file", "nope.txt"])
+        .fails(2, "cannot read the passphrase file");
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE", "");
+    t.run_with(cmd, &["keygen", "x"], None)
+        .fails(2, "KEYCASK_PASSPHRASE is empty");
+    assert_eq!(t.keyring_bytes(), before);
+
+    // init with no passphrase source creates nothing.
+    let fresh = TestDir::new();
+    fresh.run(&["init"]).fails(2, "no passphrase given");
+    assert!(!fresh.keyring().exists());
+}
+
+#[test]
+fn missing_keyring_hints_at_init() {
+    let t = TestDir::new();
+    t.run(&["list"])
+        .fails(5, "no keyring at")
+        .stderr_has("keycask init");
+    t.run(&["show", "x"]).fails(5, "no keyring at");
+    t.run(&["keygen", "x"]).fails(5, "no keyring at");
+    assert!(!t.keyring().exists());
+}
+
+#[test]
+fn damaged_keyrings_are_refused_with_exit_5() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let good = t.keyring_bytes();
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (good[..good.len() / 2].to_vec(), "not valid JSON"),
+        (b"".to_vec(), "not valid JSON"),
+        (b"hello".to_vec(), "not valid JSON"),
+        (b"[1,2]".to_vec(), "not a keycask keyring"),
+        (
+            String::from_utf8_lossy(&good)
+                .replace("\"format\": 1", "\"format\": 2")
+                .into_bytes(),
+            "format version 2, newer than this keycask",
+        ),
+        (
+            String::from_utf8_lossy(&good)
+                .replace("\"format\": 1", "\"format\": 0")
+                .into_bytes(),
+            "unsupported format version",
+        ),
+        (
+            String::from_utf8_lossy(&good)
+                .replace(
+                    "\"primary\": 1,\n      \"versions\"",
+                    "\"primary\": 1,\n      \"extra\": 1,\n      \"versions\"",
+                )
+                .into_bytes(),
+            "malformed",
+        ),
+    ];
+    for (bytes, needle) in cases {
+        std::fs::write(t.keyring(), &bytes).unwrap();
+        t.run(&["keygen", "x"]).fails(5, needle);
+        t.run(&["list"]).fails(5, needle);
+        assert_eq!(t.keyring_bytes(), bytes, "keyring rewritten after {needle}");
+    }
+}
+
+#[test]
+fn edits_outside_keycask_fail_the_integrity_check() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "a"]).ok();
+    t.run(&["keygen", "b"]).ok();
+    let good = t.keyring_bytes();
+
+    // The primary flipped (what `jq '.keys.a.primary = 2'` does).
+    edit_json(&t, |doc| doc["keys"]["a"]["primary"] = 2.into());
+    let edited = t.keyring_bytes();
+    t.run(&["keygen", "x"])
+        .fails(5, "integrity check")
+        .stderr_has("restore the keyring");
+    assert_eq!(t.keyring_bytes(), edited);
+
+    // A version's state changed.
+    std::fs::write(t.keyring(), &good).unwrap();
+    edit_json(&t, |doc| {
+        doc["keys"]["a"]["versions"][0]["state"] = "disabled".into()
+    });
+    t.run(&["keygen", "x"]).fails(5, "integrity check");
+
+    // Two wrapped blobs swapped between keys.
+    std::fs::write(t.keyring(), &good).unwrap();
+    edit_json(&t, |doc| {
+        let a = doc["keys"]["a"]["versions"][0]["wrapped"].clone();
+        let b = doc["keys"]["b"]["versions"][0]["wrapped"].clone();
+        doc["keys"]["a"]["versions"][0]["wrapped"] = b;
+        doc["keys"]["b"]["versions"][0]["wrapped"] = a;
+    });
+    t.run(&["keygen", "x"]).fails(5, "integrity check");
+
+    // The MAC removed.
+    std::fs::write(t.keyring(), &good).unwrap();
+    edit_json(&t, |doc| {
+        doc.as_object_mut().unwrap().remove("mac");
+    });
+    t.run(&["keygen", "x"]).fails(5, "integrity check");
+
+    // The wrapped KEK changed: authentication of the root fails.
+    std::fs::write(t.keyring(), &good).unwrap();
+    edit_json(&t, |doc| {
+        let w = doc["kek"]["versions"][0]["wrapped"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let first = if w.starts_with('A') { "B" } else { "A" };
+        let flipped = format!("{first}{}", &w[1..]);
+        doc["kek"]["versions"][0]["wrapped"] = flipped.into();
+    });
+    t.run(&["keygen", "x"]).fails(3, "wrong key file");
+
+    // The untouched file still works.
+    std::fs::write(t.keyring(), &good).unwrap();
+    t.run(&["keygen", "x"]).ok();
+}
+
+#[test]
+fn weakened_argon2_parameters_are_refused() {
+    let t = TestDir::new();
+    t.init_passphrase("pw");
+    edit_json(&t, |doc| doc["root"]["m_cost"] = 1024.into());
+    let before = t.keyring_bytes();
+    t.run(&["keygen", "x", "--passphrase-file", "pass.txt"])
+        .fails(5, "below the minimum");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn loose_permissions_are_refused_with_the_fix() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let before = t.keyring_bytes();
+    for mode in [0o644, 0o640, 0o604, 0o660] {
+        std::fs::set_permissions(t.keyring(), std::fs::Permissions::from_mode(mode)).unwrap();
+        t.run(&["list"])
+            .fails(5, "accessible by other users")
+            .stderr_has("hint: chmod 600");
+        t.run(&["keygen", "x"])
+            .fails(5, "accessible by other users");
+        assert_eq!(t.keyring_bytes(), before);
+    }
+    std::fs::set_permissions(t.keyring(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(t.join("root.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    t.run(&["keygen", "x"])
+        .fails(3, "accessible by other users")
+        .stderr_has("chmod 600");
+}
+
+#[test]
+fn list_and_show_need_no_unlock_and_print_no_secret() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups", "--rotate-every", "90d"]).ok();
+    t.run(&["keygen", "signer", "--type", "p256"]).ok();
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    let blob = doc["keys"]["backups"]["versions"][0]["wrapped"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Remove the root: list and show still work, since they do not unlock.
+    std::fs::remove_file(t.join("root.key")).unwrap();
+    let list = t.run(&["list"]).ok();
+    assert!(list.stdout().starts_with("NAME"));
+    assert!(list.stdout().contains("backups"));
+    assert!(list.stdout().contains("every 90d, due"));
+    let show = t.run(&["show", "backups", "--json"]).ok();
+    let json = show.json();
+    assert_eq!(json["schema"], "keycask.key/1");
+    assert_eq!(json["versions"][0]["state"], "enabled");
+    assert_eq!(json["rotation_period"], "90d");
+    for out in [
+        list.stdout(),
+        show.stdout(),
+        t.run(&["show", "signer"]).ok().stdout(),
+    ] {
+        assert!(!out.contains(&blob[..20]));
+        assert!(!out.contains("wrapped"));
+    }
+    t.run(&["show", "nope"]).fails(4, "no key named 'nope'");
+}
+
+#[test]
+fn rotation_due_and_overdue_follow_the_clock() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_NOW", "2026-01-01T00:00:00Z");
+    t.run_with(cmd, &["keygen", "k", "--rotate-every", "30d"], None)
+        .ok();
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_NOW", "2026-01-15T00:00:00Z");
+    let run = t.run_with(cmd, &["show", "k", "--json"], None).ok();
+    assert_eq!(run.json()["rotation_due"], "2026-01-31T00:00:00Z");
+    assert_eq!(run.json()["rotation_overdue"], false);
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_NOW", "2026-02-01T00:00:00Z");
+    t.run_with(cmd, &["list"], None)
+        .ok()
+        .stdout_has("OVERDUE since 2026-01-31");
+}
+
+#[test]
+fn concurrent_writers_lose_no_update() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let children: Vec<_> = (0..8)
+        .map(|p| {
+            let ring = t.keyring();
+            let bin = assert_cmd::cargo::cargo_bin!("keycask").to_path_buf();
+            let dir = t.path().to_path_buf();
+            std::thread::spawn(move || {
+                for k in 0..25 {
+                    let status = std::process::Command::new(&bin)
+                        .args(["keygen", &format!("p{p}-k{k}")])
+                        .env("KEYCASK_KEYRING", &ring)
+                        .env_remove("KEYCASK_KEYFILE")
+                        .current_dir(&dir)
+                        .stdout(Stdio::null())
+                        .status()
+                        .unwrap();
+                    assert!(status.success());
+                }
+            })
+        })
+        .collect();
+    for child in children {
+        child.join().unwrap();
+    }
+    let list = t.run(&["list", "--json"]).ok().json();
+    assert_eq!(list["keys"].as_array().unwrap().len(), 200);
+    // The MAC verifies: a writing command succeeds.
+    t.run(&["keygen", "after"]).ok();
+    assert!(t.temp_files().is_empty(), "{:?}", t.temp_files());
+}
+
+#[test]
+fn stale_temp_files_are_cleaned_by_the_next_write() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    std::fs::write(t.join(".keyring.json.abc123.tmp"), b"half").unwrap();
+    t.run(&["keygen", "x"]).ok();
+    assert!(t.temp_files().is_empty());
+}
+
+#[test]
+fn global_options_work_before_and_after_the_subcommand() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let ring = t.keyring();
+    let ring = ring.to_str().unwrap();
+    let mut cmd = t.command();
+    cmd.env_remove("KEYCASK_KEYRING");
+    t.run_with(cmd, &["--keyring", ring, "--json", "keygen", "a"], None)
+        .ok()
+        .json();
+    let mut cmd = t.command();
+    cmd.env_remove("KEYCASK_KEYRING");
+    let run = t
+        .run_with(
+            cmd,
+            &["keygen", "b", "--keyring", ring, "--json", "-q"],
+            None,
+        )
+        .ok();
+    assert_eq!(run.json()["schema"], "keycask.keygen/1");
+    assert_eq!(run.json()["version"], 1);
+    assert_eq!(run.json()["version_id"].as_str().unwrap().len(), 32);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_lists_exit_codes() {
+    let t = TestDir::new();
+    let run = t.run(&["frobnicate"]);
+    assert_eq!(run.code(), 2);
+    let run = t.run(&["keygen"]);
+    assert_eq!(run.code(), 2);
+    t.run(&["init", "--root", "vault:x"])
+        .fails(2, "unknown root 'vault:x'");
+    t.run(&["init", "--root", "keyfile:"])
+        .fails(2, "needs a path");
+    let help = t.run(&["--help"]).ok();
+    for code in [
+        "0  success",
+        "2  usage",
+        "3  authentication",
+        "4  key or version",
+        "5  keyring",
+    ] {
+        assert!(help.stdout().contains(code), "{code}");
+    }
 }

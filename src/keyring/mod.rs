@@ -426,3 +426,88 @@ pub fn open_read_only(path: &Path, sources: &SecretSources) -> Result<Unlocked> 
     let root = root::open(&doc.root, sources)?;
     Unlocked::unlock(doc, root.as_ref())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct TestRoot(SecretKey32);
+
+    impl RootKey for TestRoot {
+        fn config(&self) -> RootConfig {
+            RootConfig::Keyfile {
+                path: PathBuf::from("/test"),
+            }
+        }
+        fn wrap_kek(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>> {
+            Ok(crypto::seal(&self.0, kek.expose_secret(), aad))
+        }
+        fn unwrap_kek(&self, wrapped: &[u8], aad: &[u8]) -> Result<SecretKey32> {
+            let plain =
+                crypto::open(&self.0, wrapped, aad).map_err(|_| Failure::auth("wrong root"))?;
+            Ok(SecretKey32::from_slice(&plain).unwrap())
+        }
+    }
+
+    fn keyring_with(names: &[&str]) -> Unlocked {
+        let root = TestRoot(SecretKey32::generate());
+        let mut keyring = Unlocked::create(root.config(), &root, 1_800_000_000).unwrap();
+        for name in names {
+            keyring.doc.keys.insert(
+                name.to_string(),
+                Key {
+                    algorithm: Algorithm::Aes256Gcm,
+                    purpose: Purpose::Encrypt,
+                    created: 1_800_000_000,
+                    origin: Origin::Generated,
+                    rotation_period: None,
+                    primary: 0,
+                    versions: Vec::new(),
+                    destroyed: None,
+                },
+            );
+            let material = SecretBytes::new(name.repeat(32).into_bytes()[..32].to_vec());
+            keyring
+                .add_version(name, &material, None, 1_800_000_000)
+                .unwrap();
+        }
+        keyring
+    }
+
+    #[test]
+    fn material_round_trips_and_is_bound_to_its_place() {
+        let mut keyring = keyring_with(&["a", "b"]);
+        assert_eq!(
+            keyring.material("a", 1).unwrap().expose_secret(),
+            &[b'a'; 32]
+        );
+        // Swap the blobs and even re-seal the MAC (as someone holding the KEK
+        // could): the associated data still refuses the moved blobs.
+        let a = keyring.doc.keys["a"].versions[0].wrapped.clone();
+        let b = keyring.doc.keys["b"].versions[0].wrapped.clone();
+        keyring.doc.keys.get_mut("a").unwrap().versions[0].wrapped = b;
+        keyring.doc.keys.get_mut("b").unwrap().versions[0].wrapped = a;
+        keyring.seal_mac().unwrap();
+        assert!(keyring.material("a", 1).is_err());
+        assert!(keyring.material("b", 1).is_err());
+    }
+
+    #[test]
+    fn version_number_and_purpose_are_bound_too() {
+        let mut keyring = keyring_with(&["a"]);
+        keyring.doc.keys.get_mut("a").unwrap().purpose = Purpose::Sign;
+        assert!(keyring.material("a", 1).is_err());
+        let mut keyring = keyring_with(&["a"]);
+        keyring.doc.keys.get_mut("a").unwrap().versions[0].version = 2;
+        assert!(keyring.material("a", 2).is_err());
+    }
+
+    #[test]
+    fn mac_covers_the_document() {
+        let mut keyring = keyring_with(&["a"]);
+        keyring.seal_mac().unwrap();
+        assert!(keyring.verify_mac().is_ok());
+        keyring.doc.keys.get_mut("a").unwrap().rotation_period = Some(1);
+        assert!(keyring.verify_mac().is_err());
+    }
+}

@@ -1,0 +1,40 @@
+//! Benchmark aid: adds N aes256-gcm keys to an existing keyring in one write,
+//! so that `make bench` can time `list` and `keygen` on a large keyring
+//! without running `keycask keygen` ten thousand times.
+//!
+//! usage: KEYCASK_KEYFILE=... cargo run --release --example bulk_keyring -- KEYRING N
+
+use anyhow::{Context, Result};
+use keycask::keyring::{Algorithm, Key, Origin, Purpose, Session};
+use keycask::root::SecretSources;
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let path = std::path::PathBuf::from(args.next().context("KEYRING path")?);
+    let count: usize = args.next().context("N")?.parse()?;
+    let sources = SecretSources {
+        keyfile: std::env::var_os("KEYCASK_KEYFILE").map(Into::into),
+        ..SecretSources::default()
+    };
+    let mut session = Session::open(&path, &sources)?;
+    let now = keycask::clock::now()?;
+    for i in 0..count {
+        let name = format!("bulk-{i:06}");
+        session.keyring.doc.keys.insert(
+            name.clone(),
+            Key {
+                algorithm: Algorithm::Aes256Gcm,
+                purpose: Purpose::Encrypt,
+                created: now,
+                origin: Origin::Generated,
+                rotation_period: Some(90 * 86_400),
+                primary: 0,
+                versions: Vec::new(),
+                destroyed: None,
+            },
+        );
+        let material = keycask::material::generate(Algorithm::Aes256Gcm)?.material;
+        session.keyring.add_version(&name, &material, None, now)?;
+    }
+    session.commit()
+}
