@@ -946,8 +946,20 @@ fn sealed_bundle_moves_keys_from_alice_to_bob() {
     assert_eq!(version_ids(&bob_show), alice_ids, "versions keep their ids");
     assert_eq!(bob_show.json()["origin"], "imported");
 
-    // Importing the same bundle again changes nothing.
+    // Importing the same bundle again changes nothing; under another name
+    // it is refused, since a version id names one key version.
     let before = p.bob_bytes();
+    p.bob(&[
+        "import",
+        "--bundle",
+        "backups.kcx",
+        "--with",
+        "bob-inbox",
+        "--as",
+        "copy",
+    ])
+    .fails(2, "is already in this keyring, as key 'backups' version 1");
+    assert_eq!(p.bob_bytes(), before);
     p.bob(&[
         "import",
         "--bundle",

@@ -933,12 +933,22 @@ fn check_version_free(
         if identical {
             return Ok(Outcome::AlreadyPresent);
         }
-        return Err(Failure::usage(format!(
-            "version id {} is already in this keyring (key '{holder}' version {}) with different material or in another place",
-            version.id, local.version
-        ))
-        .hint("a version id names one key version; this bundle conflicts with a key you hold")
-        .into());
+        let failure = if same_place {
+            Failure::usage(format!(
+                "version {} of key '{holder}' (id {}) is already here with different material",
+                local.version, version.id
+            ))
+            .hint("a version id names one key version; the bundle conflicts with the key you hold")
+        } else {
+            Failure::usage(format!(
+                "version id {} is already in this keyring, as key '{holder}' version {}",
+                version.id, local.version
+            ))
+            .hint(format!(
+                "a version id names one key version: this keyring already holds it, under '{holder}'"
+            ))
+        };
+        return Err(failure.into());
     }
     if let Some(key) = existing
         && key.version(version.version).is_some()
