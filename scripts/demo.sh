@@ -24,5 +24,18 @@ kc list
 kc show backups
 printf '\nthe keyring file holds only wrapped material:\n'
 step sh -c "grep -c '\"wrapped\"' '$KEYCASK_KEYRING'"
+kc destroy partner-transport --now --yes --reason "demo: partner offboarded"
+printf '\nits wrapped material is gone from the file; the name stays as a tombstone:\n'
+step sh -c "grep -c '\"wrapped\"' '$KEYCASK_KEYRING'"
+kc list
+printf '\nretiring a version: envelopes made with v1 block its destruction until re-keyed\n'
+mkdir archive
+step sh -c "echo 'nightly dump' | '$KEYCASK' wrap -k backups > archive/dump.kc"
+kc rotate backups
+step sh -c "'$KEYCASK' destroy backups --version 1 --now --yes --check archive || echo '(refused, as it should be)'"
+kc rekey archive
+kc destroy backups --version 1 --now --yes --rotate-kek --check archive --reason "rotated"
+kc unwrap archive/dump.kc
+kc show backups
 echo
 echo "demo finished"

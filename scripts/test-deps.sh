@@ -4,6 +4,7 @@
 set -eu
 need=""
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
+command -v script >/dev/null 2>&1 || need="$need bsdutils"   # a pseudo-terminal for `destroy` confirmation tests
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test-deps: installing$need" >&2

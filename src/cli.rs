@@ -100,6 +100,89 @@ Examples:
   keycask show backups --json")]
     Show(ShowArgs),
 
+    /// Rotate a key (new primary version), every key that is due, the KEK,
+    /// or the root
+    #[command(after_help = "\
+Examples:
+  keycask rotate backups                      # v(N+1) becomes primary; old ones still decrypt
+  keycask rotate backups --compromised --reason \"laptop lost\"
+  keycask rotate --due --dry-run --json       # what a cron job would rotate
+  keycask rotate --kek                        # new KEK; key material re-wrapped, data untouched
+  keycask rotate --root --new-passphrase-file new.txt
+  keycask rotate --root --to keyfile:/run/secrets/kc-root")]
+    Rotate(RotateArgs),
+
+    /// Re-wrap envelopes to their key's primary version (header only)
+    #[command(after_help = "\
+Examples:
+  keycask rekey backups/ *.kc                 # folders are walked recursively
+  keycask rekey --dry-run --json archive/     # which versions files still depend on
+  keycask rekey --jobs 1 big.kc")]
+    Rekey(RekeyArgs),
+
+    /// Enable a disabled version of a key again
+    #[command(
+        after_help = "\
+Examples:
+  keycask enable backups --version 1
+  keycask enable backups --version 1 --json",
+        disable_version_flag = true
+    )]
+    Enable(VersionStateArgs),
+
+    /// Disable a version of a key: it refuses all use until enabled again
+    #[command(
+        after_help = "\
+Examples:
+  keycask disable backups --version 1        # reversible with `keycask enable`
+  keycask rotate backups && keycask disable backups --version 2",
+        disable_version_flag = true
+    )]
+    Disable(VersionStateArgs),
+
+    /// Destroy a key version or a whole key, scheduled or at once
+    #[command(
+        after_help = "\
+Examples:
+  keycask destroy backups --version 1 --after 7d --reason \"rotated 2026-11\"
+  keycask destroy --cancel backups --version 1
+  keycask destroy backups --version 1 --now --rotate-kek --check archive/
+  keycask destroy old-project --now --yes      # every version; name kept as a tombstone
+  keycask destroy --pending                    # from cron: carry out what fell due",
+        disable_version_flag = true
+    )]
+    Destroy(DestroyArgs),
+    /// Encrypt data under a fresh content key wrapped by a key (envelope)
+    #[command(after_help = "\
+Examples:
+  keycask wrap -k backups < db.dump > db.dump.kc
+  pg_dump app | keycask wrap -k backups -c env=prod -c app=billing > app.kc
+  keycask wrap -k api-tokens --armor <<< \"$TOKEN\" > token.kc.asc")]
+    Wrap(WrapArgs),
+
+    /// Decrypt an envelope made by `wrap` (binary or armored)
+    #[command(after_help = "\
+Examples:
+  keycask unwrap < db.dump.kc > db.dump
+  keycask unwrap --expect-context env=prod -o db.dump db.dump.kc
+  keycask unwrap token.kc.asc")]
+    Unwrap(UnwrapArgs),
+
+    /// Show envelope headers without unlocking anything
+    #[command(after_help = "\
+Examples:
+  keycask inspect db.dump.kc
+  keycask inspect --json *.kc | jq -r '.envelopes[] | [.file, .key, .version] | @tsv'")]
+    Inspect(InspectArgs),
+
+    /// A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)
+    #[command(after_help = "\
+Examples:
+  keycask datakey -k backups --json
+  keycask datakey -k backups --wrapped-only > data.key.kc.asc
+  keycask unwrap data.key.kc.asc | base64     # the same 32 bytes back")]
+    Datakey(DatakeyArgs),
+
     /// Export a public key (PEM, JWK), or a key sealed to a recipient
     #[command(after_help = "\
 Examples:
@@ -167,6 +250,202 @@ pub struct ListArgs {}
 pub struct ShowArgs {
     /// The key's name
     pub name: String,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["name", "due", "kek", "root"])))]
+pub struct RotateArgs {
+    /// The key to rotate: a new version becomes primary
+    pub name: Option<String>,
+
+    /// Flag every older version of NAME as compromised: they still decrypt,
+    /// with a warning at each use
+    #[arg(long)]
+    pub compromised: bool,
+
+    /// Why the versions are compromised (recorded with the flag)
+    #[arg(long, value_name = "TEXT", requires = "compromised")]
+    pub reason: Option<String>,
+
+    /// Rotate every key whose primary version is older than its period
+    #[arg(long)]
+    pub due: bool,
+
+    /// With --due: say what would be rotated, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// New KEK version; every key version's material is re-wrapped under it
+    #[arg(long)]
+    pub kek: bool,
+
+    /// Re-wrap the KEK under a new root: a new passphrase, or another kind
+    /// of root with --to
+    #[arg(long)]
+    pub root: bool,
+
+    /// With --root: the new root, `passphrase` or `keyfile:PATH` [default:
+    /// passphrase, when the current root is one]
+    #[arg(long, value_name = "ROOT")]
+    pub to: Option<String>,
+
+    /// With --root: read the new passphrase from this file instead of the
+    /// terminal
+    #[arg(long, value_name = "PATH")]
+    pub new_passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RekeyArgs {
+    /// Envelope files, or folders to walk recursively (envelopes are
+    /// recognised by content, not by name)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Change nothing; report per key and version how many envelopes still
+    /// depend on it
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Files rekeyed in parallel [default: the number of cores]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+#[derive(Args, Debug)]
+pub struct VersionStateArgs {
+    /// The key's name
+    pub name: String,
+
+    /// The version number
+    #[arg(long, value_name = "N")]
+    pub version: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct DestroyArgs {
+    /// The key's name (without --version: the whole key, every version)
+    #[arg(required_unless_present = "pending")]
+    pub name: Option<String>,
+
+    /// The version to destroy (never the primary: rotate first)
+    #[arg(long, value_name = "N")]
+    pub version: Option<u32>,
+
+    /// Schedule the destruction this far ahead (e.g. 7d, 30d, 12h); the
+    /// version is disabled at once and can be restored with --cancel
+    #[arg(long, value_name = "DURATION", conflicts_with = "now")]
+    pub after: Option<String>,
+
+    /// Destroy at once; this cannot be undone
+    #[arg(long)]
+    pub now: bool,
+
+    /// Why, kept in the tombstone and shown in errors
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// Do not ask to type the key name (for scripts)
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Refuse while an envelope under PATH (a file or a folder, searched
+    /// recursively) still needs a version being destroyed; repeatable
+    #[arg(long, value_name = "PATH")]
+    pub check: Vec<PathBuf>,
+
+    /// With --now: rotate the KEK in the same write, so that older copies of
+    /// the keyring open only with the root as it was
+    #[arg(long, requires = "now")]
+    pub rotate_kek: bool,
+
+    /// Cancel a scheduled destruction: the version(s) become enabled again
+    #[arg(long, conflicts_with_all = ["after", "now", "reason", "check", "rotate_kek", "yes"])]
+    pub cancel: bool,
+
+    /// Carry out the scheduled destructions that fell due (for cron)
+    #[arg(long, conflicts_with_all = ["name", "version", "after", "now", "reason", "check", "rotate_kek", "cancel", "purge", "yes"])]
+    pub pending: bool,
+
+    /// Remove the tombstone of a destroyed key, so that its name can be used
+    /// again
+    #[arg(long, conflicts_with_all = ["version", "after", "now", "reason", "check", "rotate_kek", "cancel"])]
+    pub purge: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct WrapArgs {
+    /// The key that wraps the content key (purpose encrypt); its primary
+    /// version is used
+    #[arg(short, long = "key", value_name = "NAME")]
+    pub key: String,
+
+    /// The file to encrypt; `-` or absent reads stdin
+    #[arg(value_name = "INPUT")]
+    pub input: Option<std::path::PathBuf>,
+
+    /// Write to FILE (created only on success) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Encryption context: a key=value pair bound to the envelope and shown
+    /// by `inspect` (repeatable; not secret)
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+
+    /// Write ASCII armor (PEM-style base64) instead of binary
+    #[arg(short, long)]
+    pub armor: bool,
+
+    /// Plaintext bytes per chunk, 64 to 16777216
+    #[arg(long, value_name = "BYTES", default_value_t = 65536)]
+    pub chunk_size: u32,
+
+    /// No progress bar, even on a terminal
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UnwrapArgs {
+    /// The envelope; `-` or absent reads stdin
+    #[arg(value_name = "INPUT")]
+    pub input: Option<std::path::PathBuf>,
+
+    /// Write to FILE (mode 0600, created only on success) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Fail unless the envelope's context holds this key=value pair
+    /// (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub expect_context: Vec<String>,
+
+    /// No progress bar, even on a terminal
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Envelopes to inspect (`-` reads stdin)
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DatakeyArgs {
+    /// The key that wraps the data key (purpose encrypt)
+    #[arg(short, long = "key", value_name = "NAME")]
+    pub key: String,
+
+    /// Encryption context for the wrapped data key (repeatable)
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+
+    /// Print only the wrapped (armored) data key, not the plaintext
+    #[arg(long)]
+    pub wrapped_only: bool,
 }
 
 #[derive(Args, Debug)]

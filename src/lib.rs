@@ -10,11 +10,13 @@ pub mod bundle;
 pub mod cli;
 pub mod clock;
 pub mod crypto;
+pub mod envelope;
 pub mod error;
 pub mod keyring;
 pub mod lifecycle;
 pub mod material;
 pub mod output;
+pub mod rekey;
 pub mod root;
 pub mod secret;
 
@@ -24,8 +26,8 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, find_failure, is_broken_pipe};
-use crate::lifecycle::usage::signatures;
-use crate::lifecycle::{distribution, generation, storage};
+use crate::lifecycle::usage::{self, signatures};
+use crate::lifecycle::{destruction, distribution, generation, rotation, storage};
 use crate::root::SecretSources;
 
 /// What every command needs to know beyond its own arguments.
@@ -87,6 +89,25 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Verify(args) => {
             signatures::verify(&ctx, &signatures::VerifyRequest::from_args(&args))
         }
+        Command::Rotate(args) => {
+            rotation::rotate(&ctx, &rotation::RotateRequest::from_args(&args)?)
+        }
+        Command::Rekey(args) => rotation::rekey(&ctx, &rotation::RekeyRequest::from_args(&args)?),
+        Command::Enable(args) => rotation::set_version_state(
+            &ctx,
+            &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Enable)?,
+        ),
+        Command::Disable(args) => rotation::set_version_state(
+            &ctx,
+            &rotation::VersionStateRequest::from_args(&args, rotation::StateChange::Disable)?,
+        ),
+        Command::Destroy(args) => {
+            destruction::destroy(&ctx, &destruction::DestroyRequest::from_args(&args)?)
+        }
+        Command::Wrap(args) => usage::wrap(&ctx, &usage::WrapRequest::from_args(&args)?),
+        Command::Unwrap(args) => usage::unwrap(&ctx, &usage::UnwrapRequest::from_args(&args)?),
+        Command::Inspect(args) => usage::inspect(&ctx, &args.files),
+        Command::Datakey(args) => usage::datakey(&ctx, &usage::DatakeyRequest::from_args(&args)?),
     }
 }
 

@@ -2,6 +2,9 @@
 
 mod util;
 
+mod destruction;
 mod distribution;
 mod generation;
+mod rotation;
 mod storage;
+mod usage;

@@ -1,6 +1,7 @@
 //! The keyring: its stored model, its file, and the unlocked form in which
 //! commands read and change it.
 
+pub mod destruction;
 pub mod file;
 pub mod model;
 
@@ -293,6 +294,9 @@ pub struct Session {
     pub keyring: Unlocked,
     /// What this session did, for the audit log.
     pub events: Vec<Event>,
+    /// Scheduled destructions that fell due and were carried out when the
+    /// session opened; written and reported on stderr by `commit`.
+    pub destroyed_due: Vec<destruction::DueDestruction>,
 }
 
 impl std::fmt::Debug for Session {
@@ -310,13 +314,29 @@ impl Session {
         let lock = file::lock(path)?;
         let doc = file::read(path)?;
         let root = root::open(&doc.root, sources)?;
-        let keyring = Unlocked::unlock(doc, root.as_ref())?;
+        let mut keyring = Unlocked::unlock(doc, root.as_ref())?;
+        // Every writer carries out the scheduled destructions that fell due,
+        // before the command sees the keyring.
+        let destroyed_due = destruction::carry_out_due(&mut keyring.doc, crate::clock::now()?);
+        let events = destroyed_due
+            .iter()
+            .map(|d| {
+                Event::new("destroy")
+                    .key(&d.key)
+                    .versions([d.version])
+                    .detail(format!(
+                        "scheduled destruction fell due on {}",
+                        crate::clock::format_time(d.due)
+                    ))
+            })
+            .collect();
         Ok(Session {
             path: path.to_path_buf(),
             lock,
             root,
             keyring,
-            events: Vec::new(),
+            events,
+            destroyed_due,
         })
     }
 
@@ -333,6 +353,7 @@ impl Session {
             root,
             keyring,
             events: vec![Event::new("init")],
+            destroyed_due: Vec::new(),
         })
     }
 
@@ -413,9 +434,16 @@ impl Session {
 
     /// Seals the MAC and writes the keyring atomically; the lock is released
     /// after. (The audit log of `events` is written here too, under the lock.)
+    /// Scheduled destructions carried out by this session are reported on
+    /// stderr once written, even with `-q`: a destruction that an unrelated
+    /// command carried out must never go unnoticed.
     pub fn commit(mut self) -> Result<()> {
         self.keyring.seal_mac()?;
-        file::write(&self.path, &self.keyring.doc, &self.lock)
+        file::write(&self.path, &self.keyring.doc, &self.lock)?;
+        for done in &self.destroyed_due {
+            eprintln!("keycask: {}", done.report());
+        }
+        Ok(())
     }
 }
 

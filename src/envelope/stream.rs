@@ -1,0 +1,365 @@
+//! The payload: STREAM (Hoang, Reyhanitabar, Rogaway, Vizár 2015, as in
+//! age) over AES-256-GCM. The plaintext is cut into chunks of `chunk_size`
+//! bytes; chunk `i` is sealed under the payload key with the nonce
+//! `i` (11 bytes, big-endian) `||` `last` (1 byte: 1 for the final chunk,
+//! else 0), so cutting, extending, reordering or duplicating chunks fails
+//! authentication. Only the final chunk may be shorter than `chunk_size`;
+//! it is empty only when the whole plaintext is.
+//!
+//! Chunks are independent, so both directions run a three-stage pipeline:
+//! a reader thread cuts the input into batches, the calling thread seals or
+//! opens each batch's chunks on every core (rayon), and a writer thread
+//! writes them out in order. At most a few batches are alive at once, so
+//! memory does not grow with the input.
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use rayon::prelude::*;
+
+use super::EnvelopeError;
+use super::header::read_full;
+use crate::secret::SecretKey32;
+
+pub const TAG_LEN: usize = 16;
+
+/// Bytes of chunks handed to the cores at once.
+const BATCH_BYTES: usize = 2 * 1024 * 1024;
+
+/// The payload cipher, keyed once with the payload key.
+pub struct PayloadCipher(Aes256Gcm);
+
+impl std::fmt::Debug for PayloadCipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PayloadCipher").finish_non_exhaustive()
+    }
+}
+
+impl PayloadCipher {
+    pub fn new(key: &SecretKey32) -> Self {
+        PayloadCipher(Aes256Gcm::new(key.expose_secret().into()))
+    }
+
+    /// Seals one chunk in place, appending its tag.
+    pub fn seal_chunk(&self, index: u64, last: bool, chunk: &mut Vec<u8>) {
+        let tag = self
+            .0
+            .encrypt_inout_detached(&nonce(index, last), &[], chunk.as_mut_slice().into())
+            .expect("a chunk is far below AES-GCM's length limit");
+        chunk.extend_from_slice(&tag);
+    }
+
+    /// Opens one chunk in place, removing its tag.
+    pub fn open_chunk(
+        &self,
+        index: u64,
+        last: bool,
+        chunk: &mut Vec<u8>,
+    ) -> Result<(), EnvelopeError> {
+        let body = chunk
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(EnvelopeError::Damaged)?;
+        // Canonical form: only a stream's sole chunk may be empty.
+        if last && index > 0 && body == 0 {
+            return Err(EnvelopeError::Damaged);
+        }
+        let (data, tag) = chunk.split_at_mut(body);
+        let tag: [u8; TAG_LEN] = (&*tag).try_into().expect("TAG_LEN bytes");
+        self.0
+            .decrypt_inout_detached(&nonce(index, last), &[], data.into(), &Tag::from(tag))
+            .map_err(|_| EnvelopeError::Damaged)?;
+        chunk.truncate(body);
+        Ok(())
+    }
+}
+
+/// The STREAM nonce: an 11-byte big-endian counter and the last-chunk flag.
+fn nonce(index: u64, last: bool) -> Nonce<aes_gcm::aead::consts::U12> {
+    let mut n = [0u8; 12];
+    n[3..11].copy_from_slice(&index.to_be_bytes());
+    n[11] = u8::from(last);
+    Nonce::from(n)
+}
+
+/// Consecutive chunks of the stream, the first of which has index `first`.
+struct Batch {
+    first: u64,
+    chunks: Vec<Vec<u8>>,
+    /// The batch ends with the stream's final chunk.
+    last: bool,
+}
+
+/// Encrypts all of `input` to `output` (the payload only; the caller writes
+/// the header first). `progress` is called with each count of input bytes
+/// consumed. Returns the plaintext length.
+pub fn encrypt(
+    cipher: &PayloadCipher,
+    chunk_size: u32,
+    input: &mut (dyn Read + Send),
+    output: &mut (dyn Write + Send),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64, EnvelopeError> {
+    let chunk_size = chunk_size as usize;
+    pipeline(
+        input,
+        output,
+        chunk_size,
+        TAG_LEN,
+        |batch: &mut Batch| {
+            let count = batch.chunks.len();
+            batch
+                .chunks
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(i, chunk)| {
+                    let last = batch.last && i + 1 == count;
+                    cipher.seal_chunk(batch.first + i as u64, last, chunk);
+                });
+            Ok(())
+        },
+        |written| {
+            let plain = written.len() - TAG_LEN;
+            progress(plain as u64);
+            plain as u64
+        },
+    )
+}
+
+/// Decrypts a payload from `input` to `output`. A chunk's plaintext is
+/// written only after its tag verified, and only after every chunk before
+/// it; at the first failure nothing more is written and the result is
+/// [`EnvelopeError::Damaged`]. Returns the plaintext length.
+pub fn decrypt(
+    cipher: &PayloadCipher,
+    chunk_size: u32,
+    input: &mut (dyn Read + Send),
+    output: &mut (dyn Write + Send),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64, EnvelopeError> {
+    let piece = chunk_size as usize + TAG_LEN;
+    pipeline(
+        input,
+        output,
+        piece,
+        0,
+        |batch: &mut Batch| {
+            let count = batch.chunks.len();
+            let verdicts: Vec<bool> = batch
+                .chunks
+                .par_iter_mut()
+                .enumerate()
+                .map(|(i, chunk)| {
+                    let last = batch.last && i + 1 == count;
+                    cipher
+                        .open_chunk(batch.first + i as u64, last, chunk)
+                        .is_ok()
+                })
+                .collect();
+            match verdicts.iter().position(|ok| !ok) {
+                None => Ok(()),
+                Some(bad) => {
+                    batch.chunks.truncate(bad);
+                    Err(EnvelopeError::Damaged)
+                }
+            }
+        },
+        |written| {
+            progress((written.len() + TAG_LEN) as u64);
+            written.len() as u64
+        },
+    )
+}
+
+/// Reader thread → `process` on this thread (on every core) → writer thread.
+/// `process` may fail after keeping a good prefix of its batch: that prefix
+/// is still written, then the pipeline stops with the error.
+fn pipeline(
+    input: &mut (dyn Read + Send),
+    output: &mut (dyn Write + Send),
+    piece_len: usize,
+    spare: usize,
+    process: impl Fn(&mut Batch) -> Result<(), EnvelopeError>,
+    count: impl Fn(&[u8]) -> u64 + Send + Sync,
+) -> Result<u64, EnvelopeError> {
+    let threads = rayon::current_num_threads().max(1);
+    let per_batch = (BATCH_BYTES / piece_len).clamp(threads, 256);
+    let (to_process, from_reader) = sync_channel::<Result<Batch, EnvelopeError>>(1);
+    let (to_writer, from_processor) = sync_channel::<Vec<Vec<u8>>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || read_batches(input, piece_len, spare, per_batch, &to_process));
+        let writer = scope.spawn(move || write_batches(output, &from_processor, &count));
+        let processed = process_batches(&from_reader, to_writer, process);
+        let written = writer.join().expect("the writer thread does not panic");
+        // A failed write explains everything after it (a closed pipe, a full disk).
+        let total = written?;
+        processed.map(|()| total)
+    })
+}
+
+fn process_batches(
+    from_reader: &Receiver<Result<Batch, EnvelopeError>>,
+    to_writer: SyncSender<Vec<Vec<u8>>>,
+    process: impl Fn(&mut Batch) -> Result<(), EnvelopeError>,
+) -> Result<(), EnvelopeError> {
+    for received in from_reader {
+        let mut batch = received?;
+        let result = process(&mut batch);
+        if to_writer.send(batch.chunks).is_err() {
+            // The writer stopped; it reports why.
+            return Ok(());
+        }
+        result?;
+        if batch.last {
+            return Ok(());
+        }
+    }
+    // The reader stops early only after sending an error or the last batch.
+    Ok(())
+}
+
+fn write_batches(
+    output: &mut (dyn Write + Send),
+    from_processor: &Receiver<Vec<Vec<u8>>>,
+    count: &(dyn Fn(&[u8]) -> u64 + Sync),
+) -> Result<u64, EnvelopeError> {
+    let mut total = 0u64;
+    for chunks in from_processor {
+        for chunk in &chunks {
+            output.write_all(chunk).map_err(EnvelopeError::Write)?;
+            total += count(chunk);
+        }
+    }
+    output.flush().map_err(EnvelopeError::Write)?;
+    Ok(total)
+}
+
+/// Cuts the input into pieces of `piece_len` bytes (each allocated with
+/// `spare` bytes to grow into), grouped `per_batch` to a batch. A piece is
+/// known to be the final one when the input ends right after it, so one
+/// piece is always held back until the next read. An empty input gives one
+/// empty final piece.
+fn read_batches(
+    input: &mut (dyn Read + Send),
+    piece_len: usize,
+    spare: usize,
+    per_batch: usize,
+    to_process: &SyncSender<Result<Batch, EnvelopeError>>,
+) {
+    let mut first = 0u64;
+    let mut chunks = Vec::with_capacity(per_batch);
+    let mut pending: Option<Vec<u8>> = None;
+    loop {
+        let mut piece = Vec::with_capacity(piece_len + spare);
+        piece.resize(piece_len, 0);
+        let got = match read_full(input, &mut piece) {
+            Ok(got) => got,
+            Err(e) => {
+                let _ = to_process.send(Err(e));
+                return;
+            }
+        };
+        piece.truncate(got);
+        if got == 0 {
+            chunks.push(pending.take().unwrap_or(piece));
+            let _ = to_process.send(Ok(Batch {
+                first,
+                chunks,
+                last: true,
+            }));
+            return;
+        }
+        if let Some(previous) = pending.take() {
+            chunks.push(previous);
+            if chunks.len() == per_batch {
+                let full = std::mem::replace(&mut chunks, Vec::with_capacity(per_batch));
+                if to_process
+                    .send(Ok(Batch {
+                        first,
+                        chunks: full,
+                        last: false,
+                    }))
+                    .is_err()
+                {
+                    return;
+                }
+                first += per_batch as u64;
+            }
+        }
+        if got < piece_len {
+            chunks.push(piece);
+            let _ = to_process.send(Ok(Batch {
+                first,
+                chunks,
+                last: true,
+            }));
+            return;
+        }
+        pending = Some(piece);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cipher() -> PayloadCipher {
+        PayloadCipher::new(&SecretKey32::from_bytes([5; 32]))
+    }
+
+    fn seal(plain: &[u8], chunk: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        encrypt(&cipher(), chunk, &mut &plain[..], &mut out, &|_| {}).unwrap();
+        out
+    }
+
+    fn open(sealed: &[u8], chunk: u32) -> Result<Vec<u8>, EnvelopeError> {
+        let mut out = Vec::new();
+        decrypt(&cipher(), chunk, &mut &sealed[..], &mut out, &|_| {})?;
+        Ok(out)
+    }
+
+    #[test]
+    fn sizes_round_trip_with_expected_lengths() {
+        for (len, chunks) in [(0, 1), (1, 1), (64, 1), (65, 2), (192, 3), (1000, 16)] {
+            let plain: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let sealed = seal(&plain, 64);
+            assert_eq!(sealed.len(), len + chunks * TAG_LEN, "len {len}");
+            assert_eq!(open(&sealed, 64).unwrap(), plain);
+        }
+    }
+
+    #[test]
+    fn reorder_truncate_extend_fail() {
+        let plain = vec![7u8; 64 * 3];
+        let sealed = seal(&plain, 64);
+        let c = 64 + TAG_LEN;
+        let mut swapped = sealed.clone();
+        swapped[..c].copy_from_slice(&sealed[c..2 * c]);
+        swapped[c..2 * c].copy_from_slice(&sealed[..c]);
+        assert_eq!(open(&swapped, 64), Err(EnvelopeError::Damaged));
+        assert_eq!(open(&sealed[..2 * c], 64), Err(EnvelopeError::Damaged));
+        assert_eq!(open(&[], 64), Err(EnvelopeError::Damaged));
+        let mut longer = sealed.clone();
+        longer.push(0);
+        assert_eq!(open(&longer, 64), Err(EnvelopeError::Damaged));
+        // A good prefix is released, nothing after the bad chunk.
+        let mut out = Vec::new();
+        let mut bad = sealed.clone();
+        bad[c + 3] ^= 1;
+        let err = decrypt(&cipher(), 64, &mut &bad[..], &mut out, &|_| {});
+        assert_eq!(err, Err(EnvelopeError::Damaged));
+        assert_eq!(out, vec![7u8; 64]);
+    }
+
+    #[test]
+    fn many_batches_keep_order() {
+        let plain: Vec<u8> = (0..(3 * BATCH_BYTES + 12345))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let sealed = seal(&plain, 4096);
+        assert_eq!(open(&sealed, 4096).unwrap(), plain);
+    }
+}

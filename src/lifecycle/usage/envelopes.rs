@@ -1,0 +1,811 @@
+//! Envelope encryption: `wrap`, `unwrap`, `inspect`, `datakey`.
+//!
+//! The format is in `crate::envelope`; this module chooses the key version,
+//! handles files, terminals and pipes, and turns failures into exit codes:
+//! bytes that do not verify exit 3 (vaguely), key versions that cannot be
+//! used exit 4 (precisely).
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::Context;
+use crate::cli::{DatakeyArgs, UnwrapArgs, WrapArgs};
+use crate::clock;
+use crate::envelope::armor::{self, ArmorWriter};
+use crate::envelope::stream::{self, PayloadCipher};
+use crate::envelope::{
+    Cek, EncryptionContext, EnvelopeError, Header, HeaderParams, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE,
+    VersionRef, read_header,
+};
+use crate::error::Failure;
+use crate::keyring::{
+    self, Key, KeyVersion, Keyring, Purpose, Unlocked, VersionState, destruction_note, find_key,
+};
+use crate::root;
+use crate::secret::SecretKey32;
+
+/// A progress bar is shown only for inputs larger than this.
+const PROGRESS_THRESHOLD: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct WrapRequest {
+    pub key: String,
+    /// `None` is stdin.
+    pub input: Option<PathBuf>,
+    /// `None` is stdout.
+    pub output: Option<PathBuf>,
+    pub context: EncryptionContext,
+    pub armor: bool,
+    pub chunk_size: u32,
+    pub progress: bool,
+}
+
+impl WrapRequest {
+    pub fn from_args(args: &WrapArgs) -> Result<Self> {
+        if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&args.chunk_size) {
+            return Err(Failure::usage(format!(
+                "--chunk-size {} is out of range",
+                args.chunk_size
+            ))
+            .hint(format!(
+                "a chunk is {MIN_CHUNK_SIZE} to {MAX_CHUNK_SIZE} bytes; the default, 65536, suits almost everything"
+            ))
+            .into());
+        }
+        Ok(WrapRequest {
+            key: args.key.clone(),
+            input: stdio_path(args.input.as_deref()),
+            output: stdio_path(args.output.as_deref()),
+            context: parse_context(&args.context, "-c")?,
+            armor: args.armor,
+            chunk_size: args.chunk_size,
+            progress: !args.no_progress,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct UnwrapRequest {
+    pub input: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub expect_context: EncryptionContext,
+    pub progress: bool,
+}
+
+impl UnwrapRequest {
+    pub fn from_args(args: &UnwrapArgs) -> Result<Self> {
+        Ok(UnwrapRequest {
+            input: stdio_path(args.input.as_deref()),
+            output: stdio_path(args.output.as_deref()),
+            expect_context: parse_context(&args.expect_context, "--expect-context")?,
+            progress: !args.no_progress,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct DatakeyRequest {
+    pub key: String,
+    pub context: EncryptionContext,
+    pub wrapped_only: bool,
+}
+
+impl DatakeyRequest {
+    pub fn from_args(args: &DatakeyArgs) -> Result<Self> {
+        Ok(DatakeyRequest {
+            key: args.key.clone(),
+            context: parse_context(&args.context, "-c")?,
+            wrapped_only: args.wrapped_only,
+        })
+    }
+}
+
+/// `-` means stdin or stdout, like no path at all.
+fn stdio_path(path: Option<&Path>) -> Option<PathBuf> {
+    path.filter(|p| p.as_os_str() != "-").map(Path::to_path_buf)
+}
+
+fn parse_context(pairs: &[String], flag: &str) -> Result<EncryptionContext> {
+    let mut context = EncryptionContext::new();
+    for pair in pairs {
+        context.insert_pair(pair).map_err(|why| {
+            Failure::usage(why).hint(format!(
+                "{flag} KEY=VALUE, e.g. {flag} env=prod; keys are A-Z a-z 0-9 . _ -"
+            ))
+        })?;
+    }
+    Ok(context)
+}
+
+// ---------------------------------------------------------------- wrap
+
+pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
+    if request.output.is_none() && !request.armor && io::stdout().is_terminal() {
+        return Err(
+            Failure::usage("refusing to write a binary envelope to a terminal")
+                .hint("redirect stdout, name a file with -o FILE, or use --armor")
+                .into(),
+        );
+    }
+    let (input, input_len) = open_input(request.input.as_deref())?;
+    let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
+    let chosen = encryption_version(ctx, &keyring, &request.key)?;
+    let params = HeaderParams {
+        keyring_id: parse_id(&keyring.doc.keyring_id)?,
+        key_name: request.key.clone(),
+        version: chosen.version,
+        context: request.context.clone(),
+        chunk_size: request.chunk_size,
+    };
+    let cek = Cek::generate();
+    let salt = crate::crypto::random_array();
+    let header = Header::seal(
+        &params,
+        &chosen.material,
+        &cek,
+        salt,
+        crate::crypto::random_array(),
+    )
+    .map_err(|_| Failure::other("cannot build the envelope header"))?;
+    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
+    drop(cek);
+
+    let mut sink = Sink::open(request.output.as_deref(), Secrecy::Public)?;
+    let bar = progress_bar(ctx, request.progress, input_len);
+    let mut input = input;
+    {
+        let out = sink.writer();
+        let result = if request.armor {
+            let mut armored = || -> Result<u64, EnvelopeError> {
+                let mut w = ArmorWriter::new(&mut *out).map_err(EnvelopeError::Write)?;
+                let n = write_envelope(&header, &cipher, &mut input, &mut w, &bar)?;
+                w.finish().map_err(EnvelopeError::Write)?;
+                Ok(n)
+            };
+            armored()
+        } else {
+            write_envelope(&header, &cipher, &mut input, out, &bar)
+        };
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        result.map_err(|e| stream_failure(e, &input_name(request.input.as_deref()), None))?;
+    }
+    sink.commit()?;
+    if ctx.verbose > 0 {
+        ctx.note(format!(
+            "wrapped with key {} version {}",
+            request.key, chosen.version.number
+        ));
+    }
+    Ok(())
+}
+
+fn write_envelope(
+    header: &Header,
+    cipher: &PayloadCipher,
+    input: &mut (dyn Read + Send),
+    out: &mut (dyn Write + Send),
+    bar: &Option<indicatif::ProgressBar>,
+) -> Result<u64, EnvelopeError> {
+    out.write_all(&header.to_bytes())
+        .map_err(EnvelopeError::Write)?;
+    stream::encrypt(cipher, header.chunk_size, input, out, &|n| {
+        if let Some(bar) = bar {
+            bar.inc(n);
+        }
+    })
+}
+
+/// The primary version of an encryption key, with its material.
+struct Chosen {
+    version: VersionRef,
+    material: SecretKey32,
+}
+
+fn encryption_version(ctx: &Context, keyring: &Unlocked, name: &str) -> Result<Chosen> {
+    let key = find_key(&keyring.doc, name)?;
+    check_key_usable(name, key)?;
+    let version = key
+        .primary_version()
+        .ok_or_else(|| Failure::keyring(format!("key '{name}' has no primary version")))?;
+    if version.state != VersionState::Enabled {
+        return Err(version_unusable(name, version)
+            .hint(format!(
+                "make a new primary version with `keycask rotate {name}`"
+            ))
+            .into());
+    }
+    if let Some(flag) = &version.compromised {
+        ctx.warn(format!(
+            "version {} of key '{name}' is flagged compromised{}; `keycask rotate {name}` makes a new primary",
+            version.version,
+            tombstone_note(flag)
+        ));
+    }
+    Ok(Chosen {
+        version: VersionRef {
+            number: version.version,
+            id: parse_id(&version.id)?,
+        },
+        material: symmetric_material(keyring, name, version.version)?,
+    })
+}
+
+/// Refuses keys that cannot wrap: destroyed, or not an encryption key.
+fn check_key_usable(name: &str, key: &Key) -> Result<(), Failure> {
+    if let Some(t) = &key.destroyed {
+        return Err(Failure::key_unusable(format!(
+            "key '{name}' was destroyed{}",
+            tombstone_note(t)
+        )));
+    }
+    if key.purpose != Purpose::Encrypt || !key.algorithm.is_symmetric() {
+        return Err(Failure::key_unusable(format!(
+            "key '{name}' is a {} key with purpose {}: only encrypt keys (aes256-gcm) wrap data",
+            key.algorithm, key.purpose
+        ))
+        .hint("create one with `keycask keygen NAME` (aes256-gcm, purpose encrypt)"));
+    }
+    Ok(())
+}
+
+fn tombstone_note(t: &keyring::Tombstone) -> String {
+    match &t.reason {
+        Some(reason) => format!(" on {} ({reason})", clock::format_date(t.at)),
+        None => format!(" on {}", clock::format_date(t.at)),
+    }
+}
+
+/// "version N of key K is disabled", and the like, as an exit-4 failure.
+fn version_unusable(name: &str, v: &KeyVersion) -> Failure {
+    let n = v.version;
+    let what = match v.state {
+        VersionState::Enabled => format!("version {n} of key '{name}' is enabled"),
+        VersionState::Disabled => format!("version {n} of key '{name}' is disabled"),
+        VersionState::DestroyScheduled => format!(
+            "version {n} of key '{name}' is scheduled for destruction{} and refuses all use",
+            v.destroy_after
+                .map(|t| format!(" on {}", clock::format_date(t)))
+                .unwrap_or_default()
+        ),
+        VersionState::Destroyed => format!(
+            "version {n} of key '{name}' was destroyed{}",
+            destruction_note(v)
+        ),
+    };
+    Failure::key_unusable(what)
+}
+
+fn symmetric_material(keyring: &Unlocked, name: &str, version: u32) -> Result<SecretKey32> {
+    let material = keyring.material(name, version)?;
+    SecretKey32::from_slice(material.expose_secret()).ok_or_else(|| {
+        Failure::keyring(format!(
+            "version {version} of key '{name}' does not hold a 256-bit key"
+        ))
+        .into()
+    })
+}
+
+fn parse_id(hex_id: &str) -> Result<[u8; 16]> {
+    hex::decode(hex_id)
+        .ok()
+        .and_then(|v| <[u8; 16]>::try_from(v).ok())
+        .ok_or_else(|| Failure::keyring(format!("malformed id '{hex_id}' in the keyring")).into())
+}
+
+// ---------------------------------------------------------------- unwrap
+
+pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
+    let name = input_name(request.input.as_deref());
+    let (input, input_len) = open_input(request.input.as_deref())?;
+    let (mut input, _armored) =
+        armor::detect(input).map_err(|e| stream_failure(EnvelopeError::Read(e), &name, None))?;
+    let (header, _) = read_header(&mut input).map_err(|e| stream_failure(e, &name, None))?;
+
+    // Which version, and may it be used? All before asking for a passphrase.
+    let doc = keyring::file::read(&ctx.keyring_path)?;
+    let (key_name, version_number) = decryption_version(ctx, &doc, &header)?;
+    let root = root::open(&doc.root, &ctx.sources)?;
+    let keyring = Unlocked::unlock(doc, root.as_ref())?;
+    let material = symmetric_material(&keyring, &key_name, version_number)?;
+    let cek = header
+        .open(&material)
+        .map_err(|e| stream_failure(e, &name, None))?;
+    drop(material);
+    check_expected_context(&header.context, &request.expect_context)?;
+    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
+    drop(cek);
+
+    let mut sink = Sink::open(request.output.as_deref(), Secrecy::Secret)?;
+    let bar = progress_bar(ctx, request.progress, input_len);
+    let result = stream::decrypt(
+        &cipher,
+        header.chunk_size,
+        &mut input,
+        sink.writer(),
+        &|n| {
+            if let Some(bar) = &bar {
+                bar.inc(n);
+            }
+        },
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    result.map_err(|e| stream_failure(e, &name, Some(request.output.is_some())))?;
+    sink.commit()?;
+    if ctx.verbose > 0 {
+        ctx.note(format!(
+            "unwrapped with key {key_name} version {version_number}"
+        ));
+    }
+    Ok(())
+}
+
+/// Finds the version an envelope names and checks that it may decrypt.
+/// Returns the key name and version number.
+fn decryption_version(ctx: &Context, doc: &Keyring, header: &Header) -> Result<(String, u32)> {
+    let envelope_ring = hex::encode(header.keyring_id);
+    if envelope_ring != doc.keyring_id {
+        return Err(Failure::key_unusable(format!(
+            "the envelope was made with keyring {envelope_ring}, not with this keyring ({})",
+            doc.keyring_id
+        ))
+        .hint("name the keyring that made it with --keyring PATH (or KEYCASK_KEYRING)")
+        .into());
+    }
+    let version_id = hex::encode(header.version.id);
+    let Some((name, key, version)) = doc.find_version_id(&version_id) else {
+        let failure = match doc.keys.get(&header.key_name) {
+            Some(_) => Failure::key_unusable(format!(
+                "key '{}' has no version with id {version_id} (the envelope names version {})",
+                header.key_name, header.version.number
+            ))
+            .hint(format!(
+                "`keycask show {}` lists its versions; the envelope may be damaged",
+                header.key_name
+            )),
+            None => Failure::key_unusable(format!(
+                "no key named '{}' in this keyring: the envelope needs version {} (id {version_id}) of it",
+                header.key_name, header.version.number
+            ))
+            .hint("the key was deleted, or the envelope is damaged; `keycask list` shows the keys"),
+        };
+        return Err(failure.into());
+    };
+    if name != header.key_name || version.version != header.version.number {
+        // The id is the keyring's, but the name or number around it is not.
+        return Err(stream_failure(EnvelopeError::Damaged, "the envelope", None));
+    }
+    check_key_usable(name, key)?;
+    if version.state != VersionState::Enabled {
+        let hint = match version.state {
+            VersionState::Destroyed => {
+                "a destroyed version cannot come back; restore the data from another copy"
+                    .to_string()
+            }
+            _ => format!("`keycask show {name}` shows the state of its versions"),
+        };
+        return Err(version_unusable(name, version).hint(hint).into());
+    }
+    if let Some(flag) = &version.compromised {
+        ctx.warn(format!(
+            "version {} of key '{name}' is flagged compromised{}: re-encrypt this data (`keycask rekey`)",
+            version.version,
+            tombstone_note(flag)
+        ));
+    }
+    Ok((name.to_string(), version.version))
+}
+
+fn check_expected_context(actual: &EncryptionContext, expected: &EncryptionContext) -> Result<()> {
+    for (k, v) in expected.iter() {
+        if actual.get(k) != Some(v) {
+            let shown = if actual.is_empty() {
+                "no context".to_string()
+            } else {
+                format!("context {actual}")
+            };
+            return Err(Failure::auth(format!(
+                "the envelope's context does not match: expected {k}={v}, the envelope has {shown}"
+            ))
+            .hint("nothing was written; `keycask inspect FILE` shows an envelope's context")
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Turns an envelope error into the message the user sees. `to_file` is
+/// `Some(true)` after output to `-o FILE` began, `Some(false)` after output
+/// to stdout began.
+fn stream_failure(err: EnvelopeError, input: &str, to_file: Option<bool>) -> anyhow::Error {
+    let consequence = match to_file {
+        Some(true) => "; no output file was written",
+        Some(false) => "; the output written to stdout is incomplete: discard it",
+        None => "",
+    };
+    match err {
+        EnvelopeError::Write(e) => anyhow::Error::new(e).context("cannot write the output"),
+        EnvelopeError::Read(e) => {
+            if let Some(bad) = armor::armor_error(&e) {
+                return Failure::auth(format!("{input}: {bad}{consequence}"))
+                    .hint("an armored envelope is the text from -----BEGIN KEYCASK ENVELOPE----- to -----END KEYCASK ENVELOPE-----, unchanged")
+                    .into();
+            }
+            anyhow::Error::new(e).context(format!("cannot read {input}{consequence}"))
+        }
+        EnvelopeError::NotEnvelope => Failure::auth(format!("{input}: {err}"))
+            .hint("keycask unwraps what `keycask wrap` made: binary, or armored text starting with -----BEGIN KEYCASK ENVELOPE-----")
+            .into(),
+        EnvelopeError::UnsupportedVersion(_) => Failure::auth(format!("{input}: {err}"))
+            .hint("a newer keycask made it: upgrade keycask")
+            .into(),
+        EnvelopeError::Truncated | EnvelopeError::Malformed | EnvelopeError::Damaged => {
+            Failure::auth(format!("{input}: {err}{consequence}"))
+                .hint("keycask releases nothing it cannot verify; restore the envelope from a good copy")
+                .into()
+        }
+    }
+}
+
+// ---------------------------------------------------------------- inspect
+
+#[derive(Serialize)]
+struct Inspected {
+    file: String,
+    armored: bool,
+    format_version: u8,
+    algorithm: &'static str,
+    keyring_id: String,
+    key: String,
+    version: u32,
+    version_id: String,
+    context: std::collections::BTreeMap<String, String>,
+    chunk_size: u32,
+    header_bytes: usize,
+    payload_bytes: u64,
+    chunks: Option<u64>,
+    plaintext_bytes: Option<u64>,
+}
+
+pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
+    let mut results = Vec::new();
+    let mut first_failure: Option<anyhow::Error> = None;
+    let mut failed = 0;
+    for file in files {
+        let path = stdio_path(Some(file));
+        let name = input_name(path.as_deref());
+        match inspect_one(path.as_deref(), &name) {
+            Ok(found) => results.push(Ok(found)),
+            Err(err) => {
+                failed += 1;
+                if !ctx.json {
+                    eprintln!("keycask: error: {err:#}");
+                }
+                results.push(Err((name, format!("{err:#}"))));
+                first_failure.get_or_insert(err);
+            }
+        }
+    }
+    print_inspected(ctx, &results)?;
+    match first_failure {
+        None => Ok(()),
+        Some(err) => {
+            let code = crate::error::exit_code_of(&err);
+            Err(Failure::new(
+                code,
+                format!("{failed} of {} files could not be inspected", files.len()),
+            )
+            .into())
+        }
+    }
+}
+
+fn inspect_one(path: Option<&Path>, name: &str) -> Result<Inspected> {
+    let (input, input_len) = open_input(path)?;
+    let (mut input, armored) =
+        armor::detect(input).map_err(|e| stream_failure(EnvelopeError::Read(e), name, None))?;
+    let (header, _) = read_header(&mut input).map_err(|e| stream_failure(e, name, None))?;
+    let payload_bytes = match input_len {
+        Some(len) if !armored => len.saturating_sub(header.len() as u64),
+        _ => io::copy(&mut input, &mut io::sink())
+            .map_err(|e| stream_failure(EnvelopeError::Read(e), name, None))?,
+    };
+    let piece = u64::from(header.chunk_size) + stream::TAG_LEN as u64;
+    let chunks = payload_bytes.div_ceil(piece);
+    let last = payload_bytes - chunks.saturating_sub(1) * piece;
+    let consistent = chunks > 0 && last >= stream::TAG_LEN as u64;
+    Ok(Inspected {
+        file: name.to_string(),
+        armored,
+        format_version: crate::envelope::header::FORMAT_VERSION,
+        algorithm: "aes256-gcm",
+        keyring_id: hex::encode(header.keyring_id),
+        key: header.key_name.clone(),
+        version: header.version.number,
+        version_id: hex::encode(header.version.id),
+        context: header
+            .context
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        chunk_size: header.chunk_size,
+        header_bytes: header.len(),
+        payload_bytes,
+        chunks: consistent.then_some(chunks),
+        plaintext_bytes: consistent.then(|| payload_bytes - chunks * stream::TAG_LEN as u64),
+    })
+}
+
+fn print_inspected(ctx: &Context, results: &[Result<Inspected, (String, String)>]) -> Result<()> {
+    if ctx.json {
+        let envelopes: Vec<serde_json::Value> = results
+            .iter()
+            .map(|r| match r {
+                Ok(found) => serde_json::to_value(found).expect("serialisable"),
+                Err((file, error)) => serde_json::json!({ "file": file, "error": error }),
+            })
+            .collect();
+        return crate::output::print_json(&serde_json::json!({
+            "schema": "keycask.inspect/1",
+            "envelopes": envelopes,
+        }));
+    }
+    let mut out = io::stdout().lock();
+    for found in results.iter().flatten() {
+        let context = if found.context.is_empty() {
+            "(none)".to_string()
+        } else {
+            found
+                .context
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let plaintext = match (found.plaintext_bytes, found.chunks) {
+            (Some(p), Some(c)) => format!("{p} bytes in {c} chunks"),
+            _ => "unknown: the payload is truncated".to_string(),
+        };
+        writeln!(out, "{}", found.file)?;
+        writeln!(out, "  key         {} version {}", found.key, found.version)?;
+        writeln!(out, "  version id  {}", found.version_id)?;
+        writeln!(out, "  keyring     {}", found.keyring_id)?;
+        writeln!(
+            out,
+            "  format      keycask envelope v{}, {}{}",
+            found.format_version,
+            found.algorithm,
+            if found.armored { ", armored" } else { "" }
+        )?;
+        writeln!(out, "  context     {context}")?;
+        writeln!(out, "  chunk size  {}", found.chunk_size)?;
+        writeln!(out, "  plaintext   {plaintext} (not verified)")?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- datakey
+
+#[derive(Serialize)]
+struct DataKeyOutput<'a> {
+    schema: &'static str,
+    key: &'a str,
+    version: u32,
+    version_id: String,
+    context: std::collections::BTreeMap<&'a str, &'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plaintext: Option<&'a str>,
+    wrapped: &'a str,
+}
+
+pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
+    let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
+    let chosen = encryption_version(ctx, &keyring, &request.key)?;
+    let params = HeaderParams {
+        keyring_id: parse_id(&keyring.doc.keyring_id)?,
+        key_name: request.key.clone(),
+        version: chosen.version,
+        context: request.context.clone(),
+        chunk_size: crate::envelope::DEFAULT_CHUNK_SIZE,
+    };
+    let data_key = Zeroizing::new(crate::crypto::random_array::<32>());
+    let cek = Cek::generate();
+    let header = Header::seal(
+        &params,
+        &chosen.material,
+        &cek,
+        crate::crypto::random_array(),
+        crate::crypto::random_array(),
+    )
+    .map_err(|_| Failure::other("cannot build the envelope header"))?;
+    let mut envelope = header.to_bytes();
+    stream::encrypt(
+        &PayloadCipher::new(&cek.payload_key(&header.salt)),
+        header.chunk_size,
+        &mut &data_key[..],
+        &mut envelope,
+        &|_| {},
+    )
+    .map_err(|_| Failure::other("cannot encrypt the data key"))?;
+    let wrapped = armor::armor(&envelope);
+    let plaintext = Zeroizing::new(B64.encode(&data_key[..]));
+    let mut out = io::stdout().lock();
+    if ctx.json {
+        let doc = DataKeyOutput {
+            schema: "keycask.datakey/1",
+            key: &request.key,
+            version: chosen.version.number,
+            version_id: hex::encode(chosen.version.id),
+            context: request.context.iter().collect(),
+            plaintext: (!request.wrapped_only).then_some(plaintext.as_str()),
+            wrapped: &wrapped,
+        };
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    } else {
+        if !request.wrapped_only {
+            writeln!(out, "{}", plaintext.as_str())?;
+        }
+        out.write_all(wrapped.as_bytes())?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- files
+
+fn input_name(path: Option<&Path>) -> String {
+    path.map_or_else(|| "stdin".to_string(), |p| p.display().to_string())
+}
+
+/// Opens a file, or stdin; with the file's length when it is a regular file.
+fn open_input(path: Option<&Path>) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
+    match path {
+        None => {
+            let fd = io::stdin()
+                .as_fd()
+                .try_clone_to_owned()
+                .context("cannot read stdin")?;
+            let file = File::from(fd);
+            let len = regular_len(&file);
+            Ok((Box::new(file), len))
+        }
+        Some(path) => {
+            let file = File::open(path).map_err(|e| {
+                let failure = if e.kind() == io::ErrorKind::NotFound {
+                    Failure::usage(format!("cannot open {}: no such file", path.display()))
+                } else {
+                    Failure::other(format!("cannot open {}: {e}", path.display()))
+                };
+                anyhow::Error::new(failure)
+            })?;
+            if file.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(Failure::usage(format!("{} is a directory", path.display())).into());
+            }
+            let len = regular_len(&file);
+            Ok((Box::new(file), len))
+        }
+    }
+}
+
+fn regular_len(file: &File) -> Option<u64> {
+    file.metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+}
+
+fn progress_bar(
+    ctx: &Context,
+    wanted: bool,
+    input_len: Option<u64>,
+) -> Option<indicatif::ProgressBar> {
+    let len = input_len?;
+    if !wanted || ctx.quiet || len <= PROGRESS_THRESHOLD || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bytes:>10} / {total_bytes} [{wide_bar}] {binary_bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Secrecy {
+    /// An envelope: created with the usual permissions (0666 less umask).
+    Public,
+    /// Plaintext: created 0600.
+    Secret,
+}
+
+/// Where output goes: stdout, or a temporary file beside `-o FILE` that
+/// becomes FILE only in [`Sink::commit`]. Dropped uncommitted, the
+/// temporary file is removed, so a failure leaves no FILE behind.
+enum Sink {
+    Stdout(BufWriter<File>),
+    Temp {
+        writer: BufWriter<tempfile::NamedTempFile>,
+        target: PathBuf,
+    },
+}
+
+impl Sink {
+    fn open(path: Option<&Path>, secrecy: Secrecy) -> Result<Sink> {
+        let Some(target) = path else {
+            let fd = io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .context("cannot write to stdout")?;
+            return Ok(Sink::Stdout(BufWriter::with_capacity(
+                256 * 1024,
+                File::from(fd),
+            )));
+        };
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let file_name = target
+            .file_name()
+            .ok_or_else(|| Failure::usage(format!("-o {}: not a file name", target.display())))?;
+        let mode = match secrecy {
+            Secrecy::Public => 0o666,
+            Secrecy::Secret => 0o600,
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", file_name.to_string_lossy()))
+            .suffix(".tmp")
+            .permissions(std::fs::Permissions::from_mode(mode))
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        Ok(Sink::Temp {
+            writer: BufWriter::with_capacity(256 * 1024, temp),
+            target: target.to_path_buf(),
+        })
+    }
+
+    fn writer(&mut self) -> &mut (dyn Write + Send) {
+        match self {
+            Sink::Stdout(w) => w,
+            Sink::Temp { writer, .. } => writer,
+        }
+    }
+
+    /// Flushes; for a file, syncs it and renames it into place.
+    fn commit(self) -> Result<()> {
+        match self {
+            Sink::Stdout(mut w) => w.flush().context("cannot write the output"),
+            Sink::Temp { writer, target } => {
+                let temp = writer
+                    .into_inner()
+                    .map_err(|e| anyhow::Error::new(e.into_error()))
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                temp.as_file()
+                    .sync_all()
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                temp.persist(&target)
+                    .map_err(|e| anyhow::Error::new(e.error))
+                    .with_context(|| format!("cannot create {}", target.display()))?;
+                Ok(())
+            }
+        }
+    }
+}

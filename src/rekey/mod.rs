@@ -1,0 +1,351 @@
+//! Re-keying envelopes: their CEK re-wrapped under the key's primary
+//! version, the header rewritten, the payload bytes untouched.
+//!
+//! Binary envelopes are rewritten in place (the new header has exactly the
+//! length of the old one), protected by a journal ([`journal`]); the cost
+//! does not grow with the payload. Armored envelopes change in more than
+//! their first bytes' place, so they are rewritten whole into a temporary
+//! file that replaces them (they are small: armor is for pasting).
+//!
+//! Nothing here knows the command line: `rotation::rekey` walks, calls
+//! [`Rekeyer::rekey_file`] per file in parallel and reports.
+
+pub mod journal;
+pub mod scan;
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::envelope::{self, Header, VersionRef};
+use crate::keyring::{Keyring, Purpose, Unlocked, VersionState, destruction_note};
+use crate::secret::SecretKey32;
+use scan::{Encoding, Entry};
+
+/// What became, or would become, of one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Its header now names the key's primary version.
+    Rekeyed,
+    /// `--dry-run`: it would be rekeyed.
+    WouldRekey,
+    /// It already names the primary version.
+    Current,
+    /// Not for this keyring to rekey (not an envelope, another keyring's).
+    Skipped,
+    /// It could not be rekeyed; the file was left as it was.
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Rekeyed => "rekeyed",
+            Status::WouldRekey => "would-rekey",
+            Status::Current => "current",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// The report on one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileReport {
+    pub status: Status,
+    /// The key and version the envelope named when it was found.
+    pub key: Option<String>,
+    pub from_version: Option<u32>,
+    /// The version it names now (or would).
+    pub to_version: Option<u32>,
+    /// The version it named was flagged compromised.
+    pub compromised: bool,
+    /// Why it was skipped or failed; for people.
+    pub reason: Option<String>,
+}
+
+impl FileReport {
+    fn new(status: Status) -> Self {
+        FileReport {
+            status,
+            key: None,
+            from_version: None,
+            to_version: None,
+            compromised: false,
+            reason: None,
+        }
+    }
+
+    fn skipped(reason: impl Into<String>) -> Self {
+        FileReport {
+            reason: Some(reason.into()),
+            ..FileReport::new(Status::Skipped)
+        }
+    }
+
+    fn failed(reason: impl Into<String>) -> Self {
+        FileReport {
+            reason: Some(reason.into()),
+            ..FileReport::new(Status::Failed)
+        }
+    }
+
+    /// Keeps the key and versions of a plan, with another status.
+    fn failed_after(mut self, reason: impl Into<String>) -> Self {
+        self.status = Status::Failed;
+        self.to_version = None;
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+/// Re-keys envelopes for one keyring. With only the keyring's metadata
+/// (no unlock) it can plan (`--dry-run`); with the unlocked keyring it acts.
+pub struct Rekeyer<'a> {
+    doc: &'a Keyring,
+    unlocked: Option<&'a Unlocked>,
+    keyring_id: [u8; 16],
+    /// Version id → (key name, version number).
+    index: HashMap<[u8; 16], (&'a str, u32)>,
+}
+
+impl<'a> Rekeyer<'a> {
+    /// A planner over the keyring's metadata: `rekey --dry-run`.
+    pub fn planner(doc: &'a Keyring) -> Self {
+        let index = doc
+            .keys
+            .iter()
+            .flat_map(|(name, key)| {
+                key.versions.iter().filter_map(move |v| {
+                    let id: [u8; 16] = hex::decode(&v.id).ok()?.try_into().ok()?;
+                    Some((id, (name.as_str(), v.version)))
+                })
+            })
+            .collect();
+        let keyring_id = hex::decode(&doc.keyring_id)
+            .ok()
+            .and_then(|id| id.try_into().ok())
+            .unwrap_or([0; 16]);
+        Rekeyer {
+            doc,
+            unlocked: None,
+            keyring_id,
+            index,
+        }
+    }
+
+    /// A rekeyer that can unwrap and re-wrap CEKs.
+    pub fn new(unlocked: &'a Unlocked) -> Self {
+        Rekeyer {
+            unlocked: Some(unlocked),
+            ..Rekeyer::planner(&unlocked.doc)
+        }
+    }
+
+    /// Decides from a header alone what rekeying it means.
+    pub fn plan(&self, header: &Header) -> FileReport {
+        if header.keyring_id != self.keyring_id {
+            return FileReport::skipped(format!(
+                "an envelope of another keyring (id {})",
+                hex::encode(header.keyring_id)
+            ));
+        }
+        let mut report = FileReport {
+            key: Some(header.key_name.clone()),
+            from_version: Some(header.version.number),
+            ..FileReport::new(Status::Failed)
+        };
+        let Some(&(name, number)) = self.index.get(&header.version.id) else {
+            return report.failed_after(format!(
+                "it names version {} of key '{}', which this keyring does not have",
+                header.version.number, header.key_name
+            ));
+        };
+        if name != header.key_name || number != header.version.number {
+            return report.failed_after("the envelope is damaged or was tampered with");
+        }
+        let key = &self.doc.keys[name];
+        let version = key.version(number).expect("indexed");
+        report.compromised = version.compromised.is_some();
+        if let Some(t) = &key.destroyed {
+            return report.failed_after(format!(
+                "key '{name}' was destroyed on {}",
+                crate::clock::format_date(t.at)
+            ));
+        }
+        if key.purpose != Purpose::Encrypt || !key.algorithm.is_symmetric() {
+            return report.failed_after(format!("key '{name}' is not an encryption key"));
+        }
+        match version.state {
+            VersionState::Enabled => {}
+            VersionState::Destroyed => {
+                return report.failed_after(format!(
+                    "version {number} of key '{name}' was destroyed{}; the envelope cannot be opened any more",
+                    destruction_note(version)
+                ));
+            }
+            state => {
+                return report.failed_after(format!(
+                    "version {number} of key '{name}' is {state}; enable it to rekey (`keycask enable {name} --version {number}`)"
+                ));
+            }
+        }
+        if key.primary == number {
+            report.status = Status::Current;
+            report.to_version = Some(number);
+            return report;
+        }
+        report.status = Status::WouldRekey;
+        report.to_version = Some(key.primary);
+        report
+    }
+
+    /// `--dry-run` for one file: reads its header, changes nothing.
+    pub fn plan_file(&self, path: &Path) -> FileReport {
+        match scan::read_entry(path) {
+            Entry::Envelope { header, .. } => self.plan(&header),
+            other => entry_report(other),
+        }
+    }
+
+    /// Re-keys one file, or says why not. A failure leaves the file as it
+    /// was. A journal left by an interrupted rekey is completed first.
+    pub fn rekey_file(&self, path: &Path) -> FileReport {
+        let file = match OpenOptions::new().read(true).write(true).open(path) {
+            Ok(file) => file,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) || e.raw_os_error() == Some(1) =>
+            {
+                // Cannot write it: fine if there is nothing to do.
+                let report = self.plan_file(path);
+                return match report.status {
+                    Status::WouldRekey => report.failed_after(format!("cannot write it: {e}")),
+                    _ => report,
+                };
+            }
+            Err(e) => return FileReport::failed(format!("cannot open it: {e}")),
+        };
+        match self.rekey_open(path, file) {
+            Ok(report) => report,
+            Err(e) => FileReport::failed(format!("{e:#}")),
+        }
+    }
+
+    fn rekey_open(&self, path: &Path, mut file: File) -> Result<FileReport> {
+        // Another rekey of the same file waits here; it then finds the
+        // header current.
+        file.lock().context("cannot lock it")?;
+        journal::recover_locked(path, &file)?;
+        journal::remove_stale_temp(path);
+        let (encoding, header) = match scan::classify(&mut file) {
+            Entry::Envelope { encoding, header } => (encoding, header),
+            other => return Ok(entry_report(other)),
+        };
+        let mut report = self.plan(&header);
+        if report.status != Status::WouldRekey {
+            return Ok(report);
+        }
+        let new_header = match self.rewrap(&header, &report) {
+            Ok(h) => h,
+            Err(reason) => return Ok(report.failed_after(reason)),
+        };
+        match encoding {
+            Encoding::Binary => {
+                let file_len = file.metadata()?.len();
+                let len = header.len() as u64;
+                let entry = journal::Entry {
+                    file_len,
+                    old_header: header.to_bytes(),
+                    new_header: new_header.to_bytes(),
+                    payload_sample: journal::payload_sample(&file, len, file_len)?,
+                };
+                journal::rewrite_header(path, &file, &entry)?;
+            }
+            Encoding::Armored => rewrite_armored(path, &file, &new_header)?,
+        }
+        report.status = Status::Rekeyed;
+        Ok(report)
+    }
+
+    /// The header re-wrapped for the key's primary version, or why not.
+    fn rewrap(&self, header: &Header, plan: &FileReport) -> Result<Header, String> {
+        let unlocked = self.unlocked.expect("rekey_file needs an unlocked keyring");
+        let name = header.key_name.as_str();
+        let material = |number: u32| -> Result<SecretKey32, String> {
+            let bytes = unlocked
+                .material(name, number)
+                .map_err(|e| format!("{e:#}"))?;
+            SecretKey32::from_slice(bytes.expose_secret())
+                .ok_or_else(|| format!("version {number} of key '{name}' is not a 32-byte key"))
+        };
+        let to = plan.to_version.expect("planned");
+        let cek = header
+            .open(&material(header.version.number)?)
+            .map_err(|_| "the envelope is damaged or was tampered with".to_string())?;
+        let primary = self.doc.keys[name].version(to).expect("the primary exists");
+        let id: [u8; 16] = hex::decode(&primary.id)
+            .ok()
+            .and_then(|id| id.try_into().ok())
+            .ok_or("the keyring holds a malformed version id")?;
+        let new = header.rewrap(&cek, VersionRef { number: to, id }, &material(to)?);
+        if new.len() != header.len() {
+            return Err("the new header would not have the old one's length".into());
+        }
+        Ok(new)
+    }
+}
+
+fn entry_report(entry: Entry) -> FileReport {
+    match entry {
+        Entry::NotEnvelope => FileReport::skipped("not an envelope"),
+        Entry::Damaged(why) => FileReport::failed(format!("looks like an envelope, but {why}")),
+        Entry::Unreadable(why) => FileReport::failed(format!("cannot read it: {why}")),
+        Entry::Envelope { .. } => unreachable!("handled by the caller"),
+    }
+}
+
+/// Armored envelopes are small; they are decoded, given the new header,
+/// armored again into a temporary file beside them (same permissions),
+/// synced and renamed over the original, so a crash leaves either one.
+fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> {
+    let mut decoded = Vec::new();
+    let mut reader = file.try_clone()?;
+    std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(0))?;
+    envelope::armor::detect(Box::new(reader))?
+        .0
+        .read_to_end(&mut decoded)?;
+    let len = new_header.len();
+    let mut bytes = new_header.to_bytes();
+    bytes.extend_from_slice(decoded.get(len..).unwrap_or_default());
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mode = file.metadata()?.permissions().mode() & 0o7777;
+    let temp = journal::temp_path_for(path);
+    let written = (|| -> std::io::Result<()> {
+        let mut out = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temp)?;
+        // The mode is set again: the umask may have taken bits away.
+        out.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        out.write_all(envelope::armor::armor(&bytes).as_bytes())?;
+        out.sync_all()?;
+        std::fs::rename(&temp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e).context("cannot replace it with its rekeyed form");
+    }
+    Ok(())
+}

@@ -1,0 +1,1164 @@
+//! Rotation: `rotate NAME`, `--compromised`, `--due`, `--kek`, `--root`,
+//! `enable` / `disable`, and `rekey`.
+
+use crate::util::{Run, TestDir};
+
+fn show(t: &TestDir, name: &str) -> serde_json::Value {
+    t.run(&["show", name, "--json"]).ok().json()
+}
+
+fn version_states(t: &TestDir, name: &str) -> Vec<(u64, String)> {
+    show(t, name)["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().unwrap(),
+                v["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn run_at(t: &TestDir, now: &str, args: &[&str]) -> Run {
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_NOW", now);
+    t.run_with(cmd, args, None)
+}
+
+fn keyring_json(t: &TestDir) -> serde_json::Value {
+    serde_json::from_slice(&t.keyring_bytes()).unwrap()
+}
+
+#[test]
+fn rotate_adds_a_primary_version_and_never_reuses_numbers() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["rotate", "backups"])
+        .ok()
+        .stdout_has("rotated key backups: version 1 -> 2");
+    let out = t.run(&["rotate", "backups", "--json"]).ok().json();
+    assert_eq!(out["schema"], "keycask.rotate/1");
+    assert_eq!(out["old_version"], 2);
+    assert_eq!(out["new_version"], 3);
+    let key = show(&t, "backups");
+    assert_eq!(key["primary"], 3);
+    assert_eq!(
+        version_states(&t, "backups"),
+        [
+            (1, "enabled".into()),
+            (2, "enabled".into()),
+            (3, "enabled".into())
+        ]
+    );
+    let ids: Vec<&str> = key["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[2], out["new_version_id"]);
+    assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+    assert_eq!(ids[2].len(), 32);
+}
+
+#[test]
+fn rotate_asymmetric_keys_gets_a_new_public_key() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "signing", "--type", "p256", "--purpose", "sign"])
+        .ok();
+    t.run(&["rotate", "signing"]).ok();
+    let key = show(&t, "signing");
+    let fp = |i: usize| {
+        key["versions"][i]["public_key_fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(fp(0).starts_with("SHA256:"));
+    assert_ne!(fp(0), fp(1));
+}
+
+#[test]
+fn rotate_compromised_flags_older_versions_with_reason() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&[
+        "rotate",
+        "backups",
+        "--compromised",
+        "--reason",
+        "laptop lost",
+    ])
+    .ok()
+    .stdout_has("version 2 -> 3")
+    .stderr_has("flagged as compromised: v1, v2");
+    let key = show(&t, "backups");
+    assert_eq!(key["compromised_versions"], serde_json::json!([1, 2]));
+    assert_eq!(key["versions"][0]["compromised"]["reason"], "laptop lost");
+    assert!(key["versions"][2]["compromised"].is_null());
+    // A later event keeps the first date and reason of an already flagged
+    // version, and flags only the newly older one.
+    let out = t
+        .run(&["rotate", "backups", "--compromised", "--json"])
+        .ok()
+        .json();
+    assert_eq!(out["compromised_versions"], serde_json::json!([3]));
+    let key = show(&t, "backups");
+    assert_eq!(key["versions"][0]["compromised"]["reason"], "laptop lost");
+    assert!(key["versions"][2]["compromised"]["reason"].is_null());
+    t.run(&["list"]).ok().stdout_has("3 COMPROMISED");
+    t.run(&["show", "backups"]).ok().stdout_has("COMPROMISED");
+}
+
+#[test]
+fn rotate_refuses_bad_input_and_leaves_keyring_unchanged() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let before = t.keyring_bytes();
+    let long_reason = "x".repeat(501);
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["rotate", "nosuch"], 4, "no key named 'nosuch'"),
+        (&["rotate", "Bad/Name"], 2, "invalid key name"),
+        (&["rotate"], 2, "required"),
+        (&["rotate", "backups", "--kek"], 2, "cannot be used with"),
+        (&["rotate", "--due", "--kek"], 2, "cannot be used with"),
+        (&["rotate", "--kek", "--root"], 2, "cannot be used with"),
+        (
+            &["rotate", "backups", "--dry-run"],
+            2,
+            "--dry-run goes only with --due",
+        ),
+        (&["rotate", "backups", "--reason", "x"], 2, "--compromised"),
+        (
+            &["rotate", "--due", "--compromised"],
+            2,
+            "--compromised goes only with NAME",
+        ),
+        (
+            &["rotate", "--kek", "--to", "passphrase"],
+            2,
+            "--to goes only with --root",
+        ),
+        (
+            &["rotate", "backups", "--compromised", "--reason", ""],
+            2,
+            "--reason must be one line",
+        ),
+        (
+            &["rotate", "backups", "--compromised", "--reason", "a\nb"],
+            2,
+            "--reason must be one line",
+        ),
+        (
+            &[
+                "rotate",
+                "backups",
+                "--compromised",
+                "--reason",
+                &long_reason,
+            ],
+            2,
+            "--reason must be one line",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        t.run(args).fails(*code, needle);
+        assert_eq!(t.keyring_bytes(), before, "keyring changed by {args:?}");
+    }
+    t.run(&["rotate", "nosuch"]).stderr_has("keycask list");
+    // A wrong root key file: exit 3, nothing changed.
+    std::fs::write(t.join("other.key"), [7u8; 32]).unwrap();
+    let mut perms = std::fs::metadata(t.join("other.key"))
+        .unwrap()
+        .permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
+    std::fs::set_permissions(t.join("other.key"), perms).unwrap();
+    t.run(&["rotate", "backups", "--keyfile", "other.key"])
+        .fails(3, "wrong key file");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn rotate_due_rotates_exactly_the_keys_past_their_period_once() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let created = "2026-01-01T00:00:00Z";
+    run_at(
+        &t,
+        created,
+        &["keygen", "quarterly", "--rotate-every", "90d"],
+    )
+    .ok();
+    run_at(&t, created, &["keygen", "yearly", "--rotate-every", "1y"]).ok();
+    run_at(&t, created, &["keygen", "manual"]).ok();
+    let before = t.keyring_bytes();
+
+    // Day 89: nothing is due; exit 0, nothing written, no unlock needed.
+    let early = "2026-03-31T00:00:00Z";
+    let out = run_at(&t, early, &["rotate", "--due", "--keyfile", "/nonexistent"]).ok();
+    assert!(out.stdout().is_empty(), "{}", out.stdout());
+    assert!(out.stderr().contains("no key is due"));
+    let out = run_at(&t, early, &["rotate", "--due", "--json"])
+        .ok()
+        .json();
+    assert_eq!(out["schema"], "keycask.rotate-due/1");
+    assert_eq!(out["rotated"], serde_json::json!([]));
+    assert_eq!(t.keyring_bytes(), before);
+
+    // Day 90 exactly: due. The dry run says so and changes nothing.
+    let due = "2026-04-01T00:00:00Z";
+    let dry = run_at(&t, due, &["rotate", "--due", "--dry-run", "--json"])
+        .ok()
+        .json();
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["would_rotate"].as_array().unwrap().len(), 1);
+    assert_eq!(dry["would_rotate"][0]["name"], "quarterly");
+    assert_eq!(dry["would_rotate"][0]["new_version"], 2);
+    run_at(&t, due, &["rotate", "--due", "--dry-run"])
+        .ok()
+        .stdout_has("would rotate quarterly: version 1 -> 2");
+    assert_eq!(t.keyring_bytes(), before);
+
+    let out = run_at(&t, due, &["rotate", "--due"]).ok();
+    assert_eq!(out.stdout().lines().count(), 1, "{}", out.stdout());
+    assert!(out.stdout().contains("rotated quarterly: version 1 -> 2"));
+    let after_first = t.keyring_bytes();
+
+    // Idempotent: a second run, even a day later, rotates nothing.
+    let out = run_at(&t, "2026-04-02T00:00:00Z", &["rotate", "--due", "--json"])
+        .ok()
+        .json();
+    assert_eq!(out["rotated"], serde_json::json!([]));
+    assert_eq!(t.keyring_bytes(), after_first);
+    assert_eq!(show(&t, "quarterly")["primary"], 2);
+    assert_eq!(show(&t, "yearly")["primary"], 1);
+    assert_eq!(show(&t, "manual")["primary"], 1);
+
+    // A year later both policies are due; the new primary restarts the clock.
+    let out = run_at(&t, "2027-01-02T00:00:00Z", &["rotate", "--due", "--json"])
+        .ok()
+        .json();
+    let names: Vec<&str> = out["rotated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["quarterly", "yearly"]);
+    assert_eq!(out["rotated"][0]["old_version"], 2);
+    assert_eq!(out["rotated"][0]["new_version"], 3);
+    let key = run_at(&t, "2027-01-02T00:00:00Z", &["show", "quarterly", "--json"])
+        .ok()
+        .json();
+    assert_eq!(key["rotation_overdue"], false);
+}
+
+#[test]
+fn rotate_due_refuses_a_bad_clock() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let before = t.keyring_bytes();
+    run_at(&t, "yesterday", &["rotate", "--due"]).fails(2, "KEYCASK_NOW");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn rotate_kek_keeps_only_the_new_kek_and_every_key_usable() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["keygen", "signing", "--type", "p256", "--purpose", "sign"])
+        .ok();
+    let before = keyring_json(&t);
+    let out = t.run(&["rotate", "--kek", "--json"]).ok().json();
+    assert_eq!(out["schema"], "keycask.rotate-kek/1");
+    assert_eq!(out["old_kek_versions"], serde_json::json!([1]));
+    assert_eq!(out["new_kek_version"], 2);
+    assert_eq!(out["key_versions_rewrapped"], 3);
+    let after = keyring_json(&t);
+    assert_eq!(after["kek"]["primary"], 2);
+    assert_eq!(after["kek"]["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(after["kek"]["versions"][0]["version"], 2);
+    assert_eq!(after["keyring_id"], before["keyring_id"]);
+    for name in ["backups", "signing"] {
+        let old = before["keys"][name]["versions"].as_array().unwrap();
+        let new = after["keys"][name]["versions"].as_array().unwrap();
+        assert_eq!(old.len(), new.len());
+        for (o, n) in old.iter().zip(new) {
+            assert_eq!(o["id"], n["id"], "version ids are kept");
+            assert_eq!(o["public_key"], n["public_key"]);
+            assert_eq!(n["kek_version"], 2);
+            assert_ne!(o["wrapped"], n["wrapped"], "material re-wrapped");
+        }
+    }
+    // Every version's material still unwraps under the new KEK: a second
+    // KEK rotation unwraps all of it, and the MAC verifies.
+    t.run(&["rotate", "--kek"])
+        .ok()
+        .stdout_has("version 2 -> 3; 3 key versions re-wrapped");
+    t.run(&["rotate", "backups"]).ok();
+}
+
+#[test]
+fn rotate_root_to_a_new_passphrase_stops_the_old_one() {
+    let t = TestDir::new();
+    t.init_passphrase("old passphrase");
+    t.run(&["keygen", "backups", "--passphrase-file", "pass.txt"])
+        .ok();
+    let salt = |t: &TestDir| keyring_json(t)["root"]["salt"].clone();
+    let old_salt = salt(&t);
+    std::fs::write(t.join("new.txt"), "new passphrase\n").unwrap();
+    let out = t
+        .run(&[
+            "rotate",
+            "--root",
+            "--passphrase-file",
+            "pass.txt",
+            "--new-passphrase-file",
+            "new.txt",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(out["schema"], "keycask.rotate-root/1");
+    assert_eq!(out["kek_versions_rewrapped"], 1);
+    assert_ne!(salt(&t), old_salt, "a new passphrase gets a new salt");
+    let after = t.keyring_bytes();
+    t.run(&["rotate", "backups", "--passphrase-file", "pass.txt"])
+        .fails(3, "wrong passphrase");
+    assert_eq!(t.keyring_bytes(), after);
+    t.run(&["rotate", "backups", "--passphrase-file", "new.txt"])
+        .ok();
+}
+
+#[test]
+fn rotate_root_refuses_bad_input_and_leaves_keyring_unchanged() {
+    let t = TestDir::new();
+    t.init_passphrase("old passphrase");
+    std::fs::write(t.join("same.txt"), "old passphrase").unwrap();
+    std::fs::write(t.join("wrong.txt"), "not it").unwrap();
+    std::fs::write(t.join("empty.txt"), "").unwrap();
+    std::fs::write(t.join("new.txt"), "new passphrase").unwrap();
+    let before = t.keyring_bytes();
+    let p = "--passphrase-file";
+    let n = "--new-passphrase-file";
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["rotate", "--root", p, "pass.txt", n, "same.txt"],
+            2,
+            "same as the current one",
+        ),
+        (
+            &["rotate", "--root", p, "wrong.txt", n, "new.txt"],
+            3,
+            "wrong passphrase",
+        ),
+        (
+            &["rotate", "--root", p, "pass.txt", n, "empty.txt"],
+            2,
+            "empty",
+        ),
+        (
+            &["rotate", "--root", p, "pass.txt", n, "missing.txt"],
+            2,
+            "cannot read the passphrase file",
+        ),
+        // No terminal and no file for the new passphrase: an error, not a hang.
+        (&["rotate", "--root", p, "pass.txt"], 2, "no terminal"),
+        (
+            &["rotate", "--root", "--to", "keyfile:k", n, "new.txt"],
+            2,
+            "only for a passphrase root",
+        ),
+        (
+            &["rotate", "--root", "--to", "vault"],
+            2,
+            "unknown root 'vault'",
+        ),
+        (&["rotate", "--root", "--to", "keyfile:"], 2, "needs a path"),
+        (
+            &[
+                "rotate",
+                "--root",
+                p,
+                "wrong.txt",
+                "--to",
+                "keyfile:new.key",
+            ],
+            3,
+            "wrong passphrase",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        t.run(args).fails(*code, needle);
+        assert_eq!(t.keyring_bytes(), before, "keyring changed by {args:?}");
+    }
+    assert!(
+        !t.join("new.key").exists(),
+        "no key file made for a failed rotation"
+    );
+    t.run(&["keygen", "backups", p, "pass.txt"]).ok();
+}
+
+#[test]
+fn rotate_root_moves_between_passphrase_and_key_file() {
+    let t = TestDir::new();
+    t.init_passphrase("old passphrase");
+    t.run(&["keygen", "backups", "--passphrase-file", "pass.txt"])
+        .ok();
+    let kek_before = keyring_json(&t)["kek"]["versions"][0]["version"].clone();
+    t.run(&[
+        "rotate",
+        "--root",
+        "--passphrase-file",
+        "pass.txt",
+        "--to",
+        "keyfile:root.key",
+    ])
+    .ok()
+    .stdout_has("-> key file");
+    let key_file = t.join("root.key");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&key_file).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(std::fs::read(&key_file).unwrap().len(), 32);
+    let ring = keyring_json(&t);
+    assert_eq!(ring["root"]["kind"], "keyfile");
+    assert_eq!(
+        ring["kek"]["versions"][0]["version"], kek_before,
+        "KEK kept"
+    );
+    // The key file unlocks it now; no passphrase is asked for.
+    t.run(&["rotate", "backups"]).ok();
+
+    // Rotating a key-file root needs a destination, and not the same file.
+    let before = t.keyring_bytes();
+    t.run(&["rotate", "--root"]).fails(2, "say which root");
+    t.run(&["rotate", "--root", "--to", "keyfile:root.key"])
+        .fails(2, "already the keyring's root key file");
+    t.run(&["rotate", "--root", "--to", "keyfile:./root.key"])
+        .fails(2, "already the keyring's root key file");
+    assert_eq!(t.keyring_bytes(), before);
+
+    // To another key file: the old one stops working.
+    t.run(&["rotate", "--root", "--to", "keyfile:root2.key"])
+        .ok()
+        .stderr_has("no longer unlocks this keyring");
+    t.run(&["rotate", "backups", "--keyfile", "root.key"])
+        .fails(3, "wrong key file");
+
+    // Back to a passphrase.
+    std::fs::write(t.join("new.txt"), "fresh passphrase").unwrap();
+    t.run(&[
+        "rotate",
+        "--root",
+        "--to",
+        "passphrase",
+        "--new-passphrase-file",
+        "new.txt",
+    ])
+    .ok();
+    assert_eq!(keyring_json(&t)["root"]["kind"], "passphrase");
+    t.run(&["rotate", "backups"]).fails(2, "no terminal");
+    t.run(&["rotate", "backups", "--passphrase-file", "new.txt"])
+        .ok();
+    assert_eq!(show(&t, "backups")["primary"], 3);
+}
+
+#[test]
+fn disable_and_enable_a_version() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["disable", "backups", "--version", "1"])
+        .ok()
+        .stdout_has("key backups version 1 is now disabled");
+    assert_eq!(
+        version_states(&t, "backups"),
+        [(1, "disabled".into()), (2, "enabled".into())]
+    );
+    // Again: nothing to do, nothing written.
+    let before = t.keyring_bytes();
+    let out = t
+        .run(&["disable", "backups", "--version", "1", "--json"])
+        .ok()
+        .json();
+    assert_eq!(out["schema"], "keycask.version-state/1");
+    assert_eq!(out["changed"], false);
+    assert_eq!(t.keyring_bytes(), before);
+    let out = t
+        .run(&["enable", "backups", "--version", "1", "--json"])
+        .ok()
+        .json();
+    assert_eq!(out["changed"], true);
+    assert_eq!(out["state"], "enabled");
+    assert_eq!(
+        version_states(&t, "backups"),
+        [(1, "enabled".into()), (2, "enabled".into())]
+    );
+    t.run(&["enable", "backups", "--version", "1"])
+        .ok()
+        .stderr_has("already enabled");
+}
+
+#[test]
+fn disable_and_enable_refuse_bad_input_and_leave_keyring_unchanged() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    let before = t.keyring_bytes();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["disable", "backups", "--version", "2"],
+            2,
+            "primary version of key 'backups' and cannot be disabled",
+        ),
+        (
+            &["disable", "backups", "--version", "3"],
+            4,
+            "has no version 3",
+        ),
+        (
+            &["enable", "backups", "--version", "0"],
+            4,
+            "has no version 0",
+        ),
+        (&["disable", "nosuch", "--version", "1"], 4, "no key named"),
+        (&["enable", "nosuch", "--version", "1"], 4, "no key named"),
+        (&["disable", "backups"], 2, "--version"),
+        (
+            &["disable", "backups", "--version", "x"],
+            2,
+            "invalid value",
+        ),
+        (
+            &["disable", "backups", "--version", "-1"],
+            2,
+            "unexpected argument",
+        ),
+        (&["enable", "BAD", "--version", "1"], 2, "invalid key name"),
+    ];
+    for (args, code, needle) in cases {
+        t.run(args).fails(*code, needle);
+        assert_eq!(t.keyring_bytes(), before, "keyring changed by {args:?}");
+    }
+    t.run(&["disable", "backups", "--version", "2"])
+        .stderr_has("hint: rotate first (`keycask rotate backups`)");
+    t.run(&["disable", "backups", "--version", "3"])
+        .stderr_has("its versions: v1, v2");
+}
+
+// ---------------------------------------------------------------- envelopes
+
+/// Deterministic bytes for a test plaintext.
+fn plaintext(seed: u32, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn wrap_to(t: &TestDir, key: &str, plain: &[u8], out: &str, armor: bool) {
+    if let Some(dir) = std::path::Path::new(out).parent() {
+        std::fs::create_dir_all(t.join(&dir.to_string_lossy())).unwrap();
+    }
+    let mut args = vec!["wrap", "-k", key, "-o", out];
+    if armor {
+        args.push("--armor");
+    }
+    t.run_stdin(&args, plain).ok();
+}
+
+fn unwrap_file(t: &TestDir, path: &str) -> Vec<u8> {
+    t.run(&["unwrap", path]).ok().output.stdout
+}
+
+/// Key name and version an envelope names, from `inspect --json`.
+fn names_version(t: &TestDir, path: &str) -> (String, u64) {
+    let out = t.run(&["inspect", "--json", path]).ok().json();
+    let env = &out["envelopes"][0];
+    (
+        env["key"].as_str().unwrap().to_string(),
+        env["version"].as_u64().unwrap(),
+    )
+}
+
+/// Header length of a binary envelope (bytes 10..12, big-endian).
+fn header_len(bytes: &[u8]) -> usize {
+    u16::from_be_bytes([bytes[10], bytes[11]]) as usize
+}
+
+#[test]
+fn after_rotate_old_envelopes_unwrap_and_new_ones_name_the_new_version() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let old = plaintext(1, 100_000);
+    wrap_to(&t, "backups", &old, "old.kc", false);
+    t.run(&["rotate", "backups"]).ok();
+    let new = plaintext(2, 5_000);
+    wrap_to(&t, "backups", &new, "new.kc", false);
+    assert_eq!(names_version(&t, "old.kc"), ("backups".into(), 1));
+    assert_eq!(names_version(&t, "new.kc"), ("backups".into(), 2));
+    assert_eq!(unwrap_file(&t, "old.kc"), old);
+    assert_eq!(unwrap_file(&t, "new.kc"), new);
+}
+
+#[test]
+fn rekey_rewrites_headers_only_and_every_envelope_still_unwraps() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "logs"]).ok();
+    // Names say nothing: envelopes are found by content.
+    let files = [
+        ("data/a.kc", "backups", 0usize, false),
+        ("data/b", "backups", 1, false),
+        ("data/deep/er/c.bin", "backups", 200_000, false),
+        ("data/d.asc", "backups", 3_000, true),
+        ("data/e.kc", "logs", 70_000, false),
+        ("single.kc", "backups", 65_536, false),
+    ];
+    let mut plain = Vec::new();
+    for (i, (path, key, len, armor)) in files.iter().enumerate() {
+        plain.push(plaintext(i as u32, *len));
+        wrap_to(&t, key, &plain[i], path, *armor);
+    }
+    std::fs::write(t.join("data/notes.txt"), "not an envelope").unwrap();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|(p, ..)| std::fs::read(t.join(p)).unwrap())
+        .collect();
+
+    let out = t.run(&["rekey", "data", "single.kc", "--json"]).ok().json();
+    assert_eq!(out["schema"], "keycask.rekey/1");
+    assert_eq!(out["summary"]["rekeyed"], 5);
+    assert_eq!(out["summary"]["current"], 1, "logs was not rotated");
+    assert_eq!(out["summary"]["skipped"], 1);
+    assert_eq!(out["summary"]["failed"], 0);
+    let notes = out["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("notes.txt"))
+        .unwrap();
+    assert_eq!(notes["status"], "skipped");
+    assert_eq!(notes["reason"], "not an envelope");
+
+    for (i, (path, key, _, armor)) in files.iter().enumerate() {
+        let expected = if *key == "backups" { 3 } else { 1 };
+        assert_eq!(
+            names_version(&t, path),
+            (key.to_string(), expected),
+            "{path}"
+        );
+        assert_eq!(unwrap_file(&t, path), plain[i], "{path}");
+        let after = std::fs::read(t.join(path)).unwrap();
+        if !armor {
+            assert_eq!(after.len(), before[i].len(), "{path}: same length");
+            let h = header_len(&before[i]);
+            assert_eq!(header_len(&after), h);
+            assert_eq!(
+                after[h..],
+                before[i][h..],
+                "{path}: payload bytes identical"
+            );
+            if *key == "backups" {
+                assert_ne!(after[..h], before[i][..h], "{path}: header rewritten");
+            }
+        }
+    }
+    // Run again: everything is current, nothing changes.
+    let again: Vec<Vec<u8>> = files
+        .iter()
+        .map(|(p, ..)| std::fs::read(t.join(p)).unwrap())
+        .collect();
+    t.run(&["rekey", "data", "single.kc"])
+        .ok()
+        .stdout_has("rekeyed 0, already current 6, skipped 1, failed 0")
+        .stdout_has("skipped data/notes.txt: not an envelope");
+    for (i, (path, ..)) in files.iter().enumerate() {
+        assert_eq!(std::fs::read(t.join(path)).unwrap(), again[i]);
+    }
+    assert!(leftovers(&t.join("data")).is_empty());
+}
+
+/// Rekey journals and temporary files anywhere below `dir`.
+fn leftovers(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(leftovers(&path));
+        } else {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.contains("keycask-rekey") || name.ends_with(".tmp") {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn rekey_dry_run_counts_envelopes_per_version_and_changes_nothing() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    for i in 0..3 {
+        wrap_to(&t, "backups", b"v1 data", &format!("d/v1-{i}.kc"), false);
+    }
+    t.run(&["rotate", "backups"]).ok();
+    wrap_to(&t, "backups", b"v2 data", "d/v2.kc", false);
+    t.run(&["rotate", "backups", "--compromised", "--reason", "leak"])
+        .ok();
+    std::fs::write(t.join("d/readme"), "hello").unwrap();
+    let before: Vec<Vec<u8>> = ["d/v1-0.kc", "d/v2.kc"]
+        .iter()
+        .map(|p| std::fs::read(t.join(p)).unwrap())
+        .collect();
+    let keyring = t.keyring_bytes();
+
+    // Metadata only: works without the root key.
+    let out = t
+        .run(&[
+            "rekey",
+            "--dry-run",
+            "--json",
+            "d",
+            "--keyfile",
+            "/nonexistent",
+        ])
+        .ok()
+        .json();
+    assert_eq!(out["dry_run"], true);
+    assert_eq!(out["summary"]["would_rekey"], 4);
+    assert_eq!(out["summary"]["skipped"], 1);
+    let versions = out["versions"].as_array().unwrap();
+    let row = |v: u64| versions.iter().find(|r| r["version"] == v).unwrap();
+    assert_eq!(row(1)["envelopes"], 3);
+    assert_eq!(row(2)["envelopes"], 1);
+    assert_eq!(
+        row(3)["envelopes"],
+        0,
+        "nothing depends on the new primary yet"
+    );
+    assert_eq!(row(3)["primary"], true);
+    assert_eq!(row(1)["compromised"], true);
+    // Compromised versions are reported first, files and versions alike.
+    assert_eq!(versions[2]["compromised"], false);
+    assert!(
+        out["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(4)
+            .all(|f| f["compromised"] == true)
+    );
+    let text = t.run(&["rekey", "--dry-run", "d"]).ok();
+    assert!(
+        text.stdout()
+            .contains("would rekey 4, already current 0, skipped 1, failed 0")
+    );
+    assert!(text.stdout().contains("COMPROMISED"));
+    assert!(
+        text.stdout()
+            .contains("COMPROMISED: 3 envelope(s) are under version 1 of key 'backups'")
+    );
+    assert_eq!(std::fs::read(t.join("d/v1-0.kc")).unwrap(), before[0]);
+    assert_eq!(std::fs::read(t.join("d/v2.kc")).unwrap(), before[1]);
+    assert_eq!(t.keyring_bytes(), keyring);
+
+    // After the rekey, nothing depends on versions 1 and 2 any more.
+    t.run(&["rekey", "d"])
+        .ok()
+        .stdout_has("COMPROMISED: 3 envelope(s) were under version 1 of key 'backups'");
+    let out = t.run(&["rekey", "--dry-run", "--json", "d"]).ok().json();
+    let versions = out["versions"].as_array().unwrap();
+    let counts: Vec<u64> = versions
+        .iter()
+        .map(|r| r["envelopes"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), 4);
+    assert_eq!(
+        versions.iter().find(|r| r["version"] == 3).unwrap()["envelopes"],
+        4
+    );
+}
+
+#[test]
+fn rekey_reports_what_it_cannot_do_and_touches_nothing_else() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"good", "d/good.kc", false);
+    wrap_to(&t, "backups", b"disabled", "d/disabled.kc", false);
+    // An envelope of another keyring, with a key of the same name.
+    let other = TestDir::new();
+    other.init_keyfile();
+    other.run(&["keygen", "backups"]).ok();
+    other
+        .run_stdin(&["wrap", "-k", "backups", "-o", "x.kc"], b"theirs")
+        .ok();
+    std::fs::copy(other.join("x.kc"), t.join("d/other.kc")).unwrap();
+    // A damaged envelope: the header cut short.
+    let good = std::fs::read(t.join("d/good.kc")).unwrap();
+    std::fs::write(t.join("d/cut.kc"), &good[..40]).unwrap();
+    std::fs::write(t.join("d/empty"), "").unwrap();
+    std::fs::write(t.join("d/pem"), "-----BEGIN PRIVATE KEY-----\nMIIB\n").unwrap();
+
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    let before = |p: &str| std::fs::read(t.join(p)).unwrap();
+    let (d0, o0, c0) = (
+        before("d/disabled.kc"),
+        before("d/other.kc"),
+        before("d/cut.kc"),
+    );
+    // Every envelope here is under version 1; disabled, it refuses all use,
+    // rekeying included.
+    t.run(&["disable", "backups", "--version", "1"]).ok();
+    let keyring = t.keyring_bytes();
+    let run = t.run(&["rekey", "d", "--json"]);
+    assert_eq!(run.code(), 1, "failures make the exit code non-zero");
+    assert!(
+        run.stderr()
+            .contains("could not be rekeyed; those files were left as they were")
+    );
+    let out = run.json();
+    assert_eq!(out["summary"]["failed"], 3, "{out:#}");
+    assert_eq!(out["summary"]["skipped"], 3, "{out:#}");
+    let status = |name: &str| {
+        out["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(status("disabled.kc")["status"], "failed");
+    assert!(
+        status("disabled.kc")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("version 1 of key 'backups' is disabled")
+    );
+    assert_eq!(status("other.kc")["status"], "skipped");
+    assert!(
+        status("other.kc")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("another keyring")
+    );
+    assert_eq!(status("cut.kc")["status"], "failed");
+    assert!(
+        status("cut.kc")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("truncated")
+    );
+    assert_eq!(status("empty")["status"], "skipped");
+    assert_eq!(status("pem")["status"], "skipped");
+    assert_eq!(before("d/disabled.kc"), d0);
+    assert_eq!(before("d/other.kc"), o0);
+    assert_eq!(before("d/cut.kc"), c0);
+    assert_eq!(t.keyring_bytes(), keyring, "rekey never writes the keyring");
+
+    // The people's report names each failure on stderr.
+    let run = t.run(&["rekey", "d"]);
+    assert_eq!(run.code(), 1);
+    assert!(
+        run.stdout()
+            .contains("failed d/disabled.kc: version 1 of key 'backups' is disabled")
+    );
+    assert!(run.stderr().starts_with("keycask: error: 3 of"));
+
+    // Enabled again, the same command finishes the job.
+    t.run(&["enable", "backups", "--version", "1"]).ok();
+    t.run(&["rekey", "d"])
+        .fails(1, "1 of 3 envelope(s)")
+        .stdout_has("failed d/cut.kc: looks like an envelope, but the envelope is truncated");
+    assert_eq!(names_version(&t, "d/disabled.kc"), ("backups".into(), 3));
+    assert_eq!(unwrap_file(&t, "d/disabled.kc"), b"disabled");
+}
+
+#[test]
+fn rekey_refuses_bad_arguments_before_touching_anything() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"data", "d/a.kc", false);
+    t.run(&["rotate", "backups"]).ok();
+    let before = std::fs::read(t.join("d/a.kc")).unwrap();
+    t.run(&["rekey", "d", "missing"])
+        .fails(2, "no such file or folder: missing");
+    t.run(&["rekey"]).fails(2, "required");
+    t.run(&["rekey", "--jobs", "0", "d"])
+        .fails(2, "invalid value");
+    t.run(&["rekey", "d", "--keyfile", "/nonexistent"])
+        .fails(3, "cannot read the key file");
+    std::fs::write(t.join("k2"), [9u8; 32]).unwrap();
+    std::fs::set_permissions(
+        t.join("k2"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    t.run(&["rekey", "d", "--keyfile", "k2"])
+        .fails(3, "wrong key file");
+    assert_eq!(std::fs::read(t.join("d/a.kc")).unwrap(), before);
+}
+
+/// Makes a file unwritable even for root (which ignores modes): `chattr +i`
+/// where it works, undone on drop so the folder can be removed.
+struct ReadOnly(std::path::PathBuf, bool);
+
+impl ReadOnly {
+    fn make(path: std::path::PathBuf) -> ReadOnly {
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o444))
+            .unwrap();
+        if std::fs::OpenOptions::new().write(true).open(&path).is_err() {
+            return ReadOnly(path, false);
+        }
+        let immutable = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        ReadOnly(path, immutable)
+    }
+
+    fn effective(&self) -> bool {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.0)
+            .is_err()
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.0)
+                .status();
+        }
+    }
+}
+
+#[test]
+fn rekey_of_a_read_only_file_fails_for_that_file_alone() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"locked", "d/locked.kc", false);
+    wrap_to(&t, "backups", b"free", "d/free.kc", false);
+    t.run(&["rotate", "backups"]).ok();
+    wrap_to(&t, "backups", b"current", "d/current.kc", false);
+    let before = std::fs::read(t.join("d/locked.kc")).unwrap();
+    let locked = ReadOnly::make(t.join("d/locked.kc"));
+    let current = ReadOnly::make(t.join("d/current.kc"));
+    if !locked.effective() || !current.effective() {
+        eprintln!("cannot make a file read-only here (root without chattr): case not checked");
+        return;
+    }
+    t.run(&["rekey", "d"])
+        .fails(1, "1 of 3 envelope(s) could not be rekeyed")
+        .stdout_has("failed d/locked.kc: cannot write it")
+        .stdout_has("rekeyed 1, already current 1, skipped 0, failed 1");
+    assert_eq!(std::fs::read(t.join("d/locked.kc")).unwrap(), before);
+    assert_eq!(names_version(&t, "d/free.kc"), ("backups".into(), 2));
+    assert_eq!(unwrap_file(&t, "d/locked.kc"), b"locked");
+    assert!(leftovers(&t.join("d")).is_empty());
+}
+
+#[test]
+fn disabled_versions_refuse_unwrap_and_compromised_ones_warn() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"secret", "a.kc", false);
+    t.run(&[
+        "rotate",
+        "backups",
+        "--compromised",
+        "--reason",
+        "laptop lost",
+    ])
+    .ok();
+    t.run(&["unwrap", "a.kc"])
+        .ok()
+        .stderr_has("version 1 of key 'backups' is flagged compromised");
+    t.run(&["disable", "backups", "--version", "1"]).ok();
+    t.run(&["unwrap", "a.kc"])
+        .fails(4, "version 1 of key 'backups' is disabled");
+    t.run(&["enable", "backups", "--version", "1"]).ok();
+    assert_eq!(unwrap_file(&t, "a.kc"), b"secret");
+}
+
+#[test]
+fn envelopes_survive_kek_and_root_rotation() {
+    let t = TestDir::new();
+    t.init_passphrase("first passphrase");
+    let p = ["--passphrase-file", "pass.txt"];
+    t.run(&["keygen", "backups", p[0], p[1]]).ok();
+    t.run_stdin(&["wrap", "-k", "backups", "-o", "a.kc", p[0], p[1]], b"one")
+        .ok();
+    t.run(&["rotate", "backups", p[0], p[1]]).ok();
+    t.run_stdin(&["wrap", "-k", "backups", "-o", "b.kc", p[0], p[1]], b"two")
+        .ok();
+    let envelopes = [
+        std::fs::read(t.join("a.kc")).unwrap(),
+        std::fs::read(t.join("b.kc")).unwrap(),
+    ];
+    t.run(&["rotate", "--kek", p[0], p[1]]).ok();
+    t.run(&["rotate", "--kek", p[0], p[1]]).ok();
+    std::fs::write(t.join("new.txt"), "second passphrase").unwrap();
+    t.run(&[
+        "rotate",
+        "--root",
+        p[0],
+        p[1],
+        "--new-passphrase-file",
+        "new.txt",
+    ])
+    .ok();
+    let q = ["--passphrase-file", "new.txt"];
+    t.run(&["unwrap", "a.kc", p[0], p[1]])
+        .fails(3, "wrong passphrase");
+    assert_eq!(
+        t.run(&["unwrap", "a.kc", q[0], q[1]]).ok().output.stdout,
+        b"one"
+    );
+    assert_eq!(
+        t.run(&["unwrap", "b.kc", q[0], q[1]]).ok().output.stdout,
+        b"two"
+    );
+    t.run(&["rotate", "--root", q[0], q[1], "--to", "keyfile:root.key"])
+        .ok();
+    assert_eq!(unwrap_file(&t, "a.kc"), b"one");
+    assert_eq!(unwrap_file(&t, "b.kc"), b"two");
+    // KEK and root rotation never touch envelopes.
+    assert_eq!(std::fs::read(t.join("a.kc")).unwrap(), envelopes[0]);
+    assert_eq!(std::fs::read(t.join("b.kc")).unwrap(), envelopes[1]);
+}
+
+/// 100 times: `rekey` a folder of envelopes and SIGKILL it at a random
+/// moment. Every envelope must still unwrap to its original plaintext,
+/// whether or not a later run completes the interrupted work.
+#[test]
+fn rekey_killed_at_any_moment_never_damages_an_envelope() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let mut files = Vec::new();
+    for i in 0..24u32 {
+        let len = [0usize, 1, 1000, 65_536, 150_000][i as usize % 5];
+        let path = format!("d/{}/f{i}", i % 3);
+        let plain = plaintext(i, len);
+        wrap_to(&t, "backups", &plain, &path, i % 8 == 7);
+        files.push((path, plain));
+    }
+    let check_all = |label: &str| {
+        let mut args = vec!["inspect", "--json"];
+        args.extend(files.iter().map(|(p, _)| p.as_str()));
+        let out = t.run(&args);
+        assert!(
+            out.output.status.success(),
+            "{label}: inspect failed: {}",
+            out.stderr()
+        );
+        for (path, plain) in &files {
+            let run = t.run(&["unwrap", path]);
+            assert!(
+                run.output.status.success(),
+                "{label}: {path}: {}",
+                run.stderr()
+            );
+            assert_eq!(&run.output.stdout, plain, "{label}: {path}");
+        }
+    };
+
+    // How long an uninterrupted rekey of the folder takes, to aim within it.
+    t.run(&["rotate", "backups"]).ok();
+    let started = std::time::Instant::now();
+    t.run(&["rekey", "d"]).ok();
+    let mut span = started.elapsed().as_micros().max(2_000) as u64;
+
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    eprintln!("kill test seed {seed}, span {span} µs");
+    let mut interrupted = 0;
+    let mut mid_write = 0;
+    for round in 0..100 {
+        t.run(&["rotate", "backups"]).ok();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = seed % (span * 5 / 4);
+        let mut cmd = t.command();
+        cmd.args(["rekey", "d"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(delay));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        // Keep aiming inside the run: the machine's speed varies under load.
+        if status.success() {
+            span = (span * 3 / 4).max(1_000);
+        } else {
+            interrupted += 1;
+            span = span * 21 / 20;
+        }
+        if !leftovers(&t.join("d")).is_empty() {
+            mid_write += 1;
+        }
+        if round % 20 == 19 {
+            check_all(&format!("round {round}, seed {seed}"));
+        }
+    }
+    // Timing on a loaded machine varies; many runs must still be cut short.
+    eprintln!("{interrupted} runs interrupted, {mid_write} left a journal or temporary file");
+    assert!(
+        interrupted > 30,
+        "only {interrupted} of 100 runs were interrupted"
+    );
+    // Without any recovery run: every envelope unwraps.
+    check_all("after the last kill");
+    // A clean run finishes whatever was interrupted and leaves nothing behind.
+    t.run(&["rekey", "d"]).ok().stdout_has("failed 0");
+    assert!(
+        leftovers(&t.join("d")).is_empty(),
+        "{:?}",
+        leftovers(&t.join("d"))
+    );
+    let primary = show(&t, "backups")["primary"].as_u64().unwrap();
+    for (path, _) in &files {
+        assert_eq!(names_version(&t, path).1, primary, "{path}");
+    }
+    check_all("after the clean run");
+}

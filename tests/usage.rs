@@ -1,0 +1,1117 @@
+//! Envelope encryption: `wrap`, `unwrap`, `inspect`, `datakey`.
+//!
+//! Negative cases first and most: every way an envelope can be damaged or
+//! misused, each checked for its exit code, its message, that no plaintext
+//! of a bad chunk and no `-o` file is left behind, and that the keyring is
+//! unchanged. Then the happy paths, the known-answer vectors in
+//! tests/vectors/ (both directions) and a property test.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Stdio;
+
+use keycask::envelope::stream::{PayloadCipher, TAG_LEN};
+use keycask::envelope::{Cek, EncryptionContext, Header, HeaderParams, VersionRef, stream};
+use keycask::keyring::{
+    Algorithm, Key, KeyVersion, Origin, Purpose, Session, Tombstone, VersionState,
+};
+use keycask::root::SecretSources;
+use keycask::secret::{SecretBytes, SecretKey32};
+use proptest::prelude::*;
+
+use crate::util::{Run, TestDir};
+
+/// Offsets in the header (docs/FORMAT.md): keyring id, then the key name.
+const KEYRING_ID: std::ops::Range<usize> = 48..64;
+
+/// A keyring with a key-file root and an encryption key `backups`.
+fn setup() -> TestDir {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+fn wrap(t: &TestDir, args: &[&str], plaintext: &[u8]) -> Vec<u8> {
+    let mut all = vec!["wrap", "-k", "backups"];
+    all.extend_from_slice(args);
+    t.run_stdin(&all, plaintext).ok().output.stdout
+}
+
+/// Changes the keyring through the library, as the lifecycle commands of
+/// other phases would (disable, destroy, rotate).
+fn edit_keyring(t: &TestDir, edit: impl FnOnce(&mut Session)) {
+    let mut session = Session::open(&t.keyring(), &SecretSources::default()).unwrap();
+    edit(&mut session);
+    session.commit().unwrap();
+}
+
+fn set_state(t: &TestDir, name: &str, number: u32, edit: impl FnOnce(&mut KeyVersion)) {
+    edit_keyring(t, |s| {
+        let key = s.keyring.doc.keys.get_mut(name).unwrap();
+        edit(key.version_mut(number).unwrap());
+    });
+}
+
+/// Header length of an envelope, from its bytes 10..12.
+fn header_len(envelope: &[u8]) -> usize {
+    u16::from_be_bytes([envelope[10], envelope[11]]) as usize
+}
+
+/// Runs `unwrap` on `envelope` both to stdout and with `-o`, checks the
+/// exit code and message, that no `-o` file or temporary file is left, and
+/// that the keyring did not change. Returns the stdout run.
+#[track_caller]
+fn unwrap_fails(t: &TestDir, envelope: &[u8], code: i32, needle: &str) -> Run {
+    let before = t.keyring_bytes();
+    std::fs::write(t.join("bad.kc"), envelope).unwrap();
+    let run = t.run(&["unwrap", "bad.kc"]).fails(code, needle);
+    t.run(&["unwrap", "-o", "out.bin", "bad.kc"])
+        .fails(code, needle);
+    assert!(!t.join("out.bin").exists(), "-o file left behind");
+    assert!(t.temp_files().is_empty(), "temp files {:?}", t.temp_files());
+    assert_eq!(t.keyring_bytes(), before, "keyring changed");
+    run
+}
+
+// ------------------------------------------------------------ bad input
+
+#[test]
+fn every_header_byte_flipped_is_refused() {
+    let t = setup();
+    let plain = pattern(200);
+    let env = wrap(&t, &["--chunk-size", "64", "-c", "env=prod"], &plain);
+    let hlen = header_len(&env);
+    let version_id = (hlen - 32 - 60 - 4 - 16)..(hlen - 32 - 60 - 4);
+    for i in 0..hlen {
+        let mut bad = env.clone();
+        bad[i] ^= 0x01;
+        let (code, needle) = if KEYRING_ID.contains(&i) {
+            (4, "the envelope was made with keyring")
+        } else if version_id.contains(&i) {
+            (4, "has no version with id")
+        } else if i < 8 {
+            (3, "not a keycask envelope")
+        } else if i == 8 {
+            (3, "envelope format version 0 is not supported")
+        } else {
+            (3, "envelope")
+        };
+        let run = unwrap_fails(&t, &bad, code, needle);
+        assert!(run.output.stdout.is_empty(), "plaintext released, byte {i}");
+        if code == 3 && i > 8 {
+            let err = run.stderr();
+            assert!(
+                err.contains("the envelope is damaged or was tampered with")
+                    || err.contains("the envelope is truncated"),
+                "byte {i}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn flipped_chunk_bytes_release_only_verified_chunks() {
+    let t = setup();
+    let plain = pattern(64 * 5 + 10);
+    let env = wrap(&t, &["--chunk-size", "64"], &plain);
+    let h = header_len(&env);
+    let piece = 64 + TAG_LEN;
+    // First chunk, a middle chunk (its tag), the last chunk.
+    for (chunk, offset) in [(0, 5), (2, piece - 1), (5, 3)] {
+        let mut bad = env.clone();
+        bad[h + chunk * piece + offset] ^= 0x80;
+        let run = unwrap_fails(&t, &bad, 3, "the envelope is damaged or was tampered with");
+        assert_eq!(
+            run.output.stdout,
+            plain[..chunk * 64],
+            "only the chunks before chunk {chunk} may be released"
+        );
+        run.stderr_has("the output written to stdout is incomplete");
+        t.run(&["unwrap", "-o", "x.out", "bad.kc"])
+            .fails(3, "no output file was written");
+    }
+}
+
+#[test]
+fn truncation_anywhere_is_refused() {
+    let t = setup();
+    let plain = pattern(64 * 3 + 20);
+    let env = wrap(&t, &["--chunk-size", "64"], &plain);
+    let h = header_len(&env);
+    let piece = 64 + TAG_LEN;
+    unwrap_fails(&t, b"", 3, "not a keycask envelope");
+    for cut in [3, 8, 12, 40, h / 2, h - 1] {
+        unwrap_fails(&t, &env[..cut], 3, "the envelope is truncated");
+    }
+    // At the end of the header, at each chunk boundary, inside a chunk, and
+    // without the final chunk.
+    for cut in [
+        h,
+        h + piece,
+        h + 2 * piece,
+        h + 3 * piece,
+        h + 10,
+        h + piece + 70,
+    ] {
+        unwrap_fails(
+            &t,
+            &env[..cut],
+            3,
+            "the envelope is damaged or was tampered with",
+        );
+    }
+    assert_eq!(env.len(), h + 3 * piece + 20 + TAG_LEN);
+}
+
+#[test]
+fn appended_swapped_and_duplicated_chunks_are_refused() {
+    let t = setup();
+    let plain = pattern(64 * 3);
+    let env = wrap(&t, &["--chunk-size", "64"], &plain);
+    let h = header_len(&env);
+    let piece = 64 + TAG_LEN;
+    let chunk = |i: usize| env[h + i * piece..h + (i + 1) * piece].to_vec();
+    let damaged = "the envelope is damaged or was tampered with";
+    for extra in [&b"\0"[..], &[0u8; 16], &chunk(2)] {
+        let mut longer = env.clone();
+        longer.extend_from_slice(extra);
+        unwrap_fails(&t, &longer, 3, damaged);
+    }
+    let swapped = [&env[..h], &chunk(1), &chunk(0), &chunk(2)].concat();
+    assert_eq!(unwrap_fails(&t, &swapped, 3, damaged).output.stdout, b"");
+    let duplicated = [&env[..h], &chunk(0), &chunk(0), &chunk(1), &chunk(2)].concat();
+    let run = unwrap_fails(&t, &duplicated, 3, damaged);
+    assert_eq!(run.output.stdout, plain[..64]);
+}
+
+#[test]
+fn an_envelope_from_another_keyring_names_both() {
+    let t = setup();
+    let other = setup();
+    let env = wrap(&other, &[], b"secret");
+    let ids: Vec<String> = [&t, &other]
+        .iter()
+        .map(|d| {
+            let doc: serde_json::Value = serde_json::from_slice(&d.keyring_bytes()).unwrap();
+            doc["keyring_id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let run = unwrap_fails(&t, &env, 4, "the envelope was made with keyring");
+    run.stderr_has(&ids[0])
+        .stderr_has(&ids[1])
+        .stderr_has("hint: ");
+}
+
+#[test]
+fn unusable_versions_and_keys_exit_4() {
+    let t = setup();
+    let env = wrap(&t, &[], b"secret");
+    edit_keyring(&t, |s| {
+        let material = SecretBytes::new(vec![9; 32]);
+        s.keyring
+            .add_version("backups", &material, None, 1_700_000_000)
+            .unwrap();
+    });
+    set_state(&t, "backups", 1, |v| v.state = VersionState::Disabled);
+    unwrap_fails(&t, &env, 4, "version 1 of key 'backups' is disabled");
+
+    set_state(&t, "backups", 1, |v| {
+        v.state = VersionState::DestroyScheduled;
+        v.destroy_after = Some(1_893_456_000);
+    });
+    unwrap_fails(
+        &t,
+        &env,
+        4,
+        "version 1 of key 'backups' is scheduled for destruction on 2030-01-01",
+    );
+
+    set_state(&t, "backups", 1, |v| {
+        v.state = VersionState::Destroyed;
+        v.wrapped = None;
+        v.destruction = Some(Tombstone {
+            at: 1_767_225_600,
+            reason: Some("key retired".into()),
+        });
+    });
+    unwrap_fails(
+        &t,
+        &env,
+        4,
+        "version 1 of key 'backups' was destroyed on 2026-01-01 (key retired)",
+    );
+
+    edit_keyring(&t, |s| {
+        s.keyring.doc.keys.remove("backups");
+    });
+    unwrap_fails(&t, &env, 4, "no key named 'backups' in this keyring");
+}
+
+#[test]
+fn a_compromised_version_decrypts_with_a_warning() {
+    let t = setup();
+    let env = wrap(&t, &[], b"secret");
+    set_state(&t, "backups", 1, |v| {
+        v.compromised = Some(Tombstone {
+            at: 1_767_225_600,
+            reason: Some("laptop stolen".into()),
+        });
+    });
+    let run = t.run_stdin(&["unwrap"], &env).ok();
+    assert_eq!(run.output.stdout, b"secret");
+    run.stderr_has(
+        "warning: version 1 of key 'backups' is flagged compromised on 2026-01-01 (laptop stolen)",
+    );
+}
+
+#[test]
+fn context_mismatch_and_bad_context_are_refused() {
+    let t = setup();
+    let env = wrap(&t, &["-c", "env=prod", "-c", "app=billing"], b"data");
+    std::fs::write(t.join("e.kc"), &env).unwrap();
+    for expect in [&["env=dev"][..], &["env=prod", "team=x"], &["app=billin"]] {
+        let mut args = vec!["unwrap", "e.kc"];
+        for e in expect {
+            args.extend_from_slice(&["--expect-context", e]);
+        }
+        let run = t
+            .run(&args)
+            .fails(3, "the envelope's context does not match");
+        let run = run.stderr_has("app=billing,env=prod");
+        assert!(run.output.stdout.is_empty());
+    }
+    let ok = t
+        .run(&[
+            "unwrap",
+            "e.kc",
+            "--expect-context",
+            "env=prod",
+            "--expect-context",
+            "app=billing",
+        ])
+        .ok();
+    assert_eq!(ok.output.stdout, b"data");
+    let before = t.keyring_bytes();
+    for bad in ["env", "=x", "a b=c", "k=a\u{7}b"] {
+        t.run_stdin(&["wrap", "-k", "backups", "-c", bad], b"x")
+            .fails(2, "context");
+        t.run(&["unwrap", "e.kc", "--expect-context", bad])
+            .fails(2, "context");
+    }
+    t.run_stdin(&["wrap", "-k", "backups", "-c", "a=1", "-c", "a=2"], b"x")
+        .fails(2, "context key 'a' is given twice");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn bad_armor_is_refused() {
+    let t = setup();
+    let armored = String::from_utf8(wrap(&t, &["--armor"], &pattern(300))).unwrap();
+    let lines: Vec<&str> = armored.lines().collect();
+    let mut bad_b64 = lines.clone();
+    let star = format!("{}*", &lines[2][..63]);
+    bad_b64[2] = &star;
+    let cases = [
+        (bad_b64.join("\n"), "bad armor: invalid base64"),
+        (
+            armored.replace("KEYCASK ENVELOPE", "PGP MESSAGE"),
+            "bad armor: wrong label",
+        ),
+        (
+            armored.replace("END KEYCASK ENVELOPE", "END KEYCASK THING"),
+            "bad armor: wrong end line",
+        ),
+        (
+            lines[..lines.len() - 1].join("\n"),
+            "bad armor: missing the end line",
+        ),
+        (
+            format!("{armored}more text\n"),
+            "bad armor: data after the end line",
+        ),
+        (
+            [&lines[..2], &lines[3..]].concat().join("\n"),
+            "the envelope is damaged or was tampered with",
+        ),
+    ];
+    for (text, needle) in cases {
+        unwrap_fails(&t, text.as_bytes(), 3, needle).stderr_has("hint: ");
+    }
+    // Pasted with CRLF line ends and surrounding blank lines: still fine.
+    let pasted = format!("\n\n{}\n", armored.replace('\n', "\r\n"));
+    let run = t.run_stdin(&["unwrap"], pasted.as_bytes()).ok();
+    assert_eq!(run.output.stdout, pattern(300));
+}
+
+#[test]
+fn not_an_envelope_is_refused() {
+    let t = setup();
+    for input in [
+        &b""[..],
+        b"hello, world\n",
+        b"   \n",
+        b"KCASK",
+        &[0u8; 4096],
+    ] {
+        let needle = if input == b"KCASK" {
+            "the envelope is truncated"
+        } else {
+            "not a keycask envelope"
+        };
+        unwrap_fails(&t, input, 3, needle);
+    }
+    t.run(&["unwrap", "missing.kc"])
+        .fails(2, "cannot open missing.kc: no such file");
+    t.run(&["unwrap", "."]).fails(2, "is a directory");
+}
+
+#[test]
+fn wrap_refuses_unusable_keys_and_bad_arguments() {
+    let t = setup();
+    t.run(&["keygen", "signer", "--type", "p256", "--purpose", "sign"])
+        .ok();
+    std::fs::write(t.join("in.txt"), b"data").unwrap();
+    let before = t.keyring_bytes();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["wrap", "-k", "signer", "in.txt"],
+            4,
+            "only encrypt keys (aes256-gcm) wrap data",
+        ),
+        (&["wrap", "-k", "nope", "in.txt"], 4, "no key named 'nope'"),
+        (&["datakey", "-k", "signer"], 4, "only encrypt keys"),
+        (
+            &["wrap", "-k", "backups", "--chunk-size", "63", "in.txt"],
+            2,
+            "out of range",
+        ),
+        (
+            &[
+                "wrap",
+                "-k",
+                "backups",
+                "--chunk-size",
+                "16777217",
+                "in.txt",
+            ],
+            2,
+            "out of range",
+        ),
+        (
+            &["wrap", "-k", "backups", "missing.txt", "-o", "x.kc"],
+            2,
+            "no such file",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        t.run(args).fails(*code, needle);
+        assert_eq!(t.keyring_bytes(), before, "{args:?}");
+        assert!(!t.join("x.kc").exists());
+    }
+    set_state(&t, "backups", 1, |v| v.state = VersionState::Disabled);
+    t.run(&["wrap", "-k", "backups", "in.txt", "-o", "x.kc"])
+        .fails(4, "version 1 of key 'backups' is disabled")
+        .stderr_has("keycask rotate backups");
+    assert!(!t.join("x.kc").exists());
+    assert!(t.temp_files().is_empty());
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let t = setup();
+    std::fs::write(t.join("big"), pattern(4 << 20)).unwrap();
+    t.run(&["wrap", "-k", "backups", "big", "-o", "big.kc"])
+        .ok();
+    for args in [&["unwrap", "big.kc"][..], &["wrap", "-k", "backups", "big"]] {
+        let mut child = t
+            .command()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        // The pipe's reader is gone now, like `| head -c 10`.
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(
+            output.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+// ------------------------------------------------------------ inspect
+
+#[test]
+fn inspect_reads_headers_without_the_keyring_and_reports_each_file() {
+    let t = setup();
+    std::fs::write(
+        t.join("a.kc"),
+        wrap(&t, &["-c", "env=prod"], &pattern(70_000)),
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("b.asc"),
+        wrap(&t, &["--armor", "--chunk-size", "64"], b"x"),
+    )
+    .unwrap();
+    std::fs::write(t.join("c.txt"), b"plain text").unwrap();
+    // No keyring, no key file: inspect needs neither.
+    std::fs::remove_file(t.keyring()).unwrap();
+    std::fs::remove_file(t.join("root.key")).unwrap();
+    let run = t
+        .run(&["inspect", "a.kc", "c.txt", "b.asc", "missing"])
+        .fails(3, "c.txt: not a keycask envelope");
+    run.stderr_has("missing: no such file")
+        .stderr_has("2 of 4 files could not be inspected")
+        .stdout_has("a.kc\n  key         backups version 1")
+        .stdout_has("context     env=prod")
+        .stdout_has("70000 bytes in 2 chunks")
+        .stdout_has("b.asc")
+        .stdout_has("armored");
+    let json = t
+        .run(&["inspect", "--json", "a.kc", "b.asc", "c.txt"])
+        .json();
+    assert_eq!(json["schema"], "keycask.inspect/1");
+    let a = &json["envelopes"][0];
+    assert_eq!(a["key"], "backups");
+    assert_eq!(a["version"], 1);
+    assert_eq!(a["context"]["env"], "prod");
+    assert_eq!(a["chunk_size"], 65536);
+    assert_eq!(a["plaintext_bytes"], 70000);
+    assert_eq!(a["chunks"], 2);
+    assert_eq!(a["version_id"].as_str().unwrap().len(), 32);
+    assert_eq!(json["envelopes"][1]["armored"], true);
+    assert_eq!(json["envelopes"][1]["plaintext_bytes"], 1);
+    assert!(
+        json["envelopes"][2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a keycask envelope")
+    );
+}
+
+// ------------------------------------------------------------ happy paths
+
+#[test]
+fn wrap_unwrap_round_trips_through_files_pipes_and_armor() {
+    let t = setup();
+    let plain = pattern(300_000);
+    std::fs::write(t.join("plain"), &plain).unwrap();
+    t.run(&["wrap", "-k", "backups", "plain", "-o", "p.kc"])
+        .ok();
+    t.run(&["wrap", "-k", "backups", "plain", "--armor", "-o", "p.asc"])
+        .ok();
+    assert_eq!(t.run(&["unwrap", "p.asc"]).ok().output.stdout, plain);
+    let stdin_env = wrap(&t, &["-"], &plain);
+    assert_eq!(t.run(&["unwrap", "p.kc"]).ok().output.stdout, plain);
+    assert_eq!(
+        t.run_stdin(&["unwrap", "-"], &stdin_env).ok().output.stdout,
+        plain
+    );
+    t.run(&["unwrap", "p.kc", "-o", "back"]).ok();
+    assert_eq!(std::fs::read(t.join("back")).unwrap(), plain);
+    let mode = std::fs::metadata(t.join("back"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "plaintext output is private");
+    // An existing output file is replaced only on success.
+    std::fs::write(t.join("back"), b"old").unwrap();
+    let mut bad = std::fs::read(t.join("p.kc")).unwrap();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    std::fs::write(t.join("bad.kc"), &bad).unwrap();
+    t.run(&["unwrap", "bad.kc", "-o", "back"])
+        .fails(3, "damaged");
+    assert_eq!(std::fs::read(t.join("back")).unwrap(), b"old");
+    // Armor, binary, every size around the chunk boundary.
+    for len in [0, 1, 63, 64, 65, 128, 1000] {
+        let data = pattern(len);
+        for armor in [false, true] {
+            let mut args = vec!["--chunk-size", "64"];
+            if armor {
+                args.push("--armor");
+            }
+            let env = wrap(&t, &args, &data);
+            let chunks = if len == 0 { 1 } else { len.div_ceil(64) };
+            if !armor {
+                assert_eq!(env.len(), header_len(&env) + len + chunks * TAG_LEN);
+            } else {
+                assert!(env.starts_with(b"-----BEGIN KEYCASK ENVELOPE-----\n"));
+            }
+            assert_eq!(t.run_stdin(&["unwrap"], &env).ok().output.stdout, data);
+        }
+    }
+    // Two wraps of the same data differ (fresh CEK and salt every time).
+    assert_ne!(wrap(&t, &[], b"same"), wrap(&t, &[], b"same"));
+}
+
+#[test]
+fn old_versions_keep_decrypting_after_rotation() {
+    let t = setup();
+    let old = wrap(&t, &[], b"before rotation");
+    edit_keyring(&t, |s| {
+        s.keyring
+            .add_version(
+                "backups",
+                &SecretBytes::new(vec![7; 32]),
+                None,
+                1_700_000_000,
+            )
+            .unwrap();
+    });
+    let new = wrap(&t, &[], b"after rotation");
+    assert_eq!(
+        t.run_stdin(&["unwrap"], &old).ok().output.stdout,
+        b"before rotation"
+    );
+    assert_eq!(
+        t.run_stdin(&["unwrap"], &new).ok().output.stdout,
+        b"after rotation"
+    );
+    std::fs::write(t.join("new.kc"), &new).unwrap();
+    let json = t.run(&["inspect", "--json", "new.kc"]).ok().json();
+    assert_eq!(json["envelopes"][0]["version"], 2);
+    t.run_stdin(&["-v", "unwrap"], &old)
+        .ok()
+        .stderr_has("unwrapped with key backups version 1");
+}
+
+#[test]
+fn datakey_gives_a_key_and_its_envelope() {
+    let t = setup();
+    let json = t
+        .run(&["datakey", "-k", "backups", "--json", "-c", "app=x"])
+        .ok()
+        .json();
+    assert_eq!(json["schema"], "keycask.datakey/1");
+    assert_eq!(json["key"], "backups");
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["context"]["app"], "x");
+    use base64::Engine;
+    let plain = base64::engine::general_purpose::STANDARD
+        .decode(json["plaintext"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(plain.len(), 32);
+    let wrapped = json["wrapped"].as_str().unwrap();
+    assert!(wrapped.starts_with("-----BEGIN KEYCASK ENVELOPE-----"));
+    let back = t
+        .run_stdin(&["unwrap", "--expect-context", "app=x"], wrapped.as_bytes())
+        .ok();
+    assert_eq!(back.output.stdout, plain);
+    let only = t
+        .run(&["datakey", "-k", "backups", "--json", "--wrapped-only"])
+        .ok()
+        .json();
+    assert!(only.get("plaintext").is_none());
+    let text = t
+        .run(&["datakey", "-k", "backups", "--wrapped-only"])
+        .ok()
+        .stdout();
+    assert!(text.starts_with("-----BEGIN KEYCASK ENVELOPE-----"));
+    let two = t.run(&["datakey", "-k", "backups"]).ok().stdout();
+    let first_line = two.lines().next().unwrap();
+    assert_eq!(first_line.len(), 44, "base64 of 32 bytes");
+    assert_ne!(two, t.run(&["datakey", "-k", "backups"]).ok().stdout());
+}
+
+// ------------------------------------------------------------ vectors
+
+/// The fixed key the vectors are made with (tests/vectors/vectors.json).
+struct VectorKey {
+    keyring_id: [u8; 16],
+    name: &'static str,
+    version: VersionRef,
+    material: [u8; 32],
+}
+
+const VECTOR_KEY: VectorKey = VectorKey {
+    keyring_id: [
+        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+        0xff,
+    ],
+    name: "vectors",
+    version: VersionRef {
+        number: 1,
+        id: [
+            0x0f, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0x09, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02,
+            0x01, 0x00,
+        ],
+    },
+    material: [
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+        25, 26, 27, 28, 29, 30, 31,
+    ],
+};
+
+struct Vector {
+    file: &'static str,
+    seed: u8,
+    chunk_size: u32,
+    context: &'static [(&'static str, &'static str)],
+    plaintext_len: usize,
+    armored: bool,
+}
+
+const VECTORS: &[Vector] = &[
+    Vector {
+        file: "empty.kc",
+        seed: 1,
+        chunk_size: 64,
+        context: &[],
+        plaintext_len: 0,
+        armored: false,
+    },
+    Vector {
+        file: "one_byte.kc",
+        seed: 2,
+        chunk_size: 64,
+        context: &[],
+        plaintext_len: 1,
+        armored: false,
+    },
+    Vector {
+        file: "one_chunk.kc",
+        seed: 3,
+        chunk_size: 64,
+        context: &[],
+        plaintext_len: 64,
+        armored: false,
+    },
+    Vector {
+        file: "one_chunk_plus_one.kc",
+        seed: 4,
+        chunk_size: 64,
+        context: &[],
+        plaintext_len: 65,
+        armored: false,
+    },
+    Vector {
+        file: "three_chunks.kc",
+        seed: 5,
+        chunk_size: 64,
+        context: &[],
+        plaintext_len: 192,
+        armored: false,
+    },
+    Vector {
+        file: "context.kc",
+        seed: 6,
+        chunk_size: 64,
+        context: &[("env", "prod"), ("app", "billing")],
+        plaintext_len: 100,
+        armored: false,
+    },
+    Vector {
+        file: "armored.kc.asc",
+        seed: 7,
+        chunk_size: 64,
+        context: &[("k", "v")],
+        plaintext_len: 70,
+        armored: true,
+    },
+    Vector {
+        file: "default_chunk_size.kc",
+        seed: 8,
+        chunk_size: 65536,
+        context: &[],
+        plaintext_len: 65536 + 1,
+        armored: false,
+    },
+];
+
+fn filled<const N: usize>(seed: u8, salt: u8) -> [u8; N] {
+    std::array::from_fn(|i| {
+        seed.wrapping_mul(16)
+            .wrapping_add(salt)
+            .wrapping_add(i as u8)
+    })
+}
+
+fn vector_plaintext(v: &Vector) -> Vec<u8> {
+    (0..v.plaintext_len).map(|i| (i as u8) ^ v.seed).collect()
+}
+
+fn vector_context(v: &Vector) -> EncryptionContext {
+    let mut c = EncryptionContext::new();
+    for (k, val) in v.context {
+        c.insert(k, val).unwrap();
+    }
+    c
+}
+
+/// The envelope of a vector, made deterministically from its inputs.
+fn seal_vector(v: &Vector) -> (Header, Cek, Vec<u8>) {
+    let cek = Cek::from_key(SecretKey32::from_bytes(filled(v.seed, 0x80)));
+    let params = HeaderParams {
+        keyring_id: VECTOR_KEY.keyring_id,
+        key_name: VECTOR_KEY.name.into(),
+        version: VECTOR_KEY.version,
+        context: vector_context(v),
+        chunk_size: v.chunk_size,
+    };
+    let material = SecretKey32::from_bytes(VECTOR_KEY.material);
+    let header = Header::seal(
+        &params,
+        &material,
+        &cek,
+        filled(v.seed, 0x40),
+        filled(v.seed, 0x20),
+    )
+    .unwrap();
+    let mut out = header.to_bytes();
+    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
+    stream::encrypt(
+        &cipher,
+        v.chunk_size,
+        &mut &vector_plaintext(v)[..],
+        &mut out,
+        &|_| {},
+    )
+    .unwrap();
+    (header, cek, out)
+}
+
+fn vector_bytes(v: &Vector) -> Vec<u8> {
+    let bytes = seal_vector(v).2;
+    if v.armored {
+        keycask::envelope::armor::armor(&bytes).into_bytes()
+    } else {
+        bytes
+    }
+}
+
+/// Vectors that must be rejected: (file, expected message, bytes).
+fn fail_vectors() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    let damaged = "the envelope is damaged or was tampered with";
+    let three = seal_vector(&VECTORS[4]).2;
+    let h = header_len(&three);
+    let piece = 64 + TAG_LEN;
+    let flip = |at: usize| {
+        let mut b = three.clone();
+        b[at] ^= 0x01;
+        b
+    };
+    // 64 bytes sealed as a full chunk followed by an empty final chunk: every
+    // tag verifies, but the encoding is not canonical.
+    let (one_header, one_cek, _) = seal_vector(&VECTORS[2]);
+    let cipher = PayloadCipher::new(&one_cek.payload_key(&one_header.salt));
+    let mut full = vector_plaintext(&VECTORS[2]);
+    cipher.seal_chunk(0, false, &mut full);
+    let mut empty = Vec::new();
+    cipher.seal_chunk(1, true, &mut empty);
+    let non_canonical = [one_header.to_bytes(), full, empty].concat();
+    let mut future = three.clone();
+    future[8] = 2;
+    let armored = String::from_utf8(vector_bytes(&VECTORS[6])).unwrap();
+    vec![
+        ("fail_header_mac.kc", damaged, flip(h - 1)),
+        ("fail_wrapped_cek.kc", damaged, flip(h - 40)),
+        ("fail_salt.kc", damaged, flip(20)),
+        ("fail_chunk_size.kc", damaged, flip(15)),
+        ("fail_middle_chunk_tag.kc", damaged, flip(h + 2 * piece - 1)),
+        (
+            "fail_final_chunk_dropped.kc",
+            damaged,
+            three[..h + 2 * piece].to_vec(),
+        ),
+        (
+            "fail_truncated_inside_chunk.kc",
+            damaged,
+            three[..h + piece + 10].to_vec(),
+        ),
+        (
+            "fail_appended_byte.kc",
+            damaged,
+            [&three[..], b"\0"].concat(),
+        ),
+        (
+            "fail_swapped_chunks.kc",
+            damaged,
+            [
+                &three[..h],
+                &three[h + piece..h + 2 * piece],
+                &three[h..h + piece],
+                &three[h + 2 * piece..],
+            ]
+            .concat(),
+        ),
+        ("fail_empty_final_chunk.kc", damaged, non_canonical),
+        ("fail_no_payload.kc", damaged, three[..h].to_vec()),
+        (
+            "fail_truncated_header.kc",
+            "the envelope is truncated",
+            three[..h - 1].to_vec(),
+        ),
+        (
+            "fail_future_version.kc",
+            "envelope format version 2 is not supported",
+            future,
+        ),
+        (
+            "fail_not_envelope.kc",
+            "not a keycask envelope",
+            b"hello\n".to_vec(),
+        ),
+        ("fail_empty.kc", "not a keycask envelope", Vec::new()),
+        (
+            "fail_armor_bad_base64.kc.asc",
+            "bad armor: invalid base64",
+            armored.replacen("\nS0NB", "\nS0N!", 1).into_bytes(),
+        ),
+        (
+            "fail_armor_wrong_label.kc.asc",
+            "bad armor: wrong label",
+            armored
+                .replace("BEGIN KEYCASK ENVELOPE", "BEGIN AGE ENCRYPTED FILE")
+                .into_bytes(),
+        ),
+        (
+            "fail_armor_missing_end.kc.asc",
+            "bad armor: missing the end line",
+            armored
+                .replace("-----END KEYCASK ENVELOPE-----\n", "")
+                .into_bytes(),
+        ),
+    ]
+}
+
+fn vectors_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+/// The manifest: every input a second implementation needs.
+fn manifest() -> serde_json::Value {
+    let vectors: Vec<serde_json::Value> = VECTORS
+        .iter()
+        .map(|v| {
+            let context: BTreeMap<&str, &str> = v.context.iter().copied().collect();
+            serde_json::json!({
+                "file": v.file,
+                "cek": hex::encode(filled::<32>(v.seed, 0x80)),
+                "salt": hex::encode(filled::<32>(v.seed, 0x40)),
+                "wrap_nonce": hex::encode(filled::<12>(v.seed, 0x20)),
+                "chunk_size": v.chunk_size,
+                "context": context,
+                "plaintext": hex::encode(vector_plaintext(v)),
+                "armored": v.armored,
+            })
+        })
+        .collect();
+    let fail: Vec<serde_json::Value> = fail_vectors()
+        .iter()
+        .map(|(file, message, _)| serde_json::json!({ "file": file, "message": message }))
+        .collect();
+    serde_json::json!({
+        "comment": "keycask envelope test vectors: see docs/FORMAT.md. Written by `KEYCASK_WRITE_VECTORS=1 cargo test vectors`.",
+        "keyring_id": hex::encode(VECTOR_KEY.keyring_id),
+        "key": VECTOR_KEY.name,
+        "version": VECTOR_KEY.version.number,
+        "version_id": hex::encode(VECTOR_KEY.version.id),
+        "material": hex::encode(VECTOR_KEY.material),
+        "vectors": vectors,
+        "fail": fail,
+    })
+}
+
+/// Writes the vectors when `KEYCASK_WRITE_VECTORS=1`; otherwise checks that
+/// the files are exactly what this build makes from the same inputs.
+#[test]
+fn vectors_encrypt_to_the_exact_files() {
+    let dir = vectors_dir();
+    let manifest_text = serde_json::to_string_pretty(&manifest()).unwrap() + "\n";
+    let mut files: Vec<(String, Vec<u8>)> = VECTORS
+        .iter()
+        .map(|v| (v.file.to_string(), vector_bytes(v)))
+        .collect();
+    files.extend(
+        fail_vectors()
+            .into_iter()
+            .map(|(f, _, b)| (f.to_string(), b)),
+    );
+    files.push(("vectors.json".into(), manifest_text.into_bytes()));
+    if std::env::var_os("KEYCASK_WRITE_VECTORS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in &files {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
+    for (name, bytes) in &files {
+        let stored = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            stored == *bytes,
+            "{name} differs from what this build makes"
+        );
+    }
+}
+
+/// Decrypts the stored vectors with the library, from the manifest's key.
+#[test]
+fn vectors_decrypt_to_their_plaintexts() {
+    let dir = vectors_dir();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("vectors.json")).unwrap()).unwrap();
+    let material =
+        SecretKey32::from_slice(&hex::decode(manifest["material"].as_str().unwrap()).unwrap())
+            .unwrap();
+    let open = |bytes: Vec<u8>| -> Result<Vec<u8>, keycask::envelope::EnvelopeError> {
+        let (mut input, _) =
+            keycask::envelope::armor::detect(Box::new(std::io::Cursor::new(bytes)))
+                .map_err(keycask::envelope::EnvelopeError::Read)?;
+        let (header, _) = keycask::envelope::read_header(&mut input)?;
+        let cek = header.open(&material)?;
+        let mut out = Vec::new();
+        stream::decrypt(
+            &PayloadCipher::new(&cek.payload_key(&header.salt)),
+            header.chunk_size,
+            &mut input,
+            &mut out,
+            &|_| {},
+        )?;
+        Ok(out)
+    };
+    for v in manifest["vectors"].as_array().unwrap() {
+        let file = v["file"].as_str().unwrap();
+        let plain =
+            open(std::fs::read(dir.join(file)).unwrap()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(
+            hex::encode(plain),
+            v["plaintext"].as_str().unwrap(),
+            "{file}"
+        );
+    }
+    for v in manifest["fail"].as_array().unwrap() {
+        let file = v["file"].as_str().unwrap();
+        let err = open(std::fs::read(dir.join(file)).unwrap()).expect_err(file);
+        let shown = match &err {
+            keycask::envelope::EnvelopeError::Read(e) => keycask::envelope::armor::armor_error(e)
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            other => other.to_string(),
+        };
+        assert!(
+            shown.contains(v["message"].as_str().unwrap()),
+            "{file}: {shown}"
+        );
+    }
+}
+
+/// Builds a keyring holding the vectors' key, with their keyring id and
+/// version id, and unwraps every vector with the real command.
+#[test]
+fn vectors_through_the_command_line() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    edit_keyring(&t, |s| {
+        s.keyring.doc.keyring_id = hex::encode(VECTOR_KEY.keyring_id);
+        let root = keycask::root::open(&s.keyring.doc.root, &SecretSources::default()).unwrap();
+        s.replace_root(root).unwrap();
+        let key = Key {
+            algorithm: Algorithm::Aes256Gcm,
+            purpose: Purpose::Encrypt,
+            created: 1_700_000_000,
+            origin: Origin::Imported,
+            rotation_period: None,
+            primary: 1,
+            versions: Vec::new(),
+            destroyed: None,
+        };
+        let mut version = KeyVersion {
+            version: 1,
+            id: hex::encode(VECTOR_KEY.version.id),
+            state: VersionState::Enabled,
+            created: 1_700_000_000,
+            kek_version: 0,
+            wrapped: None,
+            public_key: None,
+            compromised: None,
+            destroy_after: None,
+            destruction: None,
+        };
+        let material = SecretBytes::new(VECTOR_KEY.material.to_vec());
+        s.keyring
+            .wrap_material(VECTOR_KEY.name, &key, &mut version, &material)
+            .unwrap();
+        let mut key = key;
+        key.versions.push(version);
+        s.keyring.doc.keys.insert(VECTOR_KEY.name.into(), key);
+    });
+    let before = t.keyring_bytes();
+    let dir = vectors_dir();
+    for v in VECTORS {
+        let path = dir.join(v.file);
+        let run = t.run(&["unwrap", path.to_str().unwrap()]).ok();
+        assert_eq!(run.output.stdout, vector_plaintext(v), "{}", v.file);
+    }
+    for (file, message, _) in fail_vectors() {
+        let path = dir.join(file);
+        t.run(&["unwrap", path.to_str().unwrap()]).fails(3, message);
+    }
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+// ------------------------------------------------------------ properties
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Any size from empty to several chunks, any chunk size: the payload
+    /// has the predicted length and opens to the same bytes; one flipped
+    /// payload bit anywhere makes it fail.
+    #[test]
+    fn envelopes_round_trip(len in 0usize..2000, chunk_size in 64u32..400, flip in any::<prop::sample::Index>()) {
+        let data = pattern(len);
+        let material = SecretKey32::generate();
+        let cek = Cek::generate();
+        let params = HeaderParams {
+            keyring_id: [1; 16],
+            key_name: "k".into(),
+            version: VersionRef { number: 1, id: [2; 16] },
+            context: EncryptionContext::new(),
+            chunk_size,
+        };
+        let header = Header::seal(&params, &material, &cek, [3; 32], [4; 12]).unwrap();
+        let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
+        let mut sealed = Vec::new();
+        stream::encrypt(&cipher, chunk_size, &mut &data[..], &mut sealed, &|_| {}).unwrap();
+        let chunks = len.div_ceil(chunk_size as usize).max(1);
+        prop_assert_eq!(sealed.len(), len + chunks * TAG_LEN);
+        let reopened = Header::parse(&header.to_bytes()).unwrap().open(&material).unwrap();
+        let cipher = PayloadCipher::new(&reopened.payload_key(&header.salt));
+        let mut back = Vec::new();
+        stream::decrypt(&cipher, chunk_size, &mut &sealed[..], &mut back, &|_| {}).unwrap();
+        prop_assert_eq!(&back, &data);
+        let mut bad = sealed.clone();
+        bad[flip.index(sealed.len())] ^= 0x10;
+        let mut out = Vec::new();
+        let result = stream::decrypt(&cipher, chunk_size, &mut &bad[..], &mut out, &|_| {});
+        prop_assert!(result.is_err());
+        prop_assert!(data.starts_with(&out));
+    }
+}
+
+#[test]
+fn command_line_round_trip_of_random_sizes() {
+    let t = setup();
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(8));
+    runner
+        .run(&(0usize..5000, 64u32..2048), |(len, chunk)| {
+            let data = pattern(len);
+            let env = wrap(&t, &["--chunk-size", &chunk.to_string()], &data);
+            prop_assert_eq!(t.run_stdin(&["unwrap"], &env).ok().output.stdout, data);
+            Ok(())
+        })
+        .unwrap();
+}
