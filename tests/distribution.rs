@@ -1352,3 +1352,193 @@ fn known_answer_bundle_imports_through_the_command_line() {
     let shown = t.run(&["show", "backups", "--json"]).ok().json();
     assert_eq!(shown["versions"][0]["created"], "2025-12-01T00:00:00Z");
 }
+
+#[test]
+fn bundles_follow_rotation_on_both_sides() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "inbox-v1.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&["rotate", "backups"]).ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "inbox-v1.pem",
+        "-o",
+        "first.kcx",
+    ])
+    .ok()
+    .stdout_has("versions 1, 2");
+
+    // Bob rotates his transport key: bundles sealed to version 1 still open.
+    p.bob(&["rotate", "bob-inbox"]).ok();
+    let first = p
+        .bob(&[
+            "import",
+            "--bundle",
+            "first.kcx",
+            "--with",
+            "bob-inbox",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(first["versions"], serde_json::json!([1, 2]));
+    let bob = p.bob(&["show", "backups", "--json"]).ok();
+    assert_eq!(
+        version_ids(&bob),
+        version_ids(&p.alice(&["show", "backups", "--json"]).ok())
+    );
+    assert_eq!(bob.json()["primary"], 2);
+
+    // Alice rotates again and disables version 1: the next bundle holds the
+    // enabled versions 2 and 3; Bob already has 2, gains 3, and 3 is primary.
+    p.alice(&["rotate", "backups"]).ok();
+    p.alice(&["disable", "backups", "--version", "1"]).ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "inbox-v2.pem"])
+        .ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "inbox-v2.pem",
+        "-o",
+        "second.kcx",
+    ])
+    .ok()
+    .stdout_has("versions 2, 3");
+    let second = p
+        .bob(&[
+            "import",
+            "--bundle",
+            "second.kcx",
+            "--with",
+            "bob-inbox",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(second["versions"], serde_json::json!([3]));
+    assert_eq!(second["already_present"], serde_json::json!([2]));
+    let bob = p.bob(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(bob["primary"], 3);
+    assert_eq!(bob["versions"].as_array().unwrap().len(), 3);
+
+    // A disabled version is not exported on request; nor is a disabled transport
+    // version a recipient any more.
+    let before = read(&p.t, "alice.json");
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "inbox-v2.pem",
+        "--version",
+        "1",
+        "-o",
+        "x.kcx",
+    ])
+    .fails(4, "version 1 of key 'backups' is disabled");
+    assert_eq!(read(&p.t, "alice.json"), before);
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "inbox-v1.pem",
+        "--version",
+        "3",
+        "-o",
+        "old.kcx",
+    ])
+    .ok();
+    p.bob(&["disable", "bob-inbox", "--version", "1"]).ok();
+    let bob_before = p.bob_bytes();
+    p.bob(&["import", "--bundle", "old.kcx", "--with", "bob-inbox"])
+        .fails(3, "sealed to another recipient");
+    assert_eq!(p.bob_bytes(), bob_before);
+}
+
+#[test]
+#[ignore = "needs unwrap to accept an imported version found by id (docs/distribution.md, 'For unwrap')"]
+fn envelopes_alice_made_unwrap_in_bobs_keyring() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "bob-inbox.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.t.run_with(
+        p.t.command(),
+        &[
+            "--keyring",
+            "alice.json",
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "old.kc",
+        ],
+        Some(b"made under version 1"),
+    )
+    .ok();
+    p.alice(&["rotate", "backups"]).ok();
+    p.t.run_with(
+        p.t.command(),
+        &[
+            "--keyring",
+            "alice.json",
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "new.kc",
+        ],
+        Some(b"made under version 2"),
+    )
+    .ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "bob-inbox.pem",
+        "-o",
+        "backups.kcx",
+    ])
+    .ok();
+    // Renamed on import: envelopes find their version by id, not by name.
+    p.bob(&[
+        "import",
+        "--bundle",
+        "backups.kcx",
+        "--with",
+        "bob-inbox",
+        "--as",
+        "from-alice",
+    ])
+    .ok();
+    p.bob(&["unwrap", "old.kc"])
+        .ok()
+        .stdout_has("made under version 1");
+    p.bob(&["unwrap", "new.kc"])
+        .ok()
+        .stdout_has("made under version 2");
+    // Bob's own copy of the data key decrypts; a version he disables does not.
+    p.bob(&["disable", "from-alice", "--version", "1"]).ok();
+    p.bob(&["unwrap", "old.kc"]).fails(4, "disabled");
+}
