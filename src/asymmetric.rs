@@ -604,6 +604,31 @@ mod tests {
         assert_eq!(again.public_key(), public);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Untrusted key and signature bytes never panic a parser.
+        #[test]
+        fn parsers_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let _ = PublicKey::from_spki_der(&bytes);
+            let _ = PrivateKey::from_pkcs8_der(&bytes);
+            let _ = PublicKey::from_pem(&bytes, "x");
+            let _ = PrivateKey::from_pem(&bytes, "x");
+            let mut pem = b"-----BEGIN PUBLIC KEY-----\n".to_vec();
+            pem.extend_from_slice(&bytes);
+            pem.extend_from_slice(b"\n-----END PUBLIC KEY-----\n");
+            let _ = PublicKey::from_pem(&pem, "x");
+        }
+
+        /// Arbitrary signatures are refused, never accepted or panicking.
+        #[test]
+        fn random_signatures_do_not_verify(sig in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let key = PrivateKey::P256(p256::SecretKey::from_slice(&[7u8; 32]).unwrap());
+            let digest = crypto::sha256(b"m");
+            proptest::prop_assert!(key.public_key().verify_digest(&digest, &sig, RsaScheme::Pss).is_err());
+        }
+    }
+
     #[test]
     fn pem_labels_are_checked() {
         let secret = p256::SecretKey::generate_from_rng(&mut crypto::os_rng());

@@ -571,6 +571,72 @@ mod tests {
     }
 
     #[test]
+    fn rsa_recipient_and_rsa_signer_round_trip() {
+        let rsa = |bits| {
+            PrivateKey::Rsa(Box::new(
+                rsa::PrivateKey::new(&mut crypto::os_rng(), bits).unwrap(),
+            ))
+        };
+        let recipient = rsa(2048);
+        let signer = rsa(2048);
+        let material = SecretBytes::new(vec![9; 32]);
+        let meta = metadata(None, Algorithm::Aes256Gcm);
+        let sealed = seal(
+            &meta,
+            std::slice::from_ref(&material),
+            &recipient.public_key(),
+            Some(&signer),
+        )
+        .unwrap();
+        let parsed = Bundle::parse(&sealed).unwrap();
+        assert_eq!(parsed.scheme, Scheme::RsaOaepSha256);
+        parsed.check_signature().unwrap();
+        assert_eq!(parsed.open(&recipient).unwrap(), vec![material]);
+        // A P-256 key cannot open an RSA bundle, nor another RSA key.
+        assert!(parsed.open(&p256_key()).is_err());
+        assert!(parsed.open(&rsa(2048)).is_err());
+        let mut bad = sealed.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert!(Bundle::parse(&bad).unwrap().check_signature().is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Arbitrary bytes never panic the parser; bytes that start like a
+        /// bundle are refused as damaged.
+        #[test]
+        fn parse_never_panics(tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let _ = Bundle::parse(&tail);
+            let mut bytes = MAGIC.to_vec();
+            bytes.push(FORMAT_VERSION);
+            bytes.extend_from_slice(&tail);
+            proptest::prop_assert!(Bundle::parse(&bytes).is_err());
+        }
+
+        /// Any number of AES versions survives the round trip in order.
+        #[test]
+        fn round_trip_any_versions(keys in proptest::collection::vec(proptest::prelude::any::<[u8; 32]>(), 1..5)) {
+            let recipient = p256_key();
+            let mut meta = metadata(None, Algorithm::Aes256Gcm);
+            meta.versions = (1..=keys.len() as u32)
+                .map(|n| VersionMetadata {
+                    version: n,
+                    id: format!("{n:032x}"),
+                    created: 1,
+                    public_key: None,
+                    compromised: None,
+                })
+                .collect();
+            let materials: Vec<SecretBytes> = keys.iter().map(|k| SecretBytes::new(k.to_vec())).collect();
+            let sealed = seal(&meta, &materials, &recipient.public_key(), None).unwrap();
+            let opened = Bundle::parse(&sealed).unwrap().open(&recipient).unwrap();
+            proptest::prop_assert_eq!(opened, materials);
+        }
+    }
+
+    #[test]
     fn material_must_match_metadata() {
         let recipient = p256_key();
         let key = p256_key();
