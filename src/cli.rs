@@ -188,13 +188,13 @@ Examples:
 Examples:
   keycask export bob-inbox --public > bob-inbox.pem
   keycask export release-signing --public --format jwk
-  keycask export backups --to bob-inbox.pem --sign-with alice-signing -o backups.kcx")]
+  keycask export backups --to bob.pem --sign-with alice-signing -o b.kcx")]
     Export(ExportArgs),
 
     /// Import a sealed key bundle, or bring your own key (raw AES, PEM)
     #[command(after_help = "\
 Examples:
-  keycask import --bundle backups.kcx --with bob-inbox --verify-with alice-signing.pem
+  keycask import --bundle b.kcx --with bob-inbox --verify-with alice.pem
   keycask import legacy-db --raw legacy.key --type aes256-gcm
   openssl pkey -in old.pem | keycask import old-signer --pem -")]
     Import(ImportArgs),
@@ -202,16 +202,16 @@ Examples:
     /// Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)
     #[command(after_help = "\
 Examples:
-  keycask sign -k release-signing dist.tar.gz > dist.tar.gz.sig
+  keycask sign -k release-signing dist.tar.gz > dist.sig
   keycask sign -k legacy-rsa --scheme pkcs1v15 dist.tar.gz -o dist.sig
-  openssl dgst -sha256 -verify release-signing.pem -signature dist.tar.gz.sig dist.tar.gz")]
+  openssl dgst -sha256 -verify release.pem -signature dist.sig dist.tar.gz")]
     Sign(SignArgs),
 
     /// Verify a signature with a key of the keyring or any public key PEM
     #[command(after_help = "\
 Examples:
-  keycask verify --public-key release-signing.pem --signature dist.tar.gz.sig dist.tar.gz
-  keycask verify -k release-signing --signature dist.tar.gz.sig < dist.tar.gz
+  keycask verify --public-key release.pem --signature dist.sig dist.tar.gz
+  keycask verify -k release-signing --signature dist.sig < dist.tar.gz
 Exit status 0 when the signature is valid, 3 when it is not.")]
     Verify(VerifyArgs),
 }

@@ -1542,3 +1542,48 @@ fn envelopes_alice_made_unwrap_in_bobs_keyring() {
     p.bob(&["disable", "from-alice", "--version", "1"]).ok();
     p.bob(&["unwrap", "old.kc"]).fails(4, "disabled");
 }
+
+#[test]
+fn destroyed_keys_neither_leave_nor_come_back_under_their_name() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "bob-inbox.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&["export", "backups", "--to", "bob-inbox.pem", "-o", "b.kcx"])
+        .ok();
+    // Alice destroys the key: it no longer leaves.
+    p.alice(&["destroy", "backups", "--now", "--yes"]).ok();
+    let before = read(&p.t, "alice.json");
+    p.alice(&["export", "backups", "--to", "bob-inbox.pem", "-o", "c.kcx"])
+        .fails(4, "destroyed");
+    assert!(!p.t.join("c.kcx").exists());
+    assert_eq!(read(&p.t, "alice.json"), before);
+    // Bob had a key of that name and destroyed it: the bundle does not
+    // resurrect the name, but imports under another one.
+    p.bob(&["keygen", "backups"]).ok();
+    p.bob(&["destroy", "backups", "--now", "--yes"]).ok();
+    let before = p.bob_bytes();
+    p.bob(&["import", "--bundle", "b.kcx", "--with", "bob-inbox"])
+        .fails(2, "was destroyed here")
+        .stderr_has("--as NAME");
+    assert_eq!(p.bob_bytes(), before);
+    p.bob(&[
+        "import",
+        "--bundle",
+        "b.kcx",
+        "--with",
+        "bob-inbox",
+        "--as",
+        "backups-alice",
+    ])
+    .ok();
+}
