@@ -22,6 +22,7 @@ use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use crate::crypto;
 use crate::error::Failure;
@@ -519,7 +520,10 @@ pub fn oaep_unwrap(secret: &rsa::PrivateKey, wrapped: &[u8]) -> Option<SecretKey
     SecretKey32::from_slice(&plain)
 }
 
-fn no_pem_key(source: &str, wanted: &str, blocks: &[(String, Vec<u8>)]) -> Failure {
+/// A PEM block's label and DER contents (zeroized: it may be a private key).
+type PemBlock = (String, Zeroizing<Vec<u8>>);
+
+fn no_pem_key(source: &str, wanted: &str, blocks: &[PemBlock]) -> Failure {
     if blocks.is_empty() {
         Failure::usage(format!(
             "{source} is not PEM: no -----BEGIN {wanted}----- block"
@@ -536,7 +540,7 @@ fn no_pem_key(source: &str, wanted: &str, blocks: &[(String, Vec<u8>)]) -> Failu
 /// Splits PEM text into its blocks, `(label, DER)`. Text around the blocks
 /// (OpenSSL's "Bag Attributes", comments) is ignored; a block that does not
 /// decode is an error.
-fn pem_blocks(text: &[u8], source: &str) -> Result<Vec<(String, Vec<u8>)>, Failure> {
+fn pem_blocks(text: &[u8], source: &str) -> Result<Vec<PemBlock>, Failure> {
     let text = std::str::from_utf8(text)
         .map_err(|_| Failure::usage(format!("{source} is not PEM text")))?;
     let mut blocks = Vec::new();
@@ -554,7 +558,7 @@ fn pem_blocks(text: &[u8], source: &str) -> Result<Vec<(String, Vec<u8>)>, Failu
             + footer.len();
         let (found, der) = p256::pkcs8::der::pem::decode_vec(&after.as_bytes()[..end])
             .map_err(|_| Failure::usage(format!("{source}: the PEM block {label} is malformed")))?;
-        blocks.push((found.to_string(), der));
+        blocks.push((found.to_string(), Zeroizing::new(der)));
         rest = &after[end..];
     }
     Ok(blocks)

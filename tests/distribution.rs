@@ -926,6 +926,20 @@ fn sealed_bundle_moves_keys_from_alice_to_bob() {
         .unwrap()
         .to_string();
     sealed.stdout_has(&bob_inbox_fp);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |f: &str| std::fs::metadata(p.t.join(f)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("backups.kcx"), 0o600);
+    assert_eq!(
+        mode("bob-inbox.pem") & 0o700,
+        0o600,
+        "public key readable by its owner"
+    );
+    assert_eq!(
+        mode("bob-inbox.pem") & 0o022,
+        0,
+        "and writable by nobody else"
+    );
+    assert!(p.t.temp_files().is_empty());
     let imported = p
         .bob(&[
             "import",

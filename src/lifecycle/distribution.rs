@@ -216,7 +216,9 @@ fn read_limited(path: Option<&Path>, limit: u64, what: &str) -> Result<Zeroizing
 
 /// Writes `bytes` to a file (complete or not at all: a temporary file
 /// renamed into place) or to stdout.
-fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
+/// Public keys are created 0644 (like `openssl pkey -pubout`), bundles 0600.
+fn write_output(output: Option<&Path>, bytes: &[u8], mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     match output {
         Some(path) => {
             let dir = match path.parent() {
@@ -226,6 +228,7 @@ fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
             let mut file = tempfile::Builder::new()
                 .prefix(".keycask-export")
                 .suffix(".tmp")
+                .permissions(std::fs::Permissions::from_mode(mode))
                 .tempfile_in(dir)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             file.write_all(bytes)?;
@@ -351,11 +354,11 @@ fn export_public(
             "jwk": public.to_jwk(&v.id, key.purpose == Purpose::Sign),
         }))?;
         if let Some(path) = output {
-            write_output(Some(path), text.as_bytes())?;
+            write_output(Some(path), text.as_bytes(), 0o644)?;
         }
         return Ok(());
     }
-    write_output(output, text.as_bytes())?;
+    write_output(output, text.as_bytes(), 0o644)?;
     let summary = format!(
         "public key of {name} version {}: {} {}",
         v.version,
@@ -490,7 +493,7 @@ fn export_sealed(
     );
     // Audited before the bundle leaves: a failure to record stops the export.
     session.commit()?;
-    write_output(output, &sealed)?;
+    write_output(output, &sealed, 0o600)?;
 
     let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
     if ctx.json && output.is_some() {
