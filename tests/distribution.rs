@@ -1601,3 +1601,31 @@ fn destroyed_keys_neither_leave_nor_come_back_under_their_name() {
     ])
     .ok();
 }
+
+#[test]
+fn compromised_flags_travel_with_the_bundle() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "rsa-2048",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "bob-inbox.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&["rotate", "backups", "--compromised"]).ok();
+    p.alice(&["export", "backups", "--to", "bob-inbox.pem", "-o", "b.kcx"])
+        .ok()
+        .stderr_has("version 1 of key 'backups' is flagged compromised");
+    p.bob(&["import", "--bundle", "b.kcx", "--with", "bob-inbox"])
+        .ok();
+    let shown = p.bob(&["show", "backups", "--json"]).ok().json();
+    let versions = shown["versions"].as_array().unwrap();
+    assert!(!versions[0]["compromised"].is_null(), "{shown:#}");
+    assert!(versions[1]["compromised"].is_null(), "{shown:#}");
+    p.bob(&["show", "backups"]).ok().stdout_has("COMPROMISED");
+}

@@ -449,6 +449,12 @@ fn export_sealed(
     let mut materials = Vec::new();
     let mut versions = Vec::new();
     for v in &chosen {
+        if v.compromised.is_some() {
+            ctx.warn(format!(
+                "version {} of key '{name}' is flagged compromised; the bundle carries the flag",
+                v.version
+            ));
+        }
         materials.push(keyring.material(name, v.version)?);
         versions.push(VersionMetadata {
             version: v.version,
