@@ -596,7 +596,7 @@ fn check_state_change(
                 .map(|t| format!(" after {}", clock::format_time(t)))
                 .unwrap_or_default()
         ))
-        .hint("cancel the scheduled destruction first (see `keycask destroy --help`); it leaves the version disabled")),
+        .hint(format!("`keycask destroy --cancel {name} --version {number}` cancels it and enables the version again"))),
         (StateChange::Disable, VersionState::Enabled) if number == key.primary => {
             Err(Failure::usage(format!(
                 "version {number} is the primary version of key '{name}' and cannot be disabled"
@@ -995,7 +995,7 @@ mod tests {
             assert!(
                 err.hint
                     .unwrap()
-                    .contains("cancel the scheduled destruction")
+                    .contains("keycask destroy --cancel k --version 2")
             );
         }
         assert!(check_state_change("k", &key, v(3), Enable).unwrap());

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::Context;
 use crate::clock::{self, Timestamp};
-use crate::keyring::{Key, KeyVersion, Keyring, Session, file, find_key};
+use crate::keyring::{Key, KeyVersion, Keyring, Session, VersionState, file, find_key};
 use crate::material;
 use crate::output;
 use crate::root::{self, RootSpec, passphrase};
@@ -147,52 +147,70 @@ pub fn list(ctx: &Context) -> Result<()> {
         .map(|(name, key)| list_row(name, key, now))
         .collect();
     output::print_table(
-        &["NAME", "TYPE", "PURPOSE", "PRIMARY", "VERSIONS", "ROTATION"],
+        &[
+            "NAME", "TYPE", "PURPOSE", "PRIMARY", "VERSIONS", "ROTATION", "NOTES",
+        ],
         &rows,
     )
 }
 
 fn list_row(name: &str, key: &Key, now: Timestamp) -> Vec<String> {
-    if let Some(t) = &key.destroyed {
-        return vec![
-            name.to_string(),
-            key.algorithm.to_string(),
-            key.purpose.to_string(),
-            "-".into(),
-            key.versions.len().to_string(),
-            format!(
-                "DESTROYED {}{}",
-                clock::format_date(t.at),
-                t.reason
-                    .as_ref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
-            ),
-        ];
-    }
-    let states = |state| key.versions.iter().filter(|v| v.state == state).count();
-    let mut versions = key.versions.len().to_string();
-    let destroyed = states(crate::keyring::VersionState::Destroyed);
-    if destroyed > 0 {
-        versions.push_str(&format!(" ({destroyed} destroyed)"));
-    }
-    let compromised = key
-        .versions
-        .iter()
-        .filter(|v| v.compromised.is_some())
-        .count();
-    let mut rotation = rotation_text(key, now);
-    if compromised > 0 {
-        rotation.push_str(&format!(", {compromised} COMPROMISED"));
-    }
+    let primary = if key.destroyed.is_some() {
+        "-".to_string()
+    } else {
+        format!("v{}", key.primary)
+    };
+    let rotation = match &key.destroyed {
+        Some(_) => "-".to_string(),
+        None => rotation_text(key, now),
+    };
     vec![
         name.to_string(),
         key.algorithm.to_string(),
         key.purpose.to_string(),
-        format!("v{}", key.primary),
-        versions,
+        primary,
+        key.versions.len().to_string(),
         rotation,
+        list_notes(key),
     ]
+}
+
+/// Tombstones and flags, for the NOTES column: what a reader of `list`
+/// must not miss.
+fn list_notes(key: &Key) -> String {
+    let with_reason = |what: String, t: &crate::keyring::Tombstone| {
+        format!(
+            "{what} {}{}",
+            clock::format_date(t.at),
+            t.reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        )
+    };
+    let mut notes = Vec::new();
+    if let Some(t) = &key.destroyed {
+        notes.push(with_reason("KEY DESTROYED".into(), t));
+        return notes.join("; ");
+    }
+    for v in &key.versions {
+        match (&v.state, &v.destruction) {
+            (VersionState::Destroyed, Some(t)) => {
+                notes.push(with_reason(format!("v{} destroyed", v.version), t))
+            }
+            (VersionState::DestroyScheduled, _) => notes.push(format!(
+                "v{} destroy after {}",
+                v.version,
+                v.destroy_after.map(clock::format_date).unwrap_or_default()
+            )),
+            (VersionState::Disabled, _) => notes.push(format!("v{} disabled", v.version)),
+            _ => {}
+        }
+        if let Some(t) = &v.compromised {
+            notes.push(with_reason(format!("v{} COMPROMISED", v.version), t));
+        }
+    }
+    notes.join("; ")
 }
 
 pub fn show(ctx: &Context, name: &str) -> Result<()> {
