@@ -666,6 +666,11 @@ fn import_raw_accepts_raw_hex_and_base64_and_refuses_wrong_lengths() {
         assert_eq!(made["algorithm"], "aes256-gcm");
         assert_eq!(made["purpose"], "encrypt");
     }
+    // 32 printable characters are 32 raw bytes, with a warning.
+    write(&t, "text.key", b"0123456789abcdef0123456789abcdef");
+    t.run(&["import", "text", "--raw", "text.key"])
+        .ok()
+        .stderr_has("32 printable characters, taken as 32 raw bytes");
     // stdin: no advice to delete a file.
     let run = t.run_stdin(&["import", "piped", "--raw", "-"], &key).ok();
     assert!(!run.stderr().contains("shred"));

@@ -550,7 +550,13 @@ pub fn import(ctx: &Context, request: &ImportRequest) -> Result<()> {
             purpose,
         } => {
             let bytes = read_limited(path.as_deref(), MAX_RAW_LEN, "a raw key")?;
-            let material = decode_raw_key(&bytes, &describe_source(path.as_deref()))?;
+            let source = describe_source(path.as_deref());
+            let material = decode_raw_key(&bytes, &source)?;
+            if bytes.len() == 32 && bytes.iter().all(u8::is_ascii_graphic) {
+                ctx.warn(format!(
+                    "{source} is 32 printable characters, taken as 32 raw bytes; if it is text (a 128-bit key in hex, a passphrase), it is not a 256-bit key"
+                ));
+            }
             import_new_key(
                 ctx,
                 name,
@@ -585,19 +591,26 @@ pub fn import(ctx: &Context, request: &ImportRequest) -> Result<()> {
 }
 
 /// A 32-byte AES key: 32 raw bytes, or 64 hex digits, or base64 (standard
-/// or URL-safe, padded or not) of 32 bytes; surrounding whitespace ignored
-/// for the text forms. Never echoes the contents.
+/// or URL-safe, padded or not) of 32 bytes; whitespace anywhere is ignored
+/// in the text forms (`xxd -p` and `openssl base64` wrap lines). Never
+/// echoes the contents.
 fn decode_raw_key(bytes: &[u8], source: &str) -> Result<SecretBytes> {
     if bytes.len() == 32 {
         return Ok(SecretBytes::new(bytes.to_vec()));
     }
-    let text = bytes.trim_ascii();
+    let text: Zeroizing<Vec<u8>> = Zeroizing::new(
+        bytes
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect(),
+    );
     let decoded: Option<Zeroizing<Vec<u8>>> = if text.len() == 64 {
-        hex::decode(text).ok().map(Zeroizing::new)
+        hex::decode(&*text).ok().map(Zeroizing::new)
     } else {
         [B64, B64_NO_PAD, B64URL, B64URL_NO_PAD]
             .iter()
-            .find_map(|engine| engine.decode(text).ok())
+            .find_map(|engine| engine.decode(&*text).ok())
             .map(Zeroizing::new)
     };
     match decoded {
@@ -1038,6 +1051,12 @@ mod tests {
             key.clone(),
             hex::encode(&key).into_bytes(),
             format!("  {}\r\n", hex::encode_upper(&key)).into_bytes(),
+            format!(
+                "{}\n{}\n",
+                &hex::encode(&key)[..60],
+                &hex::encode(&key)[60..]
+            )
+            .into_bytes(),
             B64.encode(&key).into_bytes(),
             format!("{}\n", B64_NO_PAD.encode(&key)).into_bytes(),
             B64URL.encode(&key).into_bytes(),
