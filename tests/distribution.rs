@@ -281,6 +281,30 @@ fn openssl_verifies_keycask_signatures() {
         &data,
     )
     .ok();
+    // JSON reports name the digest of what was signed and verified.
+    let signed = t
+        .run(&["sign", "-k", "ec", "data.bin", "-o", "j.sig", "--json"])
+        .ok()
+        .json();
+    assert_eq!(signed["schema"], "keycask.sign/1");
+    assert_eq!(signed["sha256"], sha256_hex(&data));
+    assert_eq!(signed["version"], 1);
+    let verified = t
+        .run(&[
+            "verify",
+            "-k",
+            "ec",
+            "--signature",
+            "j.sig",
+            "data.bin",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(verified["schema"], "keycask.verify/1");
+    assert_eq!(verified["valid"], true);
+    assert_eq!(verified["sha256"], sha256_hex(&data));
+    assert_eq!(verified["fingerprint"], signed["fingerprint"]);
     // The scheme must match.
     t.run(&["verify", "-k", "rsa", "--signature", "v15.sig", "data.bin"])
         .fails(3, "bad signature");
