@@ -23,7 +23,7 @@ Exit status:
     about = "Local key management: versioned keys, envelope encryption, rotation, destruction",
     long_about = "keycask manages the whole life of cryptographic keys on one keyring file: \
 generation, distribution, storage, usage, rotation and destruction. A root key \
-(passphrase or key file) wraps a KEK; the KEK wraps versioned named keys.",
+(passphrase, key file or PKCS#11 HSM key) wraps a KEK; the KEK wraps versioned named keys.",
     after_help = EXIT_CODES,
     propagate_version = true,
     max_term_width = 80
@@ -54,6 +54,20 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH", env = "KEYCASK_KEYFILE")]
     pub keyfile: Option<PathBuf>,
 
+    /// The PKCS#11 token's PIN is in this file (one trailing newline is
+    /// ignored)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub pin_file: Option<PathBuf>,
+
+    /// The PKCS#11 module (.so) to load, instead of the URI's module-path
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "KEYCASK_PKCS11_MODULE"
+    )]
+    pub pkcs11_module: Option<PathBuf>,
+
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true)]
     pub json: bool,
@@ -74,6 +88,7 @@ pub enum Command {
 Examples:
   keycask init                                 # passphrase root, asked twice
   keycask init --root keyfile:/run/secrets/kc  # key-file root, for CI
+  keycask init --root 'pkcs11:token=kc;object=kc-root?module-path=/usr/lib/softhsm/libsofthsm2.so' --pin-file pin
   keycask --keyring ./ring.json init --passphrase-file pass.txt")]
     Init(InitArgs),
 
@@ -218,8 +233,10 @@ Exit status 0 when the signature is valid, 3 when it is not.")]
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// The root key: `passphrase`, or `keyfile:PATH` (created 0600 with 32
-    /// random bytes if absent, adopted if it holds exactly 32 bytes)
+    /// The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32
+    /// random bytes if absent, adopted if it holds exactly 32 bytes), or a
+    /// PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM,
+    /// generated there if no object has that label)
     #[arg(long, value_name = "ROOT", default_value = "passphrase")]
     pub root: String,
 }

@@ -48,6 +48,8 @@ impl Context {
                 passphrase_fd: global.passphrase_fd,
                 passphrase_file: global.passphrase_file.clone(),
                 keyfile: global.keyfile.clone(),
+                pin_file: global.pin_file.clone(),
+                pkcs11_module: global.pkcs11_module.clone(),
             },
             json: global.json,
             quiet: global.quiet,

@@ -5,6 +5,7 @@ mod util;
 mod destruction;
 mod distribution;
 mod generation;
+mod hsm;
 mod rotation;
 mod storage;
 mod usage;

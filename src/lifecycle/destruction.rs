@@ -562,6 +562,10 @@ fn remnants(root: &RootConfig, old_kek: u32, new_kek: Option<u32>) -> String {
             "move to a new key file (`keycask rotate --root --to keyfile:NEW`) and destroy \
              the old one"
         }
+        RootConfig::Pkcs11 { .. } => {
+            "move to a new token object (`keycask rotate --root --to 'pkcs11:...;object=NEW'`) \
+             and delete the old object from the token"
+        }
     };
     match new_kek {
         None => format!(

@@ -464,6 +464,19 @@ fn rotate_root(
         .into());
     }
 
+    if let (RootSpec::Pkcs11(new_uri), RootConfig::Pkcs11 { uri }) = (&spec, &doc.root)
+        && uri
+            .parse::<root::pkcs11::Pkcs11Uri>()
+            .is_ok_and(|old| old.same_object(new_uri))
+    {
+        return Err(Failure::usage(format!(
+            "the PKCS#11 {} is already the keyring's root",
+            new_uri.describe()
+        ))
+        .hint("name another object or token: keycask rotate --root --to 'pkcs11:token=..;object=NEW-LABEL?..'")
+        .into());
+    }
+
     // Unlock with the current root first: a wrong old secret fails here,
     // before anything new is asked for or created.
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
@@ -481,7 +494,7 @@ fn rotate_root(
         _ => None,
     };
     let result = (|| -> Result<()> {
-        let new_root = root::create(&spec, new_passphrase.as_ref())?;
+        let new_root = root::create(&spec, new_passphrase.as_ref(), &ctx.sources)?;
         let old_desc = session.keyring.doc.root.describe();
         session.replace_root(new_root)?;
         let new_desc = session.keyring.doc.root.describe();

@@ -24,7 +24,7 @@ pub fn init(ctx: &Context, spec: &RootSpec) -> Result<()> {
         )?),
         _ => None,
     };
-    let root = root::create(spec, passphrase.as_ref())?;
+    let root = root::create(spec, passphrase.as_ref(), &ctx.sources)?;
     let session = Session::create(&ctx.keyring_path, root, clock::now()?)?;
     let id = session.keyring.doc.keyring_id.clone();
     let root_desc = session.keyring.doc.root.describe();

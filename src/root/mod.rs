@@ -1,11 +1,12 @@
 //! The root key: the top of the hierarchy, which only ever wraps KEK versions.
 //!
-//! Every provider (passphrase, key file, and later PKCS#11) implements
+//! Every provider (passphrase, key file, PKCS#11) implements
 //! [`RootKey`]; the keyring code only ever sees that trait, so a provider
 //! that keeps its key inside a device slots in without touching callers.
 
 pub mod keyfile;
 pub mod passphrase;
+pub mod pkcs11;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,9 @@ pub enum RootConfig {
     Passphrase(passphrase::KdfParams),
     /// 32 random bytes in a file.
     Keyfile { path: PathBuf },
+    /// An AES-256 key inside a PKCS#11 token, named by an RFC 7512 URI
+    /// (which never holds a PIN: `pin-value` is refused).
+    Pkcs11 { uri: String },
 }
 
 impl RootConfig {
@@ -30,6 +34,7 @@ impl RootConfig {
         match self {
             RootConfig::Passphrase(_) => "passphrase",
             RootConfig::Keyfile { .. } => "keyfile",
+            RootConfig::Pkcs11 { .. } => "pkcs11",
         }
     }
 
@@ -41,6 +46,7 @@ impl RootConfig {
                 kdf.m_cost, kdf.t_cost, kdf.p_cost
             ),
             RootConfig::Keyfile { path } => format!("key file {}", path.display()),
+            RootConfig::Pkcs11 { uri } => format!("PKCS#11 {uri}"),
         }
     }
 }
@@ -63,13 +69,21 @@ pub struct SecretSources {
     pub passphrase_fd: Option<i32>,
     pub passphrase_file: Option<PathBuf>,
     pub keyfile: Option<PathBuf>,
+    /// `--pin-file`: the PKCS#11 token's PIN (before KEYCASK_PIN_FILE,
+    /// KEYCASK_PIN, the URI's pin-source and the terminal).
+    pub pin_file: Option<PathBuf>,
+    /// `--pkcs11-module` / KEYCASK_PKCS11_MODULE: this machine's module,
+    /// which wins over the URI's module-path.
+    pub pkcs11_module: Option<PathBuf>,
 }
 
-/// A root asked for on the command line: `passphrase`, `keyfile:PATH`.
+/// A root asked for on the command line: `passphrase`, `keyfile:PATH`,
+/// `pkcs11:URI`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RootSpec {
     Passphrase,
     Keyfile(PathBuf),
+    Pkcs11(Box<pkcs11::Pkcs11Uri>),
 }
 
 impl std::str::FromStr for RootSpec {
@@ -85,13 +99,11 @@ impl std::str::FromStr for RootSpec {
             }
             Ok(RootSpec::Keyfile(PathBuf::from(path)))
         } else if text.starts_with("pkcs11:") {
-            Err(
-                Failure::usage("PKCS#11 roots are not supported by this build yet")
-                    .hint("use --root passphrase or --root keyfile:PATH"),
-            )
+            Ok(RootSpec::Pkcs11(Box::new(text.parse()?)))
         } else {
-            Err(Failure::usage(format!("unknown root '{text}'"))
-                .hint("--root passphrase, or --root keyfile:PATH"))
+            Err(Failure::usage(format!("unknown root '{text}'")).hint(
+                "--root passphrase, --root keyfile:PATH or --root 'pkcs11:token=..;object=..'",
+            ))
         }
     }
 }
@@ -107,12 +119,24 @@ pub fn open(config: &RootConfig, sources: &SecretSources) -> Result<Box<dyn Root
             let path = sources.keyfile.as_deref().unwrap_or(path);
             Ok(Box::new(keyfile::KeyfileRoot::load(path)?))
         }
+        RootConfig::Pkcs11 { uri } => {
+            let uri: pkcs11::Pkcs11Uri = uri.parse().map_err(|e: Failure| {
+                Failure::keyring(format!("the keyring's root URI is unusable: {e}"))
+            })?;
+            Ok(Box::new(pkcs11::Pkcs11Root::open(&uri, sources)?))
+        }
     }
 }
 
-/// Creates a new root (for `init`, and `rotate --root`): a fresh salt or a
-/// fresh key file. `passphrase` is the new passphrase of a passphrase root.
-pub fn create(spec: &RootSpec, passphrase: Option<&Passphrase>) -> Result<Box<dyn RootKey>> {
+/// Creates a new root (for `init`, and `rotate --root`): a fresh salt, a
+/// fresh key file, or a key generated in (or adopted from) a PKCS#11 token.
+/// `passphrase` is the new passphrase of a passphrase root; `sources` give
+/// the PKCS#11 module and PIN.
+pub fn create(
+    spec: &RootSpec,
+    passphrase: Option<&Passphrase>,
+    sources: &SecretSources,
+) -> Result<Box<dyn RootKey>> {
     match spec {
         RootSpec::Passphrase => {
             let pass =
@@ -124,6 +148,7 @@ pub fn create(spec: &RootSpec, passphrase: Option<&Passphrase>) -> Result<Box<dy
             let path = absolute(path)?;
             Ok(Box::new(keyfile::KeyfileRoot::create_or_adopt(&path)?))
         }
+        RootSpec::Pkcs11(uri) => Ok(Box::new(pkcs11::Pkcs11Root::create(uri, sources)?)),
     }
 }
 
