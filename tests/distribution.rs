@@ -813,6 +813,27 @@ fn import_pem_refuses_public_encrypted_and_unsupported_keys() {
         .fails(2, "RSA-1024");
     t.run(&["import", "k", "--pem", "ed.pem"])
         .fails(2, "Ed25519");
+    // The traditional encodings, refused just as clearly.
+    openssl(
+        &t,
+        &[
+            "ecparam",
+            "-name",
+            "secp384r1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "sec1-384.pem",
+        ],
+    );
+    openssl(
+        &t,
+        &["genrsa", "-traditional", "-out", "rsa1-1024.pem", "1024"],
+    );
+    t.run(&["import", "k", "--pem", "sec1-384.pem"])
+        .fails(2, "is not a P-256 private key");
+    t.run(&["import", "k", "--pem", "rsa1-1024.pem"])
+        .fails(2, "RSA-1024");
     t.run(&["import", "k", "--pem", "enc.pem"])
         .fails(2, "encrypted private key")
         .stderr_has("openssl pkey -in enc.pem | keycask import NAME --pem -");
