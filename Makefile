@@ -5,8 +5,10 @@ CARGO   ?= cargo
 prefix  ?= /usr/local
 DESTDIR ?=
 bindir  := $(DESTDIR)$(prefix)/bin
+datadir := $(DESTDIR)$(prefix)/share
+mandir  := $(datadir)/man/man1
 
-.PHONY: all build test test-deps lint fmt demo install bench clean
+.PHONY: all build test test-deps lint gen gen-check fmt demo install bench clean
 
 all: build
 
@@ -21,9 +23,22 @@ test: test-deps lint
 test-deps:
 	@scripts/test-deps.sh
 
-lint:
+lint: gen-check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+## Regenerates completions/ and man/ from src/cli.rs (examples/gen).
+gen:
+	rm -rf completions man
+	$(CARGO) run --locked --quiet --example gen -- .
+
+## Fails when completions/ or man/ differ from what `make gen` would write.
+gen-check:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(CARGO) run --locked --quiet --example gen -- "$$tmp" && \
+	if diff -r completions "$$tmp/completions" >/dev/null && diff -r man "$$tmp/man" >/dev/null; then :; else \
+		diff -ru completions "$$tmp/completions" | head -40; diff -ru man "$$tmp/man" | head -40; \
+		echo "completions/ or man/ are out of date with src/cli.rs: run make gen" >&2; exit 1; fi
 
 fmt:
 	$(CARGO) fmt --all
@@ -33,9 +48,16 @@ demo:
 	$(CARGO) build --release --locked --quiet
 	@KEYCASK=$(CURDIR)/target/release/keycask scripts/demo.sh
 
+## The binary, the completions (bash, zsh, fish) and the man pages, under
+## $(DESTDIR)$(prefix) in the standard places.
 install: build
-	install -d $(bindir)
+	install -d $(bindir) $(mandir) $(datadir)/bash-completion/completions \
+		$(datadir)/zsh/site-functions $(datadir)/fish/vendor_completions.d
 	install -m 0755 target/release/keycask $(bindir)/keycask
+	install -m 0644 completions/keycask.bash $(datadir)/bash-completion/completions/keycask
+	install -m 0644 completions/_keycask $(datadir)/zsh/site-functions/_keycask
+	install -m 0644 completions/keycask.fish $(datadir)/fish/vendor_completions.d/keycask.fish
+	install -m 0644 man/*.1 $(mandir)/
 
 ## Benchmarks (release build, hyperfine); rewrites docs/BENCHMARKS.md figures.
 bench:

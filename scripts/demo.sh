@@ -22,6 +22,15 @@ kc keygen release-signing --type p256 --purpose sign
 kc keygen partner-transport --type rsa-3072 --purpose transport
 kc list
 kc show backups
+printf '\nrotation: old versions keep decrypting; rekey rewrites headers only\n'
+mkdir "$demo_dir/data"
+step sh -c "printf 'last night\\n' | '$KEYCASK' wrap -k backups -o '$demo_dir/data/backup.kc'"
+kc rotate backups
+kc rekey --dry-run "$demo_dir/data"
+kc rekey "$demo_dir/data"
+kc disable backups --version 1
+kc unwrap "$demo_dir/data/backup.kc"
+kc rotate --kek
 printf '\nthe keyring file holds only wrapped material:\n'
 step sh -c "grep -c '\"wrapped\"' '$KEYCASK_KEYRING'"
 kc destroy partner-transport --now --yes --reason "demo: partner offboarded"

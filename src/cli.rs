@@ -39,7 +39,13 @@ pub struct Cli {
 #[derive(Args, Debug, Default)]
 pub struct GlobalArgs {
     /// The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]
-    #[arg(long, global = true, value_name = "PATH", env = "KEYCASK_KEYRING")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "KEYCASK_KEYRING",
+        hide_env_values = true
+    )]
     pub keyring: Option<PathBuf>,
 
     /// Read the passphrase from this file (one trailing newline is ignored)
@@ -51,7 +57,13 @@ pub struct GlobalArgs {
     pub passphrase_fd: Option<i32>,
 
     /// The root key file, instead of the path recorded in the keyring
-    #[arg(long, global = true, value_name = "PATH", env = "KEYCASK_KEYFILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "KEYCASK_KEYFILE",
+        hide_env_values = true
+    )]
     pub keyfile: Option<PathBuf>,
 
     /// The PKCS#11 token's PIN is in this file (one trailing newline is
@@ -88,7 +100,7 @@ pub enum Command {
 Examples:
   keycask init                                 # passphrase root, asked twice
   keycask init --root keyfile:/run/secrets/kc  # key-file root, for CI
-  keycask init --root 'pkcs11:token=kc;object=kc-root?module-path=/usr/lib/softhsm/libsofthsm2.so' --pin-file pin
+  keycask init --root 'pkcs11:token=kc;object=kc-root' --pin-file pin  # HSM
   keycask --keyring ./ring.json init --passphrase-file pass.txt")]
     Init(InitArgs),
 
@@ -119,10 +131,10 @@ Examples:
     /// or the root
     #[command(after_help = "\
 Examples:
-  keycask rotate backups                      # v(N+1) becomes primary; old ones still decrypt
+  keycask rotate backups            # new primary; old versions still decrypt
   keycask rotate backups --compromised --reason \"laptop lost\"
-  keycask rotate --due --dry-run --json       # what a cron job would rotate
-  keycask rotate --kek                        # new KEK; key material re-wrapped, data untouched
+  keycask rotate --due --dry-run --json   # what a cron job would rotate
+  keycask rotate --kek               # new KEK; key material re-wrapped
   keycask rotate --root --new-passphrase-file new.txt
   keycask rotate --root --to keyfile:/run/secrets/kc-root")]
     Rotate(RotateArgs),
@@ -131,7 +143,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   keycask rekey backups/ *.kc                 # folders are walked recursively
-  keycask rekey --dry-run --json archive/     # which versions files still depend on
+  keycask rekey --dry-run --json archive/  # what the files still depend on
   keycask rekey --jobs 1 big.kc")]
     Rekey(RekeyArgs),
 
@@ -162,8 +174,8 @@ Examples:
   keycask destroy backups --version 1 --after 7d --reason \"rotated 2026-11\"
   keycask destroy --cancel backups --version 1
   keycask destroy backups --version 1 --now --rotate-kek --check archive/
-  keycask destroy old-project --now --yes      # every version; name kept as a tombstone
-  keycask destroy --pending                    # from cron: carry out what fell due",
+  keycask destroy old-project --now --yes   # every version; a tombstone stays
+  keycask destroy --pending          # from cron: carry out what fell due",
         disable_version_flag = true
     )]
     Destroy(DestroyArgs),
@@ -187,7 +199,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   keycask inspect db.dump.kc
-  keycask inspect --json *.kc | jq -r '.envelopes[] | [.file, .key, .version] | @tsv'")]
+  keycask inspect --json *.kc | jq -r '.envelopes[] | [.file, .version] | @tsv'")]
     Inspect(InspectArgs),
 
     /// A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)
@@ -261,7 +273,12 @@ pub struct KeygenArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ListArgs {}
+pub struct ListArgs {
+    /// Print only the key names, one per line (for shell completion; reads
+    /// the keyring without unlocking it)
+    #[arg(long, hide = true)]
+    pub names: bool,
+}
 
 #[derive(Args, Debug)]
 pub struct ShowArgs {
@@ -502,7 +519,11 @@ pub struct ExportArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["bundle", "raw", "pem"])))]
+#[command(
+    group(clap::ArgGroup::new("source").required(true).args(["bundle", "raw", "pem"])),
+    override_usage = "keycask import --bundle FILE --with TRANSPORT_KEY [OPTIONS]\n       \
+                      keycask import NAME (--raw FILE | --pem FILE) [OPTIONS]"
+)]
 pub struct ImportArgs {
     /// The new key's name (for --raw and --pem)
     pub name: Option<String>,
@@ -565,7 +586,10 @@ pub struct SignArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("verifier").required(true).args(["key", "public_key"])))]
+#[command(
+    group(clap::ArgGroup::new("verifier").required(true).args(["key", "public_key"])),
+    override_usage = "keycask verify (-k NAME | --public-key PEM) --signature SIG [INPUT]"
+)]
 pub struct VerifyArgs {
     /// A sign-purpose key of the keyring (any enabled version may match)
     #[arg(short, long, value_name = "NAME")]

@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command};
-use crate::error::{Failure, find_failure, is_broken_pipe};
+use crate::error::{ExitCode, Failure, find_failure, is_broken_pipe};
 use crate::lifecycle::usage::{self, signatures};
 use crate::lifecycle::{destruction, distribution, generation, rotation, storage};
 use crate::root::SecretSources;
@@ -79,6 +79,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Keygen(args) => {
             generation::keygen(&ctx, &generation::KeygenRequest::from_args(&args)?)
         }
+        Command::List(args) if args.names => storage::list_names(&ctx),
         Command::List(_) => storage::list(&ctx),
         Command::Show(args) => storage::show(&ctx, &args.name),
         Command::Export(args) => {
@@ -111,6 +112,48 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Inspect(args) => usage::inspect(&ctx, &args.files),
         Command::Datakey(args) => usage::datakey(&ctx, &usage::DatakeyRequest::from_args(&args)?),
     }
+}
+
+/// Prints a command-line error from clap in keycask's form — one line
+/// `keycask: error: <what>`, then a `hint:` with clap's tip or the usage —
+/// and returns its exit code (2). `--help` and `--version` print as clap
+/// does and return 0; a missing subcommand prints the help (exit 2).
+pub fn report_usage_error(err: clap::Error) -> u8 {
+    use clap::error::ErrorKind;
+    if !err.use_stderr() || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = err.print();
+        return err.exit_code() as u8;
+    }
+    let rendered = err.render().to_string();
+    let mut message = String::new();
+    let mut tip = None;
+    let mut usage = None;
+    for line in rendered.lines() {
+        let trimmed = line.trim();
+        if let Some(first) = line.strip_prefix("error: ") {
+            message.push_str(first);
+        } else if let Some(t) = trimmed.strip_prefix("tip: ") {
+            tip.get_or_insert_with(|| t.to_string());
+        } else if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u.to_string());
+        } else if usage.is_none() && !trimmed.is_empty() && line.starts_with(' ') {
+            // The indented details of the message (missing arguments, ...).
+            let sep = if message.ends_with(':') || trimmed.starts_with('[') {
+                " "
+            } else {
+                ", "
+            };
+            message.push_str(sep);
+            message.push_str(trimmed);
+        }
+    }
+    eprintln!("keycask: error: {message}");
+    match (tip, usage) {
+        (Some(tip), _) => eprintln!("hint: {tip}"),
+        (None, Some(usage)) => eprintln!("hint: usage: {usage}"),
+        (None, None) => {}
+    }
+    ExitCode::Usage as u8
 }
 
 /// Prints an error as `keycask: error: ...` with its hint, and returns the

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = keycask::cli::Cli::parse();
+    let cli = match keycask::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return ExitCode::from(keycask::report_usage_error(err)),
+    };
     match keycask::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => ExitCode::from(keycask::report_error(&err)),

@@ -641,6 +641,8 @@ fn rekey_rewrites_headers_only_and_every_envelope_still_unwraps() {
         wrap_to(&t, key, &plain[i], path, *armor);
     }
     std::fs::write(t.join("data/notes.txt"), "not an envelope").unwrap();
+    // Links inside folders are not followed.
+    std::os::unix::fs::symlink("../single.kc", t.join("data/link.kc")).unwrap();
     t.run(&["rotate", "backups"]).ok();
     t.run(&["rotate", "backups"]).ok();
     let before: Vec<Vec<u8>> = files
@@ -652,8 +654,19 @@ fn rekey_rewrites_headers_only_and_every_envelope_still_unwraps() {
     assert_eq!(out["schema"], "keycask.rekey/1");
     assert_eq!(out["summary"]["rekeyed"], 5);
     assert_eq!(out["summary"]["current"], 1, "logs was not rotated");
-    assert_eq!(out["summary"]["skipped"], 1);
+    assert_eq!(out["summary"]["skipped"], 2);
     assert_eq!(out["summary"]["failed"], 0);
+    let link = out["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("link.kc"))
+        .unwrap();
+    assert_eq!(link["status"], "skipped");
+    assert_eq!(
+        link["reason"],
+        "symbolic link inside a folder, not followed"
+    );
     let notes = out["files"]
         .as_array()
         .unwrap()
@@ -693,7 +706,7 @@ fn rekey_rewrites_headers_only_and_every_envelope_still_unwraps() {
         .collect();
     t.run(&["rekey", "data", "single.kc"])
         .ok()
-        .stdout_has("rekeyed 0, already current 6, skipped 1, failed 0")
+        .stdout_has("rekeyed 0, already current 6, skipped 2, failed 0")
         .stdout_has("skipped data/notes.txt: not an envelope");
     for (i, (path, ..)) in files.iter().enumerate() {
         assert_eq!(std::fs::read(t.join(path)).unwrap(), again[i]);
@@ -841,7 +854,7 @@ fn rekey_reports_what_it_cannot_do_and_touches_nothing_else() {
     assert_eq!(run.code(), 1, "failures make the exit code non-zero");
     assert!(
         run.stderr()
-            .contains("could not be rekeyed; those files were left as they were")
+            .contains("3 file(s) could not be rekeyed; they were left as they were")
     );
     let out = run.json();
     assert_eq!(out["summary"]["failed"], 3, "{out:#}");
@@ -890,12 +903,15 @@ fn rekey_reports_what_it_cannot_do_and_touches_nothing_else() {
         run.stdout()
             .contains("failed d/disabled.kc: version 1 of key 'backups' is disabled")
     );
-    assert!(run.stderr().starts_with("keycask: error: 3 of"));
+    assert!(
+        run.stderr()
+            .starts_with("keycask: error: 3 file(s) could not be rekeyed")
+    );
 
     // Enabled again, the same command finishes the job.
     t.run(&["enable", "backups", "--version", "1"]).ok();
     t.run(&["rekey", "d"])
-        .fails(1, "1 of 3 envelope(s)")
+        .fails(1, "1 file(s) could not be rekeyed")
         .stdout_has("failed d/cut.kc: looks like an envelope, but the envelope is truncated");
     assert_eq!(names_version(&t, "d/disabled.kc"), ("backups".into(), 3));
     assert_eq!(unwrap_file(&t, "d/disabled.kc"), b"disabled");
@@ -982,7 +998,7 @@ fn rekey_of_a_read_only_file_fails_for_that_file_alone() {
         return;
     }
     t.run(&["rekey", "d"])
-        .fails(1, "1 of 3 envelope(s) could not be rekeyed")
+        .fails(1, "1 file(s) could not be rekeyed")
         .stdout_has("failed d/locked.kc: cannot write it")
         .stdout_has("rekeyed 1, already current 1, skipped 0, failed 1");
     assert_eq!(std::fs::read(t.join("d/locked.kc")).unwrap(), before);
@@ -1161,4 +1177,151 @@ fn rekey_killed_at_any_moment_never_damages_an_envelope() {
         assert_eq!(names_version(&t, path).1, primary, "{path}");
     }
     check_all("after the clean run");
+}
+
+#[test]
+fn show_and_list_display_the_policy_primary_age_and_due_state() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    run_at(
+        &t,
+        "2026-01-01T00:00:00Z",
+        &["keygen", "backups", "--rotate-every", "30d"],
+    )
+    .ok();
+    let at = "2026-02-15T12:00:00Z";
+    run_at(&t, at, &["show", "backups"])
+        .ok()
+        .stdout_has("primary    v1 (45d old)")
+        .stdout_has("every 30d, OVERDUE since 2026-01-31");
+    let key = run_at(&t, at, &["show", "backups", "--json"]).ok().json();
+    assert_eq!(key["primary_created"], "2026-01-01T00:00:00Z");
+    assert_eq!(key["primary_age_seconds"], 45 * 86_400 + 12 * 3_600);
+    assert_eq!(key["rotation_overdue"], true);
+    run_at(&t, at, &["rotate", "--due"]).ok();
+    run_at(&t, at, &["show", "backups"])
+        .ok()
+        .stdout_has("primary    v2 (0h old)")
+        .stdout_has("every 30d, due 2026-03-17");
+    let list = run_at(&t, at, &["list", "--json"]).ok().json();
+    assert_eq!(list["keys"][0]["rotation_overdue"], false);
+    assert_eq!(list["keys"][0]["primary_age_seconds"], 0);
+}
+
+#[test]
+fn destroyed_versions_and_keys_cannot_be_enabled_rotated_or_rekeyed() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    wrap_to(&t, "backups", b"old data", "d/old.kc", false);
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&[
+        "destroy",
+        "backups",
+        "--version",
+        "1",
+        "--now",
+        "--yes",
+        "--reason",
+        "retired",
+    ])
+    .ok();
+    t.run(&[
+        "destroy",
+        "backups",
+        "--version",
+        "2",
+        "--after",
+        "7d",
+        "--yes",
+    ])
+    .ok();
+    let before = t.keyring_bytes();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["enable", "backups", "--version", "1"],
+            4,
+            "version 1 of key 'backups' was destroyed on",
+        ),
+        (
+            &["disable", "backups", "--version", "1"],
+            4,
+            "cannot be brought back",
+        ),
+        (
+            &["enable", "backups", "--version", "2"],
+            4,
+            "version 2 of key 'backups' is scheduled for destruction after",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        t.run(args).fails(*code, needle);
+        assert_eq!(t.keyring_bytes(), before, "keyring changed by {args:?}");
+    }
+    t.run(&["enable", "backups", "--version", "2"])
+        .stderr_has("keycask destroy --cancel backups --version 2");
+    t.run(&["enable", "backups", "--version", "1"])
+        .stderr_has("(retired)");
+    let envelope = std::fs::read(t.join("d/old.kc")).unwrap();
+    t.run(&["rekey", "d"])
+        .fails(1, "1 file(s) could not be rekeyed")
+        .stdout_has("version 1 of key 'backups' was destroyed");
+    assert_eq!(std::fs::read(t.join("d/old.kc")).unwrap(), envelope);
+    let out = t.run(&["rekey", "--dry-run", "--json", "d"]).ok().json();
+    assert_eq!(out["summary"]["failed"], 1);
+    let v1 = &out["versions"][0];
+    assert_eq!(
+        (v1["version"].as_u64(), v1["state"].as_str()),
+        (Some(1), Some("destroyed"))
+    );
+    assert_eq!(v1["envelopes"], 1);
+
+    // A whole key destroyed: nothing can rotate it.
+    t.run(&["keygen", "gone"]).ok();
+    t.run(&["destroy", "gone", "--now", "--yes"]).ok();
+    let before = t.keyring_bytes();
+    t.run(&["rotate", "gone"])
+        .fails(4, "key 'gone' was destroyed on");
+    t.run(&["disable", "gone", "--version", "1"])
+        .fails(4, "was destroyed");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn rekey_of_armored_envelopes_streams_and_refuses_broken_armor() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let plain = plaintext(9, 300_000);
+    wrap_to(&t, "backups", &plain, "d/good.asc", true);
+    wrap_to(&t, "backups", &plain, "d/broken.asc", true);
+    std::fs::set_permissions(
+        t.join("d/good.asc"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o640),
+    )
+    .unwrap();
+    // A character deep in the payload's armor that is not base64.
+    let mut broken = std::fs::read(t.join("d/broken.asc")).unwrap();
+    let at = broken.len() / 2;
+    broken[at] = b'!';
+    std::fs::write(t.join("d/broken.asc"), &broken).unwrap();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rekey", "d"])
+        .fails(1, "1 file(s) could not be rekeyed")
+        .stdout_has("failed d/broken.asc");
+    assert_eq!(std::fs::read(t.join("d/broken.asc")).unwrap(), broken);
+    assert!(
+        leftovers(&t.join("d")).is_empty(),
+        "{:?}",
+        leftovers(&t.join("d"))
+    );
+    assert_eq!(names_version(&t, "d/good.asc"), ("backups".into(), 2));
+    assert_eq!(unwrap_file(&t, "d/good.asc"), plain);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(t.join("d/good.asc"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o640, "the file keeps its permissions");
 }

@@ -311,6 +311,11 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Locks, reads, unlocks and verifies the keyring at `path`.
     pub fn open(path: &Path, sources: &SecretSources) -> Result<Session> {
+        // A missing keyring is reported as such ("no keyring at ..."), and
+        // no lock file is left beside it.
+        if !path.try_exists().unwrap_or(true) {
+            file::read(path)?;
+        }
         let lock = file::lock(path)?;
         let doc = file::read(path)?;
         let root = root::open(&doc.root, sources)?;

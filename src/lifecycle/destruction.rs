@@ -241,8 +241,10 @@ fn confirm(name: &str, what: &str, yes: bool) -> Result<()> {
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
+        // The first clause only: the consequences are for the prompt.
+        let short = what.split(';').next().unwrap_or(what);
         return Err(Failure::usage(format!(
-            "refusing to {what} without confirmation: there is no terminal to ask on"
+            "refusing to {short} without confirmation: there is no terminal to ask on"
         ))
         .hint("pass --yes to confirm from a script")
         .into());

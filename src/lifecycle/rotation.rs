@@ -714,32 +714,62 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.jobs)
         .build()?;
+    // The bar appears only after the unlock, which may ask at the terminal.
     let (doc, reports) = if request.dry_run {
         // Planning needs only metadata: no unlock, no passphrase.
         let doc = file::read(&ctx.keyring_path)?;
         let planner = Rekeyer::planner(&doc);
+        let bar = progress_bar(ctx, walk.files.len());
         let reports: Vec<FileReport> = pool.install(|| {
             walk.files
                 .par_iter()
-                .map(|p| planner.plan_file(p))
+                .map(|p| {
+                    let report = planner.plan_file(p);
+                    bar.inc(1);
+                    report
+                })
                 .collect()
         });
+        bar.finish_and_clear();
         (doc, reports)
     } else {
         let unlocked = open_read_only(&ctx.keyring_path, &ctx.sources)?;
         let rekeyer = Rekeyer::new(&unlocked);
+        let bar = progress_bar(ctx, walk.files.len());
         let reports: Vec<FileReport> = pool.install(|| {
             walk.files
                 .par_iter()
-                .map(|p| rekeyer.rekey_file(p))
+                .map(|p| {
+                    let report = rekeyer.rekey_file(p);
+                    bar.inc(1);
+                    report
+                })
                 .collect()
         });
+        bar.finish_and_clear();
         (unlocked.doc.clone(), reports)
     };
-    let mut files: Vec<(&PathBuf, &FileReport)> = walk.files.iter().zip(&reports).collect();
+    // What the walk passed over is reported with the files: a link or a
+    // special file as skipped, a folder that cannot be read as failed.
+    let extra: Vec<(PathBuf, FileReport)> = walk
+        .passed_over
+        .iter()
+        .map(|(path, why)| (path.clone(), FileReport::skipped(why.clone())))
+        .chain(
+            walk.unreadable
+                .iter()
+                .map(|(path, why)| (path.clone(), FileReport::failed(why.clone()))),
+        )
+        .collect();
+    let mut files: Vec<(&PathBuf, &FileReport)> = walk
+        .files
+        .iter()
+        .zip(&reports)
+        .chain(extra.iter().map(|(p, r)| (p, r)))
+        .collect();
     // Envelopes that were under a compromised version come first.
     files.sort_by_key(|(_, r)| !r.compromised);
-    let count = |status: Status| reports.iter().filter(|r| r.status == status).count();
+    let count = |status: Status| files.iter().filter(|(_, r)| r.status == status).count();
     let rekeyed = count(if request.dry_run {
         Status::WouldRekey
     } else {
@@ -747,7 +777,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     });
     let (current, skipped, failed) = (
         count(Status::Current),
-        count(Status::Skipped) + walk.passed_over.len(),
+        count(Status::Skipped),
         count(Status::Failed),
     );
     let versions = if request.dry_run {
@@ -757,7 +787,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     };
 
     if ctx.json {
-        let mut listed: Vec<Value> = files
+        let listed: Vec<Value> = files
             .iter()
             .map(|(path, r)| {
                 json!({
@@ -771,10 +801,6 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
                 })
             })
             .collect();
-        listed.extend(walk.passed_over.iter().map(|(path, why)| {
-            json!({"path": path.display().to_string(), "status": "skipped", "key": null,
-                   "from_version": null, "to_version": null, "compromised": false, "reason": why})
-        }));
         output::print_json(&json!({
             "schema": "keycask.rekey/1",
             "dry_run": request.dry_run,
@@ -788,7 +814,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
             "versions": versions.iter().map(DependencyRow::to_json).collect::<Vec<_>>(),
         }))?;
     } else {
-        report_rekey_for_people(ctx, request.dry_run, &files, &walk.passed_over, &versions)?;
+        report_rekey_for_people(ctx, request.dry_run, &files, &versions)?;
         let verb = if request.dry_run {
             "would rekey"
         } else {
@@ -798,8 +824,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     }
     if failed > 0 && !request.dry_run {
         return Err(Failure::other(format!(
-            "{failed} of {} envelope(s) could not be rekeyed; those files were left as they were",
-            failed + rekeyed + current
+            "{failed} file(s) could not be rekeyed; they were left as they were"
         ))
         .hint("the reasons are listed above; fix them and run the same command again")
         .into());
@@ -807,11 +832,29 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     Ok(())
 }
 
+/// A bar on stderr for long runs, only when stderr is a terminal; hidden
+/// (and free) otherwise.
+fn progress_bar(ctx: &Context, files: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if ctx.quiet || files < 1000 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(files as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{pos:>7} / {len} files [{wide_bar}] {per_sec} {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 fn report_rekey_for_people(
     ctx: &Context,
     dry_run: bool,
     files: &[(&PathBuf, &FileReport)],
-    passed_over: &[(PathBuf, String)],
     versions: &[DependencyRow],
 ) -> Result<()> {
     // The report goes to stdout, one line per file that needs attention;
@@ -847,9 +890,6 @@ fn report_rekey_for_people(
             }
             Status::Current => {}
         }
-    }
-    for (path, why) in passed_over {
-        writeln!(out, "skipped {}: {why}", path.display())?;
     }
     for ((key, version), n) in &compromised {
         writeln!(

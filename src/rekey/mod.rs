@@ -80,14 +80,14 @@ impl FileReport {
         }
     }
 
-    fn skipped(reason: impl Into<String>) -> Self {
+    pub fn skipped(reason: impl Into<String>) -> Self {
         FileReport {
             reason: Some(reason.into()),
             ..FileReport::new(Status::Skipped)
         }
     }
 
-    fn failed(reason: impl Into<String>) -> Self {
+    pub fn failed(reason: impl Into<String>) -> Self {
         FileReport {
             reason: Some(reason.into()),
             ..FileReport::new(Status::Failed)
@@ -311,19 +311,20 @@ fn entry_report(entry: Entry) -> FileReport {
     }
 }
 
-/// Armored envelopes are small; they are decoded, given the new header,
-/// armored again into a temporary file beside them (same permissions),
-/// synced and renamed over the original, so a crash leaves either one.
+/// Armored envelopes are decoded as a stream, given the new header, armored
+/// again into a temporary file beside them (same permissions), synced and
+/// renamed over the original, so a crash leaves either one. Memory stays
+/// small whatever their size.
 fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> {
-    let mut decoded = Vec::new();
-    let mut reader = file.try_clone()?;
-    std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(0))?;
-    envelope::armor::detect(Box::new(reader))?
-        .0
-        .read_to_end(&mut decoded)?;
-    let len = new_header.len();
-    let mut bytes = new_header.to_bytes();
-    bytes.extend_from_slice(decoded.get(len..).unwrap_or_default());
+    let mut source = file.try_clone()?;
+    std::io::Seek::seek(&mut source, std::io::SeekFrom::Start(0))?;
+    let (mut decoded, _) = envelope::armor::detect(Box::new(source))?;
+    // Past the old header (same length as the new one); the rest is the
+    // payload, streamed through unchanged.
+    std::io::copy(
+        &mut (&mut decoded).take(new_header.len() as u64),
+        &mut std::io::sink(),
+    )?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -331,14 +332,17 @@ fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> 
     let mode = file.metadata()?.permissions().mode() & 0o7777;
     let temp = journal::temp_path_for(path);
     let written = (|| -> std::io::Result<()> {
-        let mut out = OpenOptions::new()
+        let out = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(mode)
             .open(&temp)?;
         // The mode is set again: the umask may have taken bits away.
         out.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        out.write_all(envelope::armor::armor(&bytes).as_bytes())?;
+        let mut armored = envelope::armor::ArmorWriter::new(std::io::BufWriter::new(out))?;
+        armored.write_all(&new_header.to_bytes())?;
+        std::io::copy(&mut decoded, &mut armored)?;
+        let out = armored.finish()?.into_inner().map_err(|e| e.into_error())?;
         out.sync_all()?;
         std::fs::rename(&temp, path)?;
         File::open(dir)?.sync_all()

@@ -43,9 +43,12 @@ pub enum Entry {
 pub struct Walk {
     /// Regular files, each once, in a stable order.
     pub files: Vec<PathBuf>,
-    /// What was passed over, with the reason (symbolic links inside
-    /// folders, special files, unreadable folders).
+    /// What was passed over on purpose, with the reason (symbolic links
+    /// inside folders, special files).
     pub passed_over: Vec<(PathBuf, String)>,
+    /// What could not be looked at (a folder that cannot be read): it may
+    /// hold envelopes.
+    pub unreadable: Vec<(PathBuf, String)>,
 }
 
 /// Walks `paths` recursively. A path that does not exist is a usage error,
@@ -78,7 +81,7 @@ fn visit(path: &Path, named: bool, walk: &mut Walk, seen: &mut std::collections:
     let meta = match meta {
         Ok(m) => m,
         Err(e) => {
-            walk.passed_over.push((path.to_path_buf(), e.to_string()));
+            walk.unreadable.push((path.to_path_buf(), e.to_string()));
             return;
         }
     };
@@ -91,7 +94,7 @@ fn visit(path: &Path, named: bool, walk: &mut Walk, seen: &mut std::collections:
         let entries = match std::fs::read_dir(path) {
             Ok(entries) => entries,
             Err(e) => {
-                walk.passed_over
+                walk.unreadable
                     .push((path.to_path_buf(), format!("cannot read the folder: {e}")));
                 return;
             }
@@ -250,6 +253,7 @@ pub fn dependencies(paths: &[PathBuf], jobs: usize) -> Result<Dependencies> {
     let entries = read_all(&walk.files, jobs)?;
     let mut deps = Dependencies {
         passed_over: walk.passed_over,
+        unreadable: walk.unreadable,
         ..Dependencies::default()
     };
     for (path, entry) in walk.files.into_iter().zip(entries) {

@@ -1,0 +1,354 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_keycask_global_optspecs
+    string join \n keyring= passphrase-file= passphrase-fd= keyfile= pin-file= pkcs11-module= json q/quiet v/verbose h/help V/version
+end
+
+function __fish_keycask_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_keycask_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_keycask_using_subcommand
+    set -l cmd (__fish_keycask_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c keycask -n "__fish_keycask_needs_command" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_needs_command" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_needs_command" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_needs_command" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_needs_command" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_needs_command" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_needs_command" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_needs_command" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keycask -n "__fish_keycask_needs_command" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "init" -d 'Create a keyring with a root key'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "keygen" -d 'Generate a new named key'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "list" -d 'List the keys (metadata only; no unlock needed)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "show" -d 'Show one key and its versions (metadata only; no unlock needed)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "rotate" -d 'Rotate a key (new primary version), every key that is due, the KEK, or the root'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "rekey" -d 'Re-wrap envelopes to their key\'s primary version (header only)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "enable" -d 'Enable a disabled version of a key again'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "disable" -d 'Disable a version of a key: it refuses all use until enabled again'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "destroy" -d 'Destroy a key version or a whole key, scheduled or at once'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "wrap" -d 'Encrypt data under a fresh content key wrapped by a key (envelope)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "unwrap" -d 'Decrypt an envelope made by `wrap` (binary or armored)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "inspect" -d 'Show envelope headers without unlocking anything'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "datakey" -d 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "export" -d 'Export a public key (PEM, JWK), or a key sealed to a recipient'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "import" -d 'Import a sealed key bundle, or bring your own key (raw AES, PEM)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "sign" -d 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "verify" -d 'Verify a signature with a key of the keyring or any public key PEM'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l root -d 'The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes), or a PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM, generated there if no object has that label)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l type -d 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096' -r
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l purpose -d 'What the key may be used for [default: encrypt for aes256-gcm, sign for p256 and rsa-*]' -r -f -a "encrypt\t''
+sign\t''
+transport\t''"
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l rotate-every -d 'Rotation period, e.g. 90d, 12h, 2w, 1y (see `rotate --due`)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l names -d 'Print only the key names, one per line (for shell completion; reads the keyring without unlocking it)'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand show" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand show" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand show" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand show" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand show" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand show" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand show" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand show" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand show" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand show" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l reason -d 'Why the versions are compromised (recorded with the flag)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l to -d 'With --root: the new root, `passphrase` or `keyfile:PATH` [default: passphrase, when the current root is one]' -r
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l new-passphrase-file -d 'With --root: read the new passphrase from this file instead of the terminal' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l compromised -d 'Flag every older version of NAME as compromised: they still decrypt, with a warning at each use'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l due -d 'Rotate every key whose primary version is older than its period'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l dry-run -d 'With --due: say what would be rotated, change nothing'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l kek -d 'New KEK version; every key version\'s material is re-wrapped under it'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l root -d 'Re-wrap the KEK under a new root: a new passphrase, or another kind of root with --to'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s j -l jobs -d 'Files rekeyed in parallel [default: the number of cores]' -r
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l dry-run -d 'Change nothing; report per key and version how many envelopes still depend on it'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l version -d 'The version number' -r
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l version -d 'The version number' -r
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l version -d 'The version to destroy (never the primary: rotate first)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l after -d 'Schedule the destruction this far ahead (e.g. 7d, 30d, 12h); the version is disabled at once and can be restored with --cancel' -r
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l reason -d 'Why, kept in the tombstone and shown in errors' -r
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l check -d 'Refuse while an envelope under PATH (a file or a folder, searched recursively) still needs a version being destroyed; repeatable' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l now -d 'Destroy at once; this cannot be undone'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s y -l yes -d 'Do not ask to type the key name (for scripts)'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l rotate-kek -d 'With --now: rotate the KEK in the same write, so that older copies of the keyring open only with the root as it was'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l cancel -d 'Cancel a scheduled destruction: the version(s) become enabled again'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l pending -d 'Carry out the scheduled destructions that fell due (for cron)'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l purge -d 'Remove the tombstone of a destroyed key, so that its name can be used again'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -d 'The key that wraps the content key (purpose encrypt); its primary version is used' -r
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s o -l output -d 'Write to FILE (created only on success) instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s c -l context -d 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l chunk-size -d 'Plaintext bytes per chunk, 64 to 16777216' -r
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s a -l armor -d 'Write ASCII armor (PEM-style base64) instead of binary'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l no-progress -d 'No progress bar, even on a terminal'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s o -l output -d 'Write to FILE (mode 0600, created only on success) instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l expect-context -d 'Fail unless the envelope\'s context holds this key=value pair (repeatable)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l no-progress -d 'No progress bar, even on a terminal'
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -d 'The key that wraps the data key (purpose encrypt)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s c -l context -d 'Encryption context for the wrapped data key (repeatable)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l wrapped-only -d 'Print only the wrapped (armored) data key, not the plaintext'
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l format -d 'Output format of --public: pem or jwk' -r -f -a "pem\t''
+jwk\t''"
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l to -d 'Seal the key\'s material to this recipient public key (SPKI PEM of a P-256 or RSA >= 2048 key), making a key bundle' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l sign-with -d 'Sign the bundle with this sign-purpose key of the keyring' -r
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l version -d 'The version [default: the primary for --public; every enabled version for --to]' -r
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s o -l output -d 'Write to this file instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l public -d 'Export the public key (SPKI PEM, or JWK with --format jwk)'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l bundle -d 'A key bundle made by `keycask export --to` (`-` for stdin)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l with -d 'The transport-purpose key of this keyring the bundle is sealed to' -r
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l verify-with -d 'Require a valid signature of the bundle by this public key (PEM)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l as -d 'Import the bundle\'s key under this name' -r
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l raw -d 'A symmetric key: 32 raw bytes, or 64 hex digits, or base64 (`-` for stdin)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l type -d 'Key type of --raw (only aes256-gcm)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l pem -d 'A private key in PEM: PKCS#8, SEC1 (P-256) or PKCS#1 (RSA); `-` for stdin' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l purpose -d 'Purpose of the imported key [default: encrypt for aes256-gcm, sign for P-256 and RSA]' -r -f -a "encrypt\t''
+sign\t''
+transport\t''"
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -d 'The sign-purpose key; its primary version signs' -r
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s o -l output -d 'Write the signature to this file instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l scheme -d 'RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers' -r -f -a "pss\t''
+pkcs1v15\t''"
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -d 'A sign-purpose key of the keyring (any enabled version may match)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l public-key -d 'A public key in PEM (P-256, or RSA of 2048 bits or more)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l signature -d 'The signature file (DER ECDSA, or raw RSA)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l scheme -d 'RSA padding: pss (any salt length) or pkcs1v15' -r -f -a "pss\t''
+pkcs1v15\t''"
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "init" -d 'Create a keyring with a root key'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "keygen" -d 'Generate a new named key'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "list" -d 'List the keys (metadata only; no unlock needed)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "show" -d 'Show one key and its versions (metadata only; no unlock needed)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "rotate" -d 'Rotate a key (new primary version), every key that is due, the KEK, or the root'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "rekey" -d 'Re-wrap envelopes to their key\'s primary version (header only)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "enable" -d 'Enable a disabled version of a key again'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "disable" -d 'Disable a version of a key: it refuses all use until enabled again'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "destroy" -d 'Destroy a key version or a whole key, scheduled or at once'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "wrap" -d 'Encrypt data under a fresh content key wrapped by a key (envelope)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "unwrap" -d 'Decrypt an envelope made by `wrap` (binary or armored)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "inspect" -d 'Show envelope headers without unlocking anything'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "datakey" -d 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "export" -d 'Export a public key (PEM, JWK), or a key sealed to a recipient'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "import" -d 'Import a sealed key bundle, or bring your own key (raw AES, PEM)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "sign" -d 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "verify" -d 'Verify a signature with a key of the keyring or any public key PEM'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+
+# --- Key names, completed from the keyring in use --------------------------
+# Written by hand (examples/gen/names.fish), appended by `make gen`.
+# `keycask list --names` prints the key names of the keyring (from --keyring
+# on the command line, else KEYCASK_KEYRING, else the default) without
+# unlocking anything.
+function __keycask_key_names
+    set -l tokens (commandline -opc)
+    set -l keyring
+    for i in (seq (count $tokens))
+        switch $tokens[$i]
+            case --keyring
+                set -l j (math $i + 1)
+                test $j -le (count $tokens); and set keyring --keyring $tokens[$j]
+            case '--keyring=*'
+                set keyring $tokens[$i]
+        end
+    end
+    command keycask $keyring list --names 2>/dev/null
+end
+# Generated from src/cli.rs by `make gen`.
+complete -c keycask -n "__fish_keycask_using_subcommand show" -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand export" -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -r -f -a "(__keycask_key_names)"

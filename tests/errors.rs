@@ -1,0 +1,358 @@
+//! The errors a user can cause, in one list: each reads
+//! `keycask: error: <what>: <why>` on one line, followed by a `hint:` line
+//! where a fix exists, exits with its documented code, and leaves the
+//! keyring byte for byte as it was. Command-line errors found by clap are
+//! reported in the same form (exit 2). The phases' own test files go deeper
+//! into each case; this list is the overview, and the check of the form.
+
+use crate::util::TestDir;
+
+struct Case {
+    args: &'static [&'static str],
+    code: i32,
+    message: &'static str,
+    hint: Option<&'static str>,
+}
+
+const fn case(
+    args: &'static [&'static str],
+    code: i32,
+    message: &'static str,
+    hint: Option<&'static str>,
+) -> Case {
+    Case {
+        args,
+        code,
+        message,
+        hint,
+    }
+}
+
+const CASES: &[Case] = &[
+    // The command line (exit 2), from clap, in keycask's form.
+    case(
+        &["wrap"],
+        2,
+        "the following required arguments were not provided: --key <NAME>",
+        Some("usage: keycask wrap"),
+    ),
+    case(
+        &["wrap", "-k", "backups", "--bogus"],
+        2,
+        "unexpected argument '--bogus' found",
+        Some("'-- --bogus'"),
+    ),
+    case(
+        &["lisst"],
+        2,
+        "unrecognized subcommand 'lisst'",
+        Some("'list'"),
+    ),
+    case(
+        &["keygen", "x", "--purpose", "storage"],
+        2,
+        "invalid value 'storage' for '--purpose <PURPOSE>' [possible values: encrypt, sign, transport]",
+        None,
+    ),
+    case(
+        &["rekey", "--jobs", "0", "."],
+        2,
+        "invalid value '0' for '--jobs <N>'",
+        None,
+    ),
+    case(
+        &["destroy", "--pending", "--now"],
+        2,
+        "the argument '--pending' cannot be used with '--now'",
+        Some("usage:"),
+    ),
+    // Values keycask checks itself (exit 2).
+    case(
+        &["keygen", "Bad Name"],
+        2,
+        "invalid key name 'Bad Name'",
+        Some("lowercase letters, digits"),
+    ),
+    case(
+        &["keygen", "x", "--type", "rsa-1024"],
+        2,
+        "RSA under 2048 bits is breakable",
+        None,
+    ),
+    case(
+        &["keygen", "x", "--type", "des"],
+        2,
+        "unknown key type 'des'",
+        Some("aes256-gcm"),
+    ),
+    case(
+        &["keygen", "x", "--rotate-every", "soon"],
+        2,
+        "'soon' is not a duration",
+        None,
+    ),
+    case(
+        &["keygen", "x", "--type", "p256", "--purpose", "encrypt"],
+        2,
+        "a p256 key cannot have purpose encrypt",
+        None,
+    ),
+    case(
+        &["keygen", "backups"],
+        2,
+        "a key named 'backups' already exists",
+        Some("keycask rotate backups"),
+    ),
+    case(
+        &["wrap", "-k", "backups", "-c", "novalue"],
+        2,
+        "novalue",
+        Some("-c env=prod"),
+    ),
+    case(
+        &["wrap", "-k", "backups", "--chunk-size", "1", "a.txt"],
+        2,
+        "--chunk-size 1 is out of range",
+        None,
+    ),
+    case(
+        &["unwrap", "missing.kc"],
+        2,
+        "cannot open missing.kc: no such file",
+        None,
+    ),
+    case(
+        &["rekey", "nothere"],
+        2,
+        "no such file or folder: nothere",
+        None,
+    ),
+    case(
+        &["destroy", "backups", "--version", "1"],
+        2,
+        "say when to destroy",
+        None,
+    ),
+    case(
+        &["destroy", "backups", "--version", "1", "--now"],
+        2,
+        "without confirmation: there is no terminal to ask on",
+        Some("pass --yes"),
+    ),
+    case(
+        &["init", "--root", "keyfile:other.key"],
+        5,
+        "a keyring already exists at",
+        Some("move it away first"),
+    ),
+    case(
+        &["init", "--root", "vault:x"],
+        2,
+        "unknown root 'vault:x'",
+        Some("--root keyfile:PATH"),
+    ),
+    // Data that fails authentication (exit 3).
+    case(
+        &["unwrap", "junk.txt"],
+        3,
+        "junk.txt",
+        Some("keycask unwraps what `keycask wrap` made"),
+    ),
+    case(
+        &["unwrap", "--expect-context", "env=dev", "a.kc"],
+        3,
+        "the envelope's context does not match: expected env=dev",
+        None,
+    ),
+    case(
+        &["--keyfile", "wrong.key", "wrap", "-k", "backups", "a.txt"],
+        3,
+        "cannot unlock the keyring: wrong key file",
+        Some("KEYCASK_KEYFILE"),
+    ),
+    case(
+        &["--keyfile", "short.key", "wrap", "-k", "backups", "a.txt"],
+        3,
+        "holds 5 bytes, not the 32 bytes of a root key",
+        None,
+    ),
+    // Keys and versions that cannot be used (exit 4).
+    case(
+        &["wrap", "-k", "nokey", "a.txt"],
+        4,
+        "no key named 'nokey' in this keyring",
+        Some("`keycask list` shows the keys"),
+    ),
+    case(
+        &["wrap", "-k", "sig", "a.txt"],
+        4,
+        "key 'sig' is a p256 key with purpose sign: only encrypt keys (aes256-gcm) wrap data",
+        Some("keycask keygen NAME"),
+    ),
+    case(
+        &["show", "nokey"],
+        4,
+        "no key named 'nokey'",
+        Some("keycask list"),
+    ),
+    case(
+        &["enable", "backups", "--version", "9"],
+        4,
+        "key 'backups' has no version 9",
+        Some("its versions: v1, v2"),
+    ),
+    case(
+        &["disable", "backups", "--version", "2"],
+        2,
+        "version 2 is the primary version of key 'backups' and cannot be disabled",
+        Some("rotate first (`keycask rotate backups`), then disable version 2"),
+    ),
+    case(
+        &["destroy", "backups", "--version", "2", "--now", "--yes"],
+        4,
+        "version 2 is the primary version of key 'backups'; refusing to destroy it",
+        Some("rotate first (`keycask rotate backups`)"),
+    ),
+    // The keyring itself (exit 5).
+    case(
+        &["--keyring", "missing.json", "list"],
+        5,
+        "no keyring at",
+        Some("keycask init"),
+    ),
+    case(
+        &["--keyring", "missing.json", "keygen", "x"],
+        5,
+        "no keyring at",
+        Some("keycask init"),
+    ),
+    case(
+        &["--keyring", "no/such/folder/ring.json", "rotate", "backups"],
+        5,
+        "no keyring at",
+        Some("keycask init"),
+    ),
+];
+
+/// A keyring with `backups` (v1, v2 primary) and `sig` (p256, sign), an
+/// envelope `a.kc` (context env=prod), and files that provoke errors.
+fn setup() -> TestDir {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["keygen", "sig", "--type", "p256"]).ok();
+    std::fs::write(t.join("a.txt"), "plain text").unwrap();
+    t.run(&[
+        "wrap", "-k", "backups", "-c", "env=prod", "a.txt", "-o", "a.kc",
+    ])
+    .ok();
+    std::fs::write(t.join("junk.txt"), "not an envelope at all").unwrap();
+    write_0600(&t.join("wrong.key"), &[7u8; 32]);
+    write_0600(&t.join("short.key"), b"short");
+    t
+}
+
+fn write_0600(path: &std::path::Path, bytes: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, bytes).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+#[test]
+fn every_user_error_reads_as_one_line_with_its_hint_and_code() {
+    let t = setup();
+    let before = t.keyring_bytes();
+    let mut problems = Vec::new();
+    for case in CASES {
+        let run = t.run(case.args);
+        let stderr = run.stderr();
+        let lines: Vec<&str> = stderr.lines().collect();
+        let error_at = lines.iter().position(|l| l.starts_with("keycask: error: "));
+        let mut wrong = Vec::new();
+        if run.code() != case.code {
+            wrong.push(format!("exit {} instead of {}", run.code(), case.code));
+        }
+        match error_at {
+            None => wrong.push("no `keycask: error: ` line".into()),
+            Some(at) => {
+                if !lines[at].contains(case.message) {
+                    wrong.push(format!("the error line lacks {:?}", case.message));
+                }
+                if lines
+                    .iter()
+                    .filter(|l| l.starts_with("keycask: error: "))
+                    .count()
+                    != 1
+                {
+                    wrong.push("more than one error line".into());
+                }
+                let hint = lines.get(at + 1).filter(|l| l.starts_with("hint: "));
+                match (case.hint, hint) {
+                    (Some(want), Some(got)) if !got.contains(want) => {
+                        wrong.push(format!("the hint lacks {want:?}"))
+                    }
+                    (Some(_), None) => wrong.push("no hint line".into()),
+                    _ => {}
+                }
+                if lines.len() > at + 2 {
+                    wrong.push("lines after the error and its hint".into());
+                }
+            }
+        }
+        if stderr.contains("panicked") {
+            wrong.push("a panic".into());
+        }
+        if !run.output.stdout.is_empty() {
+            wrong.push("output on stdout".into());
+        }
+        if t.keyring_bytes() != before {
+            wrong.push("the keyring changed".into());
+        }
+        if !wrong.is_empty() {
+            problems.push(format!(
+                "keycask {}: {}\n{stderr}",
+                case.args.join(" "),
+                wrong.join("; ")
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    // Nothing was left behind for the keyrings that do not exist.
+    assert!(!t.join("missing.json.lock").exists());
+    assert!(!t.join("no").exists());
+}
+
+/// Keyring problems need a keyring of their own: loose permissions, an edit
+/// made outside keycask, a newer format.
+#[test]
+fn keyring_problems_exit_5_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = setup();
+    let path = t.keyring();
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = t
+        .run(&["list"])
+        .fails(5, "is accessible by other users (mode 0644)");
+    assert!(run.stderr().contains("hint: ") && run.stderr().contains("chmod 600"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // The primary flipped back to version 1 behind keycask's back.
+    let original = t.keyring_bytes();
+    let text = String::from_utf8(original.clone()).unwrap();
+    let edited = text.replacen("\"primary\": 2", "\"primary\": 1", 1);
+    assert_ne!(edited, text, "the keyring layout changed; adjust the edit");
+    std::fs::write(&path, &edited).unwrap();
+    t.run(&["wrap", "-k", "backups", "a.txt"])
+        .fails(5, "the keyring failed its integrity check")
+        .stderr_has("hint: restore the keyring from a backup");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+
+    std::fs::write(&path, text.replacen("\"format\": 1", "\"format\": 99", 1)).unwrap();
+    t.run(&["list"])
+        .fails(5, "format version 99, newer than this keycask");
+
+    std::fs::write(&path, &original[..original.len() / 2]).unwrap();
+    t.run(&["list"]).fails(5, "not valid JSON");
+}

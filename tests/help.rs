@@ -1,0 +1,360 @@
+//! `--help`, the man pages and the completions: every command's help fits 80
+//! columns and shows examples; `keycask help CMD` and man/keycask-CMD.1 say
+//! the same; the committed completions cover every command (the byte-for-byte
+//! drift check is `make gen-check`, part of `make lint`); `list --names`, the
+//! hidden helper of the completions, reads the keyring without unlocking it.
+
+use clap::CommandFactory;
+
+use crate::util::TestDir;
+
+fn repo(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// The subcommands a user types (not `help`).
+fn subcommands() -> Vec<String> {
+    keycask::cli::Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        .map(|s| s.get_name().to_string())
+        .collect()
+}
+
+/// The example lines of a help text: the indented lines after `Examples:`.
+fn examples(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| l.trim_end() != "Examples:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// Roff source to plain text, enough to compare with `--help`.
+fn unroff(text: &str) -> String {
+    text.replace("\\-", "-")
+        .replace("\\*(Aq", "'")
+        .replace("\\(aq", "'")
+        .replace("\\fB", "")
+        .replace("\\fI", "")
+        .replace("\\fR", "")
+        .replace("\\e", "\\")
+        .replace("\\&", "")
+}
+
+#[test]
+fn every_help_fits_80_columns_and_shows_examples() {
+    let t = TestDir::new();
+    let mut names = subcommands();
+    names.insert(0, String::new());
+    for name in &names {
+        for args in [vec!["help", name.as_str()], vec![name.as_str(), "-h"]] {
+            let args: Vec<&str> = args.into_iter().filter(|a| !a.is_empty()).collect();
+            let args = if args == ["-h"] { vec!["--help"] } else { args };
+            let mut cmd = t.command();
+            cmd.env("COLUMNS", "200");
+            let run = t.run_with(cmd, &args, None).ok();
+            let help = run.stdout();
+            for line in help.lines() {
+                assert!(
+                    line.chars().count() <= 80,
+                    "keycask {args:?}: a line of {} columns: {line:?} (shorten the help text \
+                     in src/cli.rs; for a long Usage line, set `override_usage`)",
+                    line.chars().count()
+                );
+            }
+            if name.is_empty() {
+                assert!(help.contains("Exit status:"), "top-level help: {help}");
+                continue;
+            }
+            let examples = examples(&help);
+            assert!(
+                examples.iter().filter(|e| e.contains("keycask")).count() >= 2,
+                "keycask {args:?} shows fewer than 2 examples of keycask: {help}"
+            );
+        }
+    }
+    // clap wraps an `after_help` line longer than the terminal, which breaks
+    // an example in two: every line of the source must fit as it is.
+    for sub in keycask::cli::Cli::command().get_subcommands() {
+        let text = sub
+            .get_after_help()
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "the after_help of `{}` has a line of {} columns, which clap wraps: {line:?}",
+                sub.get_name(),
+                line.chars().count()
+            );
+        }
+    }
+}
+
+#[test]
+fn man_pages_say_what_help_says() {
+    let t = TestDir::new();
+    let top = std::fs::read_to_string(repo("man/keycask.1")).expect("man/keycask.1 (make gen)");
+    for name in subcommands() {
+        let page = repo(&format!("man/keycask-{name}.1"));
+        let man = unroff(
+            &std::fs::read_to_string(&page)
+                .unwrap_or_else(|e| panic!("{}: {e} (run make gen)", page.display())),
+        );
+        for section in [
+            ".SH NAME",
+            ".SH SYNOPSIS",
+            ".SH OPTIONS",
+            ".SH EXAMPLES",
+            ".SH \"EXIT STATUS\"",
+            ".SH ENVIRONMENT",
+            ".SH FILES",
+        ] {
+            assert!(man.contains(section), "{}: no {section}", page.display());
+        }
+        let help = t.run(&["help", &name]).ok().stdout();
+        for example in examples(&help) {
+            assert!(
+                man.contains(example.trim()),
+                "{}: lacks the example {:?} of `keycask help {name}`",
+                page.display(),
+                example.trim()
+            );
+        }
+        // Every option of the help is in the page, and the other way round:
+        // the flag names that start an option entry (not those mentioned in
+        // descriptions).
+        let flags = |spec: &str| -> std::collections::BTreeSet<String> {
+            spec.split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|w| w.starts_with("--") && w.len() > 2)
+                .map(|w| {
+                    w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                        .to_string()
+                })
+                .collect()
+        };
+        let help_options: std::collections::BTreeSet<String> = help
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with('-'))
+            .flat_map(|l| flags(l.split("  ").next().unwrap()))
+            .collect();
+        let man_lines: Vec<&str> = man
+            .lines()
+            .skip_while(|l| !l.starts_with(".SH OPTIONS"))
+            .take_while(|l| !l.starts_with(".SH EXAMPLES"))
+            .collect();
+        let man_options: std::collections::BTreeSet<String> = man_lines
+            .windows(2)
+            .filter(|w| w[0] == ".TP")
+            .flat_map(|w| flags(w[1]))
+            .collect();
+        assert!(help_options.contains("--help"), "{name}: {help_options:?}");
+        assert_eq!(help_options, man_options, "options of {name}: help vs man");
+        assert!(
+            top.contains(&format!("keycask\\-{}(1)", name.replace('-', "\\-"))),
+            "keycask.1 does not name keycask-{name}(1)"
+        );
+    }
+}
+
+#[test]
+fn completions_cover_every_command() {
+    for file in [
+        "keycask.bash",
+        "_keycask",
+        "keycask.fish",
+        "keycask.elv",
+        "_keycask.ps1",
+    ] {
+        let path = repo(&format!("completions/{file}"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run make gen)", path.display()));
+        for name in subcommands() {
+            assert!(
+                text.contains(&name),
+                "{}: no completion for {name}",
+                path.display()
+            );
+        }
+    }
+    // The shells that can ask the keyring for key names do.
+    for file in ["keycask.bash", "_keycask", "keycask.fish"] {
+        let text = std::fs::read_to_string(repo(&format!("completions/{file}"))).unwrap();
+        assert!(text.contains("list --names"), "{file}: no key names");
+    }
+}
+
+/// The bash completion, loaded in a real bash, completes commands, options
+/// and key names of the keyring in use (`--keyring` on the line, or
+/// KEYCASK_KEYRING).
+#[test]
+fn bash_completes_key_names_from_the_keyring() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "billing"]).ok();
+    let other = t.join("other.json");
+    t.run(&[
+        "--keyring",
+        other.to_str().unwrap(),
+        "init",
+        "--root",
+        &format!("keyfile:{}", t.join("other.key").display()),
+    ])
+    .ok();
+    t.run(&["--keyring", other.to_str().unwrap(), "keygen", "zeta"])
+        .ok();
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let script = format!(
+        r#"
+set -u
+PATH="{dir}:$PATH"
+source "{completion}"
+complete -p keycask
+t() {{
+    COMP_WORDS=("$@"); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMPREPLY=()
+    _keycask_with_names keycask "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    echo "$*=>${{COMPREPLY[*]}}"
+}}
+t keycask wrap -k ""
+t keycask show bi
+t keycask destroy --version 1 ""
+t keycask --keyring {other} rotate ""
+t keycask wr
+t keycask keygen ""
+"#,
+        dir = bin.parent().unwrap().display(),
+        completion = repo("completions/keycask.bash").display(),
+        other = other.display(),
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env("KEYCASK_KEYRING", t.keyring())
+        .current_dir(t.path())
+        .output()
+        .expect("bash");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "-F _keycask_with_names",
+        "keycask wrap -k =>backups billing",
+        "keycask show bi=>billing",
+        "keycask destroy --version 1 =>backups billing",
+        &format!("keycask --keyring {} rotate =>zeta", other.display()),
+        "keycask wr=>wrap",
+    ] {
+        assert!(stdout.contains(expected), "lacks {expected:?}:\n{stdout}");
+    }
+    // keygen names a new key: no names offered, options instead.
+    let keygen = stdout
+        .lines()
+        .find(|l| l.starts_with("keycask keygen =>"))
+        .unwrap();
+    assert!(
+        !keygen.contains("backups") && keygen.contains("--type"),
+        "{keygen}"
+    );
+}
+
+/// The zsh completion, sourced in zsh (installed by scripts/test-deps.sh),
+/// with `_describe` and the generated function stubbed: key names where a
+/// key is named, clap's completion elsewhere. fish, where installed, too.
+#[test]
+fn zsh_and_fish_complete_key_names() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "billing"]).ok();
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = format!(
+        r#"
+compdef() {{ : }}
+_describe() {{ print -r -- "names: ${{(P)${{@[-1]}}}}" }}
+source "{completion}"
+_keycask_clap() {{ print -r -- "clap" }}
+t() {{ words=("$@"); CURRENT=$#words; print -n -- "$* => "; _keycask }}
+t keycask wrap -k ''
+t keycask show b
+t keycask destroy --version 1 ''
+t keycask keygen ''
+t keycask wrap -o ''
+"#,
+        completion = repo("completions/_keycask").display()
+    );
+    let out = std::process::Command::new("zsh")
+        .args(["-f", "-c", &script])
+        .env("PATH", &path)
+        .env("KEYCASK_KEYRING", t.keyring())
+        .output()
+        .expect("zsh (scripts/test-deps.sh installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "keycask wrap -k  => names: backups billing",
+        "keycask show b => names: backups billing",
+        "keycask destroy --version 1  => names: backups billing",
+        "keycask keygen  => clap",
+        "keycask wrap -o  => clap",
+    ] {
+        assert!(stdout.contains(expected), "lacks {expected:?}:\n{stdout}");
+    }
+
+    let fish = std::process::Command::new("fish")
+        .arg("-c")
+        .arg(format!(
+            "source {}; complete -C 'keycask wrap -k '; complete -C 'keycask show '",
+            repo("completions/keycask.fish").display()
+        ))
+        .env("PATH", &path)
+        .env("KEYCASK_KEYRING", t.keyring())
+        .output();
+    match fish {
+        Ok(out) => {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(stdout.matches("backups").count(), 2, "{stdout}");
+            assert_eq!(stdout.matches("billing").count(), 2, "{stdout}");
+        }
+        Err(e) => eprintln!("fish not installed ({e}): its completion is not checked here"),
+    }
+}
+
+#[test]
+fn list_names_reads_without_unlocking() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE", "correct horse battery staple");
+    t.run_with(cmd, &["keygen", "backups"], None).ok();
+    let before = t.keyring_bytes();
+    // No passphrase source at all: the names still come, nothing is asked.
+    let run = t.run(&["list", "--names"]).ok();
+    assert_eq!(run.stdout(), "backups\n");
+    assert_eq!(run.stderr(), "");
+    assert_eq!(t.keyring_bytes(), before);
+    // Hidden from the help: it is for the completions, not for people.
+    assert!(!t.run(&["list", "--help"]).ok().stdout().contains("--names"));
+}
+
+#[test]
+fn list_names_without_a_keyring_prints_nothing_on_stdout() {
+    let t = TestDir::new();
+    let run = t.run(&["list", "--names"]).fails(5, "keyring");
+    assert_eq!(run.stdout(), "");
+}
