@@ -37,6 +37,12 @@ kc destroy partner-transport --now --yes --reason "demo: partner offboarded"
 printf '\nits wrapped material is gone from the file; the name stays as a tombstone:\n'
 step sh -c "grep -c '\"wrapped\"' '$KEYCASK_KEYRING'"
 kc list
+printf '\nenvelope encryption: a pipeline, a context, armor, headers without unlocking\n'
+step sh -c "seq 1 100000 | '$KEYCASK' wrap -k backups -c env=demo -c app=billing > numbers.kc"
+kc inspect numbers.kc
+step sh -c "'$KEYCASK' unwrap --expect-context env=demo numbers.kc | tail -n 1"
+step sh -c "'$KEYCASK' unwrap --expect-context env=prod numbers.kc || echo '(refused: wrong context)'"
+step sh -c "echo 'api token' | '$KEYCASK' wrap -k backups --armor"
 printf '\nretiring a version: envelopes made with v1 block its destruction until re-keyed\n'
 mkdir archive
 step sh -c "echo 'nightly dump' | '$KEYCASK' wrap -k backups > archive/dump.kc"

@@ -1325,3 +1325,45 @@ fn rekey_of_armored_envelopes_streams_and_refuses_broken_armor() {
     );
     assert_eq!(mode & 0o777, 0o640, "the file keeps its permissions");
 }
+
+/// A journal left by a killed `rekey` is completed by the next command that
+/// reads the envelope (here `unwrap`), not only by the next `rekey`.
+#[test]
+fn unwrap_completes_a_journal_left_by_a_killed_rekey() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let plain = plaintext(7, 200_000);
+    wrap_to(&t, "backups", &plain, "j/data.kc", false);
+    let journal = t.join("j/.data.kc.keycask-rekey");
+    let mut delay = 50u64;
+    let mut left_journal = false;
+    for _ in 0..300 {
+        t.run(&["rotate", "backups"]).ok();
+        let mut cmd = t.command();
+        cmd.args(["rekey", "j/data.kc"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        if journal.exists() {
+            left_journal = true;
+            break;
+        }
+        delay = (delay * 11 / 10 + 50) % 20_000;
+    }
+    assert!(
+        left_journal,
+        "no kill in 300 landed inside the journal window"
+    );
+    let run = t.run(&["unwrap", "j/data.kc"]).ok();
+    assert_eq!(run.output.stdout, plain);
+    assert!(
+        !journal.exists(),
+        "unwrap left the journal: {:?}",
+        leftovers(&t.join("j"))
+    );
+}

@@ -34,6 +34,10 @@ fn setup() -> TestDir {
     t
 }
 
+fn boxed(bytes: &[u8]) -> Box<dyn Read + Send> {
+    Box::new(std::io::Cursor::new(bytes.to_vec()))
+}
+
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 % 251) as u8).collect()
 }
@@ -140,6 +144,19 @@ fn flipped_chunk_bytes_release_only_verified_chunks() {
 }
 
 #[test]
+fn an_early_bad_chunk_in_a_long_envelope_fails_promptly() {
+    // Many batches of chunks: the reader is still busy when the first chunk
+    // fails, and must be stopped, not waited for.
+    let t = setup();
+    let plain = pattern(200_000);
+    let mut env = wrap(&t, &["--chunk-size", "64"], &plain);
+    let h = header_len(&env);
+    env[h + 1] ^= 1;
+    let run = unwrap_fails(&t, &env, 3, "the envelope is damaged or was tampered with");
+    assert!(run.output.stdout.is_empty());
+}
+
+#[test]
 fn truncation_anywhere_is_refused() {
     let t = setup();
     let plain = pattern(64 * 3 + 20);
@@ -220,7 +237,8 @@ fn unusable_versions_and_keys_exit_4() {
             .unwrap();
     });
     set_state(&t, "backups", 1, |v| v.state = VersionState::Disabled);
-    unwrap_fails(&t, &env, 4, "version 1 of key 'backups' is disabled");
+    unwrap_fails(&t, &env, 4, "version 1 of key 'backups' is disabled")
+        .stderr_has("hint: if it should decrypt again: `keycask enable backups --version 1`");
 
     set_state(&t, "backups", 1, |v| {
         v.state = VersionState::DestroyScheduled;
@@ -231,7 +249,8 @@ fn unusable_versions_and_keys_exit_4() {
         &env,
         4,
         "version 1 of key 'backups' is scheduled for destruction on 2030-01-01",
-    );
+    )
+    .stderr_has("keycask destroy --cancel backups --version 1");
 
     set_state(&t, "backups", 1, |v| {
         v.state = VersionState::Destroyed;
@@ -615,7 +634,8 @@ fn datakey_gives_a_key_and_its_envelope() {
         .run(&["datakey", "-k", "backups", "--json", "--wrapped-only"])
         .ok()
         .json();
-    assert!(only.get("plaintext").is_none());
+    assert_eq!(only.get("plaintext"), Some(&serde_json::Value::Null));
+    assert!(only["wrapped"].as_str().unwrap().starts_with("-----BEGIN"));
     let text = t
         .run(&["datakey", "-k", "backups", "--wrapped-only"])
         .ok()
@@ -776,7 +796,7 @@ fn seal_vector(v: &Vector) -> (Header, Cek, Vec<u8>) {
     stream::encrypt(
         &cipher,
         v.chunk_size,
-        &mut &vector_plaintext(v)[..],
+        boxed(&vector_plaintext(v)),
         &mut out,
         &|_| {},
     )
@@ -976,7 +996,7 @@ fn vectors_decrypt_to_their_plaintexts() {
         stream::decrypt(
             &PayloadCipher::new(&cek.payload_key(&header.salt)),
             header.chunk_size,
-            &mut input,
+            input,
             &mut out,
             &|_| {},
         )?;
@@ -1085,20 +1105,49 @@ proptest! {
         let header = Header::seal(&params, &material, &cek, [3; 32], [4; 12]).unwrap();
         let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
         let mut sealed = Vec::new();
-        stream::encrypt(&cipher, chunk_size, &mut &data[..], &mut sealed, &|_| {}).unwrap();
+        stream::encrypt(&cipher, chunk_size, boxed(&data), &mut sealed, &|_| {}).unwrap();
         let chunks = len.div_ceil(chunk_size as usize).max(1);
         prop_assert_eq!(sealed.len(), len + chunks * TAG_LEN);
         let reopened = Header::parse(&header.to_bytes()).unwrap().open(&material).unwrap();
         let cipher = PayloadCipher::new(&reopened.payload_key(&header.salt));
         let mut back = Vec::new();
-        stream::decrypt(&cipher, chunk_size, &mut &sealed[..], &mut back, &|_| {}).unwrap();
+        stream::decrypt(&cipher, chunk_size, boxed(&sealed), &mut back, &|_| {}).unwrap();
         prop_assert_eq!(&back, &data);
         let mut bad = sealed.clone();
         bad[flip.index(sealed.len())] ^= 0x10;
         let mut out = Vec::new();
-        let result = stream::decrypt(&cipher, chunk_size, &mut &bad[..], &mut out, &|_| {});
+        let result = stream::decrypt(&cipher, chunk_size, boxed(&bad), &mut out, &|_| {});
         prop_assert!(result.is_err());
         prop_assert!(data.starts_with(&out));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Hostile bytes after a plausible prefix: the header reader returns an
+    /// error or a header, never panics, and never reads past the length
+    /// the prefix declares.
+    #[test]
+    fn header_parsing_survives_hostile_bytes(declared in 0u16..10_000, body in prop::collection::vec(any::<u8>(), 0..600)) {
+        let mut bytes = b"KCASKENV\x01\x01".to_vec();
+        bytes.extend_from_slice(&declared.to_be_bytes());
+        bytes.extend_from_slice(&body);
+        let mut reader = &bytes[..];
+        if keycask::envelope::read_header(&mut reader).is_ok() {
+            prop_assert_eq!(bytes.len() - reader.len(), declared as usize);
+        }
+        prop_assert!(bytes.len() - reader.len() <= 12 + declared as usize);
+    }
+
+    /// Arbitrary text after an armor begin line never panics the decoder.
+    #[test]
+    fn armor_reader_survives_hostile_text(body in "[A-Za-z0-9+/=\r\n -]{0,400}") {
+        let text = format!("-----BEGIN KEYCASK ENVELOPE-----\n{body}");
+        let (mut reader, armored) = keycask::envelope::armor::detect(Box::new(std::io::Cursor::new(text.into_bytes()))).unwrap();
+        prop_assert!(armored);
+        let mut out = Vec::new();
+        let _ = reader.read_to_end(&mut out);
     }
 }
 
@@ -1114,4 +1163,84 @@ fn command_line_round_trip_of_random_sizes() {
             Ok(())
         })
         .unwrap();
+}
+
+/// Runs keycask under `script`, so that stdin, stdout and stderr are a
+/// terminal. Returns the exit code and everything the terminal showed.
+fn run_on_terminal(t: &TestDir, args: &str) -> (i32, String) {
+    let keycask = assert_cmd::cargo::cargo_bin!("keycask");
+    let output = std::process::Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("{} {args}", keycask.display()),
+            "/dev/null",
+        ])
+        .env("KEYCASK_KEYRING", t.keyring())
+        .env_remove("KEYCASK_KEYFILE")
+        .current_dir(t.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) from util-linux");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_binary_envelope_is_never_written_to_a_terminal() {
+    let t = setup();
+    std::fs::write(t.join("in.txt"), b"secret").unwrap();
+    let before = t.keyring_bytes();
+    let (code, shown) = run_on_terminal(&t, "wrap -k backups in.txt");
+    assert_eq!(code, 2, "{shown}");
+    assert!(
+        shown.contains("refusing to write a binary envelope to a terminal"),
+        "{shown}"
+    );
+    assert!(shown.contains("--armor"), "{shown}");
+    assert!(!shown.contains("KCASKENV"), "{shown}");
+    let (code, shown) = run_on_terminal(&t, "wrap -k backups --armor in.txt");
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("-----BEGIN KEYCASK ENVELOPE-----"),
+        "{shown}"
+    );
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn unusable_envelopes_are_refused_before_the_passphrase_is_asked() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    t.run(&["--passphrase-file", "pass.txt", "keygen", "backups"])
+        .ok();
+    let env = t
+        .run_stdin(
+            &["--passphrase-file", "pass.txt", "wrap", "-k", "backups"],
+            b"under a passphrase",
+        )
+        .ok()
+        .output
+        .stdout;
+    let back = t
+        .run_stdin(&["--passphrase-file", "pass.txt", "unwrap"], &env)
+        .ok();
+    assert_eq!(back.output.stdout, b"under a passphrase");
+    // No passphrase source at all: a foreign or damaged envelope is still
+    // refused for what it is, not for the missing passphrase.
+    let other = setup();
+    let foreign = wrap(&other, &[], b"x");
+    t.run_stdin(&["unwrap"], &foreign)
+        .fails(4, "the envelope was made with keyring");
+    t.run_stdin(&["unwrap"], b"not an envelope")
+        .fails(3, "not a keycask envelope");
+    // A good envelope needs the passphrase.
+    t.run_stdin(&["unwrap"], &env).fails(2, "passphrase");
+    // Headers are readable without it.
+    t.run_stdin(&["inspect", "-"], &env)
+        .ok()
+        .stdout_has("stdin\n  key         backups version 1");
 }

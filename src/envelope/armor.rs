@@ -51,7 +51,7 @@ pub fn armor_error(err: &io::Error) -> Option<&ArmorError> {
 /// `true`), anything else as it was. Nothing is consumed that the returned
 /// reader does not give back, except whitespace before an armor block.
 pub fn detect(input: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, bool)> {
-    let mut input = BufReader::with_capacity(256 * 1024, input);
+    let mut input = BufReader::with_capacity(64 * 1024, input);
     let mut skipped = 0usize;
     loop {
         let buf = input.fill_buf()?;
@@ -65,7 +65,15 @@ pub fn detect(input: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, 
             }
             // Whitespace then something else: no envelope starts that way.
             Some(_) if skipped > 0 => return Ok((Box::new(io::empty()), false)),
-            Some(_) => return Ok((Box::new(input), false)),
+            Some(_) => {
+                // Binary: hand back what was looked at, then read the input
+                // directly (no copy through this buffer for gigabytes).
+                let seen = input.buffer().to_vec();
+                return Ok((
+                    Box::new(io::Cursor::new(seen).chain(input.into_inner())),
+                    false,
+                ));
+            }
             None if skipped + buf.len() <= MAX_LEADING_SPACE => {
                 // Only whitespace so far: it cannot be a binary envelope.
                 let n = buf.len();

@@ -14,6 +14,7 @@
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
@@ -98,7 +99,7 @@ struct Batch {
 pub fn encrypt(
     cipher: &PayloadCipher,
     chunk_size: u32,
-    input: &mut (dyn Read + Send),
+    input: Box<dyn Read + Send>,
     output: &mut (dyn Write + Send),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, EnvelopeError> {
@@ -135,7 +136,7 @@ pub fn encrypt(
 pub fn decrypt(
     cipher: &PayloadCipher,
     chunk_size: u32,
-    input: &mut (dyn Read + Send),
+    input: Box<dyn Read + Send>,
     output: &mut (dyn Write + Send),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, EnvelopeError> {
@@ -176,8 +177,12 @@ pub fn decrypt(
 /// Reader thread → `process` on this thread (on every core) → writer thread.
 /// `process` may fail after keeping a good prefix of its batch: that prefix
 /// is still written, then the pipeline stops with the error.
+///
+/// The reader owns the input and is not waited for after a failure: it may
+/// be blocked reading a pipe whose writer stays open, and it stops by itself
+/// at its next send (nobody receives any more) or when the process exits.
 fn pipeline(
-    input: &mut (dyn Read + Send),
+    input: Box<dyn Read + Send>,
     output: &mut (dyn Write + Send),
     piece_len: usize,
     spare: usize,
@@ -188,19 +193,38 @@ fn pipeline(
     let per_batch = (BATCH_BYTES / piece_len).clamp(threads, 256);
     let (to_process, from_reader) = sync_channel::<Result<Batch, EnvelopeError>>(1);
     let (to_writer, from_processor) = sync_channel::<Vec<Vec<u8>>>(1);
-    std::thread::scope(|scope| {
-        scope.spawn(move || read_batches(input, piece_len, spare, per_batch, &to_process));
-        let writer = scope.spawn(move || write_batches(output, &from_processor, &count));
-        let processed = process_batches(&from_reader, to_writer, process);
+    // Written chunks' buffers go back to the reader: no allocation, page
+    // faults or zeroing per chunk once the pipeline is full.
+    let pool = Arc::new(Pool {
+        free: Mutex::new(Vec::new()),
+        cap: 2 * per_batch,
+    });
+    let reader = {
+        let pool = Arc::clone(&pool);
+        std::thread::spawn(move || {
+            read_batches(input, piece_len, spare, per_batch, &pool, &to_process);
+        })
+    };
+    let pool = &*pool;
+    let result = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || write_batches(output, &from_processor, &count, pool));
+        // Both channel ends this thread holds are moved in and dropped when
+        // it returns, so a reader or writer blocked on them wakes up.
+        let processed = process_batches(from_reader, to_writer, process);
         let written = writer.join().expect("the writer thread does not panic");
         // A failed write explains everything after it (a closed pipe, a full disk).
         let total = written?;
         processed.map(|()| total)
-    })
+    });
+    if result.is_ok() {
+        // It sent the final batch and is returning.
+        reader.join().expect("the reader thread does not panic");
+    }
+    result
 }
 
 fn process_batches(
-    from_reader: &Receiver<Result<Batch, EnvelopeError>>,
+    from_reader: Receiver<Result<Batch, EnvelopeError>>,
     to_writer: SyncSender<Vec<Vec<u8>>>,
     process: impl Fn(&mut Batch) -> Result<(), EnvelopeError>,
 ) -> Result<(), EnvelopeError> {
@@ -220,16 +244,45 @@ fn process_batches(
     Ok(())
 }
 
+/// Spare chunk buffers, handed back by the writer to the reader.
+struct Pool {
+    free: Mutex<Vec<Vec<u8>>>,
+    cap: usize,
+}
+
+impl Pool {
+    fn take(&self, len: usize, spare: usize) -> Vec<u8> {
+        let reused = self.free.lock().ok().and_then(|mut free| free.pop());
+        let mut buf = reused.unwrap_or_else(|| Vec::with_capacity(len + spare));
+        // The read overwrites it; only a buffer that is too short is grown.
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
+        buf.truncate(len);
+        buf
+    }
+
+    fn give(&self, buf: Vec<u8>) {
+        if let Ok(mut free) = self.free.lock()
+            && free.len() < self.cap
+        {
+            free.push(buf);
+        }
+    }
+}
+
 fn write_batches(
     output: &mut (dyn Write + Send),
     from_processor: &Receiver<Vec<Vec<u8>>>,
     count: &(dyn Fn(&[u8]) -> u64 + Sync),
+    pool: &Pool,
 ) -> Result<u64, EnvelopeError> {
     let mut total = 0u64;
     for chunks in from_processor {
-        for chunk in &chunks {
-            output.write_all(chunk).map_err(EnvelopeError::Write)?;
-            total += count(chunk);
+        for chunk in chunks {
+            output.write_all(&chunk).map_err(EnvelopeError::Write)?;
+            total += count(&chunk);
+            pool.give(chunk);
         }
     }
     output.flush().map_err(EnvelopeError::Write)?;
@@ -242,19 +295,19 @@ fn write_batches(
 /// piece is always held back until the next read. An empty input gives one
 /// empty final piece.
 fn read_batches(
-    input: &mut (dyn Read + Send),
+    mut input: Box<dyn Read + Send>,
     piece_len: usize,
     spare: usize,
     per_batch: usize,
+    pool: &Pool,
     to_process: &SyncSender<Result<Batch, EnvelopeError>>,
 ) {
     let mut first = 0u64;
     let mut chunks = Vec::with_capacity(per_batch);
     let mut pending: Option<Vec<u8>> = None;
     loop {
-        let mut piece = Vec::with_capacity(piece_len + spare);
-        piece.resize(piece_len, 0);
-        let got = match read_full(input, &mut piece) {
+        let mut piece = pool.take(piece_len, spare);
+        let got = match read_full(&mut *input, &mut piece) {
             Ok(got) => got,
             Err(e) => {
                 let _ = to_process.send(Err(e));
@@ -305,19 +358,23 @@ fn read_batches(
 mod tests {
     use super::*;
 
+    fn boxed(bytes: &[u8]) -> Box<dyn Read + Send> {
+        Box::new(std::io::Cursor::new(bytes.to_vec()))
+    }
+
     fn cipher() -> PayloadCipher {
         PayloadCipher::new(&SecretKey32::from_bytes([5; 32]))
     }
 
     fn seal(plain: &[u8], chunk: u32) -> Vec<u8> {
         let mut out = Vec::new();
-        encrypt(&cipher(), chunk, &mut &plain[..], &mut out, &|_| {}).unwrap();
+        encrypt(&cipher(), chunk, boxed(plain), &mut out, &|_| {}).unwrap();
         out
     }
 
     fn open(sealed: &[u8], chunk: u32) -> Result<Vec<u8>, EnvelopeError> {
         let mut out = Vec::new();
-        decrypt(&cipher(), chunk, &mut &sealed[..], &mut out, &|_| {})?;
+        decrypt(&cipher(), chunk, boxed(sealed), &mut out, &|_| {})?;
         Ok(out)
     }
 
@@ -349,9 +406,29 @@ mod tests {
         let mut out = Vec::new();
         let mut bad = sealed.clone();
         bad[c + 3] ^= 1;
-        let err = decrypt(&cipher(), 64, &mut &bad[..], &mut out, &|_| {});
+        let err = decrypt(&cipher(), 64, boxed(&bad), &mut out, &|_| {});
         assert_eq!(err, Err(EnvelopeError::Damaged));
         assert_eq!(out, vec![7u8; 64]);
+    }
+
+    #[test]
+    fn an_early_failure_in_a_long_stream_stops_every_thread() {
+        let plain = vec![1u8; 8 * BATCH_BYTES];
+        let mut sealed = seal(&plain, 4096);
+        sealed[10] ^= 1;
+        assert_eq!(open(&sealed, 4096), Err(EnvelopeError::Damaged));
+        // A writer that fails at once (a closed pipe) stops the reader too.
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let result = encrypt(&cipher(), 4096, boxed(&plain), &mut Closed, &|_| {});
+        assert!(matches!(result, Err(EnvelopeError::Write(_))));
     }
 
     #[test]

@@ -139,47 +139,25 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     let (input, input_len) = open_input(request.input.as_deref())?;
     let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
     let chosen = encryption_version(ctx, &keyring, &request.key)?;
-    let params = HeaderParams {
-        keyring_id: parse_id(&keyring.doc.keyring_id)?,
-        key_name: request.key.clone(),
-        version: chosen.version,
-        context: request.context.clone(),
-        chunk_size: request.chunk_size,
-    };
-    let cek = Cek::generate();
-    let salt = crate::crypto::random_array();
-    let header = Header::seal(
-        &params,
-        &chosen.material,
-        &cek,
-        salt,
-        crate::crypto::random_array(),
-    )
-    .map_err(|_| Failure::other("cannot build the envelope header"))?;
-    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
-    drop(cek);
+    let (header, cipher) = new_envelope(
+        &keyring,
+        &chosen,
+        &request.key,
+        &request.context,
+        request.chunk_size,
+    )?;
 
     let mut sink = Sink::open(request.output.as_deref(), Secrecy::Public)?;
     let bar = progress_bar(ctx, request.progress, input_len);
-    let mut input = input;
-    {
-        let out = sink.writer();
-        let result = if request.armor {
-            let mut armored = || -> Result<u64, EnvelopeError> {
-                let mut w = ArmorWriter::new(&mut *out).map_err(EnvelopeError::Write)?;
-                let n = write_envelope(&header, &cipher, &mut input, &mut w, &bar)?;
-                w.finish().map_err(EnvelopeError::Write)?;
-                Ok(n)
-            };
-            armored()
-        } else {
-            write_envelope(&header, &cipher, &mut input, out, &bar)
-        };
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
-        result.map_err(|e| stream_failure(e, &input_name(request.input.as_deref()), None))?;
+    let result = if request.armor {
+        write_armored(&header, &cipher, input, sink.writer(), &bar)
+    } else {
+        write_envelope(&header, &cipher, input, sink.writer(), &bar)
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
     }
+    result.map_err(|e| stream_failure(e, &input_name(request.input.as_deref()), None))?;
     sink.commit()?;
     if ctx.verbose > 0 {
         ctx.note(format!(
@@ -190,10 +168,23 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     Ok(())
 }
 
+fn write_armored(
+    header: &Header,
+    cipher: &PayloadCipher,
+    input: Box<dyn Read + Send>,
+    out: &mut (dyn Write + Send),
+    bar: &Option<indicatif::ProgressBar>,
+) -> Result<u64, EnvelopeError> {
+    let mut armored = ArmorWriter::new(out).map_err(EnvelopeError::Write)?;
+    let n = write_envelope(header, cipher, input, &mut armored, bar)?;
+    armored.finish().map_err(EnvelopeError::Write)?;
+    Ok(n)
+}
+
 fn write_envelope(
     header: &Header,
     cipher: &PayloadCipher,
-    input: &mut (dyn Read + Send),
+    input: Box<dyn Read + Send>,
     out: &mut (dyn Write + Send),
     bar: &Option<indicatif::ProgressBar>,
 ) -> Result<u64, EnvelopeError> {
@@ -204,6 +195,36 @@ fn write_envelope(
             bar.inc(n);
         }
     })
+}
+
+/// A fresh CEK and salt, the header that wraps the CEK under the chosen
+/// version, and the payload cipher. The CEK itself is dropped (zeroized)
+/// here.
+fn new_envelope(
+    keyring: &Unlocked,
+    chosen: &Chosen,
+    key_name: &str,
+    context: &EncryptionContext,
+    chunk_size: u32,
+) -> Result<(Header, PayloadCipher)> {
+    let params = HeaderParams {
+        keyring_id: parse_id(&keyring.doc.keyring_id)?,
+        key_name: key_name.to_string(),
+        version: chosen.version,
+        context: context.clone(),
+        chunk_size,
+    };
+    let cek = Cek::generate();
+    let header = Header::seal(
+        &params,
+        &chosen.material,
+        &cek,
+        crate::crypto::random_array(),
+        crate::crypto::random_array(),
+    )
+    .map_err(|_| Failure::other("cannot build the envelope header"))?;
+    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
+    Ok((header, cipher))
 }
 
 /// The primary version of an encryption key, with its material.
@@ -308,13 +329,13 @@ fn parse_id(hex_id: &str) -> Result<[u8; 16]> {
 pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     let name = input_name(request.input.as_deref());
     let (input, input_len) = open_input(request.input.as_deref())?;
-    let (mut input, _armored) =
+    let (mut input, armored) =
         armor::detect(input).map_err(|e| stream_failure(EnvelopeError::Read(e), &name, None))?;
     let (header, _) = read_header(&mut input).map_err(|e| stream_failure(e, &name, None))?;
 
     // Which version, and may it be used? All before asking for a passphrase.
     let doc = keyring::file::read(&ctx.keyring_path)?;
-    let (key_name, version_number) = decryption_version(ctx, &doc, &header)?;
+    let (key_name, version_number) = decryption_version(ctx, &doc, &header, &name)?;
     let root = root::open(&doc.root, &ctx.sources)?;
     let keyring = Unlocked::unlock(doc, root.as_ref())?;
     let material = symmetric_material(&keyring, &key_name, version_number)?;
@@ -327,18 +348,17 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     drop(cek);
 
     let mut sink = Sink::open(request.output.as_deref(), Secrecy::Secret)?;
-    let bar = progress_bar(ctx, request.progress, input_len);
-    let result = stream::decrypt(
-        &cipher,
-        header.chunk_size,
-        &mut input,
-        sink.writer(),
-        &|n| {
-            if let Some(bar) = &bar {
-                bar.inc(n);
-            }
-        },
-    );
+    // The bar counts binary envelope bytes; armor is 65 characters per 48.
+    let envelope_len = input_len.map(|len| if armored { len / 65 * 48 } else { len });
+    let bar = progress_bar(ctx, request.progress, envelope_len);
+    if let Some(bar) = &bar {
+        bar.inc(header.len() as u64);
+    }
+    let result = stream::decrypt(&cipher, header.chunk_size, input, sink.writer(), &|n| {
+        if let Some(bar) = &bar {
+            bar.inc(n);
+        }
+    });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -354,7 +374,12 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
 
 /// Finds the version an envelope names and checks that it may decrypt.
 /// Returns the key name and version number.
-fn decryption_version(ctx: &Context, doc: &Keyring, header: &Header) -> Result<(String, u32)> {
+fn decryption_version(
+    ctx: &Context,
+    doc: &Keyring,
+    header: &Header,
+    input: &str,
+) -> Result<(String, u32)> {
     let envelope_ring = hex::encode(header.keyring_id);
     if envelope_ring != doc.keyring_id {
         return Err(Failure::key_unusable(format!(
@@ -385,16 +410,23 @@ fn decryption_version(ctx: &Context, doc: &Keyring, header: &Header) -> Result<(
     };
     if name != header.key_name || version.version != header.version.number {
         // The id is the keyring's, but the name or number around it is not.
-        return Err(stream_failure(EnvelopeError::Damaged, "the envelope", None));
+        return Err(stream_failure(EnvelopeError::Damaged, input, None));
     }
     check_key_usable(name, key)?;
     if version.state != VersionState::Enabled {
+        let n = version.version;
         let hint = match version.state {
             VersionState::Destroyed => {
                 "a destroyed version cannot come back; restore the data from another copy"
                     .to_string()
             }
-            _ => format!("`keycask show {name}` shows the state of its versions"),
+            VersionState::Disabled => {
+                format!("if it should decrypt again: `keycask enable {name} --version {n}`")
+            }
+            VersionState::DestroyScheduled => format!(
+                "to keep it: `keycask destroy --cancel {name} --version {n}` (enables it again)"
+            ),
+            VersionState::Enabled => format!("`keycask show {name}` shows its versions"),
         };
         return Err(version_unusable(name, version).hint(hint).into());
     }
@@ -605,7 +637,7 @@ struct DataKeyOutput<'a> {
     version: u32,
     version_id: String,
     context: std::collections::BTreeMap<&'a str, &'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` with `--wrapped-only`.
     plaintext: Option<&'a str>,
     wrapped: &'a str,
 }
@@ -613,34 +645,25 @@ struct DataKeyOutput<'a> {
 pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
     let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
     let chosen = encryption_version(ctx, &keyring, &request.key)?;
-    let params = HeaderParams {
-        keyring_id: parse_id(&keyring.doc.keyring_id)?,
-        key_name: request.key.clone(),
-        version: chosen.version,
-        context: request.context.clone(),
-        chunk_size: crate::envelope::DEFAULT_CHUNK_SIZE,
-    };
+    let (header, cipher) = new_envelope(
+        &keyring,
+        &chosen,
+        &request.key,
+        &request.context,
+        crate::envelope::DEFAULT_CHUNK_SIZE,
+    )?;
     let data_key = Zeroizing::new(crate::crypto::random_array::<32>());
-    let cek = Cek::generate();
-    let header = Header::seal(
-        &params,
-        &chosen.material,
-        &cek,
-        crate::crypto::random_array(),
-        crate::crypto::random_array(),
-    )
-    .map_err(|_| Failure::other("cannot build the envelope header"))?;
+    let plaintext = Zeroizing::new(B64.encode(&data_key[..]));
     let mut envelope = header.to_bytes();
     stream::encrypt(
-        &PayloadCipher::new(&cek.payload_key(&header.salt)),
+        &cipher,
         header.chunk_size,
-        &mut &data_key[..],
+        Box::new(io::Cursor::new(data_key)),
         &mut envelope,
         &|_| {},
     )
     .map_err(|_| Failure::other("cannot encrypt the data key"))?;
     let wrapped = armor::armor(&envelope);
-    let plaintext = Zeroizing::new(B64.encode(&data_key[..]));
     let mut out = io::stdout().lock();
     if ctx.json {
         let doc = DataKeyOutput {
@@ -670,6 +693,21 @@ fn input_name(path: Option<&Path>) -> String {
     path.map_or_else(|| "stdin".to_string(), |p| p.display().to_string())
 }
 
+/// A `rekey` killed mid-write leaves a journal beside the envelope; the
+/// first command that reads the envelope completes it (waiting for a rekey
+/// still running), so a torn header never reads as damage.
+fn finish_interrupted_rekey(path: &Path) {
+    if crate::rekey::journal::path_for(path).exists()
+        && let Err(err) = crate::rekey::journal::recover(path)
+    {
+        eprintln!(
+            "keycask: warning: could not complete the interrupted rekey of {}: {err:#}; run `keycask rekey {}`",
+            path.display(),
+            path.display()
+        );
+    }
+}
+
 /// Opens a file, or stdin; with the file's length when it is a regular file.
 fn open_input(path: Option<&Path>) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
     match path {
@@ -683,6 +721,7 @@ fn open_input(path: Option<&Path>) -> Result<(Box<dyn Read + Send>, Option<u64>)
             Ok((Box::new(file), len))
         }
         Some(path) => {
+            finish_interrupted_rekey(path);
             let file = File::open(path).map_err(|e| {
                 let failure = if e.kind() == io::ErrorKind::NotFound {
                     Failure::usage(format!("cannot open {}: no such file", path.display()))
@@ -755,7 +794,7 @@ impl Sink {
                 .try_clone_to_owned()
                 .context("cannot write to stdout")?;
             return Ok(Sink::Stdout(BufWriter::with_capacity(
-                256 * 1024,
+                32 * 1024,
                 File::from(fd),
             )));
         };
@@ -777,7 +816,7 @@ impl Sink {
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a file in {}", dir.display()))?;
         Ok(Sink::Temp {
-            writer: BufWriter::with_capacity(256 * 1024, temp),
+            writer: BufWriter::with_capacity(32 * 1024, temp),
             target: target.to_path_buf(),
         })
     }
