@@ -51,6 +51,10 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             [CompletionResult]::new('unwrap', 'unwrap', [CompletionResultType]::ParameterValue, 'Decrypt an envelope made by `wrap` (binary or armored)')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show envelope headers without unlocking anything')
             [CompletionResult]::new('datakey', 'datakey', [CompletionResultType]::ParameterValue, 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a public key (PEM, JWK), or a key sealed to a recipient')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a sealed key bundle, or bring your own key (raw AES, PEM)')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a signature with a key of the keyring or any public key PEM')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -431,6 +435,101 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'keycask;export' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of --public: pem or jwk')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Seal the key''s material to this recipient public key (SPKI PEM of a P-256 or RSA >= 2048 key), making a key bundle')
+            [CompletionResult]::new('--sign-with', '--sign-with', [CompletionResultType]::ParameterName, 'Sign the bundle with this sign-purpose key of the keyring')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version [default: the primary for --public; every enabled version for --to]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
+            [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the passphrase from this open file descriptor')
+            [CompletionResult]::new('--keyfile', '--keyfile', [CompletionResultType]::ParameterName, 'The root key file, instead of the path recorded in the keyring')
+            [CompletionResult]::new('--pin-file', '--pin-file', [CompletionResultType]::ParameterName, 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)')
+            [CompletionResult]::new('--pkcs11-module', '--pkcs11-module', [CompletionResultType]::ParameterName, 'The PKCS#11 module (.so) to load, instead of the URI''s module-path')
+            [CompletionResult]::new('--public', '--public', [CompletionResultType]::ParameterName, 'Export the public key (SPKI PEM, or JWK with --format jwk)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'keycask;import' {
+            [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'A key bundle made by `keycask export --to` (`-` for stdin)')
+            [CompletionResult]::new('--with', '--with', [CompletionResultType]::ParameterName, 'The transport-purpose key of this keyring the bundle is sealed to')
+            [CompletionResult]::new('--verify-with', '--verify-with', [CompletionResultType]::ParameterName, 'Require a valid signature of the bundle by this public key (PEM)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Import the bundle''s key under this name')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'A symmetric key: 32 raw bytes, or 64 hex digits, or base64 (`-` for stdin)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Key type of --raw (only aes256-gcm)')
+            [CompletionResult]::new('--pem', '--pem', [CompletionResultType]::ParameterName, 'A private key in PEM: PKCS#8, SEC1 (P-256) or PKCS#1 (RSA); `-` for stdin')
+            [CompletionResult]::new('--purpose', '--purpose', [CompletionResultType]::ParameterName, 'Purpose of the imported key [default: encrypt for aes256-gcm, sign for P-256 and RSA]')
+            [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the passphrase from this open file descriptor')
+            [CompletionResult]::new('--keyfile', '--keyfile', [CompletionResultType]::ParameterName, 'The root key file, instead of the path recorded in the keyring')
+            [CompletionResult]::new('--pin-file', '--pin-file', [CompletionResultType]::ParameterName, 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)')
+            [CompletionResult]::new('--pkcs11-module', '--pkcs11-module', [CompletionResultType]::ParameterName, 'The PKCS#11 module (.so) to load, instead of the URI''s module-path')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keycask;sign' {
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'The sign-purpose key; its primary version signs')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The sign-purpose key; its primary version signs')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the signature to this file instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the signature to this file instead of stdout')
+            [CompletionResult]::new('--scheme', '--scheme', [CompletionResultType]::ParameterName, 'RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers')
+            [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the passphrase from this open file descriptor')
+            [CompletionResult]::new('--keyfile', '--keyfile', [CompletionResultType]::ParameterName, 'The root key file, instead of the path recorded in the keyring')
+            [CompletionResult]::new('--pin-file', '--pin-file', [CompletionResultType]::ParameterName, 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)')
+            [CompletionResult]::new('--pkcs11-module', '--pkcs11-module', [CompletionResultType]::ParameterName, 'The PKCS#11 module (.so) to load, instead of the URI''s module-path')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keycask;verify' {
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'A sign-purpose key of the keyring (any enabled version may match)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'A sign-purpose key of the keyring (any enabled version may match)')
+            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'A public key in PEM (P-256, or RSA of 2048 bits or more)')
+            [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'The signature file (DER ECDSA, or raw RSA)')
+            [CompletionResult]::new('--scheme', '--scheme', [CompletionResultType]::ParameterName, 'RSA padding: pss (any salt length) or pkcs1v15')
+            [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')
+            [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the passphrase from this open file descriptor')
+            [CompletionResult]::new('--keyfile', '--keyfile', [CompletionResultType]::ParameterName, 'The root key file, instead of the path recorded in the keyring')
+            [CompletionResult]::new('--pin-file', '--pin-file', [CompletionResultType]::ParameterName, 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)')
+            [CompletionResult]::new('--pkcs11-module', '--pkcs11-module', [CompletionResultType]::ParameterName, 'The PKCS#11 module (.so) to load, instead of the URI''s module-path')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'keycask;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create a keyring with a root key')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Generate a new named key')
@@ -447,6 +546,10 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             [CompletionResult]::new('unwrap', 'unwrap', [CompletionResultType]::ParameterValue, 'Decrypt an envelope made by `wrap` (binary or armored)')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show envelope headers without unlocking anything')
             [CompletionResult]::new('datakey', 'datakey', [CompletionResultType]::ParameterValue, 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a public key (PEM, JWK), or a key sealed to a recipient')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a sealed key bundle, or bring your own key (raw AES, PEM)')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a signature with a key of the keyring or any public key PEM')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -501,6 +604,18 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             break
         }
         'keycask;help;datakey' {
+            break
+        }
+        'keycask;help;export' {
+            break
+        }
+        'keycask;help;import' {
+            break
+        }
+        'keycask;help;sign' {
+            break
+        }
+        'keycask;help;verify' {
             break
         }
         'keycask;help;help' {

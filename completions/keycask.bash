@@ -34,8 +34,14 @@ _keycask() {
             keycask,enable)
                 cmd="keycask__subcmd__enable"
                 ;;
+            keycask,export)
+                cmd="keycask__subcmd__export"
+                ;;
             keycask,help)
                 cmd="keycask__subcmd__help"
+                ;;
+            keycask,import)
+                cmd="keycask__subcmd__import"
                 ;;
             keycask,init)
                 cmd="keycask__subcmd__init"
@@ -58,8 +64,14 @@ _keycask() {
             keycask,show)
                 cmd="keycask__subcmd__show"
                 ;;
+            keycask,sign)
+                cmd="keycask__subcmd__sign"
+                ;;
             keycask,unwrap)
                 cmd="keycask__subcmd__unwrap"
+                ;;
+            keycask,verify)
+                cmd="keycask__subcmd__verify"
                 ;;
             keycask,wrap)
                 cmd="keycask__subcmd__wrap"
@@ -106,8 +118,14 @@ _keycask() {
             keycask__subcmd__help,enable)
                 cmd="keycask__subcmd__help__subcmd__enable"
                 ;;
+            keycask__subcmd__help,export)
+                cmd="keycask__subcmd__help__subcmd__export"
+                ;;
             keycask__subcmd__help,help)
                 cmd="keycask__subcmd__help__subcmd__help"
+                ;;
+            keycask__subcmd__help,import)
+                cmd="keycask__subcmd__help__subcmd__import"
                 ;;
             keycask__subcmd__help,init)
                 cmd="keycask__subcmd__help__subcmd__init"
@@ -130,8 +148,14 @@ _keycask() {
             keycask__subcmd__help,show)
                 cmd="keycask__subcmd__help__subcmd__show"
                 ;;
+            keycask__subcmd__help,sign)
+                cmd="keycask__subcmd__help__subcmd__sign"
+                ;;
             keycask__subcmd__help,unwrap)
                 cmd="keycask__subcmd__help__subcmd__unwrap"
+                ;;
+            keycask__subcmd__help,verify)
+                cmd="keycask__subcmd__help__subcmd__verify"
                 ;;
             keycask__subcmd__help,wrap)
                 cmd="keycask__subcmd__help__subcmd__wrap"
@@ -149,7 +173,7 @@ _keycask() {
 
     case "${cmd}" in
         keycask)
-            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help"
+            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,8 +646,70 @@ _keycask() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keycask__subcmd__export)
+            opts="-o -q -v -h --public --format --to --sign-with --version --output --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "pem jwk" -- "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign-with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keycask__subcmd__help)
-            opts="init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help"
+            opts="init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -748,7 +834,35 @@ _keycask() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keycask__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keycask__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keycask__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -860,7 +974,35 @@ _keycask() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keycask__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keycask__subcmd__help__subcmd__unwrap)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keycask__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -881,6 +1023,76 @@ _keycask() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keycask__subcmd__import)
+            opts="-q -v -h -V --bundle --with --verify-with --as --raw --type --pem --purpose --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify-with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raw)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pem)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --purpose)
+                    COMPREPLY=($(compgen -W "encrypt sign transport" -- "${cur}"))
+                    return 0
+                    ;;
+                --keyring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1190,6 +1402,64 @@ _keycask() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keycask__subcmd__sign)
+            opts="-k -o -q -v -h -V --key --output --scheme --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scheme)
+                    COMPREPLY=($(compgen -W "pss pkcs1v15" -- "${cur}"))
+                    return 0
+                    ;;
+                --keyring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keycask__subcmd__unwrap)
             opts="-o -q -v -h -V --output --expect-context --no-progress --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1207,6 +1477,64 @@ _keycask() {
                     ;;
                 --expect-context)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keycask__subcmd__verify)
+            opts="-k -q -v -h -V --key --public-key --signature --scheme --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scheme)
+                    COMPREPLY=($(compgen -W "pss pkcs1v15" -- "${cur}"))
                     return 0
                     ;;
                 --keyring)
@@ -1375,6 +1703,10 @@ __keycask_takes_value() {
         unwrap) set -- "$2" -o --output --expect-context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         inspect) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         datakey) set -- "$2" -k --key -c --context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        export) set -- "$2" --format --to --sign-with --version -o --output --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        import) set -- "$2" --bundle --with --verify-with --as --raw --type --pem --purpose --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        sign) set -- "$2" -k --key -o --output --scheme --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        verify) set -- "$2" -k --key --public-key --signature --scheme --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         *) return 1 ;;
     esac
     local w=$1 o; shift
@@ -1386,12 +1718,14 @@ __keycask_key_option() {
         audit,--key) return 0 ;;
         wrap,-k|wrap,--key) return 0 ;;
         datakey,-k|datakey,--key) return 0 ;;
+        sign,-k|sign,--key) return 0 ;;
+        verify,-k|verify,--key) return 0 ;;
     esac
     return 1
 }
 __keycask_name_positional() {
     case "$1" in
-        show|rotate|enable|disable|destroy) return 0 ;;
+        show|rotate|enable|disable|destroy|export) return 0 ;;
     esac
     return 1
 }

@@ -48,6 +48,10 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand unwrap 'Decrypt an envelope made by `wrap` (binary or armored)'
             cand inspect 'Show envelope headers without unlocking anything'
             cand datakey 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
+            cand export 'Export a public key (PEM, JWK), or a key sealed to a recipient'
+            cand import 'Import a sealed key bundle, or bring your own key (raw AES, PEM)'
+            cand sign 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)'
+            cand verify 'Verify a signature with a key of the keyring or any public key PEM'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keycask;init'= {
@@ -404,6 +408,97 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'keycask;export'= {
+            cand --format 'Output format of --public: pem or jwk'
+            cand --to 'Seal the key''s material to this recipient public key (SPKI PEM of a P-256 or RSA >= 2048 key), making a key bundle'
+            cand --sign-with 'Sign the bundle with this sign-purpose key of the keyring'
+            cand --version 'The version [default: the primary for --public; every enabled version for --to]'
+            cand -o 'Write to this file instead of stdout'
+            cand --output 'Write to this file instead of stdout'
+            cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
+            cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
+            cand --passphrase-fd 'Read the passphrase from this open file descriptor'
+            cand --keyfile 'The root key file, instead of the path recorded in the keyring'
+            cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
+            cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --public 'Export the public key (SPKI PEM, or JWK with --format jwk)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keycask;import'= {
+            cand --bundle 'A key bundle made by `keycask export --to` (`-` for stdin)'
+            cand --with 'The transport-purpose key of this keyring the bundle is sealed to'
+            cand --verify-with 'Require a valid signature of the bundle by this public key (PEM)'
+            cand --as 'Import the bundle''s key under this name'
+            cand --raw 'A symmetric key: 32 raw bytes, or 64 hex digits, or base64 (`-` for stdin)'
+            cand --type 'Key type of --raw (only aes256-gcm)'
+            cand --pem 'A private key in PEM: PKCS#8, SEC1 (P-256) or PKCS#1 (RSA); `-` for stdin'
+            cand --purpose 'Purpose of the imported key [default: encrypt for aes256-gcm, sign for P-256 and RSA]'
+            cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
+            cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
+            cand --passphrase-fd 'Read the passphrase from this open file descriptor'
+            cand --keyfile 'The root key file, instead of the path recorded in the keyring'
+            cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
+            cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keycask;sign'= {
+            cand -k 'The sign-purpose key; its primary version signs'
+            cand --key 'The sign-purpose key; its primary version signs'
+            cand -o 'Write the signature to this file instead of stdout'
+            cand --output 'Write the signature to this file instead of stdout'
+            cand --scheme 'RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers'
+            cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
+            cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
+            cand --passphrase-fd 'Read the passphrase from this open file descriptor'
+            cand --keyfile 'The root key file, instead of the path recorded in the keyring'
+            cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
+            cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keycask;verify'= {
+            cand -k 'A sign-purpose key of the keyring (any enabled version may match)'
+            cand --key 'A sign-purpose key of the keyring (any enabled version may match)'
+            cand --public-key 'A public key in PEM (P-256, or RSA of 2048 bits or more)'
+            cand --signature 'The signature file (DER ECDSA, or raw RSA)'
+            cand --scheme 'RSA padding: pss (any salt length) or pkcs1v15'
+            cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
+            cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
+            cand --passphrase-fd 'Read the passphrase from this open file descriptor'
+            cand --keyfile 'The root key file, instead of the path recorded in the keyring'
+            cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
+            cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'keycask;help'= {
             cand init 'Create a keyring with a root key'
             cand keygen 'Generate a new named key'
@@ -420,6 +515,10 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand unwrap 'Decrypt an envelope made by `wrap` (binary or armored)'
             cand inspect 'Show envelope headers without unlocking anything'
             cand datakey 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
+            cand export 'Export a public key (PEM, JWK), or a key sealed to a recipient'
+            cand import 'Import a sealed key bundle, or bring your own key (raw AES, PEM)'
+            cand sign 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)'
+            cand verify 'Verify a signature with a key of the keyring or any public key PEM'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keycask;help;init'= {
@@ -457,6 +556,14 @@ set edit:completion:arg-completer[keycask] = {|@words|
         &'keycask;help;inspect'= {
         }
         &'keycask;help;datakey'= {
+        }
+        &'keycask;help;export'= {
+        }
+        &'keycask;help;import'= {
+        }
+        &'keycask;help;sign'= {
+        }
+        &'keycask;help;verify'= {
         }
         &'keycask;help;help'= {
         }

@@ -50,6 +50,10 @@ complete -c keycask -n "__fish_keycask_needs_command" -f -a "wrap" -d 'Encrypt d
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "unwrap" -d 'Decrypt an envelope made by `wrap` (binary or armored)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "inspect" -d 'Show envelope headers without unlocking anything'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "datakey" -d 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "export" -d 'Export a public key (PEM, JWK), or a key sealed to a recipient'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "import" -d 'Import a sealed key bundle, or bring your own key (raw AES, PEM)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "sign" -d 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "verify" -d 'Verify a signature with a key of the keyring or any public key PEM'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l root -d 'The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes), or a PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM, generated there if no object has that label)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -287,22 +291,95 @@ complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s q -l quiet -
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s V -l version -d 'Print version'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "init" -d 'Create a keyring with a root key'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "keygen" -d 'Generate a new named key'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "list" -d 'List the keys (metadata only; no unlock needed)'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "show" -d 'Show one key and its versions (metadata only; no unlock needed)'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "audit" -d 'Show the audit log, or verify its chain and MACs'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "config" -d 'Change a keyring setting'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "rotate" -d 'Rotate a key (new primary version), every key that is due, the KEK, or the root'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "rekey" -d 'Re-wrap envelopes to their key\'s primary version (header only)'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "enable" -d 'Enable a disabled version of a key again'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "disable" -d 'Disable a version of a key: it refuses all use until enabled again'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "destroy" -d 'Destroy a key version or a whole key, scheduled or at once'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "wrap" -d 'Encrypt data under a fresh content key wrapped by a key (envelope)'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "unwrap" -d 'Decrypt an envelope made by `wrap` (binary or armored)'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "inspect" -d 'Show envelope headers without unlocking anything'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "datakey" -d 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l format -d 'Output format of --public: pem or jwk' -r -f -a "pem\t''
+jwk\t''"
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l to -d 'Seal the key\'s material to this recipient public key (SPKI PEM of a P-256 or RSA >= 2048 key), making a key bundle' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l sign-with -d 'Sign the bundle with this sign-purpose key of the keyring' -r
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l version -d 'The version [default: the primary for --public; every enabled version for --to]' -r
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s o -l output -d 'Write to this file instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l public -d 'Export the public key (SPKI PEM, or JWK with --format jwk)'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l bundle -d 'A key bundle made by `keycask export --to` (`-` for stdin)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l with -d 'The transport-purpose key of this keyring the bundle is sealed to' -r
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l verify-with -d 'Require a valid signature of the bundle by this public key (PEM)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l as -d 'Import the bundle\'s key under this name' -r
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l raw -d 'A symmetric key: 32 raw bytes, or 64 hex digits, or base64 (`-` for stdin)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l type -d 'Key type of --raw (only aes256-gcm)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l pem -d 'A private key in PEM: PKCS#8, SEC1 (P-256) or PKCS#1 (RSA); `-` for stdin' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l purpose -d 'Purpose of the imported key [default: encrypt for aes256-gcm, sign for P-256 and RSA]' -r -f -a "encrypt\t''
+sign\t''
+transport\t''"
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -d 'The sign-purpose key; its primary version signs' -r
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s o -l output -d 'Write the signature to this file instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l scheme -d 'RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers' -r -f -a "pss\t''
+pkcs1v15\t''"
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -d 'A sign-purpose key of the keyring (any enabled version may match)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l public-key -d 'A public key in PEM (P-256, or RSA of 2048 bits or more)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l signature -d 'The signature file (DER ECDSA, or raw RSA)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l scheme -d 'RSA padding: pss (any salt length) or pkcs1v15' -r -f -a "pss\t''
+pkcs1v15\t''"
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "init" -d 'Create a keyring with a root key'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "keygen" -d 'Generate a new named key'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "list" -d 'List the keys (metadata only; no unlock needed)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "show" -d 'Show one key and its versions (metadata only; no unlock needed)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "audit" -d 'Show the audit log, or verify its chain and MACs'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "config" -d 'Change a keyring setting'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "rotate" -d 'Rotate a key (new primary version), every key that is due, the KEK, or the root'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "rekey" -d 'Re-wrap envelopes to their key\'s primary version (header only)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "enable" -d 'Enable a disabled version of a key again'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "disable" -d 'Disable a version of a key: it refuses all use until enabled again'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "destroy" -d 'Destroy a key version or a whole key, scheduled or at once'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "wrap" -d 'Encrypt data under a fresh content key wrapped by a key (envelope)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "unwrap" -d 'Decrypt an envelope made by `wrap` (binary or armored)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "inspect" -d 'Show envelope headers without unlocking anything'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "datakey" -d 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "export" -d 'Export a public key (PEM, JWK), or a key sealed to a recipient'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "import" -d 'Import a sealed key bundle, or bring your own key (raw AES, PEM)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "sign" -d 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "verify" -d 'Verify a signature with a key of the keyring or any public key PEM'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check every record\'s MAC, the hash chain, and the end of the log against the keyring\'s counter (unlocks the keyring)'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes'
 
@@ -334,3 +411,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand disable" -f -a "(__keyca
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -r -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand export" -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -r -f -a "(__keycask_key_names)"

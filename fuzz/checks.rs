@@ -9,6 +9,7 @@
 use std::io::{Cursor, Read};
 
 use keycask::audit::{MacKey, verify_bytes};
+use keycask::bundle::Bundle;
 use keycask::envelope::header::Header;
 use keycask::envelope::stream::{self, PayloadCipher};
 use keycask::envelope::{armor, read_header};
@@ -115,5 +116,16 @@ pub fn armor_decoder(data: &[u8]) {
             .read_to_end(&mut round)
             .expect("what keycask armors, it reads");
         assert_eq!(round, decoded);
+    }
+}
+
+/// The key bundle parser on arbitrary bytes (what `import` reads from a
+/// stranger): never panics, and a signature check on whatever it accepts
+/// never panics either. (Opening needs the recipient's private key; the
+/// seeds are sealed to keys that were thrown away.)
+pub fn bundle(data: &[u8]) {
+    if let Ok(bundle) = Bundle::parse(data) {
+        let _ = bundle.check_signature();
+        assert!(bundle.metadata.versions.len() <= data.len());
     }
 }

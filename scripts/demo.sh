@@ -52,5 +52,21 @@ kc rekey archive
 kc destroy backups --version 1 --now --yes --rotate-kek --check archive --reason "rotated"
 kc unwrap archive/dump.kc
 kc show backups
+printf '\ndistribution: a second keyring (Bob) receives the backups key, sealed to him and signed\n'
+bob() { step "$KEYCASK" --keyring "$demo_dir/bob.json" "$@"; }
+bob init --root "keyfile:$demo_dir/bob.key"
+bob keygen bob-inbox --type p256 --purpose transport
+bob export bob-inbox --public -o bob-inbox.pem
+kc export release-signing --public -o release-signing.pem
+kc export backups --to bob-inbox.pem --sign-with release-signing -o backups.kcx
+bob import --bundle backups.kcx --with bob-inbox --verify-with release-signing.pem
+bob show backups
+printf '\nsignatures that OpenSSL checks\n'
+echo 'release 1.0' > dist.txt
+kc sign -k release-signing dist.txt -o dist.sig
+if command -v openssl >/dev/null 2>&1; then
+    step openssl dgst -sha256 -verify release-signing.pem -signature dist.sig dist.txt
+fi
+kc verify --public-key release-signing.pem --signature dist.sig dist.txt
 echo
 echo "demo finished"

@@ -226,6 +226,38 @@ Examples:
   keycask datakey -k backups --wrapped-only > data.key.kc.asc
   keycask unwrap data.key.kc.asc | base64     # the same 32 bytes back")]
     Datakey(DatakeyArgs),
+
+    /// Export a public key (PEM, JWK), or a key sealed to a recipient
+    #[command(after_help = "\
+Examples:
+  keycask export bob-inbox --public > bob-inbox.pem
+  keycask export release-signing --public --format jwk
+  keycask export backups --to bob.pem --sign-with alice-signing -o b.kcx")]
+    Export(ExportArgs),
+
+    /// Import a sealed key bundle, or bring your own key (raw AES, PEM)
+    #[command(after_help = "\
+Examples:
+  keycask import --bundle b.kcx --with bob-inbox --verify-with alice.pem
+  keycask import legacy-db --raw legacy.key --type aes256-gcm
+  openssl pkey -in old.pem | keycask import old-signer --pem -")]
+    Import(ImportArgs),
+
+    /// Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)
+    #[command(after_help = "\
+Examples:
+  keycask sign -k release-signing dist.tar.gz > dist.sig
+  keycask sign -k legacy-rsa --scheme pkcs1v15 dist.tar.gz -o dist.sig
+  openssl dgst -sha256 -verify release.pem -signature dist.sig dist.tar.gz")]
+    Sign(SignArgs),
+
+    /// Verify a signature with a key of the keyring or any public key PEM
+    #[command(after_help = "\
+Examples:
+  keycask verify --public-key release.pem --signature dist.sig dist.tar.gz
+  keycask verify -k release-signing --signature dist.sig < dist.tar.gz
+Exit status 0 when the signature is valid, 3 when it is not.")]
+    Verify(VerifyArgs),
 }
 
 #[derive(Args, Debug)]
@@ -514,4 +546,133 @@ pub struct DatakeyArgs {
     /// Print only the wrapped (armored) data key, not the plaintext
     #[arg(long)]
     pub wrapped_only: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    group(clap::ArgGroup::new("what").required(true).args(["public", "to"])),
+    disable_version_flag = true
+)]
+pub struct ExportArgs {
+    /// The key's name
+    pub name: String,
+
+    /// Export the public key (SPKI PEM, or JWK with --format jwk)
+    #[arg(long)]
+    pub public: bool,
+
+    /// Output format of --public: pem or jwk
+    #[arg(long, value_name = "FORMAT", default_value = "pem", value_parser = ["pem", "jwk"], requires = "public")]
+    pub format: String,
+
+    /// Seal the key's material to this recipient public key (SPKI PEM of a
+    /// P-256 or RSA >= 2048 key), making a key bundle
+    #[arg(long, value_name = "RECIPIENT.pem")]
+    pub to: Option<PathBuf>,
+
+    /// Sign the bundle with this sign-purpose key of the keyring
+    #[arg(long, value_name = "KEY", requires = "to")]
+    pub sign_with: Option<String>,
+
+    /// The version [default: the primary for --public; every enabled
+    /// version for --to]
+    #[arg(long, value_name = "N")]
+    pub version: Option<u32>,
+
+    /// Write to this file instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    group(clap::ArgGroup::new("source").required(true).args(["bundle", "raw", "pem"])),
+    override_usage = "keycask import --bundle FILE --with TRANSPORT_KEY [OPTIONS]\n       \
+                      keycask import NAME (--raw FILE | --pem FILE) [OPTIONS]"
+)]
+pub struct ImportArgs {
+    /// The new key's name (for --raw and --pem)
+    pub name: Option<String>,
+
+    /// A key bundle made by `keycask export --to` (`-` for stdin)
+    #[arg(long, value_name = "FILE", requires = "with")]
+    pub bundle: Option<PathBuf>,
+
+    /// The transport-purpose key of this keyring the bundle is sealed to
+    #[arg(long = "with", value_name = "TRANSPORT_KEY", requires = "bundle")]
+    pub with: Option<String>,
+
+    /// Require a valid signature of the bundle by this public key (PEM)
+    #[arg(long, value_name = "PEM", requires = "bundle")]
+    pub verify_with: Option<PathBuf>,
+
+    /// Import the bundle's key under this name
+    #[arg(long = "as", value_name = "NAME", requires = "bundle")]
+    pub as_name: Option<String>,
+
+    /// A symmetric key: 32 raw bytes, or 64 hex digits, or base64 (`-` for stdin)
+    #[arg(long, value_name = "FILE")]
+    pub raw: Option<PathBuf>,
+
+    /// Key type of --raw (only aes256-gcm)
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        default_value = "aes256-gcm",
+        requires = "raw"
+    )]
+    pub key_type: String,
+
+    /// A private key in PEM: PKCS#8, SEC1 (P-256) or PKCS#1 (RSA); `-` for stdin
+    #[arg(long, value_name = "FILE")]
+    pub pem: Option<PathBuf>,
+
+    /// Purpose of the imported key [default: encrypt for aes256-gcm, sign
+    /// for P-256 and RSA]
+    #[arg(long, value_name = "PURPOSE", value_parser = ["encrypt", "sign", "transport"])]
+    pub purpose: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// The sign-purpose key; its primary version signs
+    #[arg(short, long, value_name = "NAME")]
+    pub key: String,
+
+    /// The file to sign [default: stdin]
+    pub input: Option<PathBuf>,
+
+    /// Write the signature to this file instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers
+    #[arg(long, value_name = "SCHEME", default_value = "pss", value_parser = ["pss", "pkcs1v15"])]
+    pub scheme: String,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    group(clap::ArgGroup::new("verifier").required(true).args(["key", "public_key"])),
+    override_usage = "keycask verify (-k NAME | --public-key PEM) --signature SIG [INPUT]"
+)]
+pub struct VerifyArgs {
+    /// A sign-purpose key of the keyring (any enabled version may match)
+    #[arg(short, long, value_name = "NAME")]
+    pub key: Option<String>,
+
+    /// A public key in PEM (P-256, or RSA of 2048 bits or more)
+    #[arg(long, value_name = "PEM")]
+    pub public_key: Option<PathBuf>,
+
+    /// The signature file (DER ECDSA, or raw RSA)
+    #[arg(long, value_name = "SIG")]
+    pub signature: PathBuf,
+
+    /// RSA padding: pss (any salt length) or pkcs1v15
+    #[arg(long, value_name = "SCHEME", default_value = "pss", value_parser = ["pss", "pkcs1v15"])]
+    pub scheme: String,
+
+    /// The signed file [default: stdin]
+    pub input: Option<PathBuf>,
 }

@@ -5,7 +5,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod asymmetric;
 pub mod audit;
+pub mod bundle;
 pub mod cli;
 pub mod clock;
 pub mod crypto;
@@ -25,7 +27,10 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::error::{ExitCode, Failure, find_failure, is_broken_pipe};
-use crate::lifecycle::{audit as inspection, destruction, generation, rotation, storage, usage};
+use crate::lifecycle::usage::{self, signatures};
+use crate::lifecycle::{
+    audit as inspection, destruction, distribution, generation, rotation, storage,
+};
 use crate::root::SecretSources;
 
 /// What every command needs to know beyond its own arguments.
@@ -114,6 +119,16 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Config(args) => match args.setting {
             cli::ConfigSetting::AuditUsage { state } => inspection::set_usage(&ctx, state == "on"),
         },
+        Command::Export(args) => {
+            distribution::export(&ctx, &distribution::ExportRequest::from_args(&args)?)
+        }
+        Command::Import(args) => {
+            distribution::import(&ctx, &distribution::ImportRequest::from_args(&args)?)
+        }
+        Command::Sign(args) => signatures::sign(&ctx, &signatures::SignRequest::from_args(&args)),
+        Command::Verify(args) => {
+            signatures::verify(&ctx, &signatures::VerifyRequest::from_args(&args))
+        }
         Command::Rotate(args) => {
             rotation::rotate(&ctx, &rotation::RotateRequest::from_args(&args)?)
         }

@@ -373,6 +373,23 @@ fn usage_is_logged_only_when_asked() {
     assert_eq!(doc["records"][1]["versions"], serde_json::json!([1]));
     t.run(&["audit", "verify"]).ok().stdout_has("6 records");
 
+    // Signatures and public exports, once those commands are in the build.
+    if t.run(&["sign", "--help"]).code() == 0 {
+        t.run(&["keygen", "s", "--type", "p256", "--purpose", "sign"])
+            .ok();
+        t.run(&["sign", "-k", "s", "-o", "plain.sig", "plain"]).ok();
+        t.run(&["export", "s", "--public", "-o", "s.pem"]).ok();
+        let doc = t.run(&["audit", "--json", "--key", "s"]).ok().json();
+        let ops: Vec<&str> = doc["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["op"].as_str().unwrap())
+            .collect();
+        assert_eq!(ops, ["keygen", "sign", "export"]);
+        t.run(&["audit", "verify"]).ok();
+    }
+
     // Usage logging fails closed: no log, no plaintext.
     std::fs::write(log_path(&t), b"").unwrap();
     t.run(&["unwrap", "-o", "d.out", "b.kc"])

@@ -46,3 +46,17 @@ fn unwrap_corpus() {
 fn armor_decoder_corpus() {
     assert!(each_input("armor_decoder", checks::armor_decoder) >= 3);
 }
+
+#[test]
+fn bundle_corpus() {
+    assert!(each_input("bundle", checks::bundle) >= 4);
+    // The seeds are real bundles (plain, RSA-OAEP, signed): the fuzzer
+    // starts past the parser's first checks.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/bundle");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bundle = keycask::bundle::Bundle::parse(&std::fs::read(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message));
+        assert!(bundle.check_signature().is_ok(), "{}", path.display());
+    }
+}

@@ -4,6 +4,7 @@ mod util;
 
 mod audit;
 mod destruction;
+mod distribution;
 mod docs;
 mod errors;
 mod fuzz_corpus;

@@ -264,6 +264,30 @@ impl Unlocked {
     }
 }
 
+impl Unlocked {
+    /// Adds a version that keeps a number and id given by the caller (an
+    /// imported version keeps the sender's, so the sender's envelopes find
+    /// it), its material wrapped under the primary KEK. The caller checks
+    /// that the number and the id are free; the primary is left alone.
+    pub fn insert_version(
+        &mut self,
+        name: &str,
+        mut version: KeyVersion,
+        material: &SecretBytes,
+    ) -> Result<()> {
+        let key = self.key(name)?.clone();
+        self.wrap_material(name, &key, &mut version, material)?;
+        let key = self.doc.keys.get_mut(name).expect("looked up above");
+        let at = key
+            .versions
+            .iter()
+            .position(|v| v.version > version.version)
+            .unwrap_or(key.versions.len());
+        key.versions.insert(at, version);
+        Ok(())
+    }
+}
+
 /// Why a destroyed version is gone, for error messages: " on DATE (REASON)".
 pub fn destruction_note(v: &KeyVersion) -> String {
     match &v.destruction {

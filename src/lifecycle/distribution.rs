@@ -1,1 +1,1088 @@
-//! Distribution.
+//! Distribution: `export` and `import`.
+//!
+//! Public keys leave as SPKI PEM or JWK. A key's material leaves only sealed
+//! to a recipient's public key, optionally signed by the sender, in a key
+//! bundle (`crate::bundle`); imported versions keep their version ids, so the
+//! sender's envelopes unwrap in the recipient's keyring. Existing keys come in
+//! through `import --raw` (AES) and `import --pem` (P-256, RSA).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use base64::Engine;
+use base64::engine::general_purpose::{
+    STANDARD as B64, STANDARD_NO_PAD as B64_NO_PAD, URL_SAFE as B64URL,
+    URL_SAFE_NO_PAD as B64URL_NO_PAD,
+};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::Context;
+use crate::asymmetric::{self, PrivateKey, PublicKey};
+use crate::audit;
+use crate::bundle::{self, Bundle, Metadata, VersionMetadata};
+use crate::cli::{ExportArgs, ImportArgs};
+use crate::clock;
+use crate::error::Failure;
+use crate::keyring::{
+    Algorithm, Event, Key, KeyVersion, Origin, Purpose, Session, Tombstone, Unlocked, VersionState,
+    open_read_only, validate_key_name,
+};
+use crate::output;
+use crate::secret::SecretBytes;
+
+/// Files given to `--raw` larger than this cannot be a 32-byte key in any
+/// of the accepted encodings; they are refused without reading them whole.
+const MAX_RAW_LEN: u64 = 4096;
+/// PEM private keys (RSA-4096 is ~3.3 KiB) and public keys.
+const MAX_PEM_LEN: u64 = 1024 * 1024;
+/// A bundle of many RSA-4096 versions stays far below this.
+const MAX_BUNDLE_LEN: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicFormat {
+    Pem,
+    Jwk,
+}
+
+#[derive(Debug)]
+pub enum ExportRequest {
+    Public {
+        name: String,
+        version: Option<u32>,
+        format: PublicFormat,
+        output: Option<PathBuf>,
+    },
+    Sealed {
+        name: String,
+        recipient: PathBuf,
+        sign_with: Option<String>,
+        version: Option<u32>,
+        output: Option<PathBuf>,
+    },
+}
+
+impl ExportRequest {
+    pub fn from_args(args: &ExportArgs) -> Result<Self> {
+        let output = args.output.clone().filter(|p| p != Path::new("-"));
+        Ok(match &args.to {
+            Some(recipient) => ExportRequest::Sealed {
+                name: args.name.clone(),
+                recipient: recipient.clone(),
+                sign_with: args.sign_with.clone(),
+                version: args.version,
+                output,
+            },
+            None => ExportRequest::Public {
+                name: args.name.clone(),
+                version: args.version,
+                format: if args.format == "jwk" {
+                    PublicFormat::Jwk
+                } else {
+                    PublicFormat::Pem
+                },
+                output,
+            },
+        })
+    }
+}
+
+#[derive(Debug)]
+pub enum ImportRequest {
+    Bundle {
+        path: Option<PathBuf>,
+        transport_key: String,
+        verify_with: Option<PathBuf>,
+        as_name: Option<String>,
+    },
+    Raw {
+        name: String,
+        path: Option<PathBuf>,
+        purpose: Purpose,
+    },
+    Pem {
+        name: String,
+        path: Option<PathBuf>,
+        purpose: Option<Purpose>,
+    },
+}
+
+fn stdin_or(path: &Path) -> Option<PathBuf> {
+    (path != Path::new("-")).then(|| path.to_path_buf())
+}
+
+impl ImportRequest {
+    pub fn from_args(args: &ImportArgs) -> Result<Self> {
+        let purpose: Option<Purpose> = args.purpose.as_deref().map(str::parse).transpose()?;
+        if let Some(path) = &args.bundle {
+            if args.name.is_some() {
+                return Err(Failure::usage(
+                    "import --bundle takes no NAME: the bundle names its key",
+                )
+                .hint("to import it under another name, use --as NAME")
+                .into());
+            }
+            if purpose.is_some() {
+                return Err(Failure::usage(
+                    "--purpose does not apply to --bundle: the key keeps the sender's purpose",
+                )
+                .into());
+            }
+            if let Some(name) = &args.as_name {
+                validate_key_name(name)?;
+            }
+            return Ok(ImportRequest::Bundle {
+                path: stdin_or(path),
+                transport_key: args.with.clone().expect("clap requires --with"),
+                verify_with: args.verify_with.clone(),
+                as_name: args.as_name.clone(),
+            });
+        }
+        let name = args.name.clone().ok_or_else(|| {
+            Failure::usage("import --raw and --pem need the new key's NAME")
+                .hint("keycask import NAME --raw FILE, or keycask import NAME --pem FILE")
+        })?;
+        validate_key_name(&name)?;
+        if let Some(path) = &args.raw {
+            let algorithm: Algorithm = args.key_type.parse()?;
+            if algorithm != Algorithm::Aes256Gcm {
+                return Err(Failure::usage(format!(
+                    "--raw imports aes256-gcm keys only, not {algorithm}"
+                ))
+                .hint("import P-256 and RSA private keys with --pem FILE")
+                .into());
+            }
+            let purpose = purpose.unwrap_or(Purpose::Encrypt);
+            check_purpose(algorithm, purpose)?;
+            return Ok(ImportRequest::Raw {
+                name,
+                path: stdin_or(path),
+                purpose,
+            });
+        }
+        let path = args.pem.as_ref().expect("clap requires a source");
+        Ok(ImportRequest::Pem {
+            name,
+            path: stdin_or(path),
+            purpose,
+        })
+    }
+}
+
+fn check_purpose(algorithm: Algorithm, purpose: Purpose) -> Result<(), Failure> {
+    if algorithm.allowed_purposes().contains(&purpose) {
+        return Ok(());
+    }
+    let allowed: Vec<&str> = algorithm
+        .allowed_purposes()
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    Err(
+        Failure::usage(format!("a {algorithm} key cannot have purpose {purpose}")).hint(format!(
+            "{algorithm} keys may have purpose {}",
+            allowed.join(" or ")
+        )),
+    )
+}
+
+fn describe_source(path: Option<&Path>) -> String {
+    path.map_or("stdin".to_string(), |p| p.display().to_string())
+}
+
+/// Reads a file, or stdin when `path` is `None`, into zeroizing memory,
+/// refusing anything longer than `limit`.
+fn read_limited(path: Option<&Path>, limit: u64, what: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let source = describe_source(path);
+    let reader: Box<dyn Read> = match path {
+        Some(path) => Box::new(
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let mut bytes = Zeroizing::new(Vec::new());
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {source}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure::usage(format!(
+            "{source} is too large to be {what} (more than {limit} bytes)"
+        ))
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// Writes `bytes` to a file (complete or not at all: a temporary file
+/// renamed into place) or to stdout.
+/// Public keys are created 0644 (like `openssl pkey -pubout`), bundles 0600.
+fn write_output(output: Option<&Path>, bytes: &[u8], mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match output {
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            let mut file = tempfile::Builder::new()
+                .prefix(".keycask-export")
+                .suffix(".tmp")
+                .permissions(std::fs::Permissions::from_mode(mode))
+                .tempfile_in(dir)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            file.write_all(bytes)?;
+            file.as_file().sync_all()?;
+            file.persist(path)
+                .map_err(|e| e.error)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn refuse_binary_terminal(output: Option<&Path>) -> Result<()> {
+    if output.is_none() && std::io::stdout().is_terminal() {
+        return Err(
+            Failure::usage("refusing to write a binary key bundle to the terminal")
+                .hint("redirect stdout (`> FILE.kcx`) or use -o FILE.kcx")
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+fn public_key_of(name: &str, v: &KeyVersion) -> Result<PublicKey> {
+    let der = v
+        .public_key
+        .as_deref()
+        .and_then(|b| B64.decode(b).ok())
+        .ok_or_else(|| {
+            Failure::keyring(format!(
+                "version {} of key '{name}' has no readable public key",
+                v.version
+            ))
+        })?;
+    Ok(PublicKey::from_spki_der(&der)?)
+}
+
+fn version_or_fail<'a>(name: &str, key: &'a Key, number: u32) -> Result<&'a KeyVersion> {
+    key.version(number).ok_or_else(|| {
+        let known: Vec<String> = key.versions.iter().map(|v| v.version.to_string()).collect();
+        Failure::key_unusable(format!("key '{name}' has no version {number}"))
+            .hint(format!("its versions: {}", known.join(", ")))
+            .into()
+    })
+}
+
+pub fn export(ctx: &Context, request: &ExportRequest) -> Result<()> {
+    match request {
+        ExportRequest::Public {
+            name,
+            version,
+            format,
+            output,
+        } => export_public(ctx, name, *version, *format, output.as_deref()),
+        ExportRequest::Sealed {
+            name,
+            recipient,
+            sign_with,
+            version,
+            output,
+        } => export_sealed(
+            ctx,
+            name,
+            recipient,
+            sign_with.as_deref(),
+            *version,
+            output.as_deref(),
+        ),
+    }
+}
+
+fn export_public(
+    ctx: &Context,
+    name: &str,
+    version: Option<u32>,
+    format: PublicFormat,
+    output: Option<&Path>,
+) -> Result<()> {
+    // Unlocked so that the public key handed out is covered by the
+    // keyring's integrity MAC: a swapped public key would be a trap.
+    let keyring = open_read_only(&ctx.keyring_path, &ctx.sources)?;
+    let key = keyring.key(name)?;
+    if key.algorithm.is_symmetric() {
+        return Err(Failure::key_unusable(format!(
+            "key '{name}' is {}: a symmetric key has no public half",
+            key.algorithm
+        ))
+        .hint(format!(
+            "to move it to another keyring, seal it to the recipient: keycask export {name} --to RECIPIENT.pem"
+        ))
+        .into());
+    }
+    let v = version_or_fail(name, key, version.unwrap_or(key.primary))?;
+    if v.state != VersionState::Enabled {
+        ctx.warn(format!(
+            "version {} of key '{name}' is {}: it no longer signs or receives",
+            v.version, v.state
+        ));
+    }
+    let public = public_key_of(name, v)?;
+    // Only the public half leaves: a usage event, logged when asked for.
+    // (A sealed export of material is always recorded, by its session.)
+    audit::record_usage(
+        ctx,
+        &keyring,
+        Event::new("export")
+            .key(name)
+            .versions([v.version])
+            .detail("public key"),
+    )?;
+    let text = match format {
+        PublicFormat::Pem => public.to_pem(),
+        PublicFormat::Jwk => {
+            let jwk = public.to_jwk(&v.id, key.purpose == Purpose::Sign);
+            format!("{}\n", serde_json::to_string_pretty(&jwk)?)
+        }
+    };
+    if ctx.json {
+        output::print_json(&json!({
+            "schema": "keycask.export-public/1",
+            "name": name,
+            "version": v.version,
+            "version_id": v.id,
+            "algorithm": key.algorithm.as_str(),
+            "purpose": key.purpose.as_str(),
+            "fingerprint": public.fingerprint(),
+            "pem": public.to_pem(),
+            "jwk": public.to_jwk(&v.id, key.purpose == Purpose::Sign),
+        }))?;
+        if let Some(path) = output {
+            write_output(Some(path), text.as_bytes(), 0o644)?;
+        }
+        return Ok(());
+    }
+    write_output(output, text.as_bytes(), 0o644)?;
+    let summary = format!(
+        "public key of {name} version {}: {} {}",
+        v.version,
+        public.describe(),
+        public.fingerprint()
+    );
+    if let Some(path) = output {
+        println!("wrote {summary} -> {}", path.display());
+    } else if ctx.verbose > 0 {
+        ctx.note(summary);
+    }
+    Ok(())
+}
+
+/// A sign-purpose key's primary version, as a private key.
+fn signing_key(keyring: &Unlocked, name: &str) -> Result<PrivateKey> {
+    let key = keyring.key(name)?;
+    if key.purpose != Purpose::Sign {
+        return Err(Failure::key_unusable(format!(
+            "--sign-with key '{name}' has purpose {}; signing a bundle needs a key of purpose sign",
+            key.purpose
+        ))
+        .into());
+    }
+    let v = key
+        .primary_version()
+        .filter(|v| v.state == VersionState::Enabled)
+        .ok_or_else(|| {
+            Failure::key_unusable(format!("key '{name}' has no enabled primary version"))
+        })?;
+    Ok(asymmetric::private_from_material(
+        &keyring.material(name, v.version)?,
+    )?)
+}
+
+fn read_public_pem(path: &Path) -> Result<PublicKey> {
+    let text = read_limited(Some(path), MAX_PEM_LEN, "a public key")?;
+    Ok(PublicKey::from_pem(&text, &path.display().to_string())?)
+}
+
+fn export_sealed(
+    ctx: &Context,
+    name: &str,
+    recipient_path: &Path,
+    sign_with: Option<&str>,
+    version: Option<u32>,
+    output: Option<&Path>,
+) -> Result<()> {
+    refuse_binary_terminal(output)?;
+    let recipient = read_public_pem(recipient_path)?;
+    // A session, not a read-only open: sending key material away is an
+    // event for the audit log.
+    let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
+    let now = clock::now()?;
+    let keyring = &session.keyring;
+    let key = keyring.key(name)?;
+    if let Some(tombstone) = &key.destroyed {
+        return Err(Failure::key_unusable(format!(
+            "key '{name}' was destroyed on {}",
+            clock::format_date(tombstone.at)
+        ))
+        .into());
+    }
+    let chosen: Vec<&KeyVersion> = match version {
+        Some(number) => {
+            let v = version_or_fail(name, key, number)?;
+            if v.state != VersionState::Enabled {
+                return Err(Failure::key_unusable(format!(
+                    "version {number} of key '{name}' is {}: only enabled versions are exported",
+                    v.state
+                ))
+                .into());
+            }
+            vec![v]
+        }
+        None => key
+            .versions
+            .iter()
+            .filter(|v| v.state == VersionState::Enabled)
+            .collect(),
+    };
+    if chosen.is_empty() {
+        return Err(Failure::key_unusable(format!(
+            "key '{name}' has no enabled version to export"
+        ))
+        .into());
+    }
+    let mut materials = Vec::new();
+    let mut versions = Vec::new();
+    for v in &chosen {
+        if v.compromised.is_some() {
+            ctx.warn(format!(
+                "version {} of key '{name}' is flagged compromised; the bundle carries the flag",
+                v.version
+            ));
+        }
+        materials.push(keyring.material(name, v.version)?);
+        versions.push(VersionMetadata {
+            version: v.version,
+            id: v.id.clone(),
+            created: v.created,
+            public_key: v.public_key.clone(),
+            compromised: v.compromised.as_ref().map(|t| t.at),
+        });
+    }
+    let metadata = Metadata {
+        kind: bundle::METADATA_KIND.into(),
+        format: bundle::FORMAT_VERSION,
+        source_keyring: keyring.doc.keyring_id.clone(),
+        exported: now,
+        name: name.to_string(),
+        algorithm: key.algorithm,
+        purpose: key.purpose,
+        created: key.created,
+        rotation_period: key.rotation_period,
+        primary: key.primary,
+        versions,
+    };
+    let signer = sign_with.map(|s| signing_key(keyring, s)).transpose()?;
+    let sealed = bundle::seal(&metadata, &materials, &recipient, signer.as_ref())?;
+    drop(materials);
+    let numbers: Vec<u32> = chosen.iter().map(|v| v.version).collect();
+    let signer_fp = signer.as_ref().map(|s| s.public_key().fingerprint());
+    let detail = format!(
+        "sealed to {} {}{}",
+        recipient.describe(),
+        recipient.fingerprint(),
+        match (&sign_with, &signer_fp) {
+            (Some(s), Some(fp)) => format!(", signed by {s} {fp}"),
+            _ => String::new(),
+        }
+    );
+    session.record(
+        Event::new("export")
+            .key(name)
+            .versions(numbers.clone())
+            .detail(detail.clone()),
+    );
+    // Audited before the bundle leaves: a failure to record stops the export.
+    session.commit()?;
+    write_output(output, &sealed, 0o600)?;
+
+    let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+    if ctx.json && output.is_some() {
+        output::print_json(&json!({
+            "schema": "keycask.export-bundle/1",
+            "name": name,
+            "versions": numbers,
+            "recipient": recipient.describe(),
+            "recipient_fingerprint": recipient.fingerprint(),
+            "signer_fingerprint": signer_fp,
+            "output": output,
+        }))?;
+    } else if let Some(path) = output {
+        println!(
+            "sealed key {name} version{} {} to {} {}{} -> {}",
+            if list.len() == 1 { "" } else { "s" },
+            list.join(", "),
+            recipient.describe(),
+            recipient.fingerprint(),
+            signer_fp
+                .map(|fp| format!(", signed by {} {fp}", sign_with.unwrap_or_default()))
+                .unwrap_or_default(),
+            path.display()
+        );
+    } else if ctx.verbose > 0 {
+        ctx.note(format!("sealed key {name} {detail}"));
+    }
+    Ok(())
+}
+
+pub fn import(ctx: &Context, request: &ImportRequest) -> Result<()> {
+    match request {
+        ImportRequest::Bundle {
+            path,
+            transport_key,
+            verify_with,
+            as_name,
+        } => import_bundle(
+            ctx,
+            path.as_deref(),
+            transport_key,
+            verify_with.as_deref(),
+            as_name.as_deref(),
+        ),
+        ImportRequest::Raw {
+            name,
+            path,
+            purpose,
+        } => {
+            let bytes = read_limited(path.as_deref(), MAX_RAW_LEN, "a raw key")?;
+            let source = describe_source(path.as_deref());
+            let material = decode_raw_key(&bytes, &source)?;
+            if bytes.len() == 32 && bytes.iter().all(u8::is_ascii_graphic) {
+                ctx.warn(format!(
+                    "{source} is 32 printable characters, taken as 32 raw bytes; if it is text (a 128-bit key in hex, a passphrase), it is not a 256-bit key"
+                ));
+            }
+            import_new_key(
+                ctx,
+                name,
+                Algorithm::Aes256Gcm,
+                *purpose,
+                &material,
+                None,
+                path.as_deref(),
+            )
+        }
+        ImportRequest::Pem {
+            name,
+            path,
+            purpose,
+        } => {
+            let text = read_limited(path.as_deref(), MAX_PEM_LEN, "a PEM private key")?;
+            let private = PrivateKey::from_pem(&text, &describe_source(path.as_deref()))?;
+            let algorithm = private.algorithm()?;
+            let purpose = purpose.unwrap_or(algorithm.default_purpose());
+            check_purpose(algorithm, purpose)?;
+            import_new_key(
+                ctx,
+                name,
+                algorithm,
+                purpose,
+                &private.to_pkcs8_der(),
+                Some(&private.public_key().to_spki_der()),
+                path.as_deref(),
+            )
+        }
+    }
+}
+
+/// A 32-byte AES key: 32 raw bytes, or 64 hex digits, or base64 (standard
+/// or URL-safe, padded or not) of 32 bytes; whitespace anywhere is ignored
+/// in the text forms (`xxd -p` and `openssl base64` wrap lines). Never
+/// echoes the contents.
+fn decode_raw_key(bytes: &[u8], source: &str) -> Result<SecretBytes> {
+    if bytes.len() == 32 {
+        return Ok(SecretBytes::new(bytes.to_vec()));
+    }
+    let text: Zeroizing<Vec<u8>> = Zeroizing::new(
+        bytes
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect(),
+    );
+    let decoded: Option<Zeroizing<Vec<u8>>> = if text.len() == 64 {
+        hex::decode(&*text).ok().map(Zeroizing::new)
+    } else {
+        [B64, B64_NO_PAD, B64URL, B64URL_NO_PAD]
+            .iter()
+            .find_map(|engine| engine.decode(&*text).ok())
+            .map(Zeroizing::new)
+    };
+    match decoded {
+        Some(key) if key.len() == 32 => Ok(SecretBytes::new(key.to_vec())),
+        _ => Err(Failure::usage(format!(
+            "{source} holds {} bytes, not an aes256-gcm key",
+            bytes.len()
+        ))
+        .hint("an aes256-gcm key is exactly 32 raw bytes, or 64 hex digits, or the base64 of 32 bytes")
+        .into()),
+    }
+}
+
+fn refuse_existing(keyring: &Unlocked, name: &str) -> Result<()> {
+    if let Some(existing) = keyring.doc.keys.get(name) {
+        let failure = match &existing.destroyed {
+            Some(tombstone) => Failure::usage(format!(
+                "key '{name}' was destroyed on {} and its name is kept as a tombstone",
+                clock::format_date(tombstone.at)
+            )),
+            None => Failure::usage(format!("a key named '{name}' already exists")),
+        };
+        return Err(failure.hint("import under another name").into());
+    }
+    Ok(())
+}
+
+/// BYOK: a new key holding one version of existing material.
+fn import_new_key(
+    ctx: &Context,
+    name: &str,
+    algorithm: Algorithm,
+    purpose: Purpose,
+    material: &SecretBytes,
+    public_key_der: Option<&[u8]>,
+    source: Option<&Path>,
+) -> Result<()> {
+    let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
+    let now = clock::now()?;
+    let keyring = &mut session.keyring;
+    refuse_existing(keyring, name)?;
+    keyring.doc.keys.insert(
+        name.to_string(),
+        Key {
+            algorithm,
+            purpose,
+            created: now,
+            origin: Origin::Imported,
+            rotation_period: None,
+            primary: 0,
+            versions: Vec::new(),
+            destroyed: None,
+        },
+    );
+    let number = keyring.add_version(name, material, public_key_der, now)?;
+    let id = keyring
+        .key(name)?
+        .version(number)
+        .expect("just added")
+        .id
+        .clone();
+    session.record(Event::new("import").key(name).versions([number]).detail(
+        if public_key_der.is_some() {
+            "private key from PEM"
+        } else {
+            "raw symmetric key"
+        },
+    ));
+    session.commit()?;
+    let fingerprint = public_key_der.map(crate::material::fingerprint);
+    if ctx.json {
+        output::print_json(&json!({
+            "schema": "keycask.import/1",
+            "name": name,
+            "algorithm": algorithm.as_str(),
+            "purpose": purpose.as_str(),
+            "origin": "imported",
+            "versions": [number],
+            "version_ids": [id],
+            "fingerprint": fingerprint,
+        }))?;
+    } else {
+        println!("imported key {name} ({algorithm}, {purpose}) version {number} id {id}");
+        if let Some(fp) = fingerprint {
+            println!("public key fingerprint {fp}");
+        }
+    }
+    if let Some(path) = source {
+        ctx.note(format!(
+            "the key is now in the keyring; delete the source file if nothing else needs it: shred -u {}",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// What an import of a bundle did to one of its versions.
+enum Outcome {
+    Added,
+    AlreadyPresent,
+}
+
+fn import_bundle(
+    ctx: &Context,
+    path: Option<&Path>,
+    transport_key: &str,
+    verify_with: Option<&Path>,
+    as_name: Option<&str>,
+) -> Result<()> {
+    let bytes = read_limited(path, MAX_BUNDLE_LEN, "a key bundle")?;
+    let trusted = verify_with.map(read_public_pem).transpose()?;
+    let parsed = Bundle::parse(&bytes)?;
+    let signer_fp = parsed.signer.as_ref().map(PublicKey::fingerprint);
+
+    // Origin first: a bundle that fails its signature is not opened. The
+    // warning about an unverified origin waits until the bundle opened.
+    let origin_warning = match (&trusted, &parsed.signer) {
+        (Some(_), None) => {
+            return Err(Failure::auth(
+                "the bundle is not signed, but --verify-with requires a signature",
+            )
+            .hint("ask the sender to export with --sign-with KEY")
+            .into());
+        }
+        (Some(trusted), Some(signer)) => {
+            if trusted.to_spki_der() != signer.to_spki_der() {
+                return Err(Failure::auth(format!(
+                    "the bundle is signed by {}, not by the --verify-with key {}",
+                    signer.fingerprint(),
+                    trusted.fingerprint()
+                ))
+                .hint("check with the sender which key signed it, comparing fingerprints out of band")
+                .into());
+            }
+            parsed.check_signature()?;
+            None
+        }
+        (None, Some(signer)) => {
+            parsed.check_signature()?;
+            Some(format!(
+                "the bundle is signed by {}, but without --verify-with that key is not checked against one you trust: its origin is unverified",
+                signer.fingerprint()
+            ))
+        }
+        (None, None) => Some(
+            "the bundle is not signed: its origin is unverified (anyone with your public key can make a bundle)".to_string(),
+        ),
+    };
+
+    let metadata = &parsed.metadata;
+    let name = as_name.unwrap_or(&metadata.name);
+    validate_key_name(name).map_err(|e| {
+        Failure::usage(format!(
+            "the bundle names its key '{}', not a valid key name",
+            metadata.name.chars().take(80).collect::<String>()
+        ))
+        .hint(e.hint.unwrap_or_default() + "; import it with --as NAME")
+    })?;
+
+    let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
+    let keyring = &mut session.keyring;
+
+    // The transport key: the version whose public key the bundle is sealed to.
+    let transport = keyring.key(transport_key)?;
+    if transport.purpose != Purpose::Transport {
+        return Err(Failure::key_unusable(format!(
+            "key '{transport_key}' has purpose {}; --with needs a key of purpose transport",
+            transport.purpose
+        ))
+        .hint("create one with `keycask keygen NAME --type p256 --purpose transport`")
+        .into());
+    }
+    let mut receiving = None;
+    let mut fingerprints = Vec::new();
+    for v in transport
+        .versions
+        .iter()
+        .filter(|v| v.state == VersionState::Enabled)
+    {
+        let public = public_key_of(transport_key, v)?;
+        if bundle::spki_fingerprint(&public) == parsed.recipient_fingerprint {
+            receiving = Some(v.version);
+        }
+        fingerprints.push(public.fingerprint());
+    }
+    let Some(receiving) = receiving else {
+        return Err(Failure::auth(format!(
+            "the bundle is sealed to another recipient (SHA256:{}), not to key '{transport_key}' ({})",
+            hex::encode(parsed.recipient_fingerprint),
+            fingerprints.join(", ")
+        ))
+        .hint("import it with the transport key whose public half the sender used")
+        .into());
+    };
+    let private = asymmetric::private_from_material(&keyring.material(transport_key, receiving)?)?;
+    let materials = parsed.open(&private)?;
+    drop(private);
+    if let Some(warning) = origin_warning {
+        ctx.warn(warning);
+    }
+
+    // Where the versions go: a new key, or the same key imported before.
+    let existing = keyring.doc.keys.get(name).cloned();
+    if let Some(existing) = &existing {
+        if let Some(tombstone) = &existing.destroyed {
+            return Err(Failure::usage(format!(
+                "key '{name}' was destroyed here on {}; its name is kept as a tombstone",
+                clock::format_date(tombstone.at)
+            ))
+            .hint("import under another name with --as NAME")
+            .into());
+        }
+        if existing.algorithm != metadata.algorithm || existing.purpose != metadata.purpose {
+            return Err(Failure::usage(format!(
+                "a key named '{name}' already exists as {} {}, and the bundle holds {} {}",
+                existing.algorithm, existing.purpose, metadata.algorithm, metadata.purpose
+            ))
+            .hint("import under another name with --as NAME")
+            .into());
+        }
+    }
+    let mut outcomes = Vec::new();
+    for (version, material) in metadata.versions.iter().zip(&materials) {
+        outcomes.push(check_version_free(
+            keyring,
+            name,
+            version,
+            material,
+            existing.as_ref(),
+        )?);
+    }
+    let mut added = Vec::new();
+    if existing.is_none() && outcomes.iter().any(|o| matches!(o, Outcome::Added)) {
+        keyring.doc.keys.insert(
+            name.to_string(),
+            Key {
+                algorithm: metadata.algorithm,
+                purpose: metadata.purpose,
+                created: metadata.created,
+                origin: Origin::Imported,
+                rotation_period: metadata.rotation_period,
+                primary: 0,
+                versions: Vec::new(),
+                destroyed: None,
+            },
+        );
+    }
+    for ((version, material), outcome) in metadata.versions.iter().zip(&materials).zip(&outcomes) {
+        if matches!(outcome, Outcome::AlreadyPresent) {
+            continue;
+        }
+        let stored = KeyVersion {
+            version: version.version,
+            id: version.id.clone(),
+            state: VersionState::Enabled,
+            created: version.created,
+            kek_version: 0,
+            wrapped: None,
+            public_key: version.public_key.clone(),
+            compromised: version.compromised.map(|at| Tombstone {
+                at,
+                reason: Some("flagged compromised by the sender".into()),
+            }),
+            destroy_after: None,
+            destruction: None,
+        };
+        keyring.insert_version(name, stored, material)?;
+        added.push(version.version);
+    }
+    let skipped: Vec<u32> = metadata
+        .versions
+        .iter()
+        .map(|v| v.version)
+        .filter(|n| !added.contains(n))
+        .collect();
+    if added.is_empty() {
+        print_import_summary(
+            ctx,
+            name,
+            metadata,
+            &added,
+            &skipped,
+            signer_fp.as_deref(),
+            trusted.is_some(),
+        )?;
+        return Ok(());
+    }
+    // The primary follows the sender's when the bundle holds it; a new key
+    // without it takes its highest version.
+    let key = keyring.doc.keys.get_mut(name).expect("created above");
+    if metadata
+        .versions
+        .iter()
+        .any(|v| v.version == metadata.primary)
+    {
+        key.primary = metadata.primary;
+    } else if existing.is_none() {
+        key.primary = key.versions.iter().map(|v| v.version).max().unwrap_or(0);
+    }
+    session.record(
+        Event::new("import")
+            .key(name)
+            .versions(added.clone())
+            .detail(format!(
+                "bundle from keyring {} ({}), {}",
+                metadata.source_keyring,
+                metadata.name,
+                match (&signer_fp, trusted.is_some()) {
+                    (Some(fp), true) => format!("signature by {fp} verified"),
+                    (Some(fp), false) => format!("signed by {fp}, not verified"),
+                    (None, _) => "unsigned".to_string(),
+                }
+            )),
+    );
+    session.commit()?;
+    print_import_summary(
+        ctx,
+        name,
+        metadata,
+        &added,
+        &skipped,
+        signer_fp.as_deref(),
+        trusted.is_some(),
+    )
+}
+
+/// A bundle version may join the keyring only if its id is new here and its
+/// number is free in the target key, or if that very version (same key,
+/// number, id and material) is already here, which makes it a no-op.
+fn check_version_free(
+    keyring: &Unlocked,
+    name: &str,
+    version: &VersionMetadata,
+    material: &SecretBytes,
+    existing: Option<&Key>,
+) -> Result<Outcome> {
+    if let Some((holder, _, local)) = keyring.doc.find_version_id(&version.id) {
+        let same_place = holder == name && local.version == version.version;
+        let identical = same_place
+            && local.wrapped.is_some()
+            && keyring.material(holder, local.version)? == *material;
+        if identical {
+            return Ok(Outcome::AlreadyPresent);
+        }
+        let failure = if same_place {
+            Failure::usage(format!(
+                "version {} of key '{holder}' (id {}) is already here with different material",
+                local.version, version.id
+            ))
+            .hint("a version id names one key version; the bundle conflicts with the key you hold")
+        } else {
+            Failure::usage(format!(
+                "version id {} is already in this keyring, as key '{holder}' version {}",
+                version.id, local.version
+            ))
+            .hint(format!(
+                "a version id names one key version: this keyring already holds it, under '{holder}'"
+            ))
+        };
+        return Err(failure.into());
+    }
+    if let Some(key) = existing
+        && key.version(version.version).is_some()
+    {
+        return Err(Failure::usage(format!(
+            "key '{name}' already has a version {} with another id: the bundle's key is a different key",
+            version.version
+        ))
+        .hint("import it under another name with --as NAME")
+        .into());
+    }
+    Ok(Outcome::Added)
+}
+
+fn print_import_summary(
+    ctx: &Context,
+    name: &str,
+    metadata: &Metadata,
+    added: &[u32],
+    skipped: &[u32],
+    signer_fp: Option<&str>,
+    verified: bool,
+) -> Result<()> {
+    if ctx.json {
+        return output::print_json(&json!({
+            "schema": "keycask.import/1",
+            "name": name,
+            "algorithm": metadata.algorithm.as_str(),
+            "purpose": metadata.purpose.as_str(),
+            "origin": "imported",
+            "source_keyring": metadata.source_keyring,
+            "versions": added,
+            "already_present": skipped,
+            "version_ids": metadata.versions.iter().filter(|v| added.contains(&v.version)).map(|v| v.id.clone()).collect::<Vec<_>>(),
+            "signer_fingerprint": signer_fp,
+            "signature_verified": verified,
+        }));
+    }
+    let list = |n: &[u32]| n.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    if added.is_empty() {
+        println!(
+            "nothing to import: key {name} already holds version{} {} of this bundle",
+            if skipped.len() == 1 { "" } else { "s" },
+            list(skipped)
+        );
+        return Ok(());
+    }
+    println!(
+        "imported key {name} ({}, {}) version{} {} from keyring {}{}",
+        metadata.algorithm,
+        metadata.purpose,
+        if added.len() == 1 { "" } else { "s" },
+        list(added),
+        metadata.source_keyring,
+        match (signer_fp, verified) {
+            (Some(fp), true) => format!("; signature by {fp} verified"),
+            _ => String::new(),
+        }
+    );
+    if !skipped.is_empty() {
+        println!(
+            "already present: version{} {}",
+            if skipped.len() == 1 { "" } else { "s" },
+            list(skipped)
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_key_encodings_decode_to_the_same_bytes() {
+        let key: Vec<u8> = (0u8..32).map(|i| i.wrapping_mul(91)).collect();
+        let forms = [
+            key.clone(),
+            hex::encode(&key).into_bytes(),
+            format!("  {}\r\n", hex::encode_upper(&key)).into_bytes(),
+            format!(
+                "{}\n{}\n",
+                &hex::encode(&key)[..60],
+                &hex::encode(&key)[60..]
+            )
+            .into_bytes(),
+            B64.encode(&key).into_bytes(),
+            format!("{}\n", B64_NO_PAD.encode(&key)).into_bytes(),
+            B64URL.encode(&key).into_bytes(),
+        ];
+        for form in forms {
+            let decoded = decode_raw_key(&form, "k").unwrap();
+            assert_eq!(decoded.expose_secret(), key.as_slice());
+        }
+        for bad in [
+            vec![0u8; 31],
+            vec![0u8; 33],
+            b"00".repeat(31),
+            b"AAAA".to_vec(),
+        ] {
+            assert!(decode_raw_key(&bad, "k").is_err());
+        }
+    }
+}

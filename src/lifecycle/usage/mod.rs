@@ -4,5 +4,6 @@
 //! [`envelopes`]; the format itself is `crate::envelope`.
 
 mod envelopes;
+pub mod signatures;
 
 pub use envelopes::{DatakeyRequest, UnwrapRequest, WrapRequest, datakey, inspect, unwrap, wrap};

@@ -1,0 +1,7 @@
+//! The key bundle parser on arbitrary bytes (see `checks.rs`).
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::bundle(data));

@@ -1,0 +1,1702 @@
+//! Distribution and signatures: export, import, sign, verify — checked
+//! against the real `openssl` command for interoperability.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::TestDir;
+
+/// Runs openssl in the test folder and asserts success.
+#[track_caller]
+fn openssl(t: &TestDir, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(t.path())
+        .output()
+        .expect("openssl is installed (scripts/test-deps.sh)");
+    assert!(
+        out.status.success(),
+        "openssl {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Runs openssl and returns whether it succeeded, with its stdout.
+fn openssl_status(t: &TestDir, args: &[&str]) -> (bool, String) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(t.path())
+        .output()
+        .expect("openssl is installed");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn write(t: &TestDir, name: &str, bytes: &[u8]) {
+    std::fs::write(t.join(name), bytes).unwrap();
+}
+
+fn read(t: &TestDir, name: &str) -> Vec<u8> {
+    std::fs::read(t.join(name)).unwrap()
+}
+
+/// A second keyring in the same folder, for the other side of a transfer.
+fn run_in(t: &TestDir, keyring: &str, args: &[&str]) -> crate::util::Run {
+    let mut full = vec!["--keyring", keyring];
+    full.extend_from_slice(args);
+    t.run(&full)
+}
+
+fn init_named(t: &TestDir, keyring: &str) {
+    let spec = format!("keyfile:{}", t.join(&format!("{keyring}.key")).display());
+    run_in(t, keyring, &["init", "--root", &spec]).ok();
+}
+
+fn keygen(t: &TestDir, name: &str, kind: &str, purpose: &str) -> serde_json::Value {
+    t.run(&[
+        "keygen",
+        name,
+        "--type",
+        kind,
+        "--purpose",
+        purpose,
+        "--json",
+    ])
+    .ok()
+    .json()
+}
+
+#[test]
+fn public_keys_are_read_by_openssl_with_the_same_fingerprint() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    for (name, kind, purpose, openssl_says) in [
+        ("ec", "p256", "sign", "prime256v1"),
+        ("r2", "rsa-2048", "sign", "2048 bit"),
+        ("r3", "rsa-3072", "transport", "3072 bit"),
+        ("r4", "rsa-4096", "sign", "4096 bit"),
+    ] {
+        let made = keygen(&t, name, kind, purpose);
+        let pem = format!("{name}.pem");
+        t.run(&["export", name, "--public", "-o", &pem])
+            .ok()
+            .stdout_has(made["fingerprint"].as_str().unwrap());
+        let text = openssl(&t, &["pkey", "-pubin", "-in", &pem, "-noout", "-text"]);
+        assert!(
+            String::from_utf8_lossy(&text).contains(openssl_says),
+            "{name}: {}",
+            String::from_utf8_lossy(&text)
+        );
+        let der = openssl(&t, &["pkey", "-pubin", "-in", &pem, "-outform", "DER"]);
+        assert_eq!(
+            format!("SHA256:{}", sha256_hex(&der)),
+            made["fingerprint"].as_str().unwrap(),
+            "{name}: the fingerprint is SHA-256 over the SPKI DER"
+        );
+        // stdout by default, the same bytes.
+        assert_eq!(
+            t.run(&["export", name, "--public"]).ok().stdout(),
+            String::from_utf8(read(&t, &pem)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn jwk_export_names_the_version_id() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let ec = keygen(&t, "ec", "p256", "sign");
+    let jwk = t
+        .run(&["export", "ec", "--public", "--format", "jwk"])
+        .ok()
+        .json();
+    assert_eq!(jwk["kty"], "EC");
+    assert_eq!(jwk["crv"], "P-256");
+    assert_eq!(jwk["kid"], ec["version_id"]);
+    assert_eq!(jwk["alg"], "ES256");
+    assert_eq!(jwk["use"], "sig");
+    // x and y are the point OpenSSL reads from the PEM (SPKI DER ends with 04 || x || y).
+    use base64::Engine;
+    let b64url = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(v.as_str().unwrap())
+            .unwrap()
+    };
+    t.run(&["export", "ec", "--public", "-o", "ec.pem"]).ok();
+    let der = openssl(&t, &["pkey", "-pubin", "-in", "ec.pem", "-outform", "DER"]);
+    assert_eq!(
+        [b64url(&jwk["x"]), b64url(&jwk["y"])].concat(),
+        der[der.len() - 64..]
+    );
+
+    keygen(&t, "inbox", "rsa-2048", "transport");
+    let jwk = t
+        .run(&["export", "inbox", "--public", "--format", "jwk"])
+        .ok()
+        .json();
+    assert_eq!(jwk["kty"], "RSA");
+    assert_eq!(jwk["e"], "AQAB");
+    assert_eq!(jwk["use"], "enc");
+    assert!(jwk.get("alg").is_none());
+    // n is the modulus OpenSSL reads from the PEM.
+    t.run(&["export", "inbox", "--public", "-o", "inbox.pem"])
+        .ok();
+    let modulus = openssl(
+        &t,
+        &["rsa", "-pubin", "-in", "inbox.pem", "-noout", "-modulus"],
+    );
+    let modulus = String::from_utf8(modulus).unwrap();
+    assert_eq!(
+        hex::encode_upper(b64url(&jwk["n"])),
+        modulus.trim().strip_prefix("Modulus=").unwrap()
+    );
+}
+
+#[test]
+fn export_public_refuses_symmetric_and_unknown_versions() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    keygen(&t, "ec", "p256", "sign");
+    let before = t.keyring_bytes();
+    t.run(&["export", "backups", "--public"])
+        .fails(4, "symmetric key has no public half")
+        .stderr_has("--to RECIPIENT.pem");
+    t.run(&["export", "ec", "--public", "--version", "7"])
+        .fails(4, "has no version 7");
+    t.run(&["export", "nope", "--public"])
+        .fails(4, "no key named 'nope'");
+    t.run(&["export", "ec"]).fails(2, "--public");
+    t.run(&["export", "ec", "--public", "--format", "der"])
+        .fails(2, "der");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn openssl_verifies_keycask_signatures() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    keygen(&t, "ec", "p256", "sign");
+    keygen(&t, "rsa", "rsa-3072", "sign");
+    t.run(&["export", "ec", "--public", "-o", "ec.pem"]).ok();
+    t.run(&["export", "rsa", "--public", "-o", "rsa.pem"]).ok();
+    // Bigger than one read buffer, so hashing really streams.
+    let data: Vec<u8> = (0..700_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    write(&t, "data.bin", &data);
+
+    // ECDSA, from a file and from stdin; the DER signature verifies either way.
+    let sig = t.run(&["sign", "-k", "ec", "data.bin"]).ok().output.stdout;
+    write(&t, "ec.sig", &sig);
+    let out = openssl(
+        &t,
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "ec.pem",
+            "-signature",
+            "ec.sig",
+            "data.bin",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "Verified OK");
+    let sig = t.run_stdin(&["sign", "-k", "ec"], &data).ok().output.stdout;
+    write(&t, "ec2.sig", &sig);
+    openssl(
+        &t,
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "ec.pem",
+            "-signature",
+            "ec2.sig",
+            "data.bin",
+        ],
+    );
+
+    // RSA-PSS, salt 32: OpenSSL needs the PSS padding mode; both its
+    // automatic salt detection and an explicit salt length of 32 accept it.
+    t.run(&["sign", "-k", "rsa", "data.bin", "-o", "pss.sig"])
+        .ok();
+    assert_eq!(read(&t, "pss.sig").len(), 384);
+    for extra in [&[][..], &["-sigopt", "rsa_pss_saltlen:32"][..]] {
+        let mut args = vec![
+            "dgst",
+            "-sha256",
+            "-verify",
+            "rsa.pem",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-signature", "pss.sig", "data.bin"]);
+        openssl(&t, &args);
+    }
+    // Without the PSS option OpenSSL expects PKCS#1 v1.5 and refuses.
+    let (ok, _) = openssl_status(
+        &t,
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "rsa.pem",
+            "-signature",
+            "pss.sig",
+            "data.bin",
+        ],
+    );
+    assert!(!ok);
+
+    // PKCS#1 v1.5 is what `openssl dgst -verify` checks by default.
+    t.run(&[
+        "sign", "-k", "rsa", "--scheme", "pkcs1v15", "data.bin", "-o", "v15.sig",
+    ])
+    .ok();
+    openssl(
+        &t,
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "rsa.pem",
+            "-signature",
+            "v15.sig",
+            "data.bin",
+        ],
+    );
+
+    // keycask agrees with itself, by key name and by PEM.
+    t.run(&["verify", "-k", "ec", "--signature", "ec.sig", "data.bin"])
+        .ok()
+        .stdout_has("Verified OK");
+    t.run(&[
+        "verify",
+        "--public-key",
+        "rsa.pem",
+        "--signature",
+        "pss.sig",
+        "data.bin",
+    ])
+    .ok()
+    .stdout_has("Verified OK");
+    t.run_stdin(
+        &[
+            "verify",
+            "-k",
+            "rsa",
+            "--scheme",
+            "pkcs1v15",
+            "--signature",
+            "v15.sig",
+        ],
+        &data,
+    )
+    .ok();
+    // JSON reports name the digest of what was signed and verified.
+    let signed = t
+        .run(&["sign", "-k", "ec", "data.bin", "-o", "j.sig", "--json"])
+        .ok()
+        .json();
+    assert_eq!(signed["schema"], "keycask.sign/1");
+    assert_eq!(signed["sha256"], sha256_hex(&data));
+    assert_eq!(signed["version"], 1);
+    let verified = t
+        .run(&[
+            "verify",
+            "-k",
+            "ec",
+            "--signature",
+            "j.sig",
+            "data.bin",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(verified["schema"], "keycask.verify/1");
+    assert_eq!(verified["valid"], true);
+    assert_eq!(verified["sha256"], sha256_hex(&data));
+    assert_eq!(verified["fingerprint"], signed["fingerprint"]);
+    // The scheme must match.
+    t.run(&["verify", "-k", "rsa", "--signature", "v15.sig", "data.bin"])
+        .fails(3, "bad signature");
+}
+
+#[test]
+fn keycask_verifies_openssl_signatures_of_imported_keys() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    write(&t, "data.txt", b"release 1.2.3\n");
+    // PKCS#8 from genpkey, SEC1 from ecparam, PKCS#1 from genrsa -traditional.
+    openssl(
+        &t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "ec8.pem",
+        ],
+    );
+    openssl(
+        &t,
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-out",
+            "sec1.pem",
+        ],
+    );
+    openssl(
+        &t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "rsa8.pem",
+        ],
+    );
+    openssl(&t, &["genrsa", "-traditional", "-out", "rsa1.pem", "2048"]);
+    assert!(
+        String::from_utf8(read(&t, "sec1.pem"))
+            .unwrap()
+            .contains("BEGIN EC PRIVATE KEY")
+    );
+    assert!(
+        String::from_utf8(read(&t, "rsa1.pem"))
+            .unwrap()
+            .contains("BEGIN RSA PRIVATE KEY")
+    );
+
+    for (name, file, rsa) in [
+        ("ec8", "ec8.pem", false),
+        ("sec1", "sec1.pem", false),
+        ("rsa8", "rsa8.pem", true),
+        ("rsa1", "rsa1.pem", true),
+    ] {
+        t.run(&["import", name, "--pem", file])
+            .ok()
+            .stdout_has(&format!("imported key {name}"))
+            .stderr_has("delete the source file");
+        let shown = t.run(&["show", name, "--json"]).ok().json();
+        assert_eq!(shown["origin"], "imported", "{name}");
+        assert_eq!(shown["purpose"], "sign", "{name}");
+        assert_eq!(shown["algorithm"], if rsa { "rsa-2048" } else { "p256" });
+
+        // The key exports back to the very public key OpenSSL derives.
+        let ours = t.run(&["export", name, "--public"]).ok().output.stdout;
+        let theirs = openssl(&t, &["pkey", "-in", file, "-pubout"]);
+        assert_eq!(ours, theirs, "{name}");
+        let pubfile = format!("{name}.pub.pem");
+        write(&t, &pubfile, &theirs);
+
+        // OpenSSL signs, keycask verifies (by name and by PEM).
+        let sig = format!("{name}.sig");
+        openssl(
+            &t,
+            &["dgst", "-sha256", "-sign", file, "-out", &sig, "data.txt"],
+        );
+        let scheme = if rsa { "pkcs1v15" } else { "pss" };
+        t.run(&[
+            "verify",
+            "-k",
+            name,
+            "--scheme",
+            scheme,
+            "--signature",
+            &sig,
+            "data.txt",
+        ])
+        .ok()
+        .stdout_has("Verified OK");
+        t.run(&[
+            "verify",
+            "--public-key",
+            &pubfile,
+            "--scheme",
+            scheme,
+            "--signature",
+            &sig,
+            "data.txt",
+        ])
+        .ok();
+        if rsa {
+            // OpenSSL's PSS signatures use the longest salt by default:
+            // keycask accepts any salt length, as `openssl dgst -verify` does.
+            let pss = format!("{name}.pss.sig");
+            openssl(
+                &t,
+                &[
+                    "dgst",
+                    "-sha256",
+                    "-sign",
+                    file,
+                    "-sigopt",
+                    "rsa_padding_mode:pss",
+                    "-out",
+                    &pss,
+                    "data.txt",
+                ],
+            );
+            t.run(&["verify", "-k", name, "--signature", &pss, "data.txt"])
+                .ok();
+            // keycask's own PSS signature from the imported key, checked by OpenSSL.
+            t.run(&["sign", "-k", name, "data.txt", "-o", "back.sig"])
+                .ok();
+            openssl(
+                &t,
+                &[
+                    "dgst",
+                    "-sha256",
+                    "-verify",
+                    &pubfile,
+                    "-sigopt",
+                    "rsa_padding_mode:pss",
+                    "-signature",
+                    "back.sig",
+                    "data.txt",
+                ],
+            );
+        }
+    }
+}
+
+#[test]
+fn verify_rejects_bad_signatures_with_exit_3() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    keygen(&t, "ec", "p256", "sign");
+    keygen(&t, "other", "p256", "sign");
+    keygen(&t, "rsa", "rsa-2048", "sign");
+    write(&t, "data", b"the data");
+    write(&t, "changed", b"the Data");
+    t.run(&["sign", "-k", "ec", "data", "-o", "ec.sig"]).ok();
+    t.run(&["sign", "-k", "rsa", "data", "-o", "rsa.sig"]).ok();
+    t.run(&["export", "ec", "--public", "-o", "ec.pem"]).ok();
+    let good = read(&t, "ec.sig");
+    let before = t.keyring_bytes();
+
+    t.run(&["verify", "-k", "ec", "--signature", "ec.sig", "changed"])
+        .fails(3, "bad signature");
+    t.run(&["verify", "-k", "other", "--signature", "ec.sig", "data"])
+        .fails(3, "bad signature");
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", vec![]),
+        ("truncated", good[..good.len() - 1].to_vec()),
+        ("half", good[..good.len() / 2].to_vec()),
+        ("not DER", b"this is not a signature".to_vec()),
+        ("trailing byte", [good.clone(), vec![0]].concat()),
+        ("huge", vec![0x30; 100_000]),
+        // The same SEQUENCE with a long-form length: BER, not DER.
+        (
+            "non-canonical",
+            [vec![0x30, 0x81, good[1]], good[2..].to_vec()].concat(),
+        ),
+        // r = 0.
+        (
+            "zero r",
+            vec![0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01],
+        ),
+        // A raw 64-byte r || s is not the DER OpenSSL uses.
+        ("raw r||s", vec![0x11; 64]),
+    ];
+    // Every single-bit flip of the DER signature.
+    for i in 0..good.len() {
+        let mut bad = good.clone();
+        bad[i] ^= 0x01;
+        cases.push(("flipped", bad));
+    }
+    for (what, sig) in &cases {
+        write(&t, "bad.sig", sig);
+        let run = t.run(&[
+            "verify",
+            "--public-key",
+            "ec.pem",
+            "--signature",
+            "bad.sig",
+            "data",
+        ]);
+        assert_eq!(run.code(), 3, "{what}: {}", run.stderr());
+        assert!(
+            run.stderr().starts_with("keycask: error: bad signature"),
+            "{what}: {}",
+            run.stderr()
+        );
+        assert_eq!(run.stderr().lines().count(), 1, "{what}: one-line verdict");
+        assert!(!run.stderr().contains("panicked"));
+    }
+    // RSA: a signature of the wrong length, and one flipped byte.
+    let rsa_sig = read(&t, "rsa.sig");
+    for sig in [
+        rsa_sig[1..].to_vec(),
+        [rsa_sig.clone(), vec![0]].concat(),
+        {
+            let mut s = rsa_sig.clone();
+            s[100] ^= 0x40;
+            s
+        },
+    ] {
+        write(&t, "bad.sig", &sig);
+        t.run(&["verify", "-k", "rsa", "--signature", "bad.sig", "data"])
+            .fails(3, "bad signature");
+    }
+    t.run(&["verify", "-k", "ec", "--signature", "missing.sig", "data"])
+        .fails(1, "missing.sig");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn sign_and_verify_refuse_keys_of_another_purpose() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    keygen(&t, "inbox", "p256", "transport");
+    keygen(&t, "ec", "p256", "sign");
+    write(&t, "data", b"x");
+    let before = t.keyring_bytes();
+    t.run(&["sign", "-k", "backups", "data", "-o", "s.sig"])
+        .fails(
+            4,
+            "key 'backups' has purpose encrypt; sign needs a key of purpose sign",
+        );
+    t.run(&["sign", "-k", "inbox", "data", "-o", "s.sig"])
+        .fails(4, "purpose transport");
+    assert!(!t.join("s.sig").exists());
+    t.run(&["sign", "-k", "nope", "data", "-o", "s.sig"])
+        .fails(4, "no key named 'nope'");
+    t.run(&[
+        "sign", "-k", "ec", "--scheme", "pkcs1v15", "data", "-o", "s.sig",
+    ])
+    .fails(2, "RSA keys only");
+    t.run(&["sign", "-k", "ec", "missing-file", "-o", "s.sig"])
+        .fails(1, "missing-file");
+    t.run(&["sign", "-k", "ec", "data", "-o", "s.sig"]).ok();
+    t.run(&["verify", "-k", "backups", "--signature", "s.sig", "data"])
+        .fails(4, "purpose encrypt");
+    t.run(&["verify", "--signature", "s.sig", "data"])
+        .fails(2, "--key");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn public_key_inputs_are_checked() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    keygen(&t, "ec", "p256", "sign");
+    write(&t, "data", b"x");
+    t.run(&["sign", "-k", "ec", "data", "-o", "s.sig"]).ok();
+    openssl(
+        &t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+            "-out",
+            "rsa1024.pem",
+        ],
+    );
+    openssl(
+        &t,
+        &[
+            "pkey",
+            "-in",
+            "rsa1024.pem",
+            "-pubout",
+            "-out",
+            "rsa1024.pub",
+        ],
+    );
+    openssl(
+        &t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+            "-out",
+            "p384.pem",
+        ],
+    );
+    openssl(
+        &t,
+        &["pkey", "-in", "p384.pem", "-pubout", "-out", "p384.pub"],
+    );
+    openssl(&t, &["genpkey", "-algorithm", "ED25519", "-out", "ed.pem"]);
+    openssl(&t, &["pkey", "-in", "ed.pem", "-pubout", "-out", "ed.pub"]);
+    write(
+        &t,
+        "junk.pem",
+        b"-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----\n",
+    );
+    let before = t.keyring_bytes();
+
+    for command in [
+        vec!["export", "backups", "--to"],
+        vec!["verify", "--signature", "s.sig", "--public-key"],
+    ] {
+        let run = |file: &str| {
+            let mut args = command.clone();
+            args.push(file);
+            if args[0] == "verify" {
+                args.push("data");
+            } else {
+                args.extend_from_slice(&["-o", "out.kcx"]);
+            }
+            t.run(&args)
+        };
+        run("rsa1024.pub").fails(2, "RSA-1024 keys are refused");
+        run("p384.pub").fails(2, "P-384 (secp384r1)");
+        run("ed.pub").fails(2, "Ed25519 keys are not supported");
+        run("p384.pem").fails(2, "private key where a public key is expected");
+        run("junk.pem").fails(2, "malformed");
+        run("data").fails(2, "not PEM");
+        run("absent.pem").fails(1, "absent.pem");
+        assert!(!t.join("out.kcx").exists());
+    }
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn import_raw_accepts_raw_hex_and_base64_and_refuses_wrong_lengths() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let key: Vec<u8> = (0u8..32)
+        .map(|i| i.wrapping_mul(37).wrapping_add(5))
+        .collect();
+    write(&t, "raw.key", &key);
+    write(&t, "hex.key", format!("{}\n", hex::encode(&key)).as_bytes());
+    use base64::Engine;
+    write(
+        &t,
+        "b64.key",
+        base64::engine::general_purpose::STANDARD
+            .encode(&key)
+            .as_bytes(),
+    );
+    for (name, file) in [("raw", "raw.key"), ("hex", "hex.key"), ("b64", "b64.key")] {
+        let made = t
+            .run(&[
+                "import",
+                name,
+                "--raw",
+                file,
+                "--type",
+                "aes256-gcm",
+                "--json",
+            ])
+            .ok()
+            .stderr_has(&format!("shred -u {file}"))
+            .json();
+        assert_eq!(made["origin"], "imported");
+        assert_eq!(made["algorithm"], "aes256-gcm");
+        assert_eq!(made["purpose"], "encrypt");
+    }
+    // 32 printable characters are 32 raw bytes, with a warning.
+    write(&t, "text.key", b"0123456789abcdef0123456789abcdef");
+    t.run(&["import", "text", "--raw", "text.key"])
+        .ok()
+        .stderr_has("32 printable characters, taken as 32 raw bytes");
+    // stdin: no advice to delete a file.
+    let run = t.run_stdin(&["import", "piped", "--raw", "-"], &key).ok();
+    assert!(!run.stderr().contains("shred"));
+
+    // (That the encodings decode to the same bytes is a unit test of
+    // `decode_raw_key`; here, the refusals.)
+    let before = t.keyring_bytes();
+    for (bytes, needle) in [
+        (vec![7u8; 31], "holds 31 bytes"),
+        (vec![7u8; 33], "holds 33 bytes"),
+        ([key.clone(), b"\n".to_vec()].concat(), "holds 33 bytes"),
+        (vec![], "holds 0 bytes"),
+        (b"zz".repeat(32), "holds 64 bytes"),
+        (vec![b'a'; 5000], "too large"),
+    ] {
+        write(&t, "bad.key", &bytes);
+        let run = t
+            .run(&["import", "bad", "--raw", "bad.key"])
+            .fails(2, needle);
+        // Never echoes the contents.
+        assert!(!run.stderr().contains("zzzz"));
+        assert!(!run.stderr().contains(&hex::encode(&key)));
+    }
+    t.run(&["import", "raw", "--raw", "raw.key"])
+        .fails(2, "a key named 'raw' already exists");
+    t.run(&["import", "x", "--raw", "raw.key", "--type", "p256"])
+        .fails(2, "--raw imports aes256-gcm keys only");
+    t.run(&["import", "x", "--raw", "raw.key", "--type", "rsa-1024"])
+        .fails(2, "1024 bits");
+    t.run(&["import", "x", "--raw", "raw.key", "--purpose", "sign"])
+        .fails(2, "cannot have purpose sign");
+    t.run(&["import", "--raw", "raw.key"]).fails(2, "NAME");
+    t.run(&["import", "Bad/Name", "--raw", "raw.key"])
+        .fails(2, "invalid key name");
+    t.run(&["import", "x", "--raw", "absent.key"])
+        .fails(1, "absent.key");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn import_pem_refuses_public_encrypted_and_unsupported_keys() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    openssl(
+        &t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "ec.pem",
+        ],
+    );
+    openssl(&t, &["pkey", "-in", "ec.pem", "-pubout", "-out", "ec.pub"]);
+    openssl(
+        &t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+            "-out",
+            "p384.pem",
+        ],
+    );
+    openssl(
+        &t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+            "-out",
+            "rsa1024.pem",
+        ],
+    );
+    openssl(
+        &t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-aes256",
+            "-pass",
+            "pass:secret",
+            "-out",
+            "enc.pem",
+        ],
+    );
+    openssl(
+        &t,
+        &[
+            "ec",
+            "-in",
+            "ec.pem",
+            "-aes256",
+            "-passout",
+            "pass:secret",
+            "-out",
+            "legacy-enc.pem",
+        ],
+    );
+    openssl(&t, &["genpkey", "-algorithm", "ED25519", "-out", "ed.pem"]);
+    let before = t.keyring_bytes();
+    t.run(&["import", "k", "--pem", "ec.pub"])
+        .fails(2, "public key where a private key is expected");
+    t.run(&["import", "k", "--pem", "p384.pem"])
+        .fails(2, "P-384");
+    t.run(&["import", "k", "--pem", "rsa1024.pem"])
+        .fails(2, "RSA-1024");
+    t.run(&["import", "k", "--pem", "ed.pem"])
+        .fails(2, "Ed25519");
+    // The traditional encodings, refused just as clearly.
+    openssl(
+        &t,
+        &[
+            "ecparam",
+            "-name",
+            "secp384r1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "sec1-384.pem",
+        ],
+    );
+    openssl(
+        &t,
+        &["genrsa", "-traditional", "-out", "rsa1-1024.pem", "1024"],
+    );
+    t.run(&["import", "k", "--pem", "sec1-384.pem"])
+        .fails(2, "is not a P-256 private key");
+    t.run(&["import", "k", "--pem", "rsa1-1024.pem"])
+        .fails(2, "RSA-1024");
+    t.run(&["import", "k", "--pem", "enc.pem"])
+        .fails(2, "encrypted private key")
+        .stderr_has("openssl pkey -in enc.pem | keycask import NAME --pem -");
+    t.run(&["import", "k", "--pem", "legacy-enc.pem"])
+        .fails(2, "encrypted private key");
+    t.run(&["import", "k", "--pem", "ec.pem", "--purpose", "encrypt"])
+        .fails(2, "cannot have purpose encrypt");
+    assert_eq!(t.keyring_bytes(), before);
+
+    // The hint's pipe works: decrypted by openssl, never on disk.
+    let plain = openssl(&t, &["pkey", "-in", "enc.pem", "-passin", "pass:secret"]);
+    t.run_stdin(
+        &["import", "k", "--pem", "-", "--purpose", "transport"],
+        &plain,
+    )
+    .ok();
+    let shown = t.run(&["show", "k", "--json"]).ok().json();
+    assert_eq!(shown["purpose"], "transport");
+    let ours = t.run(&["export", "k", "--public"]).ok().output.stdout;
+    assert_eq!(
+        ours,
+        openssl(
+            &t,
+            &[
+                "pkey",
+                "-in",
+                "enc.pem",
+                "-passin",
+                "pass:secret",
+                "-pubout"
+            ]
+        )
+    );
+}
+
+/// Alice and Bob, two keyrings in one folder.
+struct Pair {
+    t: TestDir,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        let t = TestDir::new();
+        init_named(&t, "alice.json");
+        init_named(&t, "bob.json");
+        Pair { t }
+    }
+
+    fn alice(&self, args: &[&str]) -> crate::util::Run {
+        run_in(&self.t, "alice.json", args)
+    }
+
+    fn bob(&self, args: &[&str]) -> crate::util::Run {
+        run_in(&self.t, "bob.json", args)
+    }
+
+    fn bob_bytes(&self) -> Vec<u8> {
+        read(&self.t, "bob.json")
+    }
+}
+
+fn version_ids(run: &crate::util::Run) -> Vec<String> {
+    run.json()["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn sealed_bundle_moves_keys_from_alice_to_bob() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&[
+        "keygen",
+        "bob-rsa",
+        "--type",
+        "rsa-2048",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "bob-inbox.pem"])
+        .ok();
+    p.bob(&["export", "bob-rsa", "--public", "-o", "bob-rsa.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&[
+        "keygen",
+        "alice-signing",
+        "--type",
+        "p256",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    p.alice(&[
+        "keygen",
+        "release",
+        "--type",
+        "rsa-2048",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    p.alice(&[
+        "export",
+        "alice-signing",
+        "--public",
+        "-o",
+        "alice-signing.pem",
+    ])
+    .ok();
+
+    // A signed bundle to a P-256 recipient.
+    let sealed = p
+        .alice(&[
+            "export",
+            "backups",
+            "--to",
+            "bob-inbox.pem",
+            "--sign-with",
+            "alice-signing",
+            "-o",
+            "backups.kcx",
+        ])
+        .ok();
+    let bob_inbox_fp = p.bob(&["show", "bob-inbox", "--json"]).ok().json()["versions"][0]
+        ["public_key_fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sealed.stdout_has(&bob_inbox_fp);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |f: &str| std::fs::metadata(p.t.join(f)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("backups.kcx"), 0o600);
+    assert_eq!(
+        mode("bob-inbox.pem") & 0o700,
+        0o600,
+        "public key readable by its owner"
+    );
+    assert_eq!(
+        mode("bob-inbox.pem") & 0o022,
+        0,
+        "and writable by nobody else"
+    );
+    assert!(p.t.temp_files().is_empty());
+    let imported = p
+        .bob(&[
+            "import",
+            "--bundle",
+            "backups.kcx",
+            "--with",
+            "bob-inbox",
+            "--verify-with",
+            "alice-signing.pem",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(imported["signature_verified"], true);
+    assert_eq!(imported["versions"], serde_json::json!([1]));
+    let alice_ids = version_ids(&p.alice(&["show", "backups", "--json"]).ok());
+    let bob_show = p.bob(&["show", "backups", "--json"]).ok();
+    assert_eq!(version_ids(&bob_show), alice_ids, "versions keep their ids");
+    assert_eq!(bob_show.json()["origin"], "imported");
+
+    // Importing the same bundle again changes nothing; under another name
+    // it is refused, since a version id names one key version.
+    let before = p.bob_bytes();
+    p.bob(&[
+        "import",
+        "--bundle",
+        "backups.kcx",
+        "--with",
+        "bob-inbox",
+        "--as",
+        "copy",
+    ])
+    .fails(2, "is already in this keyring, as key 'backups' version 1");
+    assert_eq!(p.bob_bytes(), before);
+    p.bob(&[
+        "import",
+        "--bundle",
+        "backups.kcx",
+        "--with",
+        "bob-inbox",
+        "--verify-with",
+        "alice-signing.pem",
+    ])
+    .ok()
+    .stdout_has("nothing to import");
+    assert_eq!(p.bob_bytes(), before);
+
+    // Bob sends it back; Alice already holds the identical material, so it
+    // is a no-op for her: the material survived the round trip bit for bit.
+    p.alice(&[
+        "keygen",
+        "alice-inbox",
+        "--type",
+        "rsa-2048",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.alice(&["export", "alice-inbox", "--public", "-o", "alice-inbox.pem"])
+        .ok();
+    p.bob(&[
+        "export",
+        "backups",
+        "--to",
+        "alice-inbox.pem",
+        "-o",
+        "back.kcx",
+    ])
+    .ok();
+    let alice_before = read(&p.t, "alice.json");
+    p.alice(&["import", "--bundle", "back.kcx", "--with", "alice-inbox"])
+        .ok()
+        .stdout_has("nothing to import")
+        .stderr_has("not signed: its origin is unverified");
+    assert_eq!(read(&p.t, "alice.json"), alice_before);
+
+    // An unsigned bundle to an RSA recipient, of a signing key, renamed:
+    // the imported key signs, and Alice's public key verifies it.
+    p.alice(&[
+        "export",
+        "release",
+        "--to",
+        "bob-rsa.pem",
+        "-o",
+        "release.kcx",
+    ])
+    .ok();
+    p.bob(&[
+        "import",
+        "--bundle",
+        "release.kcx",
+        "--with",
+        "bob-rsa",
+        "--as",
+        "alice-release",
+    ])
+    .ok()
+    .stderr_has("origin is unverified");
+    p.alice(&["export", "release", "--public", "-o", "release.pem"])
+        .ok();
+    assert_eq!(
+        p.bob(&["export", "alice-release", "--public"])
+            .ok()
+            .output
+            .stdout,
+        read(&p.t, "release.pem")
+    );
+    write(&p.t, "data", b"signed by bob with alice's key");
+    p.bob(&["sign", "-k", "alice-release", "data", "-o", "data.sig"])
+        .ok();
+    p.alice(&["verify", "-k", "release", "--signature", "data.sig", "data"])
+        .ok();
+    openssl(
+        &p.t,
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "release.pem",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-signature",
+            "data.sig",
+            "data",
+        ],
+    );
+
+    // A bundle on stdin, and the bundle on stdout.
+    let bundle = p
+        .alice(&["export", "alice-signing", "--to", "bob-inbox.pem"])
+        .ok()
+        .output
+        .stdout;
+    assert!(bundle.starts_with(b"KCBUNDLE"));
+    p.t.run_with(
+        p.t.command(),
+        &[
+            "--keyring",
+            "bob.json",
+            "import",
+            "--bundle",
+            "-",
+            "--with",
+            "bob-inbox",
+        ],
+        Some(&bundle),
+    )
+    .ok()
+    .stdout_has("imported key alice-signing (p256, sign) version 1");
+}
+
+#[test]
+fn bundle_bad_input_is_refused_and_bob_keyring_unchanged() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&[
+        "keygen",
+        "bob-other",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&[
+        "keygen",
+        "bob-signing",
+        "--type",
+        "p256",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    p.bob(&["keygen", "backups"]).ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "bob-inbox.pem"])
+        .ok();
+    p.bob(&["export", "bob-other", "--public", "-o", "bob-other.pem"])
+        .ok();
+    p.bob(&["export", "bob-signing", "--public", "-o", "mallory.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&[
+        "keygen",
+        "alice-signing",
+        "--type",
+        "p256",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    p.alice(&[
+        "export",
+        "alice-signing",
+        "--public",
+        "-o",
+        "alice-signing.pem",
+    ])
+    .ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "bob-inbox.pem",
+        "--sign-with",
+        "alice-signing",
+        "-o",
+        "signed.kcx",
+    ])
+    .ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "bob-inbox.pem",
+        "-o",
+        "unsigned.kcx",
+    ])
+    .ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "bob-other.pem",
+        "-o",
+        "other.kcx",
+    ])
+    .ok();
+    let before = p.bob_bytes();
+
+    // Sealed to another recipient.
+    p.bob(&["import", "--bundle", "other.kcx", "--with", "bob-inbox"])
+        .fails(3, "sealed to another recipient");
+    // Signed, checked against the wrong sender key.
+    p.bob(&[
+        "import",
+        "--bundle",
+        "signed.kcx",
+        "--with",
+        "bob-inbox",
+        "--verify-with",
+        "mallory.pem",
+    ])
+    .fails(3, "not by the --verify-with key");
+    // --verify-with on an unsigned bundle.
+    p.bob(&[
+        "import",
+        "--bundle",
+        "unsigned.kcx",
+        "--with",
+        "bob-inbox",
+        "--verify-with",
+        "alice-signing.pem",
+    ])
+    .fails(3, "not signed");
+    // A private key where the sender's public key belongs.
+    openssl(
+        &p.t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "private.pem",
+        ],
+    );
+    p.bob(&[
+        "import",
+        "--bundle",
+        "signed.kcx",
+        "--with",
+        "bob-inbox",
+        "--verify-with",
+        "private.pem",
+    ])
+    .fails(2, "private key where a public key is expected");
+    // --with a key that is not for transport.
+    p.bob(&["import", "--bundle", "signed.kcx", "--with", "bob-signing"])
+        .fails(4, "--with needs a key of purpose transport");
+    p.bob(&["import", "--bundle", "signed.kcx", "--with", "nope"])
+        .fails(4, "no key named 'nope'");
+    // The name is taken by a different key of Bob's.
+    p.bob(&["import", "--bundle", "signed.kcx", "--with", "bob-inbox"])
+        .fails(2, "already has a version 1 with another id");
+    // Not a bundle at all, empty, truncated.
+    let signed = read(&p.t, "signed.kcx");
+    for (what, bytes) in [
+        ("text", b"hello".to_vec()),
+        ("empty", vec![]),
+        ("truncated", signed[..signed.len() - 1].to_vec()),
+        ("extended", [signed.clone(), vec![0]].concat()),
+    ] {
+        write(&p.t, "bad.kcx", &bytes);
+        let run = p.bob(&[
+            "import",
+            "--bundle",
+            "bad.kcx",
+            "--with",
+            "bob-inbox",
+            "--as",
+            "x",
+        ]);
+        assert_eq!(run.code(), 3, "{what}: {}", run.stderr());
+    }
+    // One byte flipped, across every part of the bundle (the unit tests flip
+    // every bit position of every byte in-process).
+    let step = (signed.len() / 40).max(1);
+    let mut positions: Vec<usize> = (0..signed.len()).step_by(step).collect();
+    positions.extend([8, 9, signed.len() - 1]);
+    for i in positions {
+        let mut bad = signed.clone();
+        bad[i] ^= 0x20;
+        write(&p.t, "bad.kcx", &bad);
+        let run = p.bob(&[
+            "import",
+            "--bundle",
+            "bad.kcx",
+            "--with",
+            "bob-inbox",
+            "--as",
+            "x",
+        ]);
+        assert_eq!(run.code(), 3, "byte {i}: {}", run.stderr());
+        assert!(!run.stderr().contains("panicked"));
+    }
+    assert_eq!(p.bob_bytes(), before);
+
+    // Nothing half-written on the sender's side either.
+    let alice_before = read(&p.t, "alice.json");
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "mallory.pem",
+        "--sign-with",
+        "backups",
+        "-o",
+        "x.kcx",
+    ])
+    .fails(4, "--sign-with key 'backups' has purpose encrypt");
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "mallory.pem",
+        "--version",
+        "3",
+        "-o",
+        "x.kcx",
+    ])
+    .fails(4, "has no version 3");
+    p.alice(&["export", "backups", "--to", "alice.json.key", "-o", "x.kcx"])
+        .fails(2, "not PEM");
+    assert!(!Path::new(&p.t.join("x.kcx")).exists());
+    assert_eq!(read(&p.t, "alice.json"), alice_before);
+    p.alice(&["import", "--bundle", "signed.kcx"])
+        .fails(2, "--with");
+    p.alice(&["import", "name", "--bundle", "signed.kcx", "--with", "k"])
+        .fails(2, "takes no NAME");
+}
+
+#[test]
+fn known_answer_bundle_imports_through_the_command_line() {
+    // The vector of docs/FORMAT-BUNDLE.md, with its recipient key imported
+    // from PKCS#8 and its signer's public key given as PEM.
+    let t = TestDir::new();
+    t.init_keyfile();
+    let recipient = "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420014b7905e7322414b69be48454e3bb273642114c4e089e97e34f6ca860f62acea144034200047b613779acf8496c6f023183a5b515dd68ed856def57bd18427c4e86277d1c0a328413d885de60d92046239aa9065cde13e406ed71793306f1a1e8fd5775d824";
+    let signer = "3059301306072a8648ce3d020106082a8648ce3d03010703420004f82f36204ca7130676fbfb167d0739ad3cc4b312d6ac1d63a4fa151ffadb953f5cf68dd334ec1294c206371abf0f73c9fb6da25e34f2fd976b32195d0d945e9e";
+    write(&t, "r.der", &hex::decode(recipient).unwrap());
+    write(&t, "s.der", &hex::decode(signer).unwrap());
+    openssl(
+        &t,
+        &["pkey", "-inform", "DER", "-in", "r.der", "-out", "r.pem"],
+    );
+    openssl(
+        &t,
+        &[
+            "pkey", "-pubin", "-inform", "DER", "-in", "s.der", "-out", "s.pem",
+        ],
+    );
+    let bundle = include_str!("vectors/bundle-p256-signed.hex");
+    write(&t, "v.kcx", &hex::decode(bundle.trim()).unwrap());
+    t.run(&[
+        "import",
+        "inbox",
+        "--pem",
+        "r.pem",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    let imported = t
+        .run(&[
+            "import",
+            "--bundle",
+            "v.kcx",
+            "--with",
+            "inbox",
+            "--verify-with",
+            "s.pem",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(imported["name"], "backups");
+    assert_eq!(
+        imported["source_keyring"],
+        "000102030405060708090a0b0c0d0e0f"
+    );
+    assert_eq!(
+        imported["version_ids"],
+        serde_json::json!(["101112131415161718191a1b1c1d1e1f"])
+    );
+    let shown = t.run(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(shown["versions"][0]["created"], "2025-12-01T00:00:00Z");
+}
+
+#[test]
+fn bundles_follow_rotation_on_both_sides() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "inbox-v1.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&["rotate", "backups"]).ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "inbox-v1.pem",
+        "-o",
+        "first.kcx",
+    ])
+    .ok()
+    .stdout_has("versions 1, 2");
+
+    // Bob rotates his transport key: bundles sealed to version 1 still open.
+    p.bob(&["rotate", "bob-inbox"]).ok();
+    let first = p
+        .bob(&[
+            "import",
+            "--bundle",
+            "first.kcx",
+            "--with",
+            "bob-inbox",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(first["versions"], serde_json::json!([1, 2]));
+    let bob = p.bob(&["show", "backups", "--json"]).ok();
+    assert_eq!(
+        version_ids(&bob),
+        version_ids(&p.alice(&["show", "backups", "--json"]).ok())
+    );
+    assert_eq!(bob.json()["primary"], 2);
+
+    // Alice rotates again and disables version 1: the next bundle holds the
+    // enabled versions 2 and 3; Bob already has 2, gains 3, and 3 is primary.
+    p.alice(&["rotate", "backups"]).ok();
+    p.alice(&["disable", "backups", "--version", "1"]).ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "inbox-v2.pem"])
+        .ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "inbox-v2.pem",
+        "-o",
+        "second.kcx",
+    ])
+    .ok()
+    .stdout_has("versions 2, 3");
+    let second = p
+        .bob(&[
+            "import",
+            "--bundle",
+            "second.kcx",
+            "--with",
+            "bob-inbox",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(second["versions"], serde_json::json!([3]));
+    assert_eq!(second["already_present"], serde_json::json!([2]));
+    let bob = p.bob(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(bob["primary"], 3);
+    assert_eq!(bob["versions"].as_array().unwrap().len(), 3);
+
+    // A disabled version is not exported on request; nor is a disabled transport
+    // version a recipient any more.
+    let before = read(&p.t, "alice.json");
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "inbox-v2.pem",
+        "--version",
+        "1",
+        "-o",
+        "x.kcx",
+    ])
+    .fails(4, "version 1 of key 'backups' is disabled");
+    assert_eq!(read(&p.t, "alice.json"), before);
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "inbox-v1.pem",
+        "--version",
+        "3",
+        "-o",
+        "old.kcx",
+    ])
+    .ok();
+    p.bob(&["disable", "bob-inbox", "--version", "1"]).ok();
+    let bob_before = p.bob_bytes();
+    p.bob(&["import", "--bundle", "old.kcx", "--with", "bob-inbox"])
+        .fails(3, "sealed to another recipient");
+    assert_eq!(p.bob_bytes(), bob_before);
+}
+
+#[test]
+#[ignore = "needs unwrap to accept an imported version found by id (docs/distribution.md, 'For unwrap')"]
+fn envelopes_alice_made_unwrap_in_bobs_keyring() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "bob-inbox.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.t.run_with(
+        p.t.command(),
+        &[
+            "--keyring",
+            "alice.json",
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "old.kc",
+        ],
+        Some(b"made under version 1"),
+    )
+    .ok();
+    p.alice(&["rotate", "backups"]).ok();
+    p.t.run_with(
+        p.t.command(),
+        &[
+            "--keyring",
+            "alice.json",
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "new.kc",
+        ],
+        Some(b"made under version 2"),
+    )
+    .ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--to",
+        "bob-inbox.pem",
+        "-o",
+        "backups.kcx",
+    ])
+    .ok();
+    // Renamed on import: envelopes find their version by id, not by name.
+    p.bob(&[
+        "import",
+        "--bundle",
+        "backups.kcx",
+        "--with",
+        "bob-inbox",
+        "--as",
+        "from-alice",
+    ])
+    .ok();
+    p.bob(&["unwrap", "old.kc"])
+        .ok()
+        .stdout_has("made under version 1");
+    p.bob(&["unwrap", "new.kc"])
+        .ok()
+        .stdout_has("made under version 2");
+    // Bob's own copy of the data key decrypts; a version he disables does not.
+    p.bob(&["disable", "from-alice", "--version", "1"]).ok();
+    p.bob(&["unwrap", "old.kc"]).fails(4, "disabled");
+}
+
+#[test]
+fn destroyed_keys_neither_leave_nor_come_back_under_their_name() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "bob-inbox.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&["export", "backups", "--to", "bob-inbox.pem", "-o", "b.kcx"])
+        .ok();
+    // Alice destroys the key: it no longer leaves.
+    p.alice(&["destroy", "backups", "--now", "--yes"]).ok();
+    let before = read(&p.t, "alice.json");
+    p.alice(&["export", "backups", "--to", "bob-inbox.pem", "-o", "c.kcx"])
+        .fails(4, "destroyed");
+    assert!(!p.t.join("c.kcx").exists());
+    assert_eq!(read(&p.t, "alice.json"), before);
+    // Bob had a key of that name and destroyed it: the bundle does not
+    // resurrect the name, but imports under another one.
+    p.bob(&["keygen", "backups"]).ok();
+    p.bob(&["destroy", "backups", "--now", "--yes"]).ok();
+    let before = p.bob_bytes();
+    p.bob(&["import", "--bundle", "b.kcx", "--with", "bob-inbox"])
+        .fails(2, "was destroyed here")
+        .stderr_has("--as NAME");
+    assert_eq!(p.bob_bytes(), before);
+    p.bob(&[
+        "import",
+        "--bundle",
+        "b.kcx",
+        "--with",
+        "bob-inbox",
+        "--as",
+        "backups-alice",
+    ])
+    .ok();
+}
+
+#[test]
+fn compromised_flags_travel_with_the_bundle() {
+    let p = Pair::new();
+    p.bob(&[
+        "keygen",
+        "bob-inbox",
+        "--type",
+        "rsa-2048",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    p.bob(&["export", "bob-inbox", "--public", "-o", "bob-inbox.pem"])
+        .ok();
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&["rotate", "backups", "--compromised"]).ok();
+    p.alice(&["export", "backups", "--to", "bob-inbox.pem", "-o", "b.kcx"])
+        .ok()
+        .stderr_has("version 1 of key 'backups' is flagged compromised");
+    p.bob(&["import", "--bundle", "b.kcx", "--with", "bob-inbox"])
+        .ok();
+    let shown = p.bob(&["show", "backups", "--json"]).ok().json();
+    let versions = shown["versions"].as_array().unwrap();
+    assert!(!versions[0]["compromised"].is_null(), "{shown:#}");
+    assert!(versions[1]["compromised"].is_null(), "{shown:#}");
+    p.bob(&["show", "backups"]).ok().stdout_has("COMPROMISED");
+}
