@@ -1553,7 +1553,7 @@ fn bundles_follow_rotation_on_both_sides() {
 }
 
 #[test]
-#[ignore = "needs unwrap to accept an imported version found by id (docs/distribution.md, 'For unwrap')"]
+
 fn envelopes_alice_made_unwrap_in_bobs_keyring() {
     let p = Pair::new();
     p.bob(&[

@@ -29,8 +29,8 @@ use crate::envelope::{
 };
 use crate::error::Failure;
 use crate::keyring::{
-    self, Event, Key, KeyVersion, Keyring, Purpose, Unlocked, VersionState, destruction_note,
-    find_key,
+    self, Event, Key, KeyVersion, Keyring, Origin, Purpose, Unlocked, VersionState,
+    destruction_note, find_key,
 };
 use crate::root;
 use crate::secret::SecretKey32;
@@ -398,37 +398,50 @@ fn decryption_version(
     header: &Header,
     input: &str,
 ) -> Result<(String, u32)> {
+    // The version id finds the key version, wherever the envelope was made:
+    // a key imported from another keyring keeps its version ids, so the
+    // sender's envelopes open here. The header's own fields (keyring id,
+    // name, number) are bound by the CEK's associated data and the header MAC.
     let envelope_ring = hex::encode(header.keyring_id);
-    if envelope_ring != doc.keyring_id {
-        return Err(Failure::key_unusable(format!(
-            "the envelope was made with keyring {envelope_ring}, not with this keyring ({})",
-            doc.keyring_id
-        ))
-        .hint("name the keyring that made it with --keyring PATH (or KEYCASK_KEYRING)")
-        .into());
-    }
+    let foreign = envelope_ring != doc.keyring_id;
     let version_id = hex::encode(header.version.id);
     let Some((name, key, version)) = doc.find_version_id(&version_id) else {
-        let failure = match doc.keys.get(&header.key_name) {
-            Some(_) => Failure::key_unusable(format!(
-                "key '{}' has no version with id {version_id} (the envelope names version {})",
-                header.key_name, header.version.number
+        let failure = if foreign {
+            Failure::key_unusable(format!(
+                "the envelope was made with keyring {envelope_ring}, not with this keyring ({})",
+                doc.keyring_id
             ))
-            .hint(format!(
-                "`keycask show {}` lists its versions; the envelope may be damaged",
-                header.key_name
-            )),
-            None => Failure::key_unusable(format!(
-                "no key named '{}' in this keyring: the envelope needs version {} (id {version_id}) of it",
-                header.key_name, header.version.number
-            ))
-            .hint("the key was deleted, or the envelope is damaged; `keycask list` shows the keys"),
+            .hint("name the keyring that made it with --keyring PATH (or KEYCASK_KEYRING), or import its key (`keycask import --bundle`)")
+        } else {
+            match doc.keys.get(&header.key_name) {
+                Some(_) => Failure::key_unusable(format!(
+                    "key '{}' has no version with id {version_id} (the envelope names version {})",
+                    header.key_name, header.version.number
+                ))
+                .hint(format!(
+                    "`keycask show {}` lists its versions; the envelope may be damaged",
+                    header.key_name
+                )),
+                None => Failure::key_unusable(format!(
+                    "no key named '{}' in this keyring: the envelope needs version {} (id {version_id}) of it",
+                    header.key_name, header.version.number
+                ))
+                .hint("the key was deleted, or the envelope is damaged; `keycask list` shows the keys"),
+            }
         };
         return Err(failure.into());
     };
-    if name != header.key_name || version.version != header.version.number {
+    // An imported key may carry another name here (`import --as`); a local
+    // key's envelope must name it exactly.
+    let name_differs = name != header.key_name && !(foreign && key.origin == Origin::Imported);
+    if name_differs || version.version != header.version.number {
         // The id is the keyring's, but the name or number around it is not.
         return Err(stream_failure(EnvelopeError::Damaged, input, None));
+    }
+    if foreign && ctx.verbose > 0 {
+        ctx.note(format!(
+            "the envelope was made with keyring {envelope_ring}; its key version {version_id} was imported here as '{name}'"
+        ));
     }
     check_key_usable(name, key)?;
     if version.state != VersionState::Enabled {
