@@ -129,3 +129,60 @@ pub fn bundle(data: &[u8]) {
         assert!(bundle.metadata.versions.len() <= data.len());
     }
 }
+
+/// The key and signature parsers on arbitrary bytes (what `import --pem`,
+/// `export --to`, `import --verify-with`, `verify --public-key` and
+/// `verify --signature` read): never panic; a key they accept re-encodes to
+/// bytes they read back as the same key; arbitrary bytes never verify.
+pub fn keys(data: &[u8]) {
+    use keycask::asymmetric::{PrivateKey, PublicKey, RsaScheme};
+    let publics = [
+        PublicKey::from_pem(data, "fuzz").ok(),
+        PublicKey::from_spki_der(data).ok(),
+    ];
+    for public in publics.into_iter().flatten() {
+        let again = PublicKey::from_spki_der(&public.to_spki_der())
+            .expect("a public key keycask encodes, it reads");
+        assert_eq!(again, public);
+        let digest = keycask::crypto::sha256(data);
+        assert!(public.verify_digest(&digest, data, RsaScheme::Pss).is_err());
+    }
+    let privates = [
+        PrivateKey::from_pem(data, "fuzz").ok(),
+        PrivateKey::from_pkcs8_der(data).ok(),
+    ];
+    for private in privates.into_iter().flatten() {
+        let again = PrivateKey::from_pkcs8_der(private.to_pkcs8_der().expose_secret())
+            .expect("a private key keycask stores, it reads");
+        assert_eq!(again.public_key(), private.public_key());
+    }
+    // The bytes as a signature by a fixed P-256 key, over themselves.
+    let fixed = PrivateKey::from_pkcs8_der(&P256_PKCS8).expect("a valid key");
+    let digest = keycask::crypto::sha256(b"keycask fuzz");
+    assert!(
+        fixed
+            .public_key()
+            .verify_digest(&digest, data, RsaScheme::Pss)
+            .is_err()
+    );
+    assert!(
+        fixed
+            .public_key()
+            .verify_digest(&digest, data, RsaScheme::Pkcs1v15)
+            .is_err()
+    );
+}
+
+/// A fixed P-256 key (PKCS#8 DER) for the signature checks above: the
+/// recipient of the bundle test vector in docs/FORMAT-BUNDLE.md.
+const P256_PKCS8: [u8; 138] = [
+    0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
+    0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04, 0x6d, 0x30, 0x6b, 0x02,
+    0x01, 0x01, 0x04, 0x20, 0x01, 0x4b, 0x79, 0x05, 0xe7, 0x32, 0x24, 0x14, 0xb6, 0x9b, 0xe4, 0x84,
+    0x54, 0xe3, 0xbb, 0x27, 0x36, 0x42, 0x11, 0x4c, 0x4e, 0x08, 0x9e, 0x97, 0xe3, 0x4f, 0x6c, 0xa8,
+    0x60, 0xf6, 0x2a, 0xce, 0xa1, 0x44, 0x03, 0x42, 0x00, 0x04, 0x7b, 0x61, 0x37, 0x79, 0xac, 0xf8,
+    0x49, 0x6c, 0x6f, 0x02, 0x31, 0x83, 0xa5, 0xb5, 0x15, 0xdd, 0x68, 0xed, 0x85, 0x6d, 0xef, 0x57,
+    0xbd, 0x18, 0x42, 0x7c, 0x4e, 0x86, 0x27, 0x7d, 0x1c, 0x0a, 0x32, 0x84, 0x13, 0xd8, 0x85, 0xde,
+    0x60, 0xd9, 0x20, 0x46, 0x23, 0x9a, 0xa9, 0x06, 0x5c, 0xde, 0x13, 0xe4, 0x06, 0xed, 0x71, 0x79,
+    0x33, 0x06, 0xf1, 0xa1, 0xe8, 0xfd, 0x57, 0x75, 0xd8, 0x24,
+];

@@ -60,3 +60,10 @@ fn bundle_corpus() {
         assert!(bundle.check_signature().is_ok(), "{}", path.display());
     }
 }
+
+#[test]
+fn keys_corpus() {
+    // PEM and DER public and private keys (throwaway), an encrypted key, a
+    // P-384 key and an ECDSA signature.
+    assert!(each_input("keys", checks::keys) >= 10);
+}
