@@ -208,3 +208,21 @@ pub fn report_error(err: &anyhow::Error) -> u8 {
     }
     error::exit_code_of(err) as u8
 }
+
+#[cfg(test)]
+mod tests {
+    /// Runs in the test process itself, the only way to read the flags back.
+    #[test]
+    fn hardening_turns_core_dumps_and_dumpability_off() {
+        let failures = super::harden_process();
+        assert!(failures.is_empty(), "{failures:?}");
+        let core = rustix::process::getrlimit(rustix::process::Resource::Core);
+        assert_eq!(core.current, Some(0));
+        assert_eq!(core.maximum, Some(0));
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            rustix::process::dumpable_behavior().unwrap(),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
+    }
+}

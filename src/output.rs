@@ -37,3 +37,22 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     }
     Ok(())
 }
+
+/// For `-o PATH` that names a device, a FIFO or a socket (`/dev/null`,
+/// `/dev/stdout`, a named pipe): the open file to write to directly. Such a
+/// target cannot be replaced by a rename — that would put a regular file in
+/// place of `/dev/null` — and holds no half-written file to clean up.
+/// `None` for regular files and paths that do not exist yet.
+pub fn open_special_output(path: &std::path::Path) -> anyhow::Result<Option<std::fs::File>> {
+    use anyhow::Context;
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(Some(file))
+        }
+        _ => Ok(None),
+    }
+}

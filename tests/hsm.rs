@@ -898,3 +898,53 @@ fn hsm_rooted_keyring_through_its_whole_life() {
     hsm.run(&["datakey", "-k", "tokens", "--json"])
         .fails(4, "destroyed");
 }
+
+/// `rotate --root` between the token and a key file, both ways: only the KEK
+/// blob changes, and data made under either root keeps opening.
+#[test]
+fn rotate_root_between_the_token_and_a_key_file() {
+    let t = TestDir::new();
+    let Some(hsm) = hsm(&t) else { return };
+    hsm.init("root-a");
+    hsm.run(&["keygen", "backups"]).ok();
+    let data = b"moved between roots".to_vec();
+    let sealed = hsm
+        .run_stdin(&["wrap", "-k", "backups"], &data)
+        .ok()
+        .output
+        .stdout;
+
+    // Out of the token, to a new key file.
+    let keyfile = t.join("new-root.key");
+    let spec = format!("keyfile:{}", keyfile.display());
+    let kek_in_token = kek_blob(&t);
+    hsm.run(&["rotate", "--root", "--to", &spec]).ok();
+    assert_ne!(kek_blob(&t), kek_in_token);
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(doc["root"]["kind"], "keyfile");
+    // The token is not needed any more.
+    let removed = hsm.removed();
+    let out = removed.run_stdin(&["unwrap"], &sealed).ok();
+    assert_eq!(out.output.stdout, data);
+    let sealed_2 = removed
+        .run_stdin(&["wrap", "-k", "backups"], &data)
+        .ok()
+        .output
+        .stdout;
+
+    // And back into the token, from the key file.
+    hsm.run(&["rotate", "--root", "--to", &hsm.uri("root-a")])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(doc["root"]["kind"], "pkcs11");
+    for envelope in [&sealed, &sealed_2] {
+        let out = hsm.run_stdin(&["unwrap"], envelope).ok();
+        assert_eq!(out.output.stdout, data);
+    }
+    // Without the token it no longer opens, key file or not.
+    let before = t.keyring_bytes();
+    removed
+        .run_stdin(&["--keyfile", keyfile.to_str().unwrap(), "unwrap"], &sealed)
+        .fails(5, "no token labelled 'keycask'");
+    assert_eq!(t.keyring_bytes(), before);
+}

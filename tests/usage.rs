@@ -1243,3 +1243,41 @@ fn unusable_envelopes_are_refused_before_the_passphrase_is_asked() {
         .ok()
         .stdout_has("stdin\n  key         backups version 1");
 }
+
+/// `-o` naming a FIFO (or a device such as /dev/null) writes into it: a
+/// rename would replace the FIFO with a regular file.
+#[test]
+fn output_to_a_fifo_writes_through_it_and_keeps_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let t = setup();
+    let fifo = t.join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let plain = pattern(100_000);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    t.run_stdin(&["wrap", "-k", "backups", "-o", "pipe"], &plain)
+        .ok();
+    let envelope = reader.join().unwrap();
+    assert!(
+        std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+        "the FIFO was replaced"
+    );
+    let back = t.run_stdin(&["unwrap"], &envelope).ok();
+    assert_eq!(back.output.stdout, plain);
+
+    // And unwrap -o into it too.
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    t.run_stdin(&["unwrap", "-o", "pipe"], &envelope).ok();
+    assert_eq!(reader.join().unwrap(), plain);
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(t.temp_files().is_empty(), "{:?}", t.temp_files());
+}

@@ -221,6 +221,9 @@ fn read_limited(path: Option<&Path>, limit: u64, what: &str) -> Result<Zeroizing
 fn write_output(output: Option<&Path>, bytes: &[u8], mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     match output {
+        Some(path) if let Some(mut special) = crate::output::open_special_output(path)? => {
+            special.write_all(bytes)?;
+        }
         Some(path) => {
             let dir = match path.parent() {
                 Some(dir) if !dir.as_os_str().is_empty() => dir,

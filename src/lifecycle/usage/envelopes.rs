@@ -817,6 +817,7 @@ enum Secrecy {
 /// becomes FILE only in [`Sink::commit`]. Dropped uncommitted, the
 /// temporary file is removed, so a failure leaves no FILE behind.
 enum Sink {
+    /// stdout, or a device or FIFO named with `-o`, written directly.
     Stdout(BufWriter<File>),
     Temp {
         writer: BufWriter<tempfile::NamedTempFile>,
@@ -836,6 +837,9 @@ impl Sink {
                 File::from(fd),
             )));
         };
+        if let Some(file) = crate::output::open_special_output(target)? {
+            return Ok(Sink::Stdout(BufWriter::with_capacity(32 * 1024, file)));
+        }
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
