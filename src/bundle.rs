@@ -1,6 +1,6 @@
 //! Key bundles: a key's metadata and the material of some of its versions,
 //! sealed to a recipient's public key and optionally signed by the sender
-//! (`docs/FORMAT-BUNDLE.md` specifies every byte).
+//! (`docs/FORMAT.md`, "Key bundles", specifies every byte).
 //!
 //! - P-256 recipients: ECDH-ES with a fresh ephemeral key, HKDF-SHA256,
 //!   AES-256-GCM.
@@ -494,7 +494,7 @@ mod tests {
         }
     }
 
-    /// The known-answer vector of docs/FORMAT-BUNDLE.md: a signed bundle of
+    /// The known-answer vector of docs/FORMAT.md ("Key bundles"): a signed bundle of
     /// one AES key (bytes 00..1f) to a fixed P-256 recipient.
     const VECTOR_RECIPIENT_PKCS8: &str = "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420014b7905e7322414b69be48454e3bb273642114c4e089e97e34f6ca860f62acea144034200047b613779acf8496c6f023183a5b515dd68ed856def57bd18427c4e86277d1c0a328413d885de60d92046239aa9065cde13e406ed71793306f1a1e8fd5775d824";
     const VECTOR_SIGNER_SPKI: &str = "3059301306072a8648ce3d020106082a8648ce3d03010703420004f82f36204ca7130676fbfb167d0739ad3cc4b312d6ac1d63a4fa151ffadb953f5cf68dd334ec1294c206371abf0f73c9fb6da25e34f2fd976b32195d0d945e9e";

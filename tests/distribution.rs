@@ -1383,7 +1383,7 @@ fn bundle_bad_input_is_refused_and_bob_keyring_unchanged() {
 
 #[test]
 fn known_answer_bundle_imports_through_the_command_line() {
-    // The vector of docs/FORMAT-BUNDLE.md, with its recipient key imported
+    // The vector of docs/FORMAT.md ("Key bundles"), with its recipient key imported
     // from PKCS#8 and its signer's public key given as PEM.
     let t = TestDir::new();
     t.init_keyfile();

@@ -1281,3 +1281,59 @@ fn output_to_a_fifo_writes_through_it_and_keeps_it() {
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     assert!(t.temp_files().is_empty(), "{:?}", t.temp_files());
 }
+
+/// Runs keycask under `script`, so that stderr is a terminal; returns the
+/// exit code and what the terminal showed.
+fn at_terminal(t: &TestDir, args: &str) -> (i32, String) {
+    let mut cmd = std::process::Command::new("sh");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("KEYCASK_") {
+            cmd.env_remove(&name);
+        }
+    }
+    let out = cmd
+        .env("KEYCASK_KEYRING", t.keyring())
+        .env("HOME", t.path())
+        .env("KEYCASK_BIN", assert_cmd::cargo::cargo_bin!("keycask"))
+        .current_dir(t.path())
+        .arg("-c")
+        .arg(format!(
+            "script -qec \"$KEYCASK_BIN {args}\" /dev/null < /dev/null"
+        ))
+        .output()
+        .expect("sh and script (util-linux) are needed");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// A progress bar appears only when stderr is a terminal and the input is a
+/// file over 64 MiB; `--no-progress` and `-q` turn it off.
+#[test]
+fn progress_bar_only_at_a_terminal_for_large_files() {
+    let t = setup();
+    let big = std::fs::File::create(t.join("big")).unwrap();
+    big.set_len(65 * 1024 * 1024).unwrap();
+    drop(big);
+
+    let (code, screen) = at_terminal(&t, "wrap -k backups big -o big.kc");
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("65.00 MiB"), "no progress bar: {screen:?}");
+
+    for quiet in ["--no-progress", "-q"] {
+        let (code, screen) = at_terminal(&t, &format!("wrap -k backups big -o quiet.kc {quiet}"));
+        assert_eq!(code, 0, "{screen}");
+        assert!(!screen.contains("MiB"), "{quiet}: {screen:?}");
+    }
+    // Not a terminal: nothing on stderr.
+    let run = t.run(&["unwrap", "big.kc", "-o", "big.out"]).ok();
+    assert!(run.stderr().is_empty(), "{}", run.stderr());
+    assert_eq!(
+        std::fs::metadata(t.join("big.out")).unwrap().len(),
+        65 * 1024 * 1024
+    );
+    // A small file at a terminal: no bar either.
+    std::fs::write(t.join("small"), b"small").unwrap();
+    let (code, screen) = at_terminal(&t, "wrap -k backups small -o small.kc");
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("B/s"), "{screen:?}");
+}
