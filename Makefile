@@ -35,8 +35,8 @@ audit:
 	$(CARGO) deny --locked check advisories
 
 ## A bounded fuzz run of every target (FUZZ_SECONDS each, default 60).
-## Not part of `make test`: the committed corpora run there as regression
-## tests (tests/fuzz_corpus.rs) instead.
+## Not part of `make test` (the committed corpora run there as regression
+## tests, tests/fuzz_corpus.rs); CI runs it for 10 s a target after `make test`.
 fuzz:
 	@CARGO=$(CARGO) scripts/fuzz.sh
 
