@@ -18,7 +18,8 @@ build:
 ## Installs what the tests need (Debian packages) when it is missing, then
 ## runs formatting and lint checks and every test.
 test: test-deps lint
-	$(CARGO) test --locked
+	$(CARGO) test --locked --doc
+	$(CARGO) test --locked --lib --bins --tests
 
 test-deps:
 	@scripts/test-deps.sh
@@ -36,7 +37,7 @@ audit:
 
 ## A bounded fuzz run of every target (FUZZ_SECONDS each, default 60).
 ## Not part of `make test` (the committed corpora run there as regression
-## tests, tests/fuzz_corpus.rs); CI runs it for 10 s a target after `make test`.
+## tests, tests/fuzz_corpus.rs); CI runs it for 10 s a target before `make test`.
 fuzz:
 	@CARGO=$(CARGO) scripts/fuzz.sh
 
