@@ -261,20 +261,6 @@ fn refuse_binary_terminal(output: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-fn public_key_of(name: &str, v: &KeyVersion) -> Result<PublicKey> {
-    let der = v
-        .public_key
-        .as_deref()
-        .and_then(|b| B64.decode(b).ok())
-        .ok_or_else(|| {
-            Failure::keyring(format!(
-                "version {} of key '{name}' has no readable public key",
-                v.version
-            ))
-        })?;
-    Ok(PublicKey::from_spki_der(&der)?)
-}
-
 fn version_or_fail<'a>(name: &str, key: &'a Key, number: u32) -> Result<&'a KeyVersion> {
     key.version(number).ok_or_else(|| {
         let known: Vec<String> = key.versions.iter().map(|v| v.version.to_string()).collect();
@@ -337,7 +323,7 @@ fn export_public(
             v.version, v.state
         ));
     }
-    let public = public_key_of(name, v)?;
+    let public = PublicKey::of_version(name, v)?;
     // Only the public half leaves: a usage event, logged when asked for.
     // (A sealed export of material is always recorded, by its session.)
     audit::record_usage(
@@ -804,7 +790,7 @@ fn import_bundle(
         .iter()
         .filter(|v| v.state == VersionState::Enabled)
     {
-        let public = public_key_of(transport_key, v)?;
+        let public = PublicKey::of_version(transport_key, v)?;
         if bundle::spki_fingerprint(&public) == parsed.recipient_fingerprint {
             receiving = Some(v.version);
         }

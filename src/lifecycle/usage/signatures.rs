@@ -218,17 +218,7 @@ fn candidates(ctx: &Context, verifier: &Verifier) -> Result<Vec<Candidate>> {
                 if v.state != VersionState::Enabled {
                     continue;
                 }
-                let der = v
-                    .public_key
-                    .as_deref()
-                    .and_then(|b| B64.decode(b).ok())
-                    .ok_or_else(|| {
-                        Failure::keyring(format!(
-                            "version {} of key '{name}' has no readable public key",
-                            v.version
-                        ))
-                    })?;
-                let public = PublicKey::from_spki_der(&der)?;
+                let public = PublicKey::of_version(name, v)?;
                 let label = format!("key {name} version {} ({})", v.version, public.describe());
                 found.push(Candidate { public, label });
             }
