@@ -176,8 +176,11 @@ fn who() -> (String, u32, String) {
 }
 
 fn log_failure(path: &Path, what: impl std::fmt::Display) -> Failure {
-    Failure::auth(format!("the audit log {} {what}", path.display()))
-        .hint("`keycask audit verify` names the bad record; restore the log from a backup. The keyring was not changed")
+    Failure::auth(format!("the audit log {} {what}", path.display())).hint(format!(
+        "`keycask audit verify` names the bad record; restore the log from a backup. The keyring was not changed. \
+         Without a backup, keep the damaged log aside (`mv {0} {0}.damaged`): the next write starts a new log with a `log-restarted` record",
+        path.display()
+    ))
 }
 
 /// The complete lines of a log from the record numbered `from` (or the

@@ -419,3 +419,25 @@ fn rekey_records_its_summary_but_not_a_dry_run() {
     );
     t.run(&["audit", "verify"]).ok();
 }
+
+#[test]
+fn a_damaged_log_without_a_backup_can_be_set_aside_as_the_hint_says() {
+    let t = three_records();
+    let mut lines = log_lines(&t);
+    lines.truncate(2);
+    write_lines(&t, &lines);
+    let before = t.keyring_bytes();
+    t.run(&["keygen", "c"])
+        .fails(3, "ends before record 3")
+        .stderr_has("restore the log from a backup")
+        .stderr_has(".damaged");
+    assert_eq!(t.keyring_bytes(), before);
+    // What the hint says: keep the damaged log aside; the next write starts a new one.
+    let aside = t.join("keyring.json.audit.jsonl.damaged");
+    std::fs::rename(log_path(&t), &aside).unwrap();
+    t.run(&["keygen", "c"]).ok();
+    let first: serde_json::Value = serde_json::from_str(&log_lines(&t)[0]).unwrap();
+    assert_eq!(first["op"], "log-restarted");
+    t.run(&["audit", "verify"]).ok();
+    assert_eq!(std::fs::read_to_string(aside).unwrap().lines().count(), 2);
+}
