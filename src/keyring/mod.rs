@@ -290,13 +290,10 @@ impl Unlocked {
 
 /// Why a destroyed version is gone, for error messages: " on DATE (REASON)".
 pub fn destruction_note(v: &KeyVersion) -> String {
-    match &v.destruction {
-        Some(t) => match &t.reason {
-            Some(reason) => format!(" on {} ({reason})", crate::clock::format_date(t.at)),
-            None => format!(" on {}", crate::clock::format_date(t.at)),
-        },
-        None => String::new(),
-    }
+    v.destruction
+        .as_ref()
+        .map(Tombstone::note)
+        .unwrap_or_default()
 }
 
 /// Looks a key up by name, for locked and unlocked keyrings alike.

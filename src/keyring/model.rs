@@ -110,6 +110,16 @@ pub struct Tombstone {
     pub reason: Option<String>,
 }
 
+impl Tombstone {
+    /// " on DATE (REASON)", for messages about what happened to a key or version.
+    pub fn note(&self) -> String {
+        match &self.reason {
+            Some(reason) => format!(" on {} ({reason})", crate::clock::format_date(self.at)),
+            None => format!(" on {}", crate::clock::format_date(self.at)),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct KeyVersion {

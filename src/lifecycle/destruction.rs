@@ -145,16 +145,7 @@ pub fn destroy(ctx: &Context, request: &DestroyRequest) -> Result<()> {
 }
 
 fn key_destroyed(name: &str, tombstone: &Tombstone) -> Failure {
-    Failure::key_unusable(format!(
-        "key '{name}' was destroyed on {}{}",
-        clock::format_date(tombstone.at),
-        tombstone
-            .reason
-            .as_ref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default()
-    ))
-    .hint(format!(
+    Failure::key_unusable(format!("key '{name}' was destroyed{}", tombstone.note())).hint(format!(
         "its name is kept as a tombstone; `keycask destroy --purge {name}` removes it"
     ))
 }

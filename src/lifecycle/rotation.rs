@@ -142,12 +142,8 @@ pub fn rotate(ctx: &Context, request: &RotateRequest) -> Result<()> {
 fn check_not_destroyed(name: &str, key: &Key) -> Result<(), Failure> {
     match &key.destroyed {
         Some(t) => Err(Failure::key_unusable(format!(
-            "key '{name}' was destroyed on {}{}",
-            clock::format_date(t.at),
-            t.reason
-                .as_ref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
+            "key '{name}' was destroyed{}",
+            t.note()
         ))),
         None => Ok(()),
     }
@@ -717,38 +713,32 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         .build()?;
     // The bar appears only after the unlock, which may ask at the terminal.
     let mut opened = None;
+    // Every file, in parallel on the pool, with a progress bar.
+    let each_file = |one: &(dyn Fn(&std::path::Path) -> FileReport + Sync)| -> Vec<FileReport> {
+        let bar = progress_bar(ctx, walk.files.len());
+        let reports = pool.install(|| {
+            walk.files
+                .par_iter()
+                .map(|p| {
+                    let report = one(p);
+                    bar.inc(1);
+                    report
+                })
+                .collect()
+        });
+        bar.finish_and_clear();
+        reports
+    };
     let (doc, reports) = if request.dry_run {
         // Planning needs only metadata: no unlock, no passphrase.
         let doc = file::read(&ctx.keyring_path)?;
         let planner = Rekeyer::planner(&doc);
-        let bar = progress_bar(ctx, walk.files.len());
-        let reports: Vec<FileReport> = pool.install(|| {
-            walk.files
-                .par_iter()
-                .map(|p| {
-                    let report = planner.plan_file(p);
-                    bar.inc(1);
-                    report
-                })
-                .collect()
-        });
-        bar.finish_and_clear();
+        let reports = each_file(&|p| planner.plan_file(p));
         (doc, reports)
     } else {
         let unlocked = open_read_only(&ctx.keyring_path, &ctx.sources)?;
         let rekeyer = Rekeyer::new(&unlocked);
-        let bar = progress_bar(ctx, walk.files.len());
-        let reports: Vec<FileReport> = pool.install(|| {
-            walk.files
-                .par_iter()
-                .map(|p| {
-                    let report = rekeyer.rekey_file(p);
-                    bar.inc(1);
-                    report
-                })
-                .collect()
-        });
-        bar.finish_and_clear();
+        let reports = each_file(&|p| rekeyer.rekey_file(p));
         let doc = unlocked.doc.clone();
         opened = Some(unlocked);
         (doc, reports)

@@ -139,19 +139,9 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
         );
     }
     let (input, input_len) = open_input(request.input.as_deref())?;
-    let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
-    let chosen = encryption_version(ctx, &keyring, &request.key)?;
-    // Logged (when the keyring asks for it) before any output exists.
-    audit::record_usage(
-        ctx,
-        &keyring,
-        Event::new("wrap")
-            .key(&request.key)
-            .versions([chosen.version.number]),
-    )?;
     let (header, cipher) = new_envelope(
-        &keyring,
-        &chosen,
+        ctx,
+        "wrap",
         &request.key,
         &request.context,
         request.chunk_size,
@@ -172,7 +162,7 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     if ctx.verbose > 0 {
         ctx.note(format!(
             "wrapped with key {} version {}",
-            request.key, chosen.version.number
+            request.key, header.version.number
         ));
     }
     Ok(())
@@ -207,16 +197,27 @@ fn write_envelope(
     })
 }
 
-/// A fresh CEK and salt, the header that wraps the CEK under the chosen
+/// Unlocks the keyring, picks the key's primary version, logs the use
+/// (`operation`, when the keyring asks for it: before any output exists),
+/// and makes a fresh CEK and salt, the header that wraps the CEK under that
 /// version, and the payload cipher. The CEK itself is dropped (zeroized)
 /// here.
 fn new_envelope(
-    keyring: &Unlocked,
-    chosen: &Chosen,
+    ctx: &Context,
+    operation: &str,
     key_name: &str,
     context: &EncryptionContext,
     chunk_size: u32,
 ) -> Result<(Header, PayloadCipher)> {
+    let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
+    let chosen = encryption_version(ctx, &keyring, key_name)?;
+    audit::record_usage(
+        ctx,
+        &keyring,
+        Event::new(operation)
+            .key(key_name)
+            .versions([chosen.version.number]),
+    )?;
     let params = HeaderParams {
         keyring_id: parse_id(&keyring.doc.keyring_id)?,
         key_name: key_name.to_string(),
@@ -260,7 +261,7 @@ fn encryption_version(ctx: &Context, keyring: &Unlocked, name: &str) -> Result<C
         ctx.warn(format!(
             "version {} of key '{name}' is flagged compromised{}; `keycask rotate {name}` makes a new primary",
             version.version,
-            tombstone_note(flag)
+            flag.note()
         ));
     }
     Ok(Chosen {
@@ -277,7 +278,7 @@ fn check_key_usable(name: &str, key: &Key) -> Result<(), Failure> {
     if let Some(t) = &key.destroyed {
         return Err(Failure::key_unusable(format!(
             "key '{name}' was destroyed{}",
-            tombstone_note(t)
+            t.note()
         )));
     }
     if key.purpose != Purpose::Encrypt || !key.algorithm.is_symmetric() {
@@ -288,13 +289,6 @@ fn check_key_usable(name: &str, key: &Key) -> Result<(), Failure> {
         .hint("create one with `keycask keygen NAME` (aes256-gcm, purpose encrypt)"));
     }
     Ok(())
-}
-
-fn tombstone_note(t: &keyring::Tombstone) -> String {
-    match &t.reason {
-        Some(reason) => format!(" on {} ({reason})", clock::format_date(t.at)),
-        None => format!(" on {}", clock::format_date(t.at)),
-    }
 }
 
 /// "version N of key K is disabled", and the like, as an exit-4 failure.
@@ -465,7 +459,7 @@ fn decryption_version(
         ctx.warn(format!(
             "version {} of key '{name}' is flagged compromised{}: re-encrypt this data (`keycask rekey`)",
             version.version,
-            tombstone_note(flag)
+            flag.note()
         ));
     }
     Ok((name.to_string(), version.version))
@@ -674,18 +668,9 @@ struct DataKeyOutput<'a> {
 }
 
 pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
-    let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
-    let chosen = encryption_version(ctx, &keyring, &request.key)?;
-    audit::record_usage(
-        ctx,
-        &keyring,
-        Event::new("datakey")
-            .key(&request.key)
-            .versions([chosen.version.number]),
-    )?;
     let (header, cipher) = new_envelope(
-        &keyring,
-        &chosen,
+        ctx,
+        "datakey",
         &request.key,
         &request.context,
         crate::envelope::DEFAULT_CHUNK_SIZE,
@@ -707,8 +692,8 @@ pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
         let doc = DataKeyOutput {
             schema: "keycask.datakey/1",
             key: &request.key,
-            version: chosen.version.number,
-            version_id: hex::encode(chosen.version.id),
+            version: header.version.number,
+            version_id: hex::encode(header.version.id),
             context: request.context.iter().collect(),
             plaintext: (!request.wrapped_only).then_some(plaintext.as_str()),
             wrapped: &wrapped,
