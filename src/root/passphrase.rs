@@ -132,18 +132,19 @@ const SOURCES_HINT: &str = "give it with --passphrase-file PATH, --passphrase-fd
 pub fn read(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<Passphrase> {
     if let Some(fd) = sources.passphrase_fd {
         let path = format!("/dev/fd/{fd}");
-        let bytes = read_limited(Path::new(&path))
+        let bytes = PASSPHRASE
+            .read_limited(Path::new(&path))
             .with_context(|| format!("reading the passphrase from file descriptor {fd}"))?;
-        return from_bytes(bytes, &format!("file descriptor {fd}"));
+        return PASSPHRASE.parse(bytes, &format!("file descriptor {fd}"));
     }
     if let Some(path) = &sources.passphrase_file {
-        return from_file(path, "--passphrase-file");
+        return PASSPHRASE.read_file(path, "--passphrase-file");
     }
     if let Some(path) = std::env::var_os("KEYCASK_PASSPHRASE_FILE").filter(|p| !p.is_empty()) {
-        return from_file(Path::new(&path), "KEYCASK_PASSPHRASE_FILE");
+        return PASSPHRASE.read_file(Path::new(&path), "KEYCASK_PASSPHRASE_FILE");
     }
     if let Ok(text) = std::env::var("KEYCASK_PASSPHRASE") {
-        return from_bytes(Zeroizing::new(text.into_bytes()), "KEYCASK_PASSPHRASE");
+        return PASSPHRASE.parse(Zeroizing::new(text.into_bytes()), "KEYCASK_PASSPHRASE");
     }
     from_terminal(prompt, confirm)
 }
@@ -152,46 +153,74 @@ pub fn read(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<Pass
 /// --new-passphrase-file`), or else from the terminal with confirmation.
 pub fn read_new(file: Option<&Path>, prompt: &str) -> Result<Passphrase> {
     match file {
-        Some(path) => from_file(path, "--new-passphrase-file"),
+        Some(path) => PASSPHRASE.read_file(path, "--new-passphrase-file"),
         None => from_terminal(prompt, true),
     }
 }
 
-fn from_file(path: &Path, source: &str) -> Result<Passphrase> {
-    let bytes = read_limited(path).map_err(|e| {
-        Failure::usage(format!(
-            "cannot read the passphrase file {} ({source}): {e}",
-            path.display()
-        ))
-    })?;
-    from_bytes(bytes, &format!("{} ({source})", path.display()))
+/// A secret typed into a file or a variable: a passphrase or a PIN. The
+/// rules are the same for both; only the word in messages and the size
+/// limit differ.
+#[derive(Clone, Copy)]
+pub(crate) struct SecretText {
+    /// "passphrase" or "PIN", for messages.
+    pub noun: &'static str,
+    /// How much of a file is read at most: a secret is never a large file.
+    pub limit: u64,
+    /// The hint when the secret is empty.
+    pub empty_hint: Option<&'static str>,
 }
 
-/// Reads at most 64 KiB: a passphrase source is never a large file.
-fn read_limited(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
-    let mut bytes = Zeroizing::new(Vec::new());
-    std::fs::File::open(path)?
-        .take(64 * 1024)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
+const PASSPHRASE: SecretText = SecretText {
+    noun: "passphrase",
+    limit: 64 * 1024,
+    empty_hint: Some(
+        "an empty passphrase protects nothing; put the passphrase in it, or use --root keyfile:PATH",
+    ),
+};
 
-fn from_bytes(mut bytes: Zeroizing<Vec<u8>>, source: &str) -> Result<Passphrase> {
-    // One trailing newline is what `echo` and editors add; it is not part of it.
-    if bytes.last() == Some(&b'\n') {
-        bytes.pop();
-        if bytes.last() == Some(&b'\r') {
+impl SecretText {
+    pub(crate) fn read_file(self, path: &Path, source: &str) -> Result<Passphrase> {
+        let bytes = self.read_limited(path).map_err(|e| {
+            Failure::usage(format!(
+                "cannot read the {} file {} ({source}): {e}",
+                self.noun,
+                path.display()
+            ))
+        })?;
+        self.parse(bytes, &format!("{} ({source})", path.display()))
+    }
+
+    fn read_limited(self, path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
+        let mut bytes = Zeroizing::new(Vec::new());
+        std::fs::File::open(path)?
+            .take(self.limit)
+            .read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// One trailing newline (what `echo` and editors add) is not part of it;
+    /// empty and non-UTF-8 secrets are refused.
+    pub(crate) fn parse(self, mut bytes: Zeroizing<Vec<u8>>, source: &str) -> Result<Passphrase> {
+        if bytes.last() == Some(&b'\n') {
             bytes.pop();
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
         }
-    }
-    if bytes.is_empty() {
-        return Err(Failure::usage(format!("the passphrase from {source} is empty"))
-            .hint("an empty passphrase protects nothing; put the passphrase in it, or use --root keyfile:PATH")
+        if bytes.is_empty() {
+            let failure = Failure::usage(format!("the {} from {source} is empty", self.noun));
+            return Err(match self.empty_hint {
+                Some(hint) => failure.hint(hint),
+                None => failure,
+            }
             .into());
+        }
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+            Failure::usage(format!("the {} from {source} is not UTF-8 text", self.noun))
+        })?;
+        Ok(Passphrase::new(text))
     }
-    let text = String::from_utf8(bytes.to_vec())
-        .map_err(|_| Failure::usage(format!("the passphrase from {source} is not UTF-8 text")))?;
-    Ok(Passphrase::new(text))
 }
 
 fn from_terminal(prompt: &str, confirm: bool) -> Result<Passphrase> {

@@ -16,7 +16,6 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -31,6 +30,7 @@ use cryptoki::types::AuthPin;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::passphrase::SecretText;
 use super::{RootConfig, RootKey, SecretSources};
 use crate::crypto;
 use crate::error::Failure;
@@ -452,34 +452,13 @@ fn module_path(uri: &Pkcs11Uri, sources: &SecretSources) -> Result<PathBuf, Fail
 
 const PIN_SOURCES_HINT: &str = "give it with --pin-file PATH, KEYCASK_PIN_FILE, KEYCASK_PIN or pin-source=file:PATH in the URI, or run at a terminal";
 
-/// Reads a PIN file: at most 4 KiB, one trailing newline ignored.
-fn pin_from_file(path: &Path, source: &str) -> Result<Passphrase> {
-    let mut bytes = Zeroizing::new(Vec::new());
-    std::fs::File::open(path)
-        .and_then(|f| f.take(4096).read_to_end(&mut bytes))
-        .map_err(|e| {
-            Failure::usage(format!(
-                "cannot read the PIN file {} ({source}): {e}",
-                path.display()
-            ))
-        })?;
-    pin_from_bytes(bytes, &format!("{} ({source})", path.display()))
-}
-
-fn pin_from_bytes(mut bytes: Zeroizing<Vec<u8>>, source: &str) -> Result<Passphrase> {
-    if bytes.last() == Some(&b'\n') {
-        bytes.pop();
-        if bytes.last() == Some(&b'\r') {
-            bytes.pop();
-        }
-    }
-    if bytes.is_empty() {
-        return Err(Failure::usage(format!("the PIN from {source} is empty")).into());
-    }
-    let text = String::from_utf8(bytes.to_vec())
-        .map_err(|_| Failure::usage(format!("the PIN from {source} is not UTF-8 text")))?;
-    Ok(Passphrase::new(text))
-}
+/// PIN files and variables follow the passphrase rules; a PIN file is read
+/// to at most 4 KiB.
+const PIN: SecretText = SecretText {
+    noun: "PIN",
+    limit: 4096,
+    empty_hint: None,
+};
 
 /// The PIN, from the first source that is set: `--pin-file`,
 /// `KEYCASK_PIN_FILE`, `KEYCASK_PIN`, `pin-source` in the URI, the terminal.
@@ -490,16 +469,20 @@ fn read_pin(
     token: &TokenInfo,
 ) -> Result<Option<Passphrase>> {
     if let Some(path) = &sources.pin_file {
-        return pin_from_file(path, "--pin-file").map(Some);
+        return PIN.read_file(path, "--pin-file").map(Some);
     }
     if let Some(path) = std::env::var_os("KEYCASK_PIN_FILE").filter(|p| !p.is_empty()) {
-        return pin_from_file(Path::new(&path), "KEYCASK_PIN_FILE").map(Some);
+        return PIN
+            .read_file(Path::new(&path), "KEYCASK_PIN_FILE")
+            .map(Some);
     }
     if let Ok(text) = std::env::var("KEYCASK_PIN") {
-        return pin_from_bytes(Zeroizing::new(text.into_bytes()), "KEYCASK_PIN").map(Some);
+        return PIN
+            .parse(Zeroizing::new(text.into_bytes()), "KEYCASK_PIN")
+            .map(Some);
     }
     if let Some(path) = &uri.pin_source {
-        return pin_from_file(path, "pin-source in the URI").map(Some);
+        return PIN.read_file(path, "pin-source in the URI").map(Some);
     }
     if token.protected_authentication_path() {
         return Ok(None);
