@@ -141,7 +141,7 @@ impl Unlocked {
             let kek = root.unwrap_kek(&wrapped, &kek_aad(&doc.keyring_id, version.version))?;
             keks.insert(version.version, kek);
         }
-        let unlocked = Unlocked { doc, keks };
+        let mut unlocked = Unlocked { doc, keks };
         unlocked.verify_mac()?;
         Ok(unlocked)
     }
@@ -161,27 +161,32 @@ impl Unlocked {
         ))
     }
 
-    /// The bytes the MAC covers: the document serialised without its `mac`.
-    fn mac_message(doc: &Keyring) -> Vec<u8> {
-        let mut unsigned = doc.clone();
-        unsigned.mac = None;
-        serde_json::to_vec(&unsigned).expect("a keyring always serialises")
+    /// The bytes the MAC covers: the document serialised without its `mac`
+    /// (taken out for the serialisation and put back, rather than cloning a
+    /// keyring of thousands of keys at every unlock and write).
+    fn mac_message(doc: &mut Keyring) -> Vec<u8> {
+        let mac = doc.mac.take();
+        let message = serde_json::to_vec(doc).expect("a keyring always serialises");
+        doc.mac = mac;
+        message
     }
 
-    fn verify_mac(&self) -> Result<()> {
+    fn verify_mac(&mut self) -> Result<()> {
         let tag = self
             .doc
             .mac
             .as_deref()
             .and_then(|m| B64.decode(m).ok())
             .ok_or_else(integrity_failure)?;
-        crypto::hmac_sha256_verify(&self.mac_key()?, &Self::mac_message(&self.doc), &tag)
+        let key = self.mac_key()?;
+        crypto::hmac_sha256_verify(&key, &Self::mac_message(&mut self.doc), &tag)
             .map_err(|_| integrity_failure().into())
     }
 
     /// Recomputes the MAC; called just before every write.
     pub fn seal_mac(&mut self) -> Result<()> {
-        let tag = crypto::hmac_sha256(&self.mac_key()?, &Self::mac_message(&self.doc));
+        let key = self.mac_key()?;
+        let tag = crypto::hmac_sha256(&key, &Self::mac_message(&mut self.doc));
         self.doc.mac = Some(B64.encode(tag));
         Ok(())
     }
