@@ -1,10 +1,16 @@
 //! What commands print: aligned tables for people, JSON documents for
 //! scripts, and status lines on stderr.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::Value;
+
+use crate::error::Failure;
 
 /// Prints a JSON document on stdout, followed by a newline.
 pub fn print_json(value: &Value) -> Result<()> {
@@ -38,21 +44,100 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     Ok(())
 }
 
-/// For `-o PATH` that names a device, a FIFO or a socket (`/dev/null`,
-/// `/dev/stdout`, a named pipe): the open file to write to directly. Such a
-/// target cannot be replaced by a rename — that would put a regular file in
-/// place of `/dev/null` — and holds no half-written file to clean up.
-/// `None` for regular files and paths that do not exist yet.
-pub fn open_special_output(path: &std::path::Path) -> anyhow::Result<Option<std::fs::File>> {
-    use anyhow::Context;
-    match std::fs::metadata(path) {
-        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+/// Where a command's output goes: stdout, or `-o FILE`. A regular FILE is
+/// written as a temporary file beside it that becomes FILE only in
+/// [`Output::commit`] (synced, then renamed); dropped uncommitted, the
+/// temporary file is removed, so a failure leaves no FILE behind. A device,
+/// FIFO or socket (`/dev/null`, a named pipe) is written directly: a rename
+/// would put a regular file in its place.
+pub enum Output {
+    /// stdout, or a device or FIFO named with `-o`.
+    Direct(BufWriter<File>),
+    Temp {
+        writer: BufWriter<tempfile::NamedTempFile>,
+        target: PathBuf,
+    },
+}
+
+impl Output {
+    /// Envelopes, signatures: the usual permissions (0666 less the umask).
+    pub const PUBLIC: u32 = 0o666;
+    /// Public keys, as `openssl pkey -pubout` makes them (less the umask).
+    pub const PUBLIC_KEY: u32 = 0o644;
+    /// Plaintext and key bundles.
+    pub const SECRET: u32 = 0o600;
+
+    pub fn open(path: Option<&Path>, mode: u32) -> Result<Output> {
+        let Some(target) = path else {
+            let fd = std::io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .context("cannot write to stdout")?;
+            return Ok(Output::Direct(BufWriter::with_capacity(
+                32 * 1024,
+                File::from(fd),
+            )));
+        };
+        if let Ok(meta) = std::fs::metadata(target)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
             let file = std::fs::OpenOptions::new()
                 .write(true)
-                .open(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Ok(Some(file))
+                .open(target)
+                .with_context(|| format!("cannot write {}", target.display()))?;
+            return Ok(Output::Direct(BufWriter::with_capacity(32 * 1024, file)));
         }
-        _ => Ok(None),
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let file_name = target
+            .file_name()
+            .ok_or_else(|| Failure::usage(format!("-o {}: not a file name", target.display())))?;
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", file_name.to_string_lossy()))
+            .suffix(".tmp")
+            .permissions(std::fs::Permissions::from_mode(mode))
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        Ok(Output::Temp {
+            writer: BufWriter::with_capacity(32 * 1024, temp),
+            target: target.to_path_buf(),
+        })
+    }
+
+    pub fn writer(&mut self) -> &mut (dyn Write + Send) {
+        match self {
+            Output::Direct(w) => w,
+            Output::Temp { writer, .. } => writer,
+        }
+    }
+
+    /// Flushes; for a file, syncs it and renames it into place.
+    pub fn commit(self) -> Result<()> {
+        match self {
+            Output::Direct(mut w) => w.flush().context("cannot write the output"),
+            Output::Temp { writer, target } => {
+                let temp = writer
+                    .into_inner()
+                    .map_err(|e| anyhow::Error::new(e.into_error()))
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                temp.as_file()
+                    .sync_all()
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                temp.persist(&target)
+                    .map_err(|e| anyhow::Error::new(e.error))
+                    .with_context(|| format!("cannot create {}", target.display()))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes `bytes` whole to stdout or `-o FILE` (complete or not at all).
+    pub fn write(path: Option<&Path>, mode: u32, bytes: &[u8]) -> Result<()> {
+        let mut output = Output::open(path, mode)?;
+        output.writer().write_all(bytes)?;
+        output.commit()
     }
 }

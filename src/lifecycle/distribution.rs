@@ -6,7 +6,7 @@
 //! sender's envelopes unwrap in the recipient's keyring. Existing keys come in
 //! through `import --raw` (AES) and `import --pem` (P-256, RSA).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -30,6 +30,7 @@ use crate::keyring::{
     open_read_only, validate_key_name,
 };
 use crate::output;
+use crate::output::Output;
 use crate::secret::SecretBytes;
 
 /// Files given to `--raw` larger than this cannot be a 32-byte key in any
@@ -215,41 +216,6 @@ fn read_limited(path: Option<&Path>, limit: u64, what: &str) -> Result<Zeroizing
     Ok(bytes)
 }
 
-/// Writes `bytes` to a file (complete or not at all: a temporary file
-/// renamed into place) or to stdout.
-/// Public keys are created 0644 (like `openssl pkey -pubout`), bundles 0600.
-fn write_output(output: Option<&Path>, bytes: &[u8], mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    match output {
-        Some(path) if let Some(mut special) = crate::output::open_special_output(path)? => {
-            special.write_all(bytes)?;
-        }
-        Some(path) => {
-            let dir = match path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => dir,
-                _ => Path::new("."),
-            };
-            let mut file = tempfile::Builder::new()
-                .prefix(".keycask-export")
-                .suffix(".tmp")
-                .permissions(std::fs::Permissions::from_mode(mode))
-                .tempfile_in(dir)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            file.write_all(bytes)?;
-            file.as_file().sync_all()?;
-            file.persist(path)
-                .map_err(|e| e.error)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.flush()?;
-        }
-    }
-    Ok(())
-}
-
 fn refuse_binary_terminal(output: Option<&Path>) -> Result<()> {
     if output.is_none() && std::io::stdout().is_terminal() {
         return Err(
@@ -354,11 +320,11 @@ fn export_public(
             "jwk": public.to_jwk(&v.id, key.purpose == Purpose::Sign),
         }))?;
         if let Some(path) = output {
-            write_output(Some(path), text.as_bytes(), 0o644)?;
+            Output::write(Some(path), Output::PUBLIC_KEY, text.as_bytes())?;
         }
         return Ok(());
     }
-    write_output(output, text.as_bytes(), 0o644)?;
+    Output::write(output, Output::PUBLIC_KEY, text.as_bytes())?;
     let summary = format!(
         "public key of {name} version {}: {} {}",
         v.version,
@@ -499,7 +465,7 @@ fn export_sealed(
     );
     // Audited before the bundle leaves: a failure to record stops the export.
     session.commit()?;
-    write_output(output, &sealed, 0o600)?;
+    Output::write(output, Output::SECRET, &sealed)?;
 
     let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
     if ctx.json && output.is_some() {

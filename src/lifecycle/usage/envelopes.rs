@@ -6,9 +6,8 @@
 //! used exit 4 (precisely).
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::os::fd::AsFd;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -32,6 +31,7 @@ use crate::keyring::{
     self, Event, Key, KeyVersion, Keyring, Origin, Purpose, Unlocked, VersionState,
     destruction_note, find_key,
 };
+use crate::output::Output;
 use crate::root;
 use crate::secret::SecretKey32;
 
@@ -147,7 +147,7 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
         request.chunk_size,
     )?;
 
-    let mut sink = Sink::open(request.output.as_deref(), Secrecy::Public)?;
+    let mut sink = Output::open(request.output.as_deref(), Output::PUBLIC)?;
     let bar = progress_bar(ctx, request.progress, input_len);
     let result = if request.armor {
         write_armored(&header, &cipher, input, sink.writer(), &bar)
@@ -359,7 +359,7 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
     drop(cek);
 
-    let mut sink = Sink::open(request.output.as_deref(), Secrecy::Secret)?;
+    let mut sink = Output::open(request.output.as_deref(), Output::SECRET)?;
     // The bar counts binary envelope bytes; armor is 65 characters per 48.
     let envelope_len = input_len.map(|len| if armored { len / 65 * 48 } else { len });
     let bar = progress_bar(ctx, request.progress, envelope_len);
@@ -788,90 +788,4 @@ fn progress_bar(
         bar.set_style(style.progress_chars("=> "));
     }
     Some(bar)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Secrecy {
-    /// An envelope: created with the usual permissions (0666 less umask).
-    Public,
-    /// Plaintext: created 0600.
-    Secret,
-}
-
-/// Where output goes: stdout, or a temporary file beside `-o FILE` that
-/// becomes FILE only in [`Sink::commit`]. Dropped uncommitted, the
-/// temporary file is removed, so a failure leaves no FILE behind.
-enum Sink {
-    /// stdout, or a device or FIFO named with `-o`, written directly.
-    Stdout(BufWriter<File>),
-    Temp {
-        writer: BufWriter<tempfile::NamedTempFile>,
-        target: PathBuf,
-    },
-}
-
-impl Sink {
-    fn open(path: Option<&Path>, secrecy: Secrecy) -> Result<Sink> {
-        let Some(target) = path else {
-            let fd = io::stdout()
-                .as_fd()
-                .try_clone_to_owned()
-                .context("cannot write to stdout")?;
-            return Ok(Sink::Stdout(BufWriter::with_capacity(
-                32 * 1024,
-                File::from(fd),
-            )));
-        };
-        if let Some(file) = crate::output::open_special_output(target)? {
-            return Ok(Sink::Stdout(BufWriter::with_capacity(32 * 1024, file)));
-        }
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let file_name = target
-            .file_name()
-            .ok_or_else(|| Failure::usage(format!("-o {}: not a file name", target.display())))?;
-        let mode = match secrecy {
-            Secrecy::Public => 0o666,
-            Secrecy::Secret => 0o600,
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", file_name.to_string_lossy()))
-            .suffix(".tmp")
-            .permissions(std::fs::Permissions::from_mode(mode))
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-        Ok(Sink::Temp {
-            writer: BufWriter::with_capacity(32 * 1024, temp),
-            target: target.to_path_buf(),
-        })
-    }
-
-    fn writer(&mut self) -> &mut (dyn Write + Send) {
-        match self {
-            Sink::Stdout(w) => w,
-            Sink::Temp { writer, .. } => writer,
-        }
-    }
-
-    /// Flushes; for a file, syncs it and renames it into place.
-    fn commit(self) -> Result<()> {
-        match self {
-            Sink::Stdout(mut w) => w.flush().context("cannot write the output"),
-            Sink::Temp { writer, target } => {
-                let temp = writer
-                    .into_inner()
-                    .map_err(|e| anyhow::Error::new(e.into_error()))
-                    .with_context(|| format!("cannot write {}", target.display()))?;
-                temp.as_file()
-                    .sync_all()
-                    .with_context(|| format!("cannot write {}", target.display()))?;
-                temp.persist(&target)
-                    .map_err(|e| anyhow::Error::new(e.error))
-                    .with_context(|| format!("cannot create {}", target.display()))?;
-                Ok(())
-            }
-        }
-    }
 }

@@ -6,7 +6,7 @@
 //! in constant memory.
 
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -171,15 +171,11 @@ pub fn sign(ctx: &Context, request: &SignRequest) -> Result<()> {
     check_scheme(&private.public_key(), request.scheme)?;
     let digest = digest_input(request.input.as_deref())?;
     let signature = private.sign_digest(&digest, request.scheme)?;
-    match &request.output {
-        Some(path) => std::fs::write(path, &signature)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(&signature)?;
-            out.flush()?;
-        }
-    }
+    crate::output::Output::write(
+        request.output.as_deref(),
+        crate::output::Output::PUBLIC,
+        &signature,
+    )?;
     if ctx.json && request.output.is_some() {
         output::print_json(&json!({
             "schema": "keycask.sign/1",
