@@ -1,7 +1,7 @@
 #!/bin/sh
 # cargo-deny's offline checks (licenses, bans, sources; see deny.toml), run
 # by `make lint`. Installs the pinned cargo-deny when it is missing: a few
-# minutes, once per machine. Advisories need the network: `make audit`.
+# minutes, once per machine. Advisories: scripts/audit.sh.
 set -eu
 CARGO=${CARGO:-cargo}
 if ! $CARGO deny --version >/dev/null 2>&1; then

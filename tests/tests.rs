@@ -16,4 +16,5 @@ mod json_schemas;
 mod reliability;
 mod rotation;
 mod storage;
+mod supply_chain;
 mod usage;
