@@ -87,10 +87,15 @@ pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
 }
 
 /// True when the error is a closed pipe on output, which is not a failure.
+/// serde_json reports a failed write as its own error, with the I/O error's
+/// kind inside rather than as its source.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        cause.downcast_ref::<std::io::Error>().map(|io| io.kind()) == broken
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|json| json.io_error_kind())
+                == broken
     })
 }

@@ -8,15 +8,23 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde_json::Value;
 
 use crate::error::Failure;
 
+/// stdout for reports, buffered: Rust's stdout writes at every newline, so
+/// a report of 10,000 lines would cost 10,000 write calls. End with
+/// `flush()?` so that a write error is reported rather than lost in a drop.
+/// Not for key material: the buffer is not zeroized.
+pub fn report_stdout() -> BufWriter<std::io::StdoutLock<'static>> {
+    BufWriter::with_capacity(64 * 1024, std::io::stdout().lock())
+}
+
 /// Prints a JSON document on stdout, followed by a newline.
-pub fn print_json(value: &Value) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+pub fn print_json(value: &(impl serde::Serialize + ?Sized)) -> Result<()> {
+    let mut out = report_stdout();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 
@@ -28,7 +36,7 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = report_stdout();
     let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
     for row in std::iter::once(&header).chain(rows) {
         let mut line = String::new();
@@ -41,6 +49,7 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
         }
         writeln!(out, "{}", line.trim_end())?;
     }
+    out.flush()?;
     Ok(())
 }
 

@@ -450,3 +450,56 @@ fn usage_errors_exit_2_and_help_lists_exit_codes() {
         assert!(help.stdout().contains(code), "{code}");
     }
 }
+
+/// `keycask list --json | head -1` and the like: a reader that has gone away
+/// ends the command quietly with 0, as for `cat`, whatever the report's form.
+#[test]
+fn reports_into_a_closed_pipe_end_quietly() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run_stdin(&["wrap", "-k", "backups", "-o", "a.kc"], b"data")
+        .ok();
+    // Enough keys that `list --json` outgrows every buffer on the way, so the
+    // failed write comes from inside the JSON writer. `list` reads without
+    // unlocking, so copies of one key (which break the MAC) serve.
+    let mut doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    let key = doc["keys"]["backups"].clone();
+    for n in 0..400 {
+        doc["keys"][format!("copy-{n:03}")] = key.clone();
+    }
+    std::fs::write(t.keyring(), serde_json::to_vec(&doc).unwrap()).unwrap();
+    let json = t.run(&["list", "--json"]).ok().stdout();
+    assert!(
+        json.len() > 128 << 10,
+        "list --json is only {} bytes",
+        json.len()
+    );
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["list", "--names"],
+        &["show", "backups", "--json"],
+        &["inspect", "a.kc"],
+        &["inspect", "--json", "a.kc"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = t
+            .command()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            (
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            (Some(0), "".into()),
+            "keycask {args:?} into a closed pipe"
+        );
+    }
+}

@@ -866,7 +866,7 @@ fn report_rekey_for_people(
 ) -> Result<()> {
     // The report goes to stdout, one line per file that needs attention;
     // stderr is kept for the error, if any, so it stays one line.
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::report_stdout();
     let mut compromised: BTreeMap<(String, u32), usize> = BTreeMap::new();
     for (path, r) in files {
         let key = r.key.as_deref().unwrap_or("-");
@@ -910,6 +910,7 @@ fn report_rekey_for_people(
             }
         )?;
     }
+    out.flush()?;
     drop(out);
     if dry_run && !versions.is_empty() {
         let rows: Vec<Vec<String>> = versions

@@ -619,7 +619,7 @@ fn print_inspected(ctx: &Context, results: &[Result<Inspected, (String, String)>
             "envelopes": envelopes,
         }));
     }
-    let mut out = io::stdout().lock();
+    let mut out = crate::output::report_stdout();
     for found in results.iter().flatten() {
         let context = if found.context.is_empty() {
             "(none)".to_string()
@@ -650,6 +650,7 @@ fn print_inspected(ctx: &Context, results: &[Result<Inspected, (String, String)>
         writeln!(out, "  chunk size  {}", found.chunk_size)?;
         writeln!(out, "  plaintext   {plaintext} (not verified)")?;
     }
+    out.flush()?;
     Ok(())
 }
 
