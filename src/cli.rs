@@ -260,6 +260,19 @@ Exit status 0 when the signature is valid, 3 when it is not.")]
     Verify(VerifyArgs),
 }
 
+impl Command {
+    /// The file named with `-o`, for the commands that have one.
+    pub fn output(&self) -> Option<&std::path::Path> {
+        match self {
+            Command::Wrap(args) => args.output.as_deref(),
+            Command::Unwrap(args) => args.output.as_deref(),
+            Command::Export(args) => args.output.as_deref(),
+            Command::Sign(args) => args.output.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct InitArgs {
     /// The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32

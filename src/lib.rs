@@ -5,6 +5,17 @@
 
 #![forbid(unsafe_code)]
 
+/// `eprintln!` that shrugs off a failed write: with stderr closed
+/// (`keycask ... 2>&1 | head -1`), a message that cannot be shown must not
+/// turn the documented exit code into a panic's 101.
+#[macro_export]
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod asymmetric;
 pub mod audit;
 pub mod bundle;
@@ -21,7 +32,7 @@ pub mod rekey;
 pub mod root;
 pub mod secret;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
@@ -60,17 +71,53 @@ impl Context {
         })
     }
 
+    /// Refuses `-o FILE` when FILE is one that keycask itself depends on: the
+    /// keyring, its lock and audit log, the root key file, or the file a
+    /// passphrase or PIN is read from. Output replaces its file whole, so
+    /// `-o $KEYCASK_KEYRING` would otherwise lose every key.
+    fn refuse_overwriting_own_files(&self, output: Option<&Path>) -> Result<()> {
+        let Some(output) = output else {
+            return Ok(());
+        };
+        let mut own = keyring::file::own_files(&self.keyring_path);
+        let env_file = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let secret_files = [
+            ("the root key file", self.sources.keyfile.clone()),
+            ("the passphrase file", self.sources.passphrase_file.clone()),
+            ("the passphrase file", env_file("KEYCASK_PASSPHRASE_FILE")),
+            ("the PIN file", self.sources.pin_file.clone()),
+        ];
+        own.extend(
+            secret_files
+                .into_iter()
+                .filter_map(|(what, path)| Some((what, path?))),
+        );
+        match own.iter().find(|(_, path)| output::same_file(output, path)) {
+            Some((what, _)) => Err(Failure::usage(format!(
+                "-o {}: that is {what}; keycask never writes its output over it",
+                output.display()
+            ))
+            .hint("name another file with -o")
+            .into()),
+            None => Ok(()),
+        }
+    }
+
     /// A status line on stderr, unless `-q`.
     pub fn note(&self, message: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("keycask: {message}");
+            crate::stderr_line!("keycask: {message}");
         }
     }
 
     /// A warning on stderr, unless `-q`.
     pub fn warn(&self, message: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("keycask: warning: {message}");
+            crate::stderr_line!("keycask: warning: {message}");
         }
     }
 }
@@ -104,6 +151,7 @@ pub fn harden_process() -> Vec<String> {
 
 pub fn run(cli: Cli) -> Result<()> {
     let ctx = Context::from_cli(&cli.global)?;
+    ctx.refuse_overwriting_own_files(cli.command.output())?;
     match cli.command {
         Command::Init(args) => storage::init(&ctx, &args.root.parse()?, args.audit_usage),
         Command::Keygen(args) => {
@@ -184,10 +232,10 @@ pub fn report_usage_error(err: clap::Error) -> u8 {
             message.push_str(trimmed);
         }
     }
-    eprintln!("keycask: error: {message}");
+    crate::stderr_line!("keycask: error: {message}");
     match (tip, usage) {
-        (Some(tip), _) => eprintln!("hint: {tip}"),
-        (None, Some(usage)) => eprintln!("hint: usage: {usage}"),
+        (Some(tip), _) => crate::stderr_line!("hint: {tip}"),
+        (None, Some(usage)) => crate::stderr_line!("hint: usage: {usage}"),
         (None, None) => {}
     }
     ExitCode::Usage as u8
@@ -199,12 +247,12 @@ pub fn report_error(err: &anyhow::Error) -> u8 {
     if is_broken_pipe(err) {
         return 0;
     }
-    eprintln!("keycask: error: {err:#}");
+    crate::stderr_line!("keycask: error: {err:#}");
     if let Some(Failure {
         hint: Some(hint), ..
     }) = find_failure(err)
     {
-        eprintln!("hint: {hint}");
+        crate::stderr_line!("hint: {hint}");
     }
     error::exit_code_of(err) as u8
 }

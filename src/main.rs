@@ -6,7 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     for failure in keycask::harden_process() {
-        eprintln!("keycask: warning: {failure}");
+        keycask::stderr_line!("keycask: warning: {failure}");
     }
     let cli = match keycask::cli::Cli::try_parse() {
         Ok(cli) => cli,

@@ -53,6 +53,26 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     Ok(())
 }
 
+/// True when `a` and `b` name the same file: the same inode when both exist
+/// (through links of either kind), the same place when neither does yet.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        (Err(_), Err(_)) => place(a).is_some() && place(a) == place(b),
+        _ => false,
+    }
+}
+
+/// A path that may not exist, made absolute through its folder's real path.
+fn place(path: &Path) -> Option<PathBuf> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(dir).ok()?.join(path.file_name()?))
+}
+
 /// Where a command's output goes: stdout, or `-o FILE`. A regular FILE is
 /// written as a temporary file beside it that becomes FILE only in
 /// [`Output::commit`] (synced, then renamed); dropped uncommitted, the

@@ -356,3 +356,121 @@ fn keyring_problems_exit_5_with_the_fix() {
     std::fs::write(&path, &original[..original.len() / 2]).unwrap();
     t.run(&["list"]).fails(5, "not valid JSON");
 }
+
+/// `-o` replaces its file whole, so an `-o` that names the keyring (or its
+/// lock, its audit log, the root key file, a passphrase file) would lose
+/// every key; each is refused before anything is read or written.
+#[test]
+fn output_never_replaces_the_keyring_its_files_or_a_secret_file() {
+    let t = setup();
+    t.run(&[
+        "keygen",
+        "inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    t.run(&["export", "inbox", "--public", "-o", "inbox.pem"])
+        .ok();
+    std::fs::write(t.join("pass.txt"), "a passphrase").unwrap();
+    std::os::unix::fs::symlink(t.keyring(), t.join("link.json")).unwrap();
+    let keyring = t.keyring().display().to_string();
+    let guarded = [
+        "keyring.json",
+        "keyring.json.audit.jsonl",
+        "root.key",
+        "pass.txt",
+    ];
+    let before: Vec<Vec<u8>> = guarded
+        .iter()
+        .map(|f| std::fs::read(t.join(f)).unwrap())
+        .collect();
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["wrap", "-k", "backups", "-o", "keyring.json"],
+            "that is the keyring;",
+        ),
+        (
+            &["wrap", "-k", "backups", "-o", "link.json"],
+            "that is the keyring;",
+        ),
+        (
+            &["export", "sig", "--public", "-o", &keyring],
+            "that is the keyring;",
+        ),
+        (
+            &["wrap", "-k", "backups", "-o", "keyring.json.lock"],
+            "the keyring's lock file",
+        ),
+        (
+            &["sign", "-k", "sig", "-o", "keyring.json.audit.jsonl"],
+            "the keyring's audit log",
+        ),
+        (
+            &["export", "backups", "--to", "inbox.pem", "-o", "root.key"],
+            "the keyring's root key file",
+        ),
+        (
+            &["unwrap", "a.kc", "-o", "./root.key"],
+            "the keyring's root key file",
+        ),
+        (
+            &[
+                "--passphrase-file",
+                "pass.txt",
+                "unwrap",
+                "a.kc",
+                "-o",
+                "pass.txt",
+            ],
+            "the passphrase file",
+        ),
+    ];
+    for (args, what) in cases {
+        t.run_stdin(args, b"data")
+            .fails(2, what)
+            .stderr_has("hint: name another file with -o");
+    }
+    for (file, bytes) in guarded.iter().zip(&before) {
+        assert_eq!(
+            &std::fs::read(t.join(file)).unwrap(),
+            bytes,
+            "{file} changed"
+        );
+    }
+    assert!(t.temp_files().is_empty(), "{:?}", t.temp_files());
+    // A file of the same name elsewhere is just a file.
+    std::fs::create_dir(t.join("out")).unwrap();
+    t.run(&["unwrap", "a.kc", "-o", "out/keyring.json"]).ok();
+}
+
+/// With stderr closed (`keycask ... 2>&1 | head -1` once head has gone), the
+/// message cannot be shown, but the exit code is still the documented one.
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    let t = setup();
+    for (args, code) in [
+        (&["show", "nosuchkey"][..], 4),
+        (&["unwrap", "junk.txt"], 3),
+        (&["wrap"], 2),
+        (&["--keyfile", "wrong.key", "unwrap", "a.kc"], 3),
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let status = t
+            .command()
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap();
+        assert_eq!(
+            status.code(),
+            Some(code),
+            "keycask {args:?} with stderr closed"
+        );
+    }
+}

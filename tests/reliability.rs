@@ -571,6 +571,37 @@ fn wrap_on_a_full_disk_leaves_no_partial_output() {
     drop(fs);
 }
 
+/// `unwrap > FILE` on a disk that fills up part-way: the exit code is a
+/// failure and the message says that what went to stdout is incomplete.
+#[test]
+fn unwrap_to_stdout_on_a_full_disk_says_the_output_is_incomplete() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "data"]).ok();
+    std::fs::write(t.join("input.bin"), vec![0x5a; 1024 * 1024]).unwrap();
+    t.run(&["wrap", "-k", "data", "-o", "data.kc", "input.bin"])
+        .ok();
+    let Some(fs) = Tmpfs::mount(t.join("small"), "256k") else {
+        return;
+    };
+    let out = t
+        .command()
+        .args(["unwrap", "data.kc"])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(fs.path.join("out")).unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("No space left on device")
+            && stderr.contains("the output written to stdout is incomplete: discard it"),
+        "{stderr}"
+    );
+    drop(fs);
+}
+
 /// Regression (found by the `unwrap` fuzz target): a damaged chunk in the
 /// first batches of a long envelope made `unwrap` wait forever for its
 /// reader thread. It must fail at once, write nothing, and never hang.

@@ -157,6 +157,24 @@ fn missing_or_empty_passphrase_sources_fail_at_once() {
     cmd.env("KEYCASK_PASSPHRASE", "");
     t.run_with(cmd, &["keygen", "x"], None)
         .fails(2, "KEYCASK_PASSPHRASE is empty");
+    // A variable that is set but not UTF-8 is refused, not taken for unset.
+    let mut cmd = t.command();
+    cmd.env(
+        "KEYCASK_PASSPHRASE",
+        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"r\xffight"),
+    )
+    .stdin(Stdio::null());
+    t.run_with(cmd, &["keygen", "x"], None).fails(
+        2,
+        "the passphrase from KEYCASK_PASSPHRASE is not UTF-8 text",
+    );
+    // A descriptor that is not open is a usage error that says so.
+    t.run(&["keygen", "x", "--passphrase-fd", "9"])
+        .fails(
+            2,
+            "cannot read the passphrase from file descriptor 9: it is not open",
+        )
+        .stderr_has("9<FILE");
     assert_eq!(t.keyring_bytes(), before);
 
     // init with no passphrase source creates nothing.

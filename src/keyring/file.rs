@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 
 use super::model::{FORMAT_VERSION, KEYRING_KIND, Keyring};
 use crate::error::Failure;
+use crate::root::RootConfig;
 
 /// The keyring path: `--keyring` / `KEYCASK_KEYRING` if given, else
 /// `$XDG_DATA_HOME/keycask/keyring.json`, else `~/.local/share/keycask/keyring.json`.
@@ -116,6 +117,34 @@ pub fn parse(bytes: &[u8]) -> Result<Keyring> {
 #[derive(Debug)]
 pub struct WriteLock {
     _file: File,
+}
+
+/// The files of the keyring at `path` that no output may replace, each with
+/// what it is: the keyring, its lock, its audit log and, when it has one, its
+/// root key file. Those that do not exist yet are included.
+pub fn own_files(path: &Path) -> Vec<(&'static str, PathBuf)> {
+    let real = real_path(path);
+    let mut files = vec![
+        ("the keyring", real.clone()),
+        ("the keyring's lock file", lock_path(&real)),
+        ("the keyring's audit log", crate::audit::log_path(&real)),
+    ];
+    files.extend(recorded_keyfile(&real).map(|p| ("the keyring's root key file", p)));
+    files
+}
+
+/// The key file a keyring's root is kept in, read without the rest of the
+/// document; `None` when the keyring is unreadable or has another root.
+fn recorded_keyfile(path: &Path) -> Option<PathBuf> {
+    #[derive(serde::Deserialize)]
+    struct RootOnly {
+        root: RootConfig,
+    }
+    let bytes = std::fs::read(path).ok()?;
+    match serde_json::from_slice::<RootOnly>(&bytes).ok()?.root {
+        RootConfig::Keyfile { path } => Some(path),
+        _ => None,
+    }
 }
 
 fn lock_path(path: &Path) -> PathBuf {

@@ -525,7 +525,7 @@ impl Session {
     pub fn commit(mut self) -> Result<()> {
         commit_events(&self.path, &self.lock, &mut self.keyring, &self.events)?;
         for done in &self.destroyed_due {
-            eprintln!("keycask: {}", done.report());
+            crate::stderr_line!("keycask: {}", done.report());
         }
         Ok(())
     }
@@ -601,7 +601,7 @@ fn set_aside_orphan_log(path: &Path) -> Result<()> {
         let aside = log.with_file_name(name);
         std::fs::rename(&log, &aside)
             .with_context(|| format!("moving the old audit log {} aside", log.display()))?;
-        eprintln!(
+        crate::stderr_line!(
             "keycask: warning: an audit log that this keyring does not know was moved to {}",
             aside.display()
         );

@@ -77,7 +77,7 @@ pub fn show(ctx: &Context, request: &ShowRequest) -> Result<()> {
     }
     if shown.is_empty() {
         if !ctx.quiet {
-            eprintln!("keycask: no audit records match");
+            crate::stderr_line!("keycask: no audit records match");
         }
         return Ok(());
     }

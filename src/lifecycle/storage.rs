@@ -223,7 +223,7 @@ pub fn list(ctx: &Context) -> Result<()> {
     }
     if doc.keys.is_empty() {
         if !ctx.quiet {
-            eprintln!("keycask: no keys yet; create one with `keycask keygen NAME`");
+            crate::stderr_line!("keycask: no keys yet; create one with `keycask keygen NAME`");
         }
         return Ok(());
     }

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
@@ -132,9 +132,18 @@ const SOURCES_HINT: &str = "give it with --passphrase-file PATH, --passphrase-fd
 pub fn read(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<Passphrase> {
     if let Some(fd) = sources.passphrase_fd {
         let path = format!("/dev/fd/{fd}");
-        let bytes = PASSPHRASE
-            .read_limited(Path::new(&path))
-            .with_context(|| format!("reading the passphrase from file descriptor {fd}"))?;
+        let bytes = PASSPHRASE.read_limited(Path::new(&path)).map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "it is not open".to_string(),
+                _ => e.to_string(),
+            };
+            Failure::usage(format!(
+                "cannot read the passphrase from file descriptor {fd}: {why}"
+            ))
+            .hint(format!(
+                "open it in the shell: keycask --passphrase-fd {fd} ... {fd}<FILE"
+            ))
+        })?;
         return PASSPHRASE.parse(bytes, &format!("file descriptor {fd}"));
     }
     if let Some(path) = &sources.passphrase_file {
@@ -143,10 +152,13 @@ pub fn read(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<Pass
     if let Some(path) = std::env::var_os("KEYCASK_PASSPHRASE_FILE").filter(|p| !p.is_empty()) {
         return PASSPHRASE.read_file(Path::new(&path), "KEYCASK_PASSPHRASE_FILE");
     }
-    if let Ok(text) = std::env::var("KEYCASK_PASSPHRASE") {
-        return PASSPHRASE.parse(Zeroizing::new(text.into_bytes()), "KEYCASK_PASSPHRASE");
+    // var_os, not var: a value that is not UTF-8 is refused by `parse`, not
+    // taken for an unset variable.
+    if let Some(text) = std::env::var_os("KEYCASK_PASSPHRASE") {
+        use std::os::unix::ffi::OsStringExt;
+        return PASSPHRASE.parse(Zeroizing::new(text.into_vec()), "KEYCASK_PASSPHRASE");
     }
-    from_terminal(prompt, confirm)
+    from_terminal(prompt, confirm, SOURCES_HINT)
 }
 
 /// Reads a new passphrase from a file named for that purpose (`rotate --root
@@ -154,7 +166,11 @@ pub fn read(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<Pass
 pub fn read_new(file: Option<&Path>, prompt: &str) -> Result<Passphrase> {
     match file {
         Some(path) => PASSPHRASE.read_file(path, "--new-passphrase-file"),
-        None => from_terminal(prompt, true),
+        None => from_terminal(
+            prompt,
+            true,
+            "give the new passphrase with --new-passphrase-file PATH, or run at a terminal",
+        ),
     }
 }
 
@@ -216,17 +232,19 @@ impl SecretText {
             }
             .into());
         }
-        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+        // Checked in place, so that no copy of bytes that are not UTF-8 is
+        // dropped unzeroized with the error.
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
             Failure::usage(format!("the {} from {source} is not UTF-8 text", self.noun))
         })?;
-        Ok(Passphrase::new(text))
+        Ok(Passphrase::new(text.to_owned()))
     }
 }
 
-fn from_terminal(prompt: &str, confirm: bool) -> Result<Passphrase> {
+fn from_terminal(prompt: &str, confirm: bool, sources_hint: &str) -> Result<Passphrase> {
     let no_terminal = |_| -> anyhow::Error {
         Failure::usage("no passphrase given and no terminal to ask for one")
-            .hint(SOURCES_HINT)
+            .hint(sources_hint)
             .into()
     };
     let first = Passphrase::new(rpassword::prompt_password(prompt).map_err(no_terminal)?);

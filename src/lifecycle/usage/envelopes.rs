@@ -157,7 +157,7 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    result.map_err(|e| stream_failure(e, &input_name(request.input.as_deref()), None))?;
+    result.map_err(|e| stream_failure(e, &input_name(request.input.as_deref()), Began::Nothing))?;
     sink.commit()?;
     if ctx.verbose > 0 {
         ctx.note(format!(
@@ -333,9 +333,10 @@ fn parse_id(hex_id: &str) -> Result<[u8; 16]> {
 pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     let name = input_name(request.input.as_deref());
     let (input, input_len) = open_input(request.input.as_deref())?;
-    let (mut input, armored) =
-        armor::detect(input).map_err(|e| stream_failure(EnvelopeError::Read(e), &name, None))?;
-    let (header, _) = read_header(&mut input).map_err(|e| stream_failure(e, &name, None))?;
+    let (mut input, armored) = armor::detect(input)
+        .map_err(|e| stream_failure(EnvelopeError::Read(e), &name, Began::Nothing))?;
+    let (header, _) =
+        read_header(&mut input).map_err(|e| stream_failure(e, &name, Began::Nothing))?;
 
     // Which version, and may it be used? All before asking for a passphrase.
     let doc = keyring::file::read(&ctx.keyring_path)?;
@@ -345,7 +346,7 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     let material = symmetric_material(&keyring, &key_name, version_number)?;
     let cek = header
         .open(&material)
-        .map_err(|e| stream_failure(e, &name, None))?;
+        .map_err(|e| stream_failure(e, &name, Began::Nothing))?;
     drop(material);
     check_expected_context(&header.context, &request.expect_context)?;
     // Logged (when the keyring asks for it) before any plaintext is released.
@@ -366,7 +367,11 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     if let Some(bar) = &bar {
         bar.inc(header.len() as u64);
     }
-    let result = stream::decrypt(&cipher, header.chunk_size, input, sink.writer(), &|n| {
+    let mut output = Counting {
+        inner: sink.writer(),
+        written: 0,
+    };
+    let result = stream::decrypt(&cipher, header.chunk_size, input, &mut output, &|n| {
         if let Some(bar) = &bar {
             bar.inc(n);
         }
@@ -374,7 +379,13 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    result.map_err(|e| stream_failure(e, &name, Some(request.output.is_some())))?;
+    let began = match request.output {
+        Some(_) => Began::File,
+        None => Began::Stdout {
+            bytes: output.written,
+        },
+    };
+    result.map_err(|e| stream_failure(e, &name, began))?;
     sink.commit()?;
     if ctx.verbose > 0 {
         ctx.note(format!(
@@ -430,7 +441,11 @@ fn decryption_version(
     let name_differs = name != header.key_name && !(foreign && key.origin == Origin::Imported);
     if name_differs || version.version != header.version.number {
         // The id is the keyring's, but the name or number around it is not.
-        return Err(stream_failure(EnvelopeError::Damaged, input, None));
+        return Err(stream_failure(
+            EnvelopeError::Damaged,
+            input,
+            Began::Nothing,
+        ));
     }
     if foreign && ctx.verbose > 0 {
         ctx.note(format!(
@@ -483,17 +498,50 @@ fn check_expected_context(actual: &EncryptionContext, expected: &EncryptionConte
     Ok(())
 }
 
-/// Turns an envelope error into the message the user sees. `to_file` is
-/// `Some(true)` after output to `-o FILE` began, `Some(false)` after output
-/// to stdout began.
-fn stream_failure(err: EnvelopeError, input: &str, to_file: Option<bool>) -> anyhow::Error {
-    let consequence = match to_file {
-        Some(true) => "; no output file was written",
-        Some(false) => "; the output written to stdout is incomplete: discard it",
-        None => "",
+/// How far the output had gone when an envelope failed.
+#[derive(Clone, Copy)]
+enum Began {
+    /// Nothing was decrypted yet (the header was being read).
+    Nothing,
+    /// Output to `-o FILE`, which a failure leaves unwritten.
+    File,
+    /// Output to stdout, of which `bytes` had gone out.
+    Stdout { bytes: u64 },
+}
+
+/// Counts the bytes handed to the output, so that a failure can tell whether
+/// any reached stdout.
+struct Counting<'a> {
+    inner: &'a mut (dyn Write + Send),
+    written: u64,
+}
+
+impl Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Turns an envelope error into the message the user sees, saying what
+/// became of the output.
+fn stream_failure(err: EnvelopeError, input: &str, began: Began) -> anyhow::Error {
+    let consequence = match began {
+        Began::File => "; no output file was written",
+        Began::Stdout { bytes } if bytes > 0 => {
+            "; the output written to stdout is incomplete: discard it"
+        }
+        Began::Stdout { .. } | Began::Nothing => "",
     };
     match err {
-        EnvelopeError::Write(e) => anyhow::Error::new(e).context("cannot write the output"),
+        EnvelopeError::Write(e) => {
+            anyhow::Error::new(e).context(format!("cannot write the output{consequence}"))
+        }
         EnvelopeError::Read(e) => {
             if let Some(bad) = armor::armor_error(&e) {
                 return Failure::auth(format!("{input}: {bad}{consequence}"))
@@ -543,14 +591,20 @@ pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
     for file in files {
         let path = stdio_path(Some(file));
         let name = input_name(path.as_deref());
+        // Reports name each file as it was given (`-` for stdin); messages
+        // say "stdin".
+        let given = file.display().to_string();
         match inspect_one(path.as_deref(), &name) {
-            Ok(found) => results.push(Ok(found)),
+            Ok(found) => results.push(Ok(Inspected {
+                file: given,
+                ..found
+            })),
             Err(err) => {
                 failed += 1;
                 if !ctx.json {
-                    eprintln!("keycask: error: {err:#}");
+                    crate::stderr_line!("keycask: error: {err:#}");
                 }
-                results.push(Err((name, format!("{err:#}"))));
+                results.push(Err((given, format!("{err:#}"))));
                 first_failure.get_or_insert(err);
             }
         }
@@ -571,13 +625,14 @@ pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
 
 fn inspect_one(path: Option<&Path>, name: &str) -> Result<Inspected> {
     let (input, input_len) = open_input(path)?;
-    let (mut input, armored) =
-        armor::detect(input).map_err(|e| stream_failure(EnvelopeError::Read(e), name, None))?;
-    let (header, _) = read_header(&mut input).map_err(|e| stream_failure(e, name, None))?;
+    let (mut input, armored) = armor::detect(input)
+        .map_err(|e| stream_failure(EnvelopeError::Read(e), name, Began::Nothing))?;
+    let (header, _) =
+        read_header(&mut input).map_err(|e| stream_failure(e, name, Began::Nothing))?;
     let payload_bytes = match input_len {
         Some(len) if !armored => len.saturating_sub(header.len() as u64),
         _ => io::copy(&mut input, &mut io::sink())
-            .map_err(|e| stream_failure(EnvelopeError::Read(e), name, None))?,
+            .map_err(|e| stream_failure(EnvelopeError::Read(e), name, Began::Nothing))?,
     };
     let piece = u64::from(header.chunk_size) + stream::TAG_LEN as u64;
     let chunks = payload_bytes.div_ceil(piece);
@@ -724,7 +779,7 @@ fn finish_interrupted_rekey(path: &Path) {
     if crate::rekey::journal::path_for(path).exists()
         && let Err(err) = crate::rekey::journal::recover(path)
     {
-        eprintln!(
+        crate::stderr_line!(
             "keycask: warning: could not complete the interrupted rekey of {}: {err:#}; run `keycask rekey {}`",
             path.display(),
             path.display()
