@@ -238,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
         }
         'keycask;rotate' {
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why the versions are compromised (recorded with the flag)')
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'With --root: the new root, `passphrase` or `keyfile:PATH` [default: passphrase, when the current root is one]')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'With --root: the new root, `passphrase`, `keyfile:PATH` or `pkcs11:URI` [default: passphrase, when the current root is one]')
             [CompletionResult]::new('--new-passphrase-file', '--new-passphrase-file', [CompletionResultType]::ParameterName, 'With --root: read the new passphrase from this file instead of the terminal')
             [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')

@@ -220,7 +220,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
         }
         &'keycask;rotate'= {
             cand --reason 'Why the versions are compromised (recorded with the flag)'
-            cand --to 'With --root: the new root, `passphrase` or `keyfile:PATH` [default: passphrase, when the current root is one]'
+            cand --to 'With --root: the new root, `passphrase`, `keyfile:PATH` or `pkcs11:URI` [default: passphrase, when the current root is one]'
             cand --new-passphrase-file 'With --root: read the new passphrase from this file instead of the terminal'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'

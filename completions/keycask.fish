@@ -162,7 +162,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l reason -d 'Why the versions are compromised (recorded with the flag)' -r
-complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l to -d 'With --root: the new root, `passphrase` or `keyfile:PATH` [default: passphrase, when the current root is one]' -r
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l to -d 'With --root: the new root, `passphrase`, `keyfile:PATH` or `pkcs11:URI` [default: passphrase, when the current root is one]' -r
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l new-passphrase-file -d 'With --root: read the new passphrase from this file instead of the terminal' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F

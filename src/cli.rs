@@ -397,8 +397,8 @@ pub struct RotateArgs {
     #[arg(long)]
     pub root: bool,
 
-    /// With --root: the new root, `passphrase` or `keyfile:PATH` [default:
-    /// passphrase, when the current root is one]
+    /// With --root: the new root, `passphrase`, `keyfile:PATH` or
+    /// `pkcs11:URI` [default: passphrase, when the current root is one]
     #[arg(long, value_name = "ROOT")]
     pub to: Option<String>,
 

@@ -220,7 +220,14 @@ pub fn report_usage_error(err: clap::Error) -> u8 {
         } else if let Some(t) = trimmed.strip_prefix("tip: ") {
             tip.get_or_insert_with(|| t.to_string());
         } else if let Some(u) = line.strip_prefix("Usage: ") {
-            usage = Some(u.to_string());
+            // clap lists a global option that an environment variable set
+            // (KEYCASK_KEYRING, ...) as if the command required it.
+            let global = [
+                " --keyring <PATH>",
+                " --keyfile <PATH>",
+                " --pkcs11-module <PATH>",
+            ];
+            usage = Some(global.iter().fold(u.to_string(), |u, g| u.replace(g, "")));
         } else if usage.is_none() && !trimmed.is_empty() && line.starts_with(' ') {
             // The indented details of the message (missing arguments, ...).
             let sep = if message.ends_with(':') || trimmed.starts_with('[') {

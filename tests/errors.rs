@@ -34,7 +34,7 @@ const CASES: &[Case] = &[
         &["wrap"],
         2,
         "the following required arguments were not provided: --key <NAME>",
-        Some("usage: keycask wrap"),
+        Some("usage: keycask wrap --key <NAME> [INPUT]"),
     ),
     case(
         &["wrap", "-k", "backups", "--bogus"],

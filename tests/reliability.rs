@@ -510,8 +510,31 @@ fn a_symlinked_keyring_is_followed_and_stays_a_link() {
 
     // `init` never writes through a link, dangling or not.
     std::fs::remove_file(real_dir.join("ring.json")).unwrap();
-    t.run(&["init", "--root", &spec]).fails(5, "already exists");
+    t.run(&["init", "--root", &spec])
+        .fails(5, "is a symbolic link to")
+        .stderr_has("which does not exist")
+        .stderr_has("hint: create the keyring where the link points");
     assert!(!real_dir.join("ring.json").exists());
+}
+
+/// `--keyring` naming a folder is told so, never asked to `chmod 600` it.
+#[test]
+fn a_folder_given_as_the_keyring_is_named_for_what_it_is() {
+    let t = TestDir::new();
+    let dir = t.join("keys");
+    std::fs::create_dir(&dir).unwrap();
+    let dir = dir.to_str().unwrap();
+    let spec = format!("keyfile:{}", t.join("root.key").display());
+    for args in [
+        &["--keyring", dir, "list"][..],
+        &["--keyring", dir, "keygen", "a"],
+        &["--keyring", dir, "init", "--root", &spec],
+    ] {
+        t.run(args)
+            .fails(5, "is a folder, not a keyring file")
+            .stderr_has("keys/keyring.json");
+    }
+    assert!(!t.join("root.key").exists());
 }
 
 #[test]

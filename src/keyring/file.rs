@@ -56,11 +56,27 @@ pub fn read(path: &Path) -> Result<Keyring> {
         }
         _ => Failure::keyring(format!("cannot open the keyring {}: {e}", path.display())),
     })?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(not_a_file(&path));
+    }
     check_permissions(&file, &path)?;
     let bytes = std::io::read_to_string(&file).map_err(|e| {
         Failure::keyring(format!("cannot read the keyring {}: {e}", path.display()))
     })?;
     parse(bytes.as_bytes()).with_context(|| format!("{}", path.display()))
+}
+
+/// `--keyring` names a folder: the keyring is a file in it.
+fn not_a_file(path: &Path) -> anyhow::Error {
+    Failure::keyring(format!(
+        "{} is a folder, not a keyring file",
+        path.display()
+    ))
+    .hint(format!(
+        "name the file itself, e.g. --keyring {}",
+        path.join("keyring.json").display()
+    ))
+    .into()
 }
 
 fn check_permissions(file: &File, path: &Path) -> Result<()> {
@@ -241,7 +257,20 @@ pub fn write(path: &Path, doc: &Keyring, _lock: &WriteLock) -> Result<()> {
 
 /// Creates the folder (0700) of a new keyring, refusing when a keyring exists.
 pub fn prepare_new(path: &Path) -> Result<()> {
-    if path.exists() || path.is_symlink() {
+    if path.is_dir() {
+        return Err(not_a_file(path));
+    }
+    if path.is_symlink() && !path.exists() {
+        let target = std::fs::read_link(path).unwrap_or_default();
+        return Err(Failure::keyring(format!(
+            "{} is a symbolic link to {}, which does not exist",
+            path.display(),
+            target.display()
+        ))
+        .hint("create the keyring where the link points, with --keyring TARGET, or remove the link")
+        .into());
+    }
+    if path.exists() {
         return Err(Failure::keyring(format!("a keyring already exists at {}", path.display()))
             .hint("keycask never overwrites a keyring; move it away first, or name another with --keyring PATH")
             .into());
