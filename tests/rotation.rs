@@ -1380,3 +1380,52 @@ fn unwrap_completes_a_journal_left_by_a_killed_rekey() {
         leftovers(&t.join("j"))
     );
 }
+
+/// An armored envelope is replaced through a temporary file: the new file
+/// keeps the old one's owner and group (run as root over a service's files,
+/// it would otherwise become root's), and one with other hard links is
+/// refused rather than split from them.
+#[test]
+fn rekey_of_an_armored_envelope_keeps_its_owner_and_its_hard_links() {
+    use std::os::unix::fs::MetadataExt;
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    wrap_to(&t, "k", b"service secret", "owned.asc", true);
+    wrap_to(&t, "k", b"linked secret", "linked.asc", true);
+    std::fs::hard_link(t.join("linked.asc"), t.join("also.asc")).unwrap();
+    t.run(&["rotate", "k"]).ok();
+
+    let linked_before = std::fs::read(t.join("linked.asc")).unwrap();
+    t.run(&["rekey", "linked.asc"])
+        .fails(1, "1 file(s) could not be rekeyed")
+        .stdout_has("linked.asc: it has 1 other hard links");
+    assert_eq!(std::fs::read(t.join("linked.asc")).unwrap(), linked_before);
+    assert_eq!(std::fs::metadata(t.join("also.asc")).unwrap().nlink(), 2);
+
+    // Owner and group: only root can give a file away, so only root checks.
+    let owned = t.join("owned.asc");
+    let root = running_as_root(&t);
+    if root {
+        std::os::unix::fs::chown(&owned, Some(65534), Some(65534)).unwrap();
+    }
+    let before = std::fs::metadata(&owned).unwrap();
+    t.run(&["rekey", "owned.asc"]).ok();
+    let after = std::fs::metadata(&owned).unwrap();
+    assert_eq!(names_version(&t, "owned.asc").1, 2, "not rekeyed");
+    assert_ne!(before.ino(), after.ino(), "armored envelopes are replaced");
+    assert_eq!(
+        (after.uid(), after.gid(), after.mode()),
+        (before.uid(), before.gid(), before.mode())
+    );
+    if !root {
+        eprintln!("not root: the owner of another user's file was not checked");
+    }
+    assert_eq!(unwrap_file(&t, "owned.asc"), b"service secret");
+}
+
+fn running_as_root(t: &TestDir) -> bool {
+    std::fs::metadata(t.path())
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}

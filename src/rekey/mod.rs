@@ -312,10 +312,19 @@ fn entry_report(entry: Entry) -> FileReport {
 }
 
 /// Armored envelopes are decoded as a stream, given the new header, armored
-/// again into a temporary file beside them (same permissions), synced and
-/// renamed over the original, so a crash leaves either one. Memory stays
-/// small whatever their size.
+/// again into a temporary file beside them (same permissions, owner and
+/// group), synced and renamed over the original, so a crash leaves either
+/// one. Memory stays small whatever their size. A file with other hard links
+/// is refused: the rename would split it from them.
 fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata()?;
+    if meta.nlink() > 1 {
+        anyhow::bail!(
+            "it has {} other hard links, which replacing it would split from it",
+            meta.nlink() - 1
+        );
+    }
     let mut source = file.try_clone()?;
     std::io::Seek::seek(&mut source, std::io::SeekFrom::Start(0))?;
     let (mut decoded, _) = envelope::armor::detect(Box::new(source))?;
@@ -329,7 +338,7 @@ fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> 
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mode = file.metadata()?.permissions().mode() & 0o7777;
+    let mode = meta.permissions().mode() & 0o7777;
     let temp = journal::temp_path_for(path);
     let written = (|| -> std::io::Result<()> {
         let out = OpenOptions::new()
@@ -337,7 +346,13 @@ fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> 
             .create_new(true)
             .mode(mode)
             .open(&temp)?;
-        // The mode is set again: the umask may have taken bits away.
+        // Run as root over a service's files, the new file would be root's.
+        let made = out.metadata()?;
+        if (made.uid(), made.gid()) != (meta.uid(), meta.gid()) {
+            std::os::unix::fs::fchown(&out, Some(meta.uid()), Some(meta.gid()))?;
+        }
+        // The mode is set again, after the owner (a chown may clear set-id
+        // bits) and because the umask may have taken bits away.
         out.set_permissions(std::fs::Permissions::from_mode(mode))?;
         let mut armored = envelope::armor::ArmorWriter::new(std::io::BufWriter::new(out))?;
         armored.write_all(&new_header.to_bytes())?;
