@@ -1093,3 +1093,30 @@ fn a_destruction_that_fell_due_is_counted_before_confirming() {
         "a refusal before the lock writes nothing"
     );
 }
+
+#[test]
+fn check_json_counts_what_is_not_an_envelope_of_this_keyring_as_passed_over() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    std::fs::create_dir(t.join("a")).unwrap();
+    std::fs::write(t.join("a/notes.txt"), "text\n").unwrap();
+    t.run(&["rotate", "k"]).ok();
+    wrap_to(&t, "k", b"x", "a/2.kc");
+    // An envelope of another keyring is not one of ours either.
+    let other = TestDir::new();
+    other.init_keyfile();
+    other.run(&["keygen", "k"]).ok();
+    let foreign = other.run_stdin(&["wrap", "-k", "k"], b"y").ok();
+    std::fs::write(t.join("a/foreign.kc"), &foreign.output.stdout).unwrap();
+    std::os::unix::fs::symlink("2.kc", t.join("a/link.kc")).unwrap();
+    let args: Vec<&str> = "destroy k --version 1 --now --yes --check a --json"
+        .split(' ')
+        .collect();
+    let out = t.run(&args).ok().json();
+    let checked = &out["checked"];
+    assert_eq!(checked["files"], 3, "{checked}");
+    assert_eq!(checked["envelopes"], 1, "{checked}");
+    // notes.txt, foreign.kc and the link inside the folder.
+    assert_eq!(checked["passed_over"], 3, "{checked}");
+}

@@ -1281,7 +1281,10 @@ fn destroyed_versions_and_keys_cannot_be_enabled_rotated_or_rekeyed() {
         .fails(1, "1 file(s) could not be rekeyed")
         .stdout_has("version 1 of key 'backups' was destroyed");
     assert_eq!(std::fs::read(t.join("d/old.kc")).unwrap(), envelope);
-    let out = t.run(&["rekey", "--dry-run", "--json", "d"]).ok().json();
+    let out = t
+        .run(&["rekey", "--dry-run", "--json", "d"])
+        .fails(1, "1 file(s) would fail to rekey")
+        .json();
     assert_eq!(out["summary"]["failed"], 1);
     let v1 = &out["versions"][0];
     assert_eq!(
@@ -1378,5 +1381,73 @@ fn unwrap_completes_a_journal_left_by_a_killed_rekey() {
         !journal.exists(),
         "unwrap left the journal: {:?}",
         leftovers(&t.join("j"))
+    );
+}
+
+/// Key `k` rotated to version 2, with `a/1.kc` still under version 1.
+fn rotated_with_an_old_envelope() -> TestDir {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    std::fs::create_dir(t.join("a")).unwrap();
+    let run = t.run_stdin(&["wrap", "-k", "k"], b"one").ok();
+    std::fs::write(t.join("a/1.kc"), &run.output.stdout).unwrap();
+    t.run(&["rotate", "k"]).ok();
+    t
+}
+
+#[test]
+fn rekey_dry_run_exits_1_when_a_file_would_fail_like_the_real_run() {
+    let t = rotated_with_an_old_envelope();
+    t.run(&["disable", "k", "--version", "1"]).ok();
+    let before = t.keyring_bytes();
+    let envelope = std::fs::read(t.join("a/1.kc")).unwrap();
+    t.run(&["rekey", "--dry-run", "a"])
+        .fails(1, "1 file(s) would fail to rekey")
+        .stdout_has("would rekey 0, already current 0, skipped 0, failed 1");
+    let out = t
+        .run(&["rekey", "--dry-run", "--json", "a"])
+        .fails(1, "1 file(s) would fail to rekey")
+        .json();
+    assert_eq!(out["summary"]["failed"], 1);
+    assert_eq!(t.keyring_bytes(), before);
+    t.run(&["rekey", "a"])
+        .fails(1, "1 file(s) could not be rekeyed");
+    assert_eq!(std::fs::read(t.join("a/1.kc")).unwrap(), envelope);
+    // Nothing failing: exit 0.
+    t.run(&["enable", "k", "--version", "1"]).ok();
+    t.run(&["rekey", "--dry-run", "a"])
+        .ok()
+        .stdout_has("would rekey 1, already current 0, skipped 0, failed 0");
+}
+
+#[test]
+fn rekey_reports_a_link_named_on_the_command_line_once() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    std::fs::create_dir(t.join("a")).unwrap();
+    std::fs::create_dir(t.join("b")).unwrap();
+    let run = t.run_stdin(&["wrap", "-k", "k"], b"one").ok();
+    std::fs::write(t.join("b/1.kc"), &run.output.stdout).unwrap();
+    std::os::unix::fs::symlink("../b/1.kc", t.join("a/link.kc")).unwrap();
+    t.run(&["rotate", "k"]).ok();
+    for args in [
+        &["rekey", "--dry-run", "--json", "a", "a/link.kc"][..],
+        &["rekey", "--dry-run", "--json", "a/link.kc", "a/"],
+        &["rekey", "--json", "a", "./a/link.kc"],
+    ] {
+        let out = t.run(args).ok().json();
+        let files = out["files"].as_array().unwrap();
+        assert_eq!(files.len(), 1, "{args:?}: {out}");
+        assert_ne!(files[0]["status"], "skipped", "{args:?}: {out}");
+        assert_eq!(out["summary"]["skipped"], 0, "{args:?}: {out}");
+    }
+    assert_eq!(t.run(&["unwrap", "b/1.kc"]).ok().stdout(), "one");
+    // Not named: still passed over, once.
+    let run = t.run(&["rekey", "a"]).ok();
+    assert_eq!(
+        run.stdout(),
+        "skipped a/link.kc: symbolic link inside a folder, not followed\nrekeyed 0, already current 0, skipped 1, failed 0\n"
     );
 }

@@ -829,7 +829,15 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         };
         println!("{verb} {rekeyed}, already current {current}, skipped {skipped}, failed {failed}");
     }
-    if failed > 0 && !request.dry_run {
+    // A dry run fails as the real run would, so that it can gate it.
+    if failed > 0 && request.dry_run {
+        return Err(Failure::other(format!(
+            "{failed} file(s) would fail to rekey; nothing was changed"
+        ))
+        .hint("the reasons are listed above; fix them before the real run")
+        .into());
+    }
+    if failed > 0 {
         return Err(Failure::other(format!(
             "{failed} file(s) could not be rekeyed; they were left as they were"
         ))
