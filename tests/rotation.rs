@@ -1384,6 +1384,44 @@ fn unwrap_completes_a_journal_left_by_a_killed_rekey() {
     );
 }
 
+#[test]
+fn a_destroyed_key_is_never_due_in_show_list_or_json() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let day1 = "2026-11-01T00:00:00Z";
+    run_at(&t, day1, &["keygen", "old", "--rotate-every", "1d"]).ok();
+    run_at(&t, day1, &["keygen", "live", "--rotate-every", "1d"]).ok();
+    run_at(
+        &t,
+        day1,
+        &["destroy", "old", "--now", "--yes", "--reason", "gone"],
+    )
+    .ok();
+    let later = "2027-01-01T00:00:00Z";
+    let text = run_at(&t, later, &["show", "old"]).ok().stdout();
+    assert!(!text.contains("OVERDUE"), "{text}");
+    assert!(
+        text.contains("rotation   every 1d, never due: the key was destroyed"),
+        "{text}"
+    );
+    let key = run_at(&t, later, &["show", "old", "--json"]).ok().json();
+    assert_eq!(key["rotation_period"], "1d");
+    assert_eq!(key["rotation_due"], serde_json::Value::Null);
+    assert_eq!(key["rotation_overdue"], false);
+    let list = run_at(&t, later, &["list", "--json"]).ok().json();
+    let overdue: Vec<&str> = list["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["rotation_overdue"] == true)
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(overdue, ["live"]);
+    let text = run_at(&t, later, &["list"]).ok().stdout();
+    let row = text.lines().find(|l| l.starts_with("old ")).unwrap();
+    assert!(!row.contains("OVERDUE"), "{row}");
+}
+
 /// Key `k` rotated to version 2, with `a/1.kc` still under version 1.
 fn rotated_with_an_old_envelope() -> TestDir {
     let t = TestDir::new();
@@ -1394,6 +1432,34 @@ fn rotated_with_an_old_envelope() -> TestDir {
     std::fs::write(t.join("a/1.kc"), &run.output.stdout).unwrap();
     t.run(&["rotate", "k"]).ok();
     t
+}
+
+#[test]
+fn rekey_names_destroy_cancel_for_a_scheduled_version() {
+    let t = rotated_with_an_old_envelope();
+    t.run(&["destroy", "k", "--version", "1", "--after", "7d", "--yes"])
+        .ok();
+    let run = t
+        .run(&["rekey", "a"])
+        .fails(1, "1 file(s) could not be rekeyed");
+    assert!(
+        run.stdout()
+            .contains("version 1 of key 'k' is destroy-scheduled; to rekey it, cancel its destruction (`keycask destroy --cancel k --version 1`)"),
+        "{}",
+        run.stdout()
+    );
+    assert!(!run.stdout().contains("keycask enable"), "{}", run.stdout());
+
+    // The whole key scheduled: only the whole key's cancel is accepted.
+    t.run(&["destroy", "k", "--after", "7d", "--yes"]).ok();
+    let out = t
+        .run(&["rekey", "--dry-run", "--json", "a"])
+        .fails(1, "1 file(s) would fail")
+        .json();
+    assert_eq!(
+        out["files"][0]["reason"],
+        "version 1 of key 'k' is destroy-scheduled; to rekey it, cancel the destruction of the whole key (`keycask destroy --cancel k`)"
+    );
 }
 
 #[test]

@@ -675,7 +675,9 @@ fn cancellable(doc: &Keyring, name: &str, version: Option<u32>) -> Result<Vec<u3
             .into());
         }
     }
-    if number != key.primary && scheduled(key.primary) {
+    // The primary included: cancelling it alone would leave the key half
+    // cancelled, its other versions still scheduled.
+    if scheduled(key.primary) {
         return Err(Failure::key_unusable(format!(
             "the whole key '{name}' is scheduled for destruction, with its primary version {}",
             key.primary
