@@ -1174,6 +1174,23 @@ fn a_single_version_cannot_be_cancelled_while_the_whole_key_is_scheduled() {
 }
 
 #[test]
+fn destroy_after_refuses_durations_beyond_a_hundred_years() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    t.run(&["rotate", "k"]).ok();
+    let before = t.keyring_bytes();
+    for after in ["8000y", "101y", "5300w", "36866d", "292277026596y"] {
+        t.run(&["destroy", "k", "--version", "1", "--after", after, "--yes"])
+            .fails(2, "longer than 100 years")
+            .stderr_has(after);
+        assert_eq!(t.keyring_bytes(), before, "{after}");
+    }
+    t.run(&["destroy", "k", "--version", "1", "--after", "100y", "--yes"])
+        .ok();
+}
+
+#[test]
 fn check_json_counts_what_is_not_an_envelope_of_this_keyring_as_passed_over() {
     let t = TestDir::new();
     t.init_keyfile();

@@ -369,7 +369,7 @@ impl Key {
             return None;
         }
         let primary = self.primary_version()?;
-        Some(primary.created.saturating_add(period))
+        Some(crate::clock::later(primary.created, period))
     }
 }
 

@@ -370,7 +370,7 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
             None
         }
         When::After(seconds) => {
-            let after = now.saturating_add(seconds);
+            let after = clock::later(now, seconds);
             for number in &versions {
                 let v = key.version_mut(*number).expect("checked by targets()");
                 v.state = VersionState::DestroyScheduled;
