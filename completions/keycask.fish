@@ -31,7 +31,7 @@ complete -c keycask -n "__fish_keycask_needs_command" -l keyfile -d 'The root ke
 complete -c keycask -n "__fish_keycask_needs_command" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_needs_command" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_needs_command" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_needs_command" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_needs_command" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_needs_command" -s V -l version -d 'Print version'
@@ -64,7 +64,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand init" -l pin-file -d 'Th
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l audit-usage -d 'Log usage (wrap, unwrap, sign, export) in the audit log too, not only changes; each use then writes the keyring'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand init" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s V -l version -d 'Print version'
@@ -80,7 +80,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l keyfile -d 'T
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s V -l version -d 'Print version'
@@ -92,7 +92,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand list" -l pin-file -d 'Th
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l names -d 'Print only the key names, one per line (for shell completion; reads the keyring without unlocking it)'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand list" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -s V -l version -d 'Print version'
@@ -103,7 +103,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand show" -l keyfile -d 'The
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand show" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand show" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s V -l version -d 'Print version'
@@ -116,7 +116,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_se
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s V -l version -d 'Print version'
@@ -129,7 +129,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_s
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
@@ -142,7 +142,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_s
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s V -l version -d 'Print version'
@@ -155,7 +155,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s V -l version -d 'Print version'
@@ -176,7 +176,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l dry-run -d 'W
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l kek -d 'New KEK version; every key version\'s material is re-wrapped under it'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l root -d 'Re-wrap the KEK under a new root: a new passphrase, or another kind of root with --to'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s V -l version -d 'Print version'
@@ -189,7 +189,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l pin-file -d 'T
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l dry-run -d 'Change nothing; report per key and version how many envelopes still depend on it'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s V -l version -d 'Print version'
@@ -201,7 +201,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand enable" -l keyfile -d 'T
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand enable" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l version -d 'The version number' -r
@@ -212,7 +212,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand disable" -l keyfile -d '
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand disable" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l version -d 'The version to destroy (never the primary: rotate first)' -r
@@ -232,7 +232,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l cancel -d 'C
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l pending -d 'Carry out the scheduled destructions that fell due (for cron)'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l purge -d 'Remove the tombstone of a destroyed key, so that its name can be used again'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -d 'The key that wraps the content key (purpose encrypt); its primary version is used' -r
@@ -248,7 +248,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l pkcs11-module -
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s a -l armor -d 'Write ASCII armor (PEM-style base64) instead of binary'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l no-progress -d 'No progress bar, even on a terminal'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s V -l version -d 'Print version'
@@ -262,7 +262,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l pin-file -d '
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l no-progress -d 'No progress bar, even on a terminal'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s V -l version -d 'Print version'
@@ -273,7 +273,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l keyfile -d '
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s V -l version -d 'Print version'
@@ -287,7 +287,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l pin-file -d 
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l wrapped-only -d 'Print only the wrapped (armored) data key, not the plaintext'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s V -l version -d 'Print version'
@@ -305,7 +305,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand export" -l pin-file -d '
 complete -c keycask -n "__fish_keycask_using_subcommand export" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand export" -l public -d 'Export the public key (SPKI PEM, or JWK with --format jwk)'
 complete -c keycask -n "__fish_keycask_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand export" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand export" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l bundle -d 'A key bundle made by `keycask export --to` (`-` for stdin)' -r -F
@@ -325,7 +325,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand import" -l keyfile -d 'T
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand import" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s V -l version -d 'Print version'
@@ -340,7 +340,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand sign" -l keyfile -d 'The
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand sign" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s V -l version -d 'Print version'
@@ -356,7 +356,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand verify" -l keyfile -d 'T
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l json -d 'Print machine-readable JSON on stdout'
-complete -c keycask -n "__fish_keycask_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s V -l version -d 'Print version'

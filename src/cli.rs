@@ -84,7 +84,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Print nothing but errors on stderr
+    /// Print nothing but errors and the output asked for: no status lines
+    /// ("created key ...", "rotated ..."), notes or warnings
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 

@@ -23,9 +23,26 @@ pub fn now() -> Result<Timestamp> {
     }
 }
 
-/// RFC 3339 in UTC, to the second: `2026-11-29T06:31:43Z`.
+/// The last second RFC 3339 can write (four-digit years):
+/// 9999-12-31T23:59:59Z. Later times are shown as this one.
+pub const MAX_TIME: Timestamp = 253_402_300_799;
+
+/// The longest duration keycask takes (`--rotate-every`, `--after`): 100
+/// years of 365 days. Longer is surely a mistake, and far enough beyond it
+/// dates no longer fit in RFC 3339.
+pub const MAX_DURATION: u64 = 100 * 365 * 86_400;
+
+/// `t` plus `seconds`, saturating at [`MAX_TIME`]: a keyring may hold any
+/// number, and no sum of them may overflow.
+pub fn later(t: Timestamp, seconds: u64) -> Timestamp {
+    t.saturating_add(seconds).min(MAX_TIME)
+}
+
+/// RFC 3339 in UTC, to the second: `2026-11-29T06:31:43Z`. A time past
+/// [`MAX_TIME`] (only a hand-edited or very old keyring holds one) is shown
+/// as `MAX_TIME`.
 pub fn format_time(t: Timestamp) -> String {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(t)).to_string()
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(t.min(MAX_TIME))).to_string()
 }
 
 /// The date part only: `2026-11-29`.
@@ -33,21 +50,57 @@ pub fn format_date(t: Timestamp) -> String {
     format_time(t)[..10].to_string()
 }
 
-/// Accepts RFC 3339 (`2026-11-29T06:31:43Z`) or a plain date (`2026-11-29`).
+/// Accepts RFC 3339 in UTC (`2026-11-29T06:31:43Z`) or with an offset
+/// (`2026-11-29T11:31:43+05:00`, converted to UTC), or a plain date
+/// (`2026-11-29`, midnight UTC).
 pub fn parse_time(text: &str) -> Result<Timestamp> {
-    let full = if text.len() == 10 {
-        format!("{text}T00:00:00Z")
-    } else {
-        text.to_string()
-    };
-    let t = humantime::parse_rfc3339_weak(&full).map_err(|_| {
+    let bad = || {
         Failure::usage(format!(
-            "'{text}' is not a time: expected RFC 3339 like 2026-11-29T12:00:00Z or a date like 2026-11-29"
+            "'{text}' is not a time: expected RFC 3339 like 2026-11-29T12:00:00Z or 2026-11-29T17:00:00+05:00, or a date like 2026-11-29"
         ))
-    })?;
-    Ok(t.duration_since(UNIX_EPOCH)
+    };
+    let (local, offset) = match split_offset(text) {
+        Some((local, offset)) => (format!("{local}Z"), offset.ok_or_else(bad)?),
+        None if text.len() == 10 => (format!("{text}T00:00:00Z"), 0),
+        None => (text.to_string(), 0),
+    };
+    let t = humantime::parse_rfc3339_weak(&local).map_err(|_| bad())?;
+    let t = t
+        .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0))
+        .unwrap_or(0);
+    // East of UTC (+05:00) the local time is ahead of UTC.
+    t.checked_add_signed(-offset)
+        .filter(|t| *t <= MAX_TIME)
+        .ok_or_else(|| bad().into())
+}
+
+/// Splits `…T…+HH:MM` / `…T…-HH:MM` into the local time and the offset in
+/// seconds (`None` for an offset out of range). `None` when the text ends in
+/// no offset.
+fn split_offset(text: &str) -> Option<(&str, Option<i64>)> {
+    let cut = text.len().checked_sub(6)?;
+    if !text.is_char_boundary(cut) || !text[..cut].contains(['T', 't', ' ']) {
+        return None;
+    }
+    let (local, offset) = text.split_at(cut);
+    let b = offset.as_bytes();
+    let sign = match b[0] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let two = |x: &[u8]| {
+        x.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| i64::from(x[0] - b'0') * 10 + i64::from(x[1] - b'0'))
+    };
+    let (hours, minutes) = (two(&b[1..3])?, two(&b[4..6])?);
+    if b[3] != b':' {
+        return None;
+    }
+    let valid = hours <= 23 && minutes <= 59;
+    Some((local, valid.then_some(sign * (hours * 3600 + minutes * 60))))
 }
 
 const UNITS: [(char, u64); 4] = [
@@ -57,7 +110,7 @@ const UNITS: [(char, u64); 4] = [
     ('h', 3_600),
 ];
 
-/// Parses `90d`, `12h`, `2w`, `1y` into seconds.
+/// Parses `90d`, `12h`, `2w`, `1y` into seconds, up to [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Result<u64> {
     let bad = || {
         Failure::usage(format!(
@@ -70,9 +123,14 @@ pub fn parse_duration(text: &str) -> Result<u64> {
     if count == 0 {
         return Err(bad().into());
     }
-    count
-        .checked_mul(*seconds_per_unit)
-        .ok_or_else(|| bad().into())
+    match count.checked_mul(*seconds_per_unit) {
+        Some(seconds) if seconds <= MAX_DURATION => Ok(seconds),
+        _ => Err(Failure::usage(format!(
+            "'{text}' is longer than 100 years, the longest duration keycask takes"
+        ))
+        .hint("use at most 100y (or 5214w, 36500d, 876000h)")
+        .into()),
+    }
 }
 
 /// The shortest exact text form of a duration: 7776000 → `90d`.
@@ -104,8 +162,40 @@ mod tests {
             "0d",
             "1.5d",
             "99999999999999999999y",
+            "101y",
+            "8000y",
+            "36501d",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_duration("100y").unwrap(), MAX_DURATION);
+        assert_eq!(parse_duration("36500d").unwrap(), MAX_DURATION);
+    }
+
+    #[test]
+    fn times_beyond_rfc3339_saturate() {
+        assert_eq!(format_time(MAX_TIME), "9999-12-31T23:59:59Z");
+        assert_eq!(format_time(u64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(later(u64::MAX - 1, u64::MAX), MAX_TIME);
+        assert_eq!(later(10, 5), 15);
+    }
+
+    #[test]
+    fn times_with_offsets_are_converted_to_utc() {
+        let utc = parse_time("2026-11-29T00:00:00Z").unwrap();
+        assert_eq!(parse_time("2026-11-29T05:30:00+05:30").unwrap(), utc);
+        assert_eq!(parse_time("2026-11-28T19:00:00-05:00").unwrap(), utc);
+        assert_eq!(parse_time("2026-11-29T00:00:00+00:00").unwrap(), utc);
+        assert_eq!(parse_time("2026-11-29T00:00:00.5+00:00").unwrap(), utc);
+        for bad in [
+            "2026-11-29T00:00:00+24:00",
+            "2026-11-29T00:00:00+05:60",
+            "2026-11-29T00:00:00+5:00",
+            "2026-11-29+05:00",
+            "1970-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad}");
         }
     }
 

@@ -107,6 +107,17 @@ impl Context {
         }
     }
 
+    /// A status line on stdout, such as "created key ...", unless `-q`. A
+    /// write error is returned, so that a closed stdout ends the command
+    /// quietly (exit 0) instead of in a panic, as `println!` would.
+    pub fn report(&self, line: impl std::fmt::Display) -> Result<()> {
+        if !self.quiet {
+            use std::io::Write;
+            writeln!(std::io::stdout(), "{line}")?;
+        }
+        Ok(())
+    }
+
     /// A status line on stderr, unless `-q`.
     pub fn note(&self, message: impl std::fmt::Display) {
         if !self.quiet {

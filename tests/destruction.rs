@@ -1093,3 +1093,126 @@ fn a_destruction_that_fell_due_is_counted_before_confirming() {
         "a refusal before the lock writes nothing"
     );
 }
+
+#[test]
+fn a_key_scheduled_for_destruction_is_not_rotated_and_its_schedule_holds() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let day1 = "2026-11-01T00:00:00Z";
+    at(&t, day1, &["keygen", "w", "--rotate-every", "1d"]).ok();
+    at(&t, day1, &["keygen", "live", "--rotate-every", "1d"]).ok();
+    at(
+        &t,
+        day1,
+        &[
+            "destroy", "w", "--after", "30d", "--yes", "--reason", "closed",
+        ],
+    )
+    .ok();
+    let later = "2026-11-05T00:00:00Z";
+    let before = t.keyring_bytes();
+    for args in [
+        &["rotate", "w"][..],
+        &["rotate", "w", "--compromised", "--reason", "leak"],
+    ] {
+        at(&t, later, args)
+            .fails(4, "key 'w' is scheduled for destruction on 2026-12-01")
+            .stderr_has("hint: `keycask destroy --cancel w` cancels it; then rotate");
+        assert_eq!(t.keyring_bytes(), before, "{args:?}");
+    }
+
+    // `rotate --due` never counts it, even in a dry run, and leaves it.
+    let plan = at(&t, later, &["rotate", "--due", "--dry-run", "--json"])
+        .ok()
+        .json();
+    assert_eq!(plan["would_rotate"].as_array().unwrap().len(), 1, "{plan}");
+    assert_eq!(plan["would_rotate"][0]["name"], "live");
+    let run = at(&t, later, &["rotate", "--due"]).ok();
+    assert!(run.stdout().contains("rotated live"), "{}", run.stdout());
+    assert!(!run.stdout().contains("rotated w"), "{}", run.stdout());
+    let show = at(&t, later, &["show", "w", "--json"]).ok().json();
+    assert_eq!(show["primary"], 1);
+    assert_eq!(show["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(show["versions"][0]["state"], "destroy-scheduled");
+    assert_eq!(show["rotation_due"], Value::Null);
+    assert_eq!(show["rotation_overdue"], false);
+
+    // When the date comes, the whole key goes.
+    let due = "2026-12-02T00:00:00Z";
+    let done = at(&t, due, &["destroy", "--pending", "--json"]).ok().json();
+    assert_eq!(done["destroyed"][0]["key"], "w");
+    assert_eq!(done["destroyed"][0]["whole_key"], true);
+    let show = t.run(&["show", "w", "--json"]).ok().json();
+    assert_eq!(show["destroyed"]["reason"], "closed");
+}
+
+#[test]
+fn a_single_version_cannot_be_cancelled_while_the_whole_key_is_scheduled() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "w"]).ok();
+    t.run(&["rotate", "w"]).ok();
+    t.run(&["keygen", "one"]).ok();
+    t.run(&["destroy", "w", "--after", "3d", "--yes"]).ok();
+    t.run(&["destroy", "one", "--after", "3d", "--yes"]).ok();
+    let before = t.keyring_bytes();
+    // The primary too: cancelling it alone would leave the key half
+    // cancelled, with the other versions still scheduled.
+    for (name, version) in [("w", "2"), ("w", "1"), ("one", "1")] {
+        t.run(&["destroy", "--cancel", name, "--version", version])
+            .fails(
+                4,
+                &format!("the whole key '{name}' is scheduled for destruction"),
+            )
+            .stderr_has(&format!("`keycask destroy --cancel {name}` cancels it"));
+        assert_eq!(t.keyring_bytes(), before, "{name} v{version}");
+    }
+    t.run(&["destroy", "--cancel", "w"]).ok();
+    for version in [1, 2] {
+        assert_eq!(version_json(&t, "w", version)["state"], "enabled");
+    }
+}
+
+#[test]
+fn destroy_after_refuses_durations_beyond_a_hundred_years() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    t.run(&["rotate", "k"]).ok();
+    let before = t.keyring_bytes();
+    for after in ["8000y", "101y", "5300w", "36866d", "292277026596y"] {
+        t.run(&["destroy", "k", "--version", "1", "--after", after, "--yes"])
+            .fails(2, "longer than 100 years")
+            .stderr_has(after);
+        assert_eq!(t.keyring_bytes(), before, "{after}");
+    }
+    t.run(&["destroy", "k", "--version", "1", "--after", "100y", "--yes"])
+        .ok();
+}
+
+#[test]
+fn check_json_counts_what_is_not_an_envelope_of_this_keyring_as_passed_over() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    std::fs::create_dir(t.join("a")).unwrap();
+    std::fs::write(t.join("a/notes.txt"), "text\n").unwrap();
+    t.run(&["rotate", "k"]).ok();
+    wrap_to(&t, "k", b"x", "a/2.kc");
+    // An envelope of another keyring is not one of ours either.
+    let other = TestDir::new();
+    other.init_keyfile();
+    other.run(&["keygen", "k"]).ok();
+    let foreign = other.run_stdin(&["wrap", "-k", "k"], b"y").ok();
+    std::fs::write(t.join("a/foreign.kc"), &foreign.output.stdout).unwrap();
+    std::os::unix::fs::symlink("2.kc", t.join("a/link.kc")).unwrap();
+    let args: Vec<&str> = "destroy k --version 1 --now --yes --check a --json"
+        .split(' ')
+        .collect();
+    let out = t.run(&args).ok().json();
+    let checked = &out["checked"];
+    assert_eq!(checked["files"], 3, "{checked}");
+    assert_eq!(checked["envelopes"], 1, "{checked}");
+    // notes.txt, foreign.kc and the link inside the folder.
+    assert_eq!(checked["passed_over"], 3, "{checked}");
+}

@@ -1281,7 +1281,10 @@ fn destroyed_versions_and_keys_cannot_be_enabled_rotated_or_rekeyed() {
         .fails(1, "1 file(s) could not be rekeyed")
         .stdout_has("version 1 of key 'backups' was destroyed");
     assert_eq!(std::fs::read(t.join("d/old.kc")).unwrap(), envelope);
-    let out = t.run(&["rekey", "--dry-run", "--json", "d"]).ok().json();
+    let out = t
+        .run(&["rekey", "--dry-run", "--json", "d"])
+        .fails(1, "1 file(s) would fail to rekey")
+        .json();
     assert_eq!(out["summary"]["failed"], 1);
     let v1 = &out["versions"][0];
     assert_eq!(
@@ -1428,4 +1431,208 @@ fn running_as_root(t: &TestDir) -> bool {
     std::fs::metadata(t.path())
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
+}
+
+#[test]
+fn a_destroyed_key_is_never_due_in_show_list_or_json() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    let day1 = "2026-11-01T00:00:00Z";
+    run_at(&t, day1, &["keygen", "old", "--rotate-every", "1d"]).ok();
+    run_at(&t, day1, &["keygen", "live", "--rotate-every", "1d"]).ok();
+    run_at(
+        &t,
+        day1,
+        &["destroy", "old", "--now", "--yes", "--reason", "gone"],
+    )
+    .ok();
+    let later = "2027-01-01T00:00:00Z";
+    let text = run_at(&t, later, &["show", "old"]).ok().stdout();
+    assert!(!text.contains("OVERDUE"), "{text}");
+    assert!(
+        text.contains("rotation   every 1d, never due: the key was destroyed"),
+        "{text}"
+    );
+    let key = run_at(&t, later, &["show", "old", "--json"]).ok().json();
+    assert_eq!(key["rotation_period"], "1d");
+    assert_eq!(key["rotation_due"], serde_json::Value::Null);
+    assert_eq!(key["rotation_overdue"], false);
+    let list = run_at(&t, later, &["list", "--json"]).ok().json();
+    let overdue: Vec<&str> = list["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["rotation_overdue"] == true)
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(overdue, ["live"]);
+    let text = run_at(&t, later, &["list"]).ok().stdout();
+    let row = text.lines().find(|l| l.starts_with("old ")).unwrap();
+    assert!(!row.contains("OVERDUE"), "{row}");
+}
+
+/// Key `k` rotated to version 2, with `a/1.kc` still under version 1.
+fn rotated_with_an_old_envelope() -> TestDir {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    std::fs::create_dir(t.join("a")).unwrap();
+    let run = t.run_stdin(&["wrap", "-k", "k"], b"one").ok();
+    std::fs::write(t.join("a/1.kc"), &run.output.stdout).unwrap();
+    t.run(&["rotate", "k"]).ok();
+    t
+}
+
+#[test]
+fn rekey_names_destroy_cancel_for_a_scheduled_version() {
+    let t = rotated_with_an_old_envelope();
+    t.run(&["destroy", "k", "--version", "1", "--after", "7d", "--yes"])
+        .ok();
+    let run = t
+        .run(&["rekey", "a"])
+        .fails(1, "1 file(s) could not be rekeyed");
+    assert!(
+        run.stdout()
+            .contains("version 1 of key 'k' is destroy-scheduled; to rekey it, cancel its destruction (`keycask destroy --cancel k --version 1`)"),
+        "{}",
+        run.stdout()
+    );
+    assert!(!run.stdout().contains("keycask enable"), "{}", run.stdout());
+
+    // The whole key scheduled: only the whole key's cancel is accepted.
+    t.run(&["destroy", "k", "--after", "7d", "--yes"]).ok();
+    let out = t
+        .run(&["rekey", "--dry-run", "--json", "a"])
+        .fails(1, "1 file(s) would fail")
+        .json();
+    assert_eq!(
+        out["files"][0]["reason"],
+        "version 1 of key 'k' is destroy-scheduled; to rekey it, cancel the destruction of the whole key (`keycask destroy --cancel k`)"
+    );
+}
+
+#[test]
+fn rekey_dry_run_exits_1_when_a_file_would_fail_like_the_real_run() {
+    let t = rotated_with_an_old_envelope();
+    t.run(&["disable", "k", "--version", "1"]).ok();
+    let before = t.keyring_bytes();
+    let envelope = std::fs::read(t.join("a/1.kc")).unwrap();
+    t.run(&["rekey", "--dry-run", "a"])
+        .fails(1, "1 file(s) would fail to rekey")
+        .stdout_has("would rekey 0, already current 0, skipped 0, failed 1");
+    let out = t
+        .run(&["rekey", "--dry-run", "--json", "a"])
+        .fails(1, "1 file(s) would fail to rekey")
+        .json();
+    assert_eq!(out["summary"]["failed"], 1);
+    assert_eq!(t.keyring_bytes(), before);
+    t.run(&["rekey", "a"])
+        .fails(1, "1 file(s) could not be rekeyed");
+    assert_eq!(std::fs::read(t.join("a/1.kc")).unwrap(), envelope);
+    // Nothing failing: exit 0.
+    t.run(&["enable", "k", "--version", "1"]).ok();
+    t.run(&["rekey", "--dry-run", "a"])
+        .ok()
+        .stdout_has("would rekey 1, already current 0, skipped 0, failed 0");
+}
+
+#[test]
+fn rekey_reports_a_link_named_on_the_command_line_once() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    std::fs::create_dir(t.join("a")).unwrap();
+    std::fs::create_dir(t.join("b")).unwrap();
+    let run = t.run_stdin(&["wrap", "-k", "k"], b"one").ok();
+    std::fs::write(t.join("b/1.kc"), &run.output.stdout).unwrap();
+    std::os::unix::fs::symlink("../b/1.kc", t.join("a/link.kc")).unwrap();
+    t.run(&["rotate", "k"]).ok();
+    for args in [
+        &["rekey", "--dry-run", "--json", "a", "a/link.kc"][..],
+        &["rekey", "--dry-run", "--json", "a/link.kc", "a/"],
+        &["rekey", "--json", "a", "./a/link.kc"],
+    ] {
+        let out = t.run(args).ok().json();
+        let files = out["files"].as_array().unwrap();
+        assert_eq!(files.len(), 1, "{args:?}: {out}");
+        assert_ne!(files[0]["status"], "skipped", "{args:?}: {out}");
+        assert_eq!(out["summary"]["skipped"], 0, "{args:?}: {out}");
+    }
+    assert_eq!(t.run(&["unwrap", "b/1.kc"]).ok().stdout(), "one");
+    // Not named: still passed over, once.
+    let run = t.run(&["rekey", "a"]).ok();
+    assert_eq!(
+        run.stdout(),
+        "skipped a/link.kc: symbolic link inside a folder, not followed\nrekeyed 0, already current 0, skipped 1, failed 0\n"
+    );
+}
+
+#[test]
+fn rotate_every_refuses_periods_beyond_a_hundred_years() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "ok"]).ok();
+    let before = t.keyring_bytes();
+    for period in ["8000y", "101y", "36866d", "884761h"] {
+        t.run(&["keygen", "far", "--rotate-every", period])
+            .fails(2, "longer than 100 years")
+            .stderr_has(period);
+        assert_eq!(t.keyring_bytes(), before, "{period}");
+    }
+    t.run(&["keygen", "far", "--rotate-every", "100y"]).ok();
+    t.run(&["list"]).ok().stdout_has("every 100y");
+}
+
+#[test]
+fn a_keyring_holding_huge_times_still_lists_and_shows() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "far", "--rotate-every", "1d"]).ok();
+    t.run(&["rotate", "far"]).ok();
+    t.run(&["destroy", "far", "--version", "1", "--after", "1d", "--yes"])
+        .ok();
+    // As written by an older keycask (or by hand: list and show read
+    // metadata without checking the MAC).
+    let mut doc = keyring_json(&t);
+    doc["keys"]["far"]["rotation_period"] = serde_json::json!(u64::MAX);
+    doc["keys"]["far"]["versions"][0]["destroy_after"] = serde_json::json!("9999-12-31T23:59:59Z");
+    std::fs::write(t.keyring(), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    t.run(&["list"]).ok().stdout_has("far");
+    let list = t.run(&["list", "--json"]).ok().json();
+    assert_eq!(list["keys"][0]["rotation_due"], "9999-12-31T23:59:59Z");
+    assert_eq!(list["keys"][0]["rotation_overdue"], false);
+    t.run(&["show", "far"]).ok().stdout_has("due 9999-12-31");
+    t.run(&["show", "far", "--json"]).ok();
+    t.run(&["rotate", "--due", "--dry-run"]).ok();
+}
+
+#[test]
+fn keycask_now_accepts_rfc3339_offsets() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    run_at(
+        &t,
+        "2026-12-01T05:30:00+05:30",
+        &["keygen", "k", "--rotate-every", "1d"],
+    )
+    .ok();
+    assert_eq!(show(&t, "k")["created"], "2026-12-01T00:00:00Z");
+    let due = run_at(
+        &t,
+        "2026-12-01T19:00:00-05:00",
+        &["rotate", "--due", "--dry-run", "--json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(due["now"], "2026-12-02T00:00:00Z");
+    assert_eq!(due["would_rotate"][0]["name"], "k");
+    let before = t.keyring_bytes();
+    for bad in [
+        "2026-12-01T00:00:00+5:00",
+        "2026-12-01T00:00:00+24:00",
+        "2026-12-01+05:00",
+    ] {
+        run_at(&t, bad, &["rotate", "--due"]).fails(2, "KEYCASK_NOW");
+    }
+    assert_eq!(t.keyring_bytes(), before);
 }

@@ -1349,3 +1349,45 @@ fn progress_bar_only_at_a_terminal_for_large_files() {
     assert_eq!(code, 0, "{screen}");
     assert!(!screen.contains("B/s"), "{screen:?}");
 }
+
+#[test]
+fn wrap_and_unwrap_under_a_scheduled_key_name_destroy_cancel_not_rotate() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "w"]).ok();
+    let old = t.run_stdin(&["wrap", "-k", "w"], b"secret").ok();
+    std::fs::write(t.join("old.kc"), &old.output.stdout).unwrap();
+    t.run(&["destroy", "w", "--after", "30d", "--yes"]).ok();
+    let before = t.keyring_bytes();
+    let run = t
+        .run_stdin(&["wrap", "-k", "w"], b"x")
+        .fails(4, "version 1 of key 'w' is scheduled for destruction")
+        .stderr_has("hint: the whole key is scheduled for destruction; `keycask destroy --cancel w` cancels it");
+    assert!(!run.stderr().contains("keycask rotate"), "{}", run.stderr());
+    let run = t
+        .run(&["unwrap", "old.kc"])
+        .fails(4, "scheduled for destruction")
+        .stderr_has("`keycask destroy --cancel w` (enables it again)");
+    assert!(!run.stderr().contains("--version"), "{}", run.stderr());
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn the_compromised_warning_does_not_call_rekey_re_encryption() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    let old = t.run_stdin(&["wrap", "-k", "k"], b"1").ok();
+    std::fs::write(t.join("1.kc"), &old.output.stdout).unwrap();
+    t.run(&["rotate", "k", "--compromised", "--reason", "leak"])
+        .ok();
+    let run = t
+        .run(&["unwrap", "1.kc"])
+        .ok()
+        .stderr_has("`keycask rekey` only moves the envelope off that version (same content key)")
+        .stderr_has("re-encrypting protects it (`keycask unwrap FILE | keycask wrap -k k`)");
+    assert!(
+        !run.stderr()
+            .contains("re-encrypt this data (`keycask rekey`)")
+    );
+}

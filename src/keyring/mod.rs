@@ -301,6 +301,17 @@ pub fn destruction_note(v: &KeyVersion) -> String {
         .unwrap_or_default()
 }
 
+/// The command that cancels the scheduled destruction of version `number`:
+/// `destroy --cancel NAME --version N`, or `destroy --cancel NAME` while the
+/// whole key is scheduled (a single version is then refused).
+pub fn cancel_command(name: &str, key: &Key, number: u32) -> String {
+    if key.scheduled_for_destruction() {
+        format!("keycask destroy --cancel {name}")
+    } else {
+        format!("keycask destroy --cancel {name} --version {number}")
+    }
+}
+
 /// Looks a key up by name, for locked and unlocked keyrings alike.
 pub fn find_key<'a>(doc: &'a Keyring, name: &str) -> Result<&'a Key> {
     doc.keys.get(name).ok_or_else(|| {

@@ -350,11 +350,26 @@ impl Key {
         self.versions.iter().map(|v| v.version).max().unwrap_or(0) + 1
     }
 
-    /// When the primary version falls due for rotation, if the key has a policy.
+    /// True while the whole key is scheduled for destruction: its primary
+    /// is destroy-scheduled (a version alone is never scheduled while it is
+    /// the primary, so only a whole-key schedule makes it so).
+    pub fn scheduled_for_destruction(&self) -> bool {
+        self.destroyed.is_none()
+            && self
+                .primary_version()
+                .is_some_and(|v| v.state == VersionState::DestroyScheduled)
+    }
+
+    /// When the primary version falls due for rotation, if the key has a
+    /// policy. A destroyed key, or one scheduled for destruction as a whole,
+    /// is never due: it is not to be rotated.
     pub fn rotation_due(&self) -> Option<Timestamp> {
         let period = self.rotation_period?;
+        if self.destroyed.is_some() || self.scheduled_for_destruction() {
+            return None;
+        }
         let primary = self.primary_version()?;
-        Some(primary.created.saturating_add(period))
+        Some(crate::clock::later(primary.created, period))
     }
 }
 

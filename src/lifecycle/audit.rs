@@ -166,13 +166,13 @@ pub fn verify(ctx: &Context) -> Result<()> {
         .hint("the records before it are intact; restore the log from a backup")
         .into());
     }
-    if !ctx.json && !ctx.quiet {
+    if !ctx.json {
         let n = verdict.records - verdict.uncommitted.len();
-        println!(
+        ctx.report(format_args!(
             "audit log OK: {n} record{}, chain and MACs verified, {} known to the keyring",
             if n == 1 { "" } else { "s" },
             verdict.committed
-        );
+        ))?;
     }
     Ok(())
 }

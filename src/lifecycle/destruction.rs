@@ -370,7 +370,7 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
             None
         }
         When::After(seconds) => {
-            let after = now.saturating_add(seconds);
+            let after = clock::later(now, seconds);
             for number in &versions {
                 let v = key.version_mut(*number).expect("checked by targets()");
                 v.state = VersionState::DestroyScheduled;
@@ -422,7 +422,7 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
                 "paths": checks,
                 "files": c.files,
                 "envelopes": c.envelopes,
-                "passed_over": c.passed_over.len(),
+                "passed_over": c.not_ours + c.passed_over.len(),
             })),
         }))?;
     } else {
@@ -455,8 +455,13 @@ fn plural(n: usize) -> &'static str {
 /// What `--check` looked at, when nothing needs the versions.
 #[derive(Debug)]
 struct Checked {
+    /// Regular files read.
     files: usize,
+    /// Envelopes of this keyring among them.
     envelopes: usize,
+    /// The other files read: not envelopes, or another keyring's.
+    not_ours: usize,
+    /// What the walk did not read (links inside folders, special files).
     passed_over: Vec<(PathBuf, String)>,
 }
 
@@ -535,9 +540,17 @@ fn check_envelopes(
         .hint("repair, move or delete them, or leave their folder out of --check")
         .into());
     }
+    let envelopes: usize = deps.by_version.values().map(Vec::len).sum();
+    let ours: usize = deps
+        .by_version
+        .iter()
+        .filter(|(v, _)| v.keyring_id == doc.keyring_id)
+        .map(|(_, paths)| paths.len())
+        .sum();
     Ok(Checked {
-        files: deps.by_version.values().map(Vec::len).sum::<usize>() + deps.not_envelopes.len(),
-        envelopes: deps.by_version.values().map(Vec::len).sum(),
+        files: envelopes + deps.not_envelopes.len(),
+        envelopes: ours,
+        not_ours: envelopes - ours + deps.not_envelopes.len(),
         passed_over: deps.passed_over,
     })
 }
@@ -662,7 +675,9 @@ fn cancellable(doc: &Keyring, name: &str, version: Option<u32>) -> Result<Vec<u3
             .into());
         }
     }
-    if number != key.primary && scheduled(key.primary) {
+    // The primary included: cancelling it alone would leave the key half
+    // cancelled, its other versions still scheduled.
+    if scheduled(key.primary) {
         return Err(Failure::key_unusable(format!(
             "the whole key '{name}' is scheduled for destruction, with its primary version {}",
             key.primary

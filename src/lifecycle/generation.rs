@@ -128,12 +128,12 @@ pub fn keygen(ctx: &Context, request: &KeygenRequest) -> Result<()> {
             "rotation_period": request.rotation_period.map(clock::format_duration),
         }))?;
     } else {
-        println!(
+        ctx.report(format_args!(
             "created key {} ({}, {}) version {} id {}",
             request.name, request.algorithm, request.purpose, version, version_id
-        );
+        ))?;
         if let Some(fp) = fingerprint {
-            println!("public key fingerprint {fp}");
+            ctx.report(format_args!("public key fingerprint {fp}"))?;
         }
     }
     Ok(())

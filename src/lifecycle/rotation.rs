@@ -20,8 +20,8 @@ use crate::cli::{RotateArgs, VersionStateArgs};
 use crate::clock::{self, Timestamp};
 use crate::error::Failure;
 use crate::keyring::{
-    Event, Key, KeyVersion, Session, Tombstone, VersionState, destruction_note, file, find_key,
-    validate_key_name,
+    Event, Key, KeyVersion, Session, Tombstone, VersionState, cancel_command, destruction_note,
+    file, find_key, validate_key_name,
 };
 use crate::keyring::{Keyring, open_read_only};
 use crate::material;
@@ -149,6 +149,27 @@ fn check_not_destroyed(name: &str, key: &Key) -> Result<(), Failure> {
     }
 }
 
+/// Refuses a key that is destroyed or scheduled for destruction as a whole:
+/// a new primary would bring back a key that is on its way out (as AWS KMS
+/// refuses to rotate a key pending deletion).
+fn check_rotatable(name: &str, key: &Key) -> Result<(), Failure> {
+    check_not_destroyed(name, key)?;
+    if key.scheduled_for_destruction() {
+        let after = key
+            .primary_version()
+            .and_then(|v| v.destroy_after)
+            .map(|t| format!(" on {}", clock::format_time(t)))
+            .unwrap_or_default();
+        return Err(Failure::key_unusable(format!(
+            "key '{name}' is scheduled for destruction{after}; a key on its way out is not rotated"
+        ))
+        .hint(format!(
+            "`keycask destroy --cancel {name}` cancels it; then rotate"
+        )));
+    }
+    Ok(())
+}
+
 /// What one key's rotation did, for the report.
 struct Rotated {
     name: String,
@@ -183,7 +204,7 @@ fn add_rotated_version(
 ) -> Result<Rotated> {
     let keyring = &mut session.keyring;
     let key = keyring.key(name)?;
-    check_not_destroyed(name, key)?;
+    check_rotatable(name, key)?;
     let old = key.primary;
     let due = key.rotation_due();
     let new = keyring.add_version(
@@ -220,7 +241,7 @@ fn rotate_key(ctx: &Context, name: &str, compromised: bool, reason: Option<&str>
     // (RSA-4096 takes a while; other writers should not wait for it).
     let doc = file::read(&ctx.keyring_path)?;
     let key = find_key(&doc, name)?;
-    check_not_destroyed(name, key)?;
+    check_rotatable(name, key)?;
     let algorithm = key.algorithm;
     let generated = material::generate(algorithm)?;
 
@@ -276,11 +297,11 @@ fn version_list(versions: &[u32]) -> String {
 }
 
 /// The keys due for rotation at `now`: those with a period whose primary
-/// version is at least that old. Destroyed keys are never due.
+/// version is at least that old. Destroyed keys, and keys scheduled for
+/// destruction as a whole, are never due ([`Key::rotation_due`]).
 fn due_keys(doc: &crate::keyring::Keyring, now: Timestamp) -> Vec<(String, Timestamp)> {
     doc.keys
         .iter()
-        .filter(|(_, key)| key.destroyed.is_none())
         .filter_map(|(name, key)| {
             key.rotation_due()
                 .filter(|due| *due <= now)
@@ -606,7 +627,10 @@ fn check_state_change(
                 .map(|t| format!(" after {}", clock::format_time(t)))
                 .unwrap_or_default()
         ))
-        .hint(format!("`keycask destroy --cancel {name} --version {number}` cancels it and enables the version again"))),
+        .hint(format!(
+            "`{}` cancels it and enables the version again",
+            cancel_command(name, key, number)
+        ))),
         (StateChange::Disable, VersionState::Enabled) if number == key.primary => {
             Err(Failure::usage(format!(
                 "version {number} is the primary version of key '{name}' and cannot be disabled"
@@ -829,7 +853,15 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         };
         println!("{verb} {rekeyed}, already current {current}, skipped {skipped}, failed {failed}");
     }
-    if failed > 0 && !request.dry_run {
+    // A dry run fails as the real run would, so that it can gate it.
+    if failed > 0 && request.dry_run {
+        return Err(Failure::other(format!(
+            "{failed} file(s) would fail to rekey; nothing was changed"
+        ))
+        .hint("the reasons are listed above; fix them before the real run")
+        .into());
+    }
+    if failed > 0 {
         return Err(Failure::other(format!(
             "{failed} file(s) could not be rekeyed; they were left as they were"
         ))
@@ -1095,8 +1127,11 @@ mod tests {
             at: 0,
             reason: None,
         });
+        let mut scheduled = key_with(&[VersionState::DestroyScheduled]);
+        scheduled.rotation_period = Some(100);
         let none = key_with(&[VersionState::Enabled]);
         doc.keys.insert("a".into(), a);
+        doc.keys.insert("scheduled".into(), scheduled);
         doc.keys.insert("b".into(), b);
         doc.keys.insert("gone".into(), gone);
         doc.keys.insert("none".into(), none);

@@ -67,6 +67,14 @@ fn rotation_text(key: &Key, now: Timestamp) -> String {
             clock::format_duration(period),
             clock::format_date(due)
         ),
+        (Some(period), None) if key.destroyed.is_some() => format!(
+            "every {}, never due: the key was destroyed",
+            clock::format_duration(period)
+        ),
+        (Some(period), None) if key.scheduled_for_destruction() => format!(
+            "every {}, not due: the key is scheduled for destruction",
+            clock::format_duration(period)
+        ),
         _ => "-".to_string(),
     }
 }

@@ -22,7 +22,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::envelope::{self, Header, VersionRef};
-use crate::keyring::{Keyring, Purpose, Unlocked, VersionState, destruction_note};
+use crate::keyring::{Keyring, Purpose, Unlocked, VersionState, cancel_command, destruction_note};
 use crate::secret::SecretKey32;
 use scan::{Encoding, Entry};
 
@@ -188,9 +188,20 @@ impl<'a> Rekeyer<'a> {
                     destruction_note(version)
                 ));
             }
-            state => {
+            VersionState::Disabled => {
                 return report.failed_after(format!(
-                    "version {number} of key '{name}' is {state}; enable it to rekey (`keycask enable {name} --version {number}`)"
+                    "version {number} of key '{name}' is disabled; enable it to rekey (`keycask enable {name} --version {number}`)"
+                ));
+            }
+            VersionState::DestroyScheduled => {
+                let whole = if key.scheduled_for_destruction() {
+                    "the destruction of the whole key"
+                } else {
+                    "its destruction"
+                };
+                return report.failed_after(format!(
+                    "version {number} of key '{name}' is destroy-scheduled; to rekey it, cancel {whole} (`{}`)",
+                    cancel_command(name, key, number)
                 ));
             }
         }

@@ -5,7 +5,7 @@
 //! must refuse while envelopes still need a version. Reading a header needs
 //! no unlock: everything in it is public.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
@@ -65,14 +65,40 @@ pub fn walk(paths: &[PathBuf]) -> Result<Walk> {
         }
     }
     let mut walk = Walk::default();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Seen {
+        files: HashSet::new(),
+        named_links: paths
+            .iter()
+            .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+            .filter_map(|p| link_location(p))
+            .collect(),
+    };
     for path in paths {
         visit(path, true, &mut walk, &mut seen);
     }
     Ok(walk)
 }
 
-fn visit(path: &Path, named: bool, walk: &mut Walk, seen: &mut std::collections::HashSet<PathBuf>) {
+/// What the walk has met: the files listed (by their canonical path), and
+/// the symbolic links named on the command line (by [`link_location`]),
+/// which are followed there and so not passed over inside a folder.
+struct Seen {
+    files: HashSet<PathBuf>,
+    named_links: HashSet<PathBuf>,
+}
+
+/// Where a symbolic link itself sits: its folder resolved, its own name
+/// kept, so that `a/link` and `./a/link` are the same link.
+fn link_location(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(folder).ok()?.join(name))
+}
+
+fn visit(path: &Path, named: bool, walk: &mut Walk, seen: &mut Seen) {
     let meta = if named {
         std::fs::metadata(path)
     } else {
@@ -86,6 +112,10 @@ fn visit(path: &Path, named: bool, walk: &mut Walk, seen: &mut std::collections:
         }
     };
     if meta.file_type().is_symlink() {
+        if link_location(path).is_some_and(|l| seen.named_links.contains(&l)) {
+            // Named on the command line too, and followed there.
+            return;
+        }
         walk.passed_over.push((
             path.to_path_buf(),
             "symbolic link inside a folder, not followed".into(),
@@ -108,7 +138,7 @@ fn visit(path: &Path, named: bool, walk: &mut Walk, seen: &mut std::collections:
         }
     } else if meta.is_file() {
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        if seen.insert(key) {
+        if seen.files.insert(key) {
             walk.files.push(path.to_path_buf());
         }
     } else {

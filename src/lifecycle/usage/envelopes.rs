@@ -28,7 +28,7 @@ use crate::envelope::{
 };
 use crate::error::Failure;
 use crate::keyring::{
-    self, Event, Key, KeyVersion, Keyring, Origin, Purpose, Unlocked, VersionState,
+    self, Event, Key, KeyVersion, Keyring, Origin, Purpose, Unlocked, VersionState, cancel_command,
     destruction_note, find_key,
 };
 use crate::output::Output;
@@ -251,11 +251,16 @@ fn encryption_version(ctx: &Context, keyring: &Unlocked, name: &str) -> Result<C
         .primary_version()
         .ok_or_else(|| Failure::keyring(format!("key '{name}' has no primary version")))?;
     if version.state != VersionState::Enabled {
-        return Err(version_unusable(name, version)
-            .hint(format!(
-                "make a new primary version with `keycask rotate {name}`"
-            ))
-            .into());
+        // A scheduled primary means the whole key is scheduled, and rotating
+        // it is refused: the way back is to cancel.
+        let hint = match version.state {
+            VersionState::DestroyScheduled => format!(
+                "the whole key is scheduled for destruction; `{}` cancels it",
+                cancel_command(name, key, version.version)
+            ),
+            _ => format!("make a new primary version with `keycask rotate {name}`"),
+        };
+        return Err(version_unusable(name, version).hint(hint).into());
     }
     if let Some(flag) = &version.compromised {
         ctx.warn(format!(
@@ -464,7 +469,8 @@ fn decryption_version(
                 format!("if it should decrypt again: `keycask enable {name} --version {n}`")
             }
             VersionState::DestroyScheduled => format!(
-                "to keep it: `keycask destroy --cancel {name} --version {n}` (enables it again)"
+                "to keep it: `{}` (enables it again)",
+                cancel_command(name, key, n)
             ),
             VersionState::Enabled => format!("`keycask show {name}` shows its versions"),
         };
@@ -472,7 +478,7 @@ fn decryption_version(
     }
     if let Some(flag) = &version.compromised {
         ctx.warn(format!(
-            "version {} of key '{name}' is flagged compromised{}: re-encrypt this data (`keycask rekey`)",
+            "version {} of key '{name}' is flagged compromised{}: this data may be exposed; `keycask rekey` only moves the envelope off that version (same content key), re-encrypting protects it (`keycask unwrap FILE | keycask wrap -k {name}`)",
             version.version,
             flag.note()
         ));
