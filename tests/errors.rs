@@ -474,3 +474,83 @@ fn a_closed_stderr_keeps_the_exit_code() {
         );
     }
 }
+
+/// `-q` prints nothing but errors and what was asked for: no "created",
+/// "rotated", "destroyed" lines, on stdout or stderr, so that cron mails
+/// only failures. The data a command exists to print still comes.
+#[test]
+fn quiet_silences_status_lines_but_not_the_output_asked_for() {
+    let t = TestDir::new();
+    let root = format!("keyfile:{}", t.join("root.key").display());
+    let quiet = |args: &[&str]| {
+        let mut all = vec!["-q"];
+        all.extend_from_slice(args);
+        let run = t.run(&all).ok();
+        assert_eq!(
+            (run.stdout(), run.stderr()),
+            (String::new(), String::new()),
+            "keycask {all:?} printed something"
+        );
+    };
+    quiet(&["init", "--root", &root]);
+    quiet(&["keygen", "tokens", "--rotate-every", "30d"]);
+    quiet(&["keygen", "old"]);
+    quiet(&["rotate", "tokens"]);
+    quiet(&["rotate", "--kek"]);
+    quiet(&["disable", "tokens", "--version", "1"]);
+    quiet(&["enable", "tokens", "--version", "1"]);
+    quiet(&["destroy", "old", "--after", "7d", "--yes"]);
+    quiet(&["destroy", "--cancel", "old"]);
+    quiet(&["destroy", "old", "--now", "--yes"]);
+    quiet(&["destroy", "--purge", "old", "--yes"]);
+    quiet(&["audit", "verify"]);
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_NOW", "2099-01-01T00:00:00Z");
+    let run = t.run_with(cmd, &["-q", "rotate", "--due"], None).ok();
+    assert_eq!((run.stdout(), run.stderr()), (String::new(), String::new()));
+    // What was asked for still comes.
+    t.run(&["-q", "show", "tokens"])
+        .ok()
+        .stdout_has("key        tokens");
+    t.run(&["-q", "list"]).ok().stdout_has("tokens");
+    let sealed = t.run_stdin(&["-q", "wrap", "-k", "tokens"], b"data").ok();
+    assert!(!sealed.output.stdout.is_empty());
+}
+
+/// Status lines into a closed stdout (`keycask keygen x | true`): the change
+/// is made, and the command ends with 0 and nothing on stderr instead of a
+/// panic (exit 101).
+#[test]
+fn status_lines_into_a_closed_stdout_end_quietly() {
+    let t = setup();
+    for args in [
+        &["keygen", "fresh"][..],
+        &["rotate", "fresh"],
+        &["show", "fresh"],
+        &["audit", "verify"],
+        &["disable", "fresh", "--version", "1"],
+        &["destroy", "fresh", "--now", "--yes"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = t
+            .command()
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "keycask {args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("error"),
+            "keycask {args:?}: {stderr}"
+        );
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert!(
+        doc["keys"]["fresh"]["destroyed"].is_object(),
+        "the changes were not made"
+    );
+}

@@ -428,18 +428,20 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
     } else {
         let what = describe(name, version, &versions);
         match destroy_after {
-            Some(after) => println!(
+            Some(after) => ctx.report(format_args!(
                 "scheduled {what} for destruction on {}; disabled until then \
                  (undo with `keycask destroy --cancel {name}{}`)",
                 clock::format_time(after),
                 version
                     .map(|n| format!(" --version {n}"))
                     .unwrap_or_default()
-            ),
-            None => println!("destroyed {what}"),
+            ))?,
+            None => ctx.report(format_args!("destroyed {what}"))?,
         }
         if let Some(number) = new_kek {
-            println!("rotated the KEK: version {old_kek} -> {number}");
+            ctx.report(format_args!(
+                "rotated the KEK: version {old_kek} -> {number}"
+            ))?;
         }
     }
     if destroy_after.is_none() {
@@ -621,10 +623,10 @@ fn cancel(ctx: &Context, name: &str, version: Option<u32>) -> Result<()> {
             "versions": versions,
         }))
     } else {
-        println!(
+        ctx.report(format_args!(
             "cancelled the scheduled destruction of {}; enabled again",
             describe(name, version, &versions)
-        );
+        ))?;
         Ok(())
     }
 }
@@ -726,7 +728,9 @@ fn purge(ctx: &Context, name: &str, yes: bool) -> Result<()> {
             "versions": key.versions.iter().map(|v| v.version).collect::<Vec<_>>(),
         }))
     } else {
-        println!("purged the tombstone of key '{name}'; the name can be used again");
+        ctx.report(format_args!(
+            "purged the tombstone of key '{name}'; the name can be used again"
+        ))?;
         Ok(())
     }
 }

@@ -275,10 +275,10 @@ fn rotate_key(ctx: &Context, name: &str, compromised: bool, reason: Option<&str>
         value["reason"] = json!(reason);
         return output::print_json(&value);
     }
-    println!(
+    ctx.report(format_args!(
         "rotated key {name}: version {} -> {} (id {}); version {} and older still decrypt",
         rotated.old, rotated.new, rotated.new_id, rotated.old
-    );
+    ))?;
     if !rotated.flagged.is_empty() {
         ctx.warn(format!(
             "flagged as compromised: {}; they still decrypt, with a warning. Rotation alone does not protect data already encrypted under them: `keycask rekey` your envelopes, then disable or destroy those versions",
@@ -343,12 +343,12 @@ fn rotate_due(ctx: &Context, dry_run: bool) -> Result<()> {
         }
         for (name, at) in &due {
             let key = &doc.keys[name];
-            println!(
+            ctx.report(format_args!(
                 "would rotate {name}: version {} -> {} (due {})",
                 key.primary,
                 key.next_version_number(),
                 clock::format_time(*at)
-            );
+            ))?;
         }
         return Ok(());
     }
@@ -396,13 +396,13 @@ fn rotate_due(ctx: &Context, dry_run: bool) -> Result<()> {
         ctx.note("no key is due for rotation");
     }
     for r in &rotated {
-        println!(
+        ctx.report(format_args!(
             "rotated {}: version {} -> {} (due {})",
             r.name,
             r.old,
             r.new,
             r.due.map(clock::format_time).unwrap_or_default()
-        );
+        ))?;
     }
     Ok(())
 }
@@ -433,10 +433,10 @@ fn rotate_kek(ctx: &Context) -> Result<()> {
             "key_versions_rewrapped": rewrapped,
         }));
     }
-    println!(
+    ctx.report(format_args!(
         "rotated the KEK: version {} -> {new}; {rewrapped} key versions re-wrapped, envelopes untouched",
         version_list(&old).replace('v', "")
-    );
+    ))?;
     Ok(())
 }
 
@@ -529,9 +529,9 @@ fn rotate_root(
                 "kek_versions_rewrapped": kek_versions,
             }));
         }
-        println!(
+        ctx.report(format_args!(
             "rotated the root: {old_desc} -> {new_desc}; {kek_versions} KEK version(s) re-wrapped"
-        );
+        ))?;
         Ok(())
     })();
     if result.is_err()
@@ -700,7 +700,7 @@ pub fn set_version_state(ctx: &Context, request: &VersionStateRequest) -> Result
         }));
     }
     if changed {
-        println!("key {name} version {version} is now {wanted}");
+        ctx.report(format_args!("key {name} version {version} is now {wanted}"))?;
     } else {
         ctx.note(format!(
             "key {name} version {version} is already {wanted}; nothing changed"
@@ -851,7 +851,9 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         } else {
             "rekeyed"
         };
-        println!("{verb} {rekeyed}, already current {current}, skipped {skipped}, failed {failed}");
+        ctx.report(format_args!(
+            "{verb} {rekeyed}, already current {current}, skipped {skipped}, failed {failed}"
+        ))?;
     }
     // A dry run fails as the real run would, so that it can gate it.
     if failed > 0 && request.dry_run {

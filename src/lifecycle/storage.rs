@@ -46,10 +46,10 @@ pub fn init(ctx: &Context, spec: &RootSpec, audit_usage: bool) -> Result<()> {
             "root": root_desc,
         }))
     } else {
-        println!(
+        ctx.report(format_args!(
             "created keyring {} (id {id}, root: {root_desc})",
             ctx.keyring_path.display()
-        );
+        ))?;
         Ok(())
     }
 }
@@ -322,32 +322,37 @@ pub fn show(ctx: &Context, name: &str) -> Result<()> {
             .collect();
         return output::print_json(&value);
     }
-    println!("key        {name}");
-    println!("type       {}", key.algorithm);
-    println!("purpose    {}", key.purpose);
-    println!(
+    let mut out = output::report_stdout();
+    writeln!(out, "key        {name}")?;
+    writeln!(out, "type       {}", key.algorithm)?;
+    writeln!(out, "purpose    {}", key.purpose)?;
+    writeln!(
+        out,
         "origin     {}",
         serde_json::to_value(key.origin)?.as_str().unwrap_or("-")
-    );
-    println!("created    {}", clock::format_time(key.created));
-    println!("rotation   {}", rotation_text(key, now));
+    )?;
+    writeln!(out, "created    {}", clock::format_time(key.created))?;
+    writeln!(out, "rotation   {}", rotation_text(key, now))?;
     if let Some(t) = &key.destroyed {
-        println!(
+        writeln!(
+            out,
             "DESTROYED  {}{}",
             clock::format_time(t.at),
             t.reason
                 .as_ref()
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
-        );
+        )?;
     } else {
         let age = key
             .primary_version()
             .map(|v| format!(" ({} old)", age_text(now.saturating_sub(v.created))))
             .unwrap_or_default();
-        println!("primary    v{}{age}", key.primary);
+        writeln!(out, "primary    v{}{age}", key.primary)?;
     }
-    println!();
+    writeln!(out)?;
+    out.flush()?;
+    drop(out);
     let rows: Vec<Vec<String>> = key
         .versions
         .iter()
