@@ -473,6 +473,8 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             [CompletionResult]::new('--keyfile', '--keyfile', [CompletionResultType]::ParameterName, 'The root key file, instead of the path recorded in the keyring')
             [CompletionResult]::new('--pin-file', '--pin-file', [CompletionResultType]::ParameterName, 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)')
             [CompletionResult]::new('--pkcs11-module', '--pkcs11-module', [CompletionResultType]::ParameterName, 'The PKCS#11 module (.so) to load, instead of the URI''s module-path')
+            [CompletionResult]::new('--add-unverified-versions', '--add-unverified-versions', [CompletionResultType]::ParameterName, 'Let a bundle whose signature was not verified (--verify-with) add versions to a key that already exists here')
+            [CompletionResult]::new('--make-primary', '--make-primary', [CompletionResultType]::ParameterName, 'Make the sender''s primary version the primary of a key that already exists here (a new key always follows the sender''s primary)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')

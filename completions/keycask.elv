@@ -445,6 +445,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --keyfile 'The root key file, instead of the path recorded in the keyring'
             cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
             cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --add-unverified-versions 'Let a bundle whose signature was not verified (--verify-with) add versions to a key that already exists here'
+            cand --make-primary 'Make the sender''s primary version the primary of a key that already exists here (a new key always follows the sender''s primary)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors on stderr'
             cand --quiet 'Print nothing but errors on stderr'

@@ -324,6 +324,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand import" -l passphrase-fd
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l add-unverified-versions -d 'Let a bundle whose signature was not verified (--verify-with) add versions to a key that already exists here'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l make-primary -d 'Make the sender\'s primary version the primary of a key that already exists here (a new key always follows the sender\'s primary)'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'

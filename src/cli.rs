@@ -610,6 +610,16 @@ pub struct ImportArgs {
     #[arg(long = "as", value_name = "NAME", requires = "bundle")]
     pub as_name: Option<String>,
 
+    /// Let a bundle whose signature was not verified (--verify-with) add
+    /// versions to a key that already exists here
+    #[arg(long, requires = "bundle")]
+    pub add_unverified_versions: bool,
+
+    /// Make the sender's primary version the primary of a key that already
+    /// exists here (a new key always follows the sender's primary)
+    #[arg(long, requires = "bundle")]
+    pub make_primary: bool,
+
     /// A symmetric key: 32 raw bytes, or 64 hex digits, or base64 (`-` for stdin)
     #[arg(long, value_name = "FILE")]
     pub raw: Option<PathBuf>,

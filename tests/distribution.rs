@@ -914,6 +914,35 @@ impl Pair {
     fn bob_bytes(&self) -> Vec<u8> {
         read(&self.t, "bob.json")
     }
+
+    /// Bob's P-256 transport key `name`, its public half in `name.pem`.
+    fn bob_transport(&self, name: &str) {
+        keygen_in(&self.t, "bob.json", name, "p256", "transport");
+        let pem = format!("{name}.pem");
+        self.bob(&["export", name, "--public", "-o", &pem]).ok();
+    }
+
+    /// Alice's signing key `alice-signing`, its public half in `alice-signing.pem`.
+    fn alice_signer(&self) {
+        keygen_in(&self.t, "alice.json", "alice-signing", "p256", "sign");
+        self.alice(&[
+            "export",
+            "alice-signing",
+            "--public",
+            "-o",
+            "alice-signing.pem",
+        ])
+        .ok();
+    }
+}
+
+fn keygen_in(t: &TestDir, keyring: &str, name: &str, kind: &str, purpose: &str) {
+    run_in(
+        t,
+        keyring,
+        &["keygen", name, "--type", kind, "--purpose", purpose],
+    )
+    .ok();
 }
 
 fn version_ids(run: &crate::util::Run) -> Vec<String> {
@@ -951,32 +980,8 @@ fn sealed_bundle_moves_keys_from_alice_to_bob() {
     p.bob(&["export", "bob-rsa", "--public", "-o", "bob-rsa.pem"])
         .ok();
     p.alice(&["keygen", "backups"]).ok();
-    p.alice(&[
-        "keygen",
-        "alice-signing",
-        "--type",
-        "p256",
-        "--purpose",
-        "sign",
-    ])
-    .ok();
-    p.alice(&[
-        "keygen",
-        "release",
-        "--type",
-        "rsa-2048",
-        "--purpose",
-        "sign",
-    ])
-    .ok();
-    p.alice(&[
-        "export",
-        "alice-signing",
-        "--public",
-        "-o",
-        "alice-signing.pem",
-    ])
-    .ok();
+    p.alice_signer();
+    keygen_in(&p.t, "alice.json", "release", "rsa-2048", "sign");
 
     // A signed bundle to a P-256 recipient.
     let sealed = p
@@ -1200,23 +1205,7 @@ fn bundle_bad_input_is_refused_and_bob_keyring_unchanged() {
     p.bob(&["export", "bob-signing", "--public", "-o", "mallory.pem"])
         .ok();
     p.alice(&["keygen", "backups"]).ok();
-    p.alice(&[
-        "keygen",
-        "alice-signing",
-        "--type",
-        "p256",
-        "--purpose",
-        "sign",
-    ])
-    .ok();
-    p.alice(&[
-        "export",
-        "alice-signing",
-        "--public",
-        "-o",
-        "alice-signing.pem",
-    ])
-    .ok();
+    p.alice_signer();
     p.alice(&[
         "export",
         "backups",
@@ -1487,7 +1476,9 @@ fn bundles_follow_rotation_on_both_sides() {
     assert_eq!(bob.json()["primary"], 2);
 
     // Alice rotates again and disables version 1: the next bundle holds the
-    // enabled versions 2 and 3; Bob already has 2, gains 3, and 3 is primary.
+    // enabled versions 2 and 3; Bob already has 2. The bundle is unsigned and
+    // the key exists here, so it adds version 3 only when Bob says so, and
+    // the primary stays until he asks for the sender's.
     p.alice(&["rotate", "backups"]).ok();
     p.alice(&["disable", "backups", "--version", "1"]).ok();
     p.bob(&["export", "bob-inbox", "--public", "-o", "inbox-v2.pem"])
@@ -1502,22 +1493,38 @@ fn bundles_follow_rotation_on_both_sides() {
     ])
     .ok()
     .stdout_has("versions 2, 3");
-    let second = p
-        .bob(&[
-            "import",
-            "--bundle",
-            "second.kcx",
-            "--with",
-            "bob-inbox",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let before = p.bob_bytes();
+    p.bob(&["import", "--bundle", "second.kcx", "--with", "bob-inbox"])
+        .fails(
+            2,
+            "refusing to add version 3 to key 'backups' (imported) from a bundle whose signature is not verified",
+        )
+        .stderr_has("--add-unverified-versions");
+    assert_eq!(p.bob_bytes(), before);
+    let with = |extra: &str| {
+        let mut args: Vec<&str> =
+            "import --bundle second.kcx --with bob-inbox --add-unverified-versions"
+                .split(' ')
+                .collect();
+        args.push(extra);
+        p.bob(&args)
+    };
+    let second = with("--json").ok().json();
     assert_eq!(second["versions"], serde_json::json!([3]));
     assert_eq!(second["already_present"], serde_json::json!([2]));
     let bob = p.bob(&["show", "backups", "--json"]).ok().json();
-    assert_eq!(bob["primary"], 3);
+    assert_eq!(
+        bob["primary"], 2,
+        "importing adds versions; it does not rotate"
+    );
     assert_eq!(bob["versions"].as_array().unwrap().len(), 3);
+    with("--make-primary")
+        .ok()
+        .stdout_has("key backups: primary is now version 3");
+    assert_eq!(
+        p.bob(&["show", "backups", "--json"]).ok().json()["primary"],
+        3
+    );
 
     // A disabled version is not exported on request; nor is a disabled transport
     // version a recipient any more.
@@ -1550,6 +1557,181 @@ fn bundles_follow_rotation_on_both_sides() {
     p.bob(&["import", "--bundle", "old.kcx", "--with", "bob-inbox"])
         .fails(3, "sealed to another recipient");
     assert_eq!(p.bob_bytes(), bob_before);
+}
+
+/// Mallory holds only Bob's transport public key and knows his key names.
+#[test]
+fn bundles_without_a_verified_signature_cannot_change_existing_keys() {
+    let p = Pair::new();
+    init_named(&p.t, "mallory.json");
+    let mallory = |args: &[&str]| run_in(&p.t, "mallory.json", args);
+    p.bob(&["keygen", "backups"]).ok();
+    keygen_in(&p.t, "bob.json", "rel", "p256", "sign");
+    p.bob_transport("inbox");
+    keygen_in(&p.t, "mallory.json", "m-sign", "p256", "sign");
+    mallory(&["export", "m-sign", "--public", "-o", "m-sign.pem"]).ok();
+    for (name, kind, purpose) in [
+        ("backups", "aes256-gcm", "encrypt"),
+        ("inbox", "p256", "transport"),
+        ("rel", "p256", "sign"),
+    ] {
+        keygen_in(&p.t, "mallory.json", name, kind, purpose);
+        mallory(&["rotate", name]).ok();
+        let (plain, signed) = (
+            format!("evil-{name}.kcx"),
+            format!("evil-{name}-signed.kcx"),
+        );
+        for (out, sign) in [(&plain, None), (&signed, Some("m-sign"))] {
+            let mut args = vec![
+                "export",
+                name,
+                "--version",
+                "2",
+                "--to",
+                "inbox.pem",
+                "-o",
+                out,
+            ];
+            args.extend(sign.map(|s| ["--sign-with", s]).into_iter().flatten());
+            mallory(&args).ok();
+        }
+    }
+    let before = p.bob_bytes();
+    let refused = |args: &[&str], needle: &str| {
+        let mut full = vec!["import", "--with", "inbox", "--bundle"];
+        full.extend_from_slice(args);
+        let run = p.bob(&full).fails(2, needle);
+        assert_eq!(p.bob_bytes(), before, "keyring unchanged: {args:?}");
+        run
+    };
+    for name in ["backups", "rel"] {
+        let evil = format!("evil-{name}.kcx");
+        let signed = format!("evil-{name}-signed.kcx");
+        let needle = format!(
+            "refusing to add version 2 to key '{name}' (generated here) from a bundle whose signature is not verified"
+        );
+        refused(&[&evil], &needle)
+            .stderr_has("--verify-with")
+            .stderr_has("--as NEWNAME")
+            .stderr_has("--add-unverified-versions");
+        refused(&[&evil, "--make-primary"], &needle);
+        // A signature by a key nobody vouched for is no better.
+        refused(&[&signed], &needle).stderr_has("its origin is unverified");
+    }
+    // The transport key itself never takes versions from a bundle, whatever
+    // the flags and however the bundle is signed.
+    for args in [
+        vec!["evil-inbox.kcx"],
+        vec![
+            "evil-inbox.kcx",
+            "--add-unverified-versions",
+            "--make-primary",
+        ],
+        vec!["evil-inbox-signed.kcx", "--verify-with", "m-sign.pem"],
+    ] {
+        refused(
+            &args,
+            "refusing to import into key 'inbox': it is the --with transport key",
+        )
+        .stderr_has("--as NAME");
+    }
+    let shown = p.bob(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(shown["origin"], "generated");
+    assert_eq!(shown["primary"], 1);
+    assert_eq!(
+        p.bob(&["export", "inbox", "--public"]).ok().output.stdout,
+        read(&p.t, "inbox.pem")
+    );
+    // Under a new name, it is a new key of unverified origin, as documented.
+    p.bob(&[
+        "import",
+        "--bundle",
+        "evil-backups.kcx",
+        "--with",
+        "inbox",
+        "--as",
+        "from-mallory",
+    ])
+    .ok()
+    .stderr_has("origin is unverified");
+    // Bob opting in: the version is added, the primary stays his.
+    p.bob(&[
+        "import",
+        "--bundle",
+        "evil-rel.kcx",
+        "--with",
+        "inbox",
+        "--add-unverified-versions",
+    ])
+    .ok()
+    .stdout_has("imported key rel (p256, sign) version 2")
+    .stdout_has("primary stays version 1; the sender's primary is version 2");
+    assert_eq!(p.bob(&["show", "rel", "--json"]).ok().json()["primary"], 1);
+}
+
+/// The documented flow after Alice rotates: a signed bundle, verified,
+/// adds her new version to the key Bob holds; switching to it is explicit.
+#[test]
+fn verified_bundles_add_versions_and_make_primary_only_when_asked() {
+    let p = Pair::new();
+    p.bob_transport("bob-inbox");
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice_signer();
+    let export = |out: &str, extra: &[&str]| {
+        let mut args: Vec<&str> = "export backups --to bob-inbox.pem --sign-with alice-signing -o"
+            .split(' ')
+            .collect();
+        args.push(out);
+        args.extend_from_slice(extra);
+        p.alice(&args).ok();
+    };
+    let import = |file: &str, extra: &[&str]| {
+        let mut args = vec!["import", "--bundle", file];
+        args.extend("--with bob-inbox --verify-with alice-signing.pem".split(' '));
+        args.extend_from_slice(extra);
+        p.bob(&args)
+    };
+    export("v1.kcx", &[]);
+    import("v1.kcx", &[]).ok();
+    p.alice(&["rotate", "backups"]).ok();
+    export("v2.kcx", &[]);
+    export("only-v1.kcx", &["--version", "1"]);
+    import("v2.kcx", &[])
+        .ok()
+        .stdout_has("imported key backups (aes256-gcm, encrypt) version 2")
+        .stdout_has("primary stays version 1; the sender's primary is version 2");
+    assert_eq!(
+        p.bob(&["show", "backups", "--json"]).ok().json()["primary"],
+        1
+    );
+
+    // Without a verified signature, not even the primary moves.
+    let before = p.bob_bytes();
+    p.bob(&[
+        "import",
+        "--bundle",
+        "v2.kcx",
+        "--with",
+        "bob-inbox",
+        "--make-primary",
+    ])
+    .fails(
+        2,
+        "refusing to make version 2 the primary of key 'backups' (imported) from a bundle whose signature is not verified",
+    );
+    assert_eq!(p.bob_bytes(), before);
+    import("only-v1.kcx", &["--make-primary"])
+        .fails(2, "the bundle does not hold the sender's primary version 2");
+    assert_eq!(p.bob_bytes(), before);
+    import("v2.kcx", &["--make-primary"])
+        .ok()
+        .stdout_has("key backups: primary is now version 2");
+    assert_eq!(
+        p.bob(&["show", "backups", "--json"]).ok().json()["primary"],
+        2
+    );
+    let audit = p.bob(&["audit"]).ok();
+    audit.stdout_has("primary now version 2");
 }
 
 #[test]
