@@ -657,8 +657,9 @@ pub struct SignArgs {
     pub output: Option<PathBuf>,
 
     /// RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers
-    #[arg(long, value_name = "SCHEME", default_value = "pss", value_parser = ["pss", "pkcs1v15"])]
-    pub scheme: String,
+    /// [default for RSA keys: pss; refused for P-256 keys]
+    #[arg(long, value_name = "SCHEME", value_parser = ["pss", "pkcs1v15"])]
+    pub scheme: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -679,9 +680,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SIG")]
     pub signature: PathBuf,
 
-    /// RSA padding: pss (any salt length) or pkcs1v15
-    #[arg(long, value_name = "SCHEME", default_value = "pss", value_parser = ["pss", "pkcs1v15"])]
-    pub scheme: String,
+    /// RSA padding: pss (any salt length) or pkcs1v15 [default for RSA
+    /// keys: pss; refused for P-256 keys]
+    #[arg(long, value_name = "SCHEME", value_parser = ["pss", "pkcs1v15"])]
+    pub scheme: Option<String>,
 
     /// The signed file [default: stdin]
     pub input: Option<PathBuf>,

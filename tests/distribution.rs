@@ -36,6 +36,38 @@ fn openssl_status(t: &TestDir, args: &[&str]) -> (bool, String) {
     )
 }
 
+/// A fresh P-256 private key from OpenSSL, PKCS#8 PEM in `out`.
+fn genpkey_p256(t: &TestDir, out: &str) {
+    openssl(
+        t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            out,
+        ],
+    );
+}
+
+/// A fresh RSA-2048 private key from OpenSSL, PKCS#8 PEM in `out`.
+fn genpkey_rsa2048(t: &TestDir, out: &str) {
+    openssl(
+        t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            out,
+        ],
+    );
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
@@ -337,18 +369,7 @@ fn keycask_verifies_openssl_signatures_of_imported_keys() {
     t.init_keyfile();
     write(&t, "data.txt", b"release 1.2.3\n");
     // PKCS#8 from genpkey, SEC1 from ecparam, PKCS#1 from genrsa -traditional.
-    openssl(
-        &t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            "ec8.pem",
-        ],
-    );
+    genpkey_p256(&t, "ec8.pem");
     openssl(
         &t,
         &[
@@ -360,18 +381,7 @@ fn keycask_verifies_openssl_signatures_of_imported_keys() {
             "sec1.pem",
         ],
     );
-    openssl(
-        &t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "rsa8.pem",
-        ],
-    );
+    genpkey_rsa2048(&t, "rsa8.pem");
     openssl(&t, &["genrsa", "-traditional", "-out", "rsa1.pem", "2048"]);
     assert!(
         String::from_utf8(read(&t, "sec1.pem"))
@@ -412,30 +422,27 @@ fn keycask_verifies_openssl_signatures_of_imported_keys() {
             &t,
             &["dgst", "-sha256", "-sign", file, "-out", &sig, "data.txt"],
         );
-        let scheme = if rsa { "pkcs1v15" } else { "pss" };
-        t.run(&[
-            "verify",
-            "-k",
-            name,
-            "--scheme",
+        // --scheme is for RSA only; OpenSSL's default RSA padding is PKCS#1 v1.5.
+        let scheme: &[&str] = if rsa { &["--scheme", "pkcs1v15"] } else { &[] };
+        let by_name = [
+            &["verify", "-k", name, "--signature", &sig, "data.txt"],
             scheme,
-            "--signature",
-            &sig,
-            "data.txt",
-        ])
-        .ok()
-        .stdout_has("Verified OK");
-        t.run(&[
-            "verify",
-            "--public-key",
-            &pubfile,
-            "--scheme",
+        ]
+        .concat();
+        t.run(&by_name).ok().stdout_has("Verified OK");
+        let by_pem = [
+            &[
+                "verify",
+                "--public-key",
+                &pubfile,
+                "--signature",
+                &sig,
+                "data.txt",
+            ],
             scheme,
-            "--signature",
-            &sig,
-            "data.txt",
-        ])
-        .ok();
+        ]
+        .concat();
+        t.run(&by_pem).ok();
         if rsa {
             // OpenSSL's PSS signatures use the longest salt by default:
             // keycask accepts any salt length, as `openssl dgst -verify` does.
@@ -557,7 +564,7 @@ fn verify_rejects_bad_signatures_with_exit_3() {
             .fails(3, "bad signature");
     }
     t.run(&["verify", "-k", "ec", "--signature", "missing.sig", "data"])
-        .fails(1, "missing.sig");
+        .fails(2, "cannot open missing.sig: no such file");
     assert_eq!(t.keyring_bytes(), before);
 }
 
@@ -585,7 +592,7 @@ fn sign_and_verify_refuse_keys_of_another_purpose() {
     ])
     .fails(2, "RSA keys only");
     t.run(&["sign", "-k", "ec", "missing-file", "-o", "s.sig"])
-        .fails(1, "missing-file");
+        .fails(2, "cannot open missing-file: no such file");
     t.run(&["sign", "-k", "ec", "data", "-o", "s.sig"]).ok();
     t.run(&["verify", "-k", "backups", "--signature", "s.sig", "data"])
         .fails(4, "purpose encrypt");
@@ -670,7 +677,7 @@ fn public_key_inputs_are_checked() {
         run("p384.pem").fails(2, "private key where a public key is expected");
         run("junk.pem").fails(2, "malformed");
         run("data").fails(2, "not PEM");
-        run("absent.pem").fails(1, "absent.pem");
+        run("absent.pem").fails(2, "cannot open absent.pem: no such file");
         assert!(!t.join("out.kcx").exists());
     }
     assert_eq!(t.keyring_bytes(), before);
@@ -751,7 +758,7 @@ fn import_raw_accepts_raw_hex_and_base64_and_refuses_wrong_lengths() {
     t.run(&["import", "Bad/Name", "--raw", "raw.key"])
         .fails(2, "invalid key name");
     t.run(&["import", "x", "--raw", "absent.key"])
-        .fails(1, "absent.key");
+        .fails(2, "cannot open absent.key: no such file");
     assert_eq!(t.keyring_bytes(), before);
 }
 
@@ -759,18 +766,7 @@ fn import_raw_accepts_raw_hex_and_base64_and_refuses_wrong_lengths() {
 fn import_pem_refuses_public_encrypted_and_unsupported_keys() {
     let t = TestDir::new();
     t.init_keyfile();
-    openssl(
-        &t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            "ec.pem",
-        ],
-    );
+    genpkey_p256(&t, "ec.pem");
     openssl(&t, &["pkey", "-in", "ec.pem", "-pubout", "-out", "ec.pub"]);
     openssl(
         &t,
@@ -1263,18 +1259,7 @@ fn bundle_bad_input_is_refused_and_bob_keyring_unchanged() {
     ])
     .fails(3, "not signed");
     // A private key where the sender's public key belongs.
-    openssl(
-        &p.t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            "private.pem",
-        ],
-    );
+    genpkey_p256(&p.t, "private.pem");
     p.bob(&[
         "import",
         "--bundle",
@@ -1881,4 +1866,192 @@ fn compromised_flags_travel_with_the_bundle() {
     assert!(!versions[0]["compromised"].is_null(), "{shown:#}");
     assert!(versions[1]["compromised"].is_null(), "{shown:#}");
     p.bob(&["show", "backups"]).ok().stdout_has("COMPROMISED");
+}
+
+#[test]
+fn missing_input_files_are_usage_errors_and_change_nothing() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    keygen(&t, "s", "p256", "sign");
+    keygen(&t, "inbox", "p256", "transport");
+    t.run(&["keygen", "a"]).ok();
+    t.run(&["export", "s", "--public", "-o", "s.pem"]).ok();
+    write(&t, "data", b"data");
+    t.run(&["sign", "-k", "s", "data", "-o", "data.sig"]).ok();
+    std::fs::create_dir(t.join("folder")).unwrap();
+    let before = t.keyring_bytes();
+    for args in [
+        vec!["sign", "-k", "s", "-o", "x.sig"],
+        vec!["verify", "-k", "s", "--signature", "data.sig"],
+        vec!["verify", "-k", "s", "data", "--signature"],
+        vec!["verify", "--signature", "data.sig", "data", "--public-key"],
+        vec!["import", "x", "--raw"],
+        vec!["import", "x", "--pem"],
+        vec!["export", "a", "-o", "x.kcx", "--to"],
+        vec!["import", "--with", "inbox", "--bundle"],
+        vec!["wrap", "-k", "a", "-o", "x.kc"],
+    ] {
+        let missing = [args.as_slice(), &["nonexist"]].concat();
+        t.run(&missing)
+            .fails(2, "cannot open nonexist: no such file");
+        let folder = [args.as_slice(), &["folder"]].concat();
+        t.run(&folder).fails(2, "folder is a directory");
+        assert_eq!(t.keyring_bytes(), before, "{args:?}");
+    }
+    assert!(!t.join("x.sig").exists() && !t.join("x.kcx").exists());
+}
+
+#[test]
+fn import_pem_refuses_a_file_of_two_private_keys() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    genpkey_p256(&t, "a.pem");
+    genpkey_rsa2048(&t, "b.pem");
+    let two = [read(&t, "a.pem"), read(&t, "b.pem")].concat();
+    write(&t, "two.pem", &two);
+    write(
+        &t,
+        "two-ec.pem",
+        &[read(&t, "a.pem"), read(&t, "a.pem")].concat(),
+    );
+    let before = t.keyring_bytes();
+    t.run(&["import", "two", "--pem", "two.pem"])
+        .fails(
+            2,
+            "two.pem holds 2 private keys; keycask imports one key from a file",
+        )
+        .stderr_has("split it");
+    t.run(&["import", "two", "--pem", "two-ec.pem"])
+        .fails(2, "holds 2 private keys");
+    assert_eq!(t.keyring_bytes(), before);
+    // What `openssl ecparam -genkey` writes: parameters, then one key.
+    let sec1 = openssl(&t, &["ecparam", "-name", "prime256v1", "-genkey"]);
+    assert!(String::from_utf8_lossy(&sec1).starts_with("-----BEGIN EC PARAMETERS-----"));
+    write(&t, "ecparam.pem", &sec1);
+    t.run(&["import", "one", "--pem", "ecparam.pem"])
+        .ok()
+        .stdout_has("imported key one (p256, sign) version 1");
+}
+
+/// The fingerprint printed for a key read from PEM is the one the OpenSSL
+/// commands in docs/distribution.md compute, whatever form the PEM is in.
+#[test]
+fn fingerprints_of_pem_inputs_match_the_documented_openssl_commands() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "a"]).ok();
+    genpkey_p256(&t, "k.pem");
+    openssl(
+        &t,
+        &[
+            "ec",
+            "-in",
+            "k.pem",
+            "-pubout",
+            "-conv_form",
+            "compressed",
+            "-out",
+            "compressed.pem",
+        ],
+    );
+    openssl(&t, &["ec", "-in", "k.pem", "-pubout", "-out", "plain.pem"]);
+    genpkey_rsa2048(&t, "r.pem");
+    openssl(
+        &t,
+        &[
+            "rsa",
+            "-in",
+            "r.pem",
+            "-RSAPublicKey_out",
+            "-out",
+            "pkcs1.pem",
+        ],
+    );
+    let documented = |pem: &str, ec: bool| {
+        let mut args = vec!["pkey", "-pubin", "-in", pem];
+        if ec {
+            args.extend(["-ec_conv_form", "uncompressed"]);
+        }
+        args.extend(["-outform", "DER"]);
+        format!("SHA256:{}", sha256_hex(&openssl(&t, &args)))
+    };
+    for (pem, ec, note) in [
+        ("compressed.pem", true, true),
+        ("plain.pem", true, false),
+        ("pkcs1.pem", false, false),
+    ] {
+        let out = format!("{pem}.kcx");
+        let mut run = t.run(&["export", "a", "--to", pem, "-o", &out]).ok();
+        run = run.stdout_has(&documented(pem, ec));
+        assert_eq!(
+            run.stderr().contains(&format!(
+                "note: {pem} holds the P-256 point compressed; keycask's fingerprint is over the uncompressed SubjectPublicKeyInfo, as `openssl pkey -pubin -in {pem} -ec_conv_form uncompressed -outform DER | sha256sum`"
+            )),
+            note,
+            "{pem}: {}",
+            run.stderr()
+        );
+        if !ec {
+            // The plain command of the docs agrees for RSA in either PEM form.
+            let plain = openssl(&t, &["pkey", "-pubin", "-in", pem, "-outform", "DER"]);
+            run.stdout_has(&sha256_hex(&plain));
+        }
+    }
+}
+
+#[test]
+fn a_valid_signature_by_a_disabled_version_is_named_with_exit_4() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    keygen(&t, "s", "p256", "sign");
+    write(&t, "data", b"data");
+    t.run(&["sign", "-k", "s", "data", "-o", "data.sig"]).ok();
+    t.run(&["rotate", "s"]).ok();
+    t.run(&["disable", "s", "--version", "1"]).ok();
+    let verify = ["verify", "-k", "s", "--signature", "data.sig", "data"];
+    t.run(&verify)
+        .fails(
+            4,
+            "data.sig is a signature of data by version 1 of key 's', which is disabled: only enabled versions verify",
+        )
+        .stderr_has("keycask enable s --version 1");
+    // Tampered data or signature: still a bad signature, exit 3.
+    write(&t, "data", b"dAta");
+    t.run(&verify).fails(3, "bad signature");
+    write(&t, "data", b"data");
+    let mut sig = read(&t, "data.sig");
+    let last = sig.len() - 1;
+    sig[last] ^= 1;
+    write(&t, "data.sig", &sig);
+    t.run(&verify).fails(3, "bad signature");
+}
+
+#[test]
+fn sign_options_that_would_be_ignored_are_refused() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    keygen(&t, "ec", "p256", "sign");
+    write(&t, "data", b"data");
+    for scheme in ["pss", "pkcs1v15"] {
+        t.run(&[
+            "sign", "-k", "ec", "--scheme", scheme, "data", "-o", "x.sig",
+        ])
+        .fails(2, &format!("--scheme {scheme} applies to RSA keys only"))
+        .stderr_has("drop --scheme");
+    }
+    t.run(&["sign", "-k", "ec", "data", "--json"])
+        .fails(2, "sign --json needs -o SIG")
+        .stderr_has("-o FILE.sig");
+    assert!(!t.join("x.sig").exists());
+    for (kind, purpose, article) in [
+        ("aes256-gcm", "sign", "an aes256-gcm"),
+        ("rsa-2048", "encrypt", "an rsa-2048"),
+        ("p256", "encrypt", "a p256"),
+    ] {
+        t.run(&["keygen", "x", "--type", kind, "--purpose", purpose])
+            .fails(2, &format!("{article} key cannot have purpose {purpose}"));
+    }
+    write(&t, "raw.key", &[7u8; 32]);
+    t.run(&["import", "x", "--raw", "raw.key", "--purpose", "sign"])
+        .fails(2, "an aes256-gcm key cannot have purpose sign");
 }

@@ -24,7 +24,7 @@ use crate::audit;
 use crate::bundle::{self, Bundle, Metadata, VersionMetadata};
 use crate::cli::{ExportArgs, ImportArgs};
 use crate::clock;
-use crate::error::Failure;
+use crate::error::{Failure, open_input_file};
 use crate::keyring::{
     Algorithm, Event, Key, KeyVersion, Origin, Purpose, Session, Tombstone, Unlocked, VersionState,
     open_read_only, validate_key_name,
@@ -186,12 +186,14 @@ fn check_purpose(algorithm: Algorithm, purpose: Purpose) -> Result<(), Failure> 
         .iter()
         .map(|p| p.as_str())
         .collect();
-    Err(
-        Failure::usage(format!("a {algorithm} key cannot have purpose {purpose}")).hint(format!(
-            "{algorithm} keys may have purpose {}",
-            allowed.join(" or ")
-        )),
-    )
+    Err(Failure::usage(format!(
+        "{} key cannot have purpose {purpose}",
+        algorithm.with_article()
+    ))
+    .hint(format!(
+        "{algorithm} keys may have purpose {}",
+        allowed.join(" or ")
+    )))
 }
 
 fn describe_source(path: Option<&Path>) -> String {
@@ -203,9 +205,7 @@ fn describe_source(path: Option<&Path>) -> String {
 fn read_limited(path: Option<&Path>, limit: u64, what: &str) -> Result<Zeroizing<Vec<u8>>> {
     let source = describe_source(path);
     let reader: Box<dyn Read> = match path {
-        Some(path) => Box::new(
-            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
-        ),
+        Some(path) => Box::new(open_input_file(path)?),
         None => Box::new(std::io::stdin().lock()),
     };
     let mut bytes = Zeroizing::new(Vec::new());
@@ -366,9 +366,16 @@ fn signing_key(keyring: &Unlocked, name: &str) -> Result<PrivateKey> {
     )?)
 }
 
-fn read_public_pem(path: &Path) -> Result<PublicKey> {
+/// A public key from a PEM file; a note on stderr when its fingerprint needs
+/// another OpenSSL command than the one the docs give.
+fn read_public_pem(ctx: &Context, path: &Path) -> Result<PublicKey> {
     let text = read_limited(Some(path), MAX_PEM_LEN, "a public key")?;
-    Ok(PublicKey::from_pem(&text, &path.display().to_string())?)
+    let source = path.display().to_string();
+    let public = PublicKey::from_pem(&text, &source)?;
+    if let Some(note) = public.fingerprint_note(&text, &source) {
+        ctx.note(note);
+    }
+    Ok(public)
 }
 
 fn export_sealed(
@@ -380,7 +387,7 @@ fn export_sealed(
     output: Option<&Path>,
 ) -> Result<()> {
     refuse_binary_terminal(output)?;
-    let recipient = read_public_pem(recipient_path)?;
+    let recipient = read_public_pem(ctx, recipient_path)?;
     // A session, not a read-only open: sending key material away is an
     // event for the audit log.
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
@@ -709,7 +716,9 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
         make_primary,
     } = options;
     let bytes = read_limited(path, MAX_BUNDLE_LEN, "a key bundle")?;
-    let trusted = verify_with.map(read_public_pem).transpose()?;
+    let trusted = verify_with
+        .map(|path| read_public_pem(ctx, path))
+        .transpose()?;
     let parsed = Bundle::parse(&bytes)?;
     let signer_fp = parsed.signer.as_ref().map(PublicKey::fingerprint);
 
