@@ -1031,7 +1031,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__import)
-            opts="-q -v -h -V --bundle --with --verify-with --as --raw --type --pem --purpose --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --bundle --with --verify-with --as --add-unverified-versions --make-primary --raw --type --pem --purpose --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -324,6 +324,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand import" -l passphrase-fd
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l add-unverified-versions -d 'Let a bundle whose signature was not verified (--verify-with) add versions to a key that already exists here'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l make-primary -d 'Make the sender\'s primary version the primary of a key that already exists here (a new key always follows the sender\'s primary)'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -331,7 +333,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand import" -s h -l help -d 
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -d 'The sign-purpose key; its primary version signs' -r
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s o -l output -d 'Write the signature to this file instead of stdout' -r -F
-complete -c keycask -n "__fish_keycask_using_subcommand sign" -l scheme -d 'RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers' -r -f -a "pss\t''
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -l scheme -d 'RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers [default for RSA keys: pss; refused for P-256 keys]' -r -f -a "pss\t''
 pkcs1v15\t''"
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
@@ -347,7 +349,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand sign" -s V -l version -d
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -d 'A sign-purpose key of the keyring (any enabled version may match)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l public-key -d 'A public key in PEM (P-256, or RSA of 2048 bits or more)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l signature -d 'The signature file (DER ECDSA, or raw RSA)' -r -F
-complete -c keycask -n "__fish_keycask_using_subcommand verify" -l scheme -d 'RSA padding: pss (any salt length) or pkcs1v15' -r -f -a "pss\t''
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l scheme -d 'RSA padding: pss (any salt length) or pkcs1v15 [default for RSA keys: pss; refused for P-256 keys]' -r -f -a "pss\t''
 pkcs1v15\t''"
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F

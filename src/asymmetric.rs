@@ -238,6 +238,26 @@ impl PublicKey {
         Err(no_pem_key(source, "PUBLIC KEY", &blocks))
     }
 
+    /// When a PEM public key is not stored in the form keycask fingerprints
+    /// (a compressed P-256 point), the OpenSSL command that gives the same
+    /// fingerprint, to print beside it; `None` when the plain `openssl pkey
+    /// -pubin -outform DER` already does.
+    pub fn fingerprint_note(&self, text: &[u8], source: &str) -> Option<String> {
+        let blocks = pem_blocks(text, source).ok()?;
+        let (_, der) = blocks.iter().find(|(label, _)| label == "PUBLIC KEY")?;
+        if der.as_slice() == self.to_spki_der().as_slice() {
+            return None;
+        }
+        Some(match self {
+            PublicKey::P256(_) => format!(
+                "note: {source} holds the P-256 point compressed; keycask's fingerprint is over the uncompressed SubjectPublicKeyInfo, as `openssl pkey -pubin -in {source} -ec_conv_form uncompressed -outform DER | sha256sum` computes it"
+            ),
+            PublicKey::Rsa(_) => format!(
+                "note: {source} is not in canonical DER; keycask's fingerprint is over the SubjectPublicKeyInfo re-encoded, as `openssl pkey -pubin -in {source} -outform DER | sha256sum` computes it"
+            ),
+        })
+    }
+
     pub fn to_spki_der(&self) -> Vec<u8> {
         let doc = match self {
             PublicKey::P256(key) => key.to_public_key_der(),
@@ -394,6 +414,16 @@ impl PrivateKey {
             return Err(encrypted());
         }
         let blocks = pem_blocks(text, source)?;
+        let private_keys = blocks
+            .iter()
+            .filter(|(label, _)| label.ends_with("PRIVATE KEY"))
+            .count();
+        if private_keys > 1 {
+            return Err(Failure::usage(format!(
+                "{source} holds {private_keys} private keys; keycask imports one key from a file"
+            ))
+            .hint("split it so that each file holds one key, and import each under its own name"));
+        }
         for (label, der) in &blocks {
             match label.as_str() {
                 "PRIVATE KEY" => return PrivateKey::from_pkcs8_der(der),

@@ -624,6 +624,16 @@ pub struct ImportArgs {
     #[arg(long = "as", value_name = "NAME", requires = "bundle")]
     pub as_name: Option<String>,
 
+    /// Let a bundle whose signature was not verified (--verify-with) add
+    /// versions to a key that already exists here
+    #[arg(long, requires = "bundle")]
+    pub add_unverified_versions: bool,
+
+    /// Make the sender's primary version the primary of a key that already
+    /// exists here (a new key always follows the sender's primary)
+    #[arg(long, requires = "bundle")]
+    pub make_primary: bool,
+
     /// A symmetric key: 32 raw bytes, or 64 hex digits, or base64 (`-` for stdin)
     #[arg(long, value_name = "FILE")]
     pub raw: Option<PathBuf>,
@@ -661,8 +671,9 @@ pub struct SignArgs {
     pub output: Option<PathBuf>,
 
     /// RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers
-    #[arg(long, value_name = "SCHEME", default_value = "pss", value_parser = ["pss", "pkcs1v15"])]
-    pub scheme: String,
+    /// [default for RSA keys: pss; refused for P-256 keys]
+    #[arg(long, value_name = "SCHEME", value_parser = ["pss", "pkcs1v15"])]
+    pub scheme: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -683,9 +694,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SIG")]
     pub signature: PathBuf,
 
-    /// RSA padding: pss (any salt length) or pkcs1v15
-    #[arg(long, value_name = "SCHEME", default_value = "pss", value_parser = ["pss", "pkcs1v15"])]
-    pub scheme: String,
+    /// RSA padding: pss (any salt length) or pkcs1v15 [default for RSA
+    /// keys: pss; refused for P-256 keys]
+    #[arg(long, value_name = "SCHEME", value_parser = ["pss", "pkcs1v15"])]
+    pub scheme: Option<String>,
 
     /// The signed file [default: stdin]
     pub input: Option<PathBuf>,

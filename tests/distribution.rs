@@ -36,6 +36,38 @@ fn openssl_status(t: &TestDir, args: &[&str]) -> (bool, String) {
     )
 }
 
+/// A fresh P-256 private key from OpenSSL, PKCS#8 PEM in `out`.
+fn genpkey_p256(t: &TestDir, out: &str) {
+    openssl(
+        t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            out,
+        ],
+    );
+}
+
+/// A fresh RSA-2048 private key from OpenSSL, PKCS#8 PEM in `out`.
+fn genpkey_rsa2048(t: &TestDir, out: &str) {
+    openssl(
+        t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            out,
+        ],
+    );
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
@@ -337,18 +369,7 @@ fn keycask_verifies_openssl_signatures_of_imported_keys() {
     t.init_keyfile();
     write(&t, "data.txt", b"release 1.2.3\n");
     // PKCS#8 from genpkey, SEC1 from ecparam, PKCS#1 from genrsa -traditional.
-    openssl(
-        &t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            "ec8.pem",
-        ],
-    );
+    genpkey_p256(&t, "ec8.pem");
     openssl(
         &t,
         &[
@@ -360,18 +381,7 @@ fn keycask_verifies_openssl_signatures_of_imported_keys() {
             "sec1.pem",
         ],
     );
-    openssl(
-        &t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "rsa8.pem",
-        ],
-    );
+    genpkey_rsa2048(&t, "rsa8.pem");
     openssl(&t, &["genrsa", "-traditional", "-out", "rsa1.pem", "2048"]);
     assert!(
         String::from_utf8(read(&t, "sec1.pem"))
@@ -412,30 +422,27 @@ fn keycask_verifies_openssl_signatures_of_imported_keys() {
             &t,
             &["dgst", "-sha256", "-sign", file, "-out", &sig, "data.txt"],
         );
-        let scheme = if rsa { "pkcs1v15" } else { "pss" };
-        t.run(&[
-            "verify",
-            "-k",
-            name,
-            "--scheme",
+        // --scheme is for RSA only; OpenSSL's default RSA padding is PKCS#1 v1.5.
+        let scheme: &[&str] = if rsa { &["--scheme", "pkcs1v15"] } else { &[] };
+        let by_name = [
+            &["verify", "-k", name, "--signature", &sig, "data.txt"],
             scheme,
-            "--signature",
-            &sig,
-            "data.txt",
-        ])
-        .ok()
-        .stdout_has("Verified OK");
-        t.run(&[
-            "verify",
-            "--public-key",
-            &pubfile,
-            "--scheme",
+        ]
+        .concat();
+        t.run(&by_name).ok().stdout_has("Verified OK");
+        let by_pem = [
+            &[
+                "verify",
+                "--public-key",
+                &pubfile,
+                "--signature",
+                &sig,
+                "data.txt",
+            ],
             scheme,
-            "--signature",
-            &sig,
-            "data.txt",
-        ])
-        .ok();
+        ]
+        .concat();
+        t.run(&by_pem).ok();
         if rsa {
             // OpenSSL's PSS signatures use the longest salt by default:
             // keycask accepts any salt length, as `openssl dgst -verify` does.
@@ -557,7 +564,7 @@ fn verify_rejects_bad_signatures_with_exit_3() {
             .fails(3, "bad signature");
     }
     t.run(&["verify", "-k", "ec", "--signature", "missing.sig", "data"])
-        .fails(1, "missing.sig");
+        .fails(2, "cannot open missing.sig: no such file");
     assert_eq!(t.keyring_bytes(), before);
 }
 
@@ -585,7 +592,7 @@ fn sign_and_verify_refuse_keys_of_another_purpose() {
     ])
     .fails(2, "RSA keys only");
     t.run(&["sign", "-k", "ec", "missing-file", "-o", "s.sig"])
-        .fails(1, "missing-file");
+        .fails(2, "cannot open missing-file: no such file");
     t.run(&["sign", "-k", "ec", "data", "-o", "s.sig"]).ok();
     t.run(&["verify", "-k", "backups", "--signature", "s.sig", "data"])
         .fails(4, "purpose encrypt");
@@ -670,7 +677,7 @@ fn public_key_inputs_are_checked() {
         run("p384.pem").fails(2, "private key where a public key is expected");
         run("junk.pem").fails(2, "malformed");
         run("data").fails(2, "not PEM");
-        run("absent.pem").fails(1, "absent.pem");
+        run("absent.pem").fails(2, "cannot open absent.pem: no such file");
         assert!(!t.join("out.kcx").exists());
     }
     assert_eq!(t.keyring_bytes(), before);
@@ -751,7 +758,7 @@ fn import_raw_accepts_raw_hex_and_base64_and_refuses_wrong_lengths() {
     t.run(&["import", "Bad/Name", "--raw", "raw.key"])
         .fails(2, "invalid key name");
     t.run(&["import", "x", "--raw", "absent.key"])
-        .fails(1, "absent.key");
+        .fails(2, "cannot open absent.key: no such file");
     assert_eq!(t.keyring_bytes(), before);
 }
 
@@ -759,18 +766,7 @@ fn import_raw_accepts_raw_hex_and_base64_and_refuses_wrong_lengths() {
 fn import_pem_refuses_public_encrypted_and_unsupported_keys() {
     let t = TestDir::new();
     t.init_keyfile();
-    openssl(
-        &t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            "ec.pem",
-        ],
-    );
+    genpkey_p256(&t, "ec.pem");
     openssl(&t, &["pkey", "-in", "ec.pem", "-pubout", "-out", "ec.pub"]);
     openssl(
         &t,
@@ -914,6 +910,35 @@ impl Pair {
     fn bob_bytes(&self) -> Vec<u8> {
         read(&self.t, "bob.json")
     }
+
+    /// Bob's P-256 transport key `name`, its public half in `name.pem`.
+    fn bob_transport(&self, name: &str) {
+        keygen_in(&self.t, "bob.json", name, "p256", "transport");
+        let pem = format!("{name}.pem");
+        self.bob(&["export", name, "--public", "-o", &pem]).ok();
+    }
+
+    /// Alice's signing key `alice-signing`, its public half in `alice-signing.pem`.
+    fn alice_signer(&self) {
+        keygen_in(&self.t, "alice.json", "alice-signing", "p256", "sign");
+        self.alice(&[
+            "export",
+            "alice-signing",
+            "--public",
+            "-o",
+            "alice-signing.pem",
+        ])
+        .ok();
+    }
+}
+
+fn keygen_in(t: &TestDir, keyring: &str, name: &str, kind: &str, purpose: &str) {
+    run_in(
+        t,
+        keyring,
+        &["keygen", name, "--type", kind, "--purpose", purpose],
+    )
+    .ok();
 }
 
 fn version_ids(run: &crate::util::Run) -> Vec<String> {
@@ -951,32 +976,8 @@ fn sealed_bundle_moves_keys_from_alice_to_bob() {
     p.bob(&["export", "bob-rsa", "--public", "-o", "bob-rsa.pem"])
         .ok();
     p.alice(&["keygen", "backups"]).ok();
-    p.alice(&[
-        "keygen",
-        "alice-signing",
-        "--type",
-        "p256",
-        "--purpose",
-        "sign",
-    ])
-    .ok();
-    p.alice(&[
-        "keygen",
-        "release",
-        "--type",
-        "rsa-2048",
-        "--purpose",
-        "sign",
-    ])
-    .ok();
-    p.alice(&[
-        "export",
-        "alice-signing",
-        "--public",
-        "-o",
-        "alice-signing.pem",
-    ])
-    .ok();
+    p.alice_signer();
+    keygen_in(&p.t, "alice.json", "release", "rsa-2048", "sign");
 
     // A signed bundle to a P-256 recipient.
     let sealed = p
@@ -1200,23 +1201,7 @@ fn bundle_bad_input_is_refused_and_bob_keyring_unchanged() {
     p.bob(&["export", "bob-signing", "--public", "-o", "mallory.pem"])
         .ok();
     p.alice(&["keygen", "backups"]).ok();
-    p.alice(&[
-        "keygen",
-        "alice-signing",
-        "--type",
-        "p256",
-        "--purpose",
-        "sign",
-    ])
-    .ok();
-    p.alice(&[
-        "export",
-        "alice-signing",
-        "--public",
-        "-o",
-        "alice-signing.pem",
-    ])
-    .ok();
+    p.alice_signer();
     p.alice(&[
         "export",
         "backups",
@@ -1274,18 +1259,7 @@ fn bundle_bad_input_is_refused_and_bob_keyring_unchanged() {
     ])
     .fails(3, "not signed");
     // A private key where the sender's public key belongs.
-    openssl(
-        &p.t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            "private.pem",
-        ],
-    );
+    genpkey_p256(&p.t, "private.pem");
     p.bob(&[
         "import",
         "--bundle",
@@ -1487,7 +1461,9 @@ fn bundles_follow_rotation_on_both_sides() {
     assert_eq!(bob.json()["primary"], 2);
 
     // Alice rotates again and disables version 1: the next bundle holds the
-    // enabled versions 2 and 3; Bob already has 2, gains 3, and 3 is primary.
+    // enabled versions 2 and 3; Bob already has 2. The bundle is unsigned and
+    // the key exists here, so it adds version 3 only when Bob says so, and
+    // the primary stays until he asks for the sender's.
     p.alice(&["rotate", "backups"]).ok();
     p.alice(&["disable", "backups", "--version", "1"]).ok();
     p.bob(&["export", "bob-inbox", "--public", "-o", "inbox-v2.pem"])
@@ -1502,22 +1478,38 @@ fn bundles_follow_rotation_on_both_sides() {
     ])
     .ok()
     .stdout_has("versions 2, 3");
-    let second = p
-        .bob(&[
-            "import",
-            "--bundle",
-            "second.kcx",
-            "--with",
-            "bob-inbox",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let before = p.bob_bytes();
+    p.bob(&["import", "--bundle", "second.kcx", "--with", "bob-inbox"])
+        .fails(
+            2,
+            "refusing to add version 3 to key 'backups' (imported) from a bundle whose signature is not verified",
+        )
+        .stderr_has("--add-unverified-versions");
+    assert_eq!(p.bob_bytes(), before);
+    let with = |extra: &str| {
+        let mut args: Vec<&str> =
+            "import --bundle second.kcx --with bob-inbox --add-unverified-versions"
+                .split(' ')
+                .collect();
+        args.push(extra);
+        p.bob(&args)
+    };
+    let second = with("--json").ok().json();
     assert_eq!(second["versions"], serde_json::json!([3]));
     assert_eq!(second["already_present"], serde_json::json!([2]));
     let bob = p.bob(&["show", "backups", "--json"]).ok().json();
-    assert_eq!(bob["primary"], 3);
+    assert_eq!(
+        bob["primary"], 2,
+        "importing adds versions; it does not rotate"
+    );
     assert_eq!(bob["versions"].as_array().unwrap().len(), 3);
+    with("--make-primary")
+        .ok()
+        .stdout_has("key backups: primary is now version 3");
+    assert_eq!(
+        p.bob(&["show", "backups", "--json"]).ok().json()["primary"],
+        3
+    );
 
     // A disabled version is not exported on request; nor is a disabled transport
     // version a recipient any more.
@@ -1550,6 +1542,181 @@ fn bundles_follow_rotation_on_both_sides() {
     p.bob(&["import", "--bundle", "old.kcx", "--with", "bob-inbox"])
         .fails(3, "sealed to another recipient");
     assert_eq!(p.bob_bytes(), bob_before);
+}
+
+/// Mallory holds only Bob's transport public key and knows his key names.
+#[test]
+fn bundles_without_a_verified_signature_cannot_change_existing_keys() {
+    let p = Pair::new();
+    init_named(&p.t, "mallory.json");
+    let mallory = |args: &[&str]| run_in(&p.t, "mallory.json", args);
+    p.bob(&["keygen", "backups"]).ok();
+    keygen_in(&p.t, "bob.json", "rel", "p256", "sign");
+    p.bob_transport("inbox");
+    keygen_in(&p.t, "mallory.json", "m-sign", "p256", "sign");
+    mallory(&["export", "m-sign", "--public", "-o", "m-sign.pem"]).ok();
+    for (name, kind, purpose) in [
+        ("backups", "aes256-gcm", "encrypt"),
+        ("inbox", "p256", "transport"),
+        ("rel", "p256", "sign"),
+    ] {
+        keygen_in(&p.t, "mallory.json", name, kind, purpose);
+        mallory(&["rotate", name]).ok();
+        let (plain, signed) = (
+            format!("evil-{name}.kcx"),
+            format!("evil-{name}-signed.kcx"),
+        );
+        for (out, sign) in [(&plain, None), (&signed, Some("m-sign"))] {
+            let mut args = vec![
+                "export",
+                name,
+                "--version",
+                "2",
+                "--to",
+                "inbox.pem",
+                "-o",
+                out,
+            ];
+            args.extend(sign.map(|s| ["--sign-with", s]).into_iter().flatten());
+            mallory(&args).ok();
+        }
+    }
+    let before = p.bob_bytes();
+    let refused = |args: &[&str], needle: &str| {
+        let mut full = vec!["import", "--with", "inbox", "--bundle"];
+        full.extend_from_slice(args);
+        let run = p.bob(&full).fails(2, needle);
+        assert_eq!(p.bob_bytes(), before, "keyring unchanged: {args:?}");
+        run
+    };
+    for name in ["backups", "rel"] {
+        let evil = format!("evil-{name}.kcx");
+        let signed = format!("evil-{name}-signed.kcx");
+        let needle = format!(
+            "refusing to add version 2 to key '{name}' (generated here) from a bundle whose signature is not verified"
+        );
+        refused(&[&evil], &needle)
+            .stderr_has("--verify-with")
+            .stderr_has("--as NEWNAME")
+            .stderr_has("--add-unverified-versions");
+        refused(&[&evil, "--make-primary"], &needle);
+        // A signature by a key nobody vouched for is no better.
+        refused(&[&signed], &needle).stderr_has("its origin is unverified");
+    }
+    // The transport key itself never takes versions from a bundle, whatever
+    // the flags and however the bundle is signed.
+    for args in [
+        vec!["evil-inbox.kcx"],
+        vec![
+            "evil-inbox.kcx",
+            "--add-unverified-versions",
+            "--make-primary",
+        ],
+        vec!["evil-inbox-signed.kcx", "--verify-with", "m-sign.pem"],
+    ] {
+        refused(
+            &args,
+            "refusing to import into key 'inbox': it is the --with transport key",
+        )
+        .stderr_has("--as NAME");
+    }
+    let shown = p.bob(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(shown["origin"], "generated");
+    assert_eq!(shown["primary"], 1);
+    assert_eq!(
+        p.bob(&["export", "inbox", "--public"]).ok().output.stdout,
+        read(&p.t, "inbox.pem")
+    );
+    // Under a new name, it is a new key of unverified origin, as documented.
+    p.bob(&[
+        "import",
+        "--bundle",
+        "evil-backups.kcx",
+        "--with",
+        "inbox",
+        "--as",
+        "from-mallory",
+    ])
+    .ok()
+    .stderr_has("origin is unverified");
+    // Bob opting in: the version is added, the primary stays his.
+    p.bob(&[
+        "import",
+        "--bundle",
+        "evil-rel.kcx",
+        "--with",
+        "inbox",
+        "--add-unverified-versions",
+    ])
+    .ok()
+    .stdout_has("imported key rel (p256, sign) version 2")
+    .stdout_has("primary stays version 1; the sender's primary is version 2");
+    assert_eq!(p.bob(&["show", "rel", "--json"]).ok().json()["primary"], 1);
+}
+
+/// The documented flow after Alice rotates: a signed bundle, verified,
+/// adds her new version to the key Bob holds; switching to it is explicit.
+#[test]
+fn verified_bundles_add_versions_and_make_primary_only_when_asked() {
+    let p = Pair::new();
+    p.bob_transport("bob-inbox");
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice_signer();
+    let export = |out: &str, extra: &[&str]| {
+        let mut args: Vec<&str> = "export backups --to bob-inbox.pem --sign-with alice-signing -o"
+            .split(' ')
+            .collect();
+        args.push(out);
+        args.extend_from_slice(extra);
+        p.alice(&args).ok();
+    };
+    let import = |file: &str, extra: &[&str]| {
+        let mut args = vec!["import", "--bundle", file];
+        args.extend("--with bob-inbox --verify-with alice-signing.pem".split(' '));
+        args.extend_from_slice(extra);
+        p.bob(&args)
+    };
+    export("v1.kcx", &[]);
+    import("v1.kcx", &[]).ok();
+    p.alice(&["rotate", "backups"]).ok();
+    export("v2.kcx", &[]);
+    export("only-v1.kcx", &["--version", "1"]);
+    import("v2.kcx", &[])
+        .ok()
+        .stdout_has("imported key backups (aes256-gcm, encrypt) version 2")
+        .stdout_has("primary stays version 1; the sender's primary is version 2");
+    assert_eq!(
+        p.bob(&["show", "backups", "--json"]).ok().json()["primary"],
+        1
+    );
+
+    // Without a verified signature, not even the primary moves.
+    let before = p.bob_bytes();
+    p.bob(&[
+        "import",
+        "--bundle",
+        "v2.kcx",
+        "--with",
+        "bob-inbox",
+        "--make-primary",
+    ])
+    .fails(
+        2,
+        "refusing to make version 2 the primary of key 'backups' (imported) from a bundle whose signature is not verified",
+    );
+    assert_eq!(p.bob_bytes(), before);
+    import("only-v1.kcx", &["--make-primary"])
+        .fails(2, "the bundle does not hold the sender's primary version 2");
+    assert_eq!(p.bob_bytes(), before);
+    import("v2.kcx", &["--make-primary"])
+        .ok()
+        .stdout_has("key backups: primary is now version 2");
+    assert_eq!(
+        p.bob(&["show", "backups", "--json"]).ok().json()["primary"],
+        2
+    );
+    let audit = p.bob(&["audit"]).ok();
+    audit.stdout_has("primary now version 2");
 }
 
 #[test]
@@ -1699,4 +1866,192 @@ fn compromised_flags_travel_with_the_bundle() {
     assert!(!versions[0]["compromised"].is_null(), "{shown:#}");
     assert!(versions[1]["compromised"].is_null(), "{shown:#}");
     p.bob(&["show", "backups"]).ok().stdout_has("COMPROMISED");
+}
+
+#[test]
+fn missing_input_files_are_usage_errors_and_change_nothing() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    keygen(&t, "s", "p256", "sign");
+    keygen(&t, "inbox", "p256", "transport");
+    t.run(&["keygen", "a"]).ok();
+    t.run(&["export", "s", "--public", "-o", "s.pem"]).ok();
+    write(&t, "data", b"data");
+    t.run(&["sign", "-k", "s", "data", "-o", "data.sig"]).ok();
+    std::fs::create_dir(t.join("folder")).unwrap();
+    let before = t.keyring_bytes();
+    for args in [
+        vec!["sign", "-k", "s", "-o", "x.sig"],
+        vec!["verify", "-k", "s", "--signature", "data.sig"],
+        vec!["verify", "-k", "s", "data", "--signature"],
+        vec!["verify", "--signature", "data.sig", "data", "--public-key"],
+        vec!["import", "x", "--raw"],
+        vec!["import", "x", "--pem"],
+        vec!["export", "a", "-o", "x.kcx", "--to"],
+        vec!["import", "--with", "inbox", "--bundle"],
+        vec!["wrap", "-k", "a", "-o", "x.kc"],
+    ] {
+        let missing = [args.as_slice(), &["nonexist"]].concat();
+        t.run(&missing)
+            .fails(2, "cannot open nonexist: no such file");
+        let folder = [args.as_slice(), &["folder"]].concat();
+        t.run(&folder).fails(2, "folder is a directory");
+        assert_eq!(t.keyring_bytes(), before, "{args:?}");
+    }
+    assert!(!t.join("x.sig").exists() && !t.join("x.kcx").exists());
+}
+
+#[test]
+fn import_pem_refuses_a_file_of_two_private_keys() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    genpkey_p256(&t, "a.pem");
+    genpkey_rsa2048(&t, "b.pem");
+    let two = [read(&t, "a.pem"), read(&t, "b.pem")].concat();
+    write(&t, "two.pem", &two);
+    write(
+        &t,
+        "two-ec.pem",
+        &[read(&t, "a.pem"), read(&t, "a.pem")].concat(),
+    );
+    let before = t.keyring_bytes();
+    t.run(&["import", "two", "--pem", "two.pem"])
+        .fails(
+            2,
+            "two.pem holds 2 private keys; keycask imports one key from a file",
+        )
+        .stderr_has("split it");
+    t.run(&["import", "two", "--pem", "two-ec.pem"])
+        .fails(2, "holds 2 private keys");
+    assert_eq!(t.keyring_bytes(), before);
+    // What `openssl ecparam -genkey` writes: parameters, then one key.
+    let sec1 = openssl(&t, &["ecparam", "-name", "prime256v1", "-genkey"]);
+    assert!(String::from_utf8_lossy(&sec1).starts_with("-----BEGIN EC PARAMETERS-----"));
+    write(&t, "ecparam.pem", &sec1);
+    t.run(&["import", "one", "--pem", "ecparam.pem"])
+        .ok()
+        .stdout_has("imported key one (p256, sign) version 1");
+}
+
+/// The fingerprint printed for a key read from PEM is the one the OpenSSL
+/// commands in docs/distribution.md compute, whatever form the PEM is in.
+#[test]
+fn fingerprints_of_pem_inputs_match_the_documented_openssl_commands() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "a"]).ok();
+    genpkey_p256(&t, "k.pem");
+    openssl(
+        &t,
+        &[
+            "ec",
+            "-in",
+            "k.pem",
+            "-pubout",
+            "-conv_form",
+            "compressed",
+            "-out",
+            "compressed.pem",
+        ],
+    );
+    openssl(&t, &["ec", "-in", "k.pem", "-pubout", "-out", "plain.pem"]);
+    genpkey_rsa2048(&t, "r.pem");
+    openssl(
+        &t,
+        &[
+            "rsa",
+            "-in",
+            "r.pem",
+            "-RSAPublicKey_out",
+            "-out",
+            "pkcs1.pem",
+        ],
+    );
+    let documented = |pem: &str, ec: bool| {
+        let mut args = vec!["pkey", "-pubin", "-in", pem];
+        if ec {
+            args.extend(["-ec_conv_form", "uncompressed"]);
+        }
+        args.extend(["-outform", "DER"]);
+        format!("SHA256:{}", sha256_hex(&openssl(&t, &args)))
+    };
+    for (pem, ec, note) in [
+        ("compressed.pem", true, true),
+        ("plain.pem", true, false),
+        ("pkcs1.pem", false, false),
+    ] {
+        let out = format!("{pem}.kcx");
+        let mut run = t.run(&["export", "a", "--to", pem, "-o", &out]).ok();
+        run = run.stdout_has(&documented(pem, ec));
+        assert_eq!(
+            run.stderr().contains(&format!(
+                "note: {pem} holds the P-256 point compressed; keycask's fingerprint is over the uncompressed SubjectPublicKeyInfo, as `openssl pkey -pubin -in {pem} -ec_conv_form uncompressed -outform DER | sha256sum`"
+            )),
+            note,
+            "{pem}: {}",
+            run.stderr()
+        );
+        if !ec {
+            // The plain command of the docs agrees for RSA in either PEM form.
+            let plain = openssl(&t, &["pkey", "-pubin", "-in", pem, "-outform", "DER"]);
+            run.stdout_has(&sha256_hex(&plain));
+        }
+    }
+}
+
+#[test]
+fn a_valid_signature_by_a_disabled_version_is_named_with_exit_4() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    keygen(&t, "s", "p256", "sign");
+    write(&t, "data", b"data");
+    t.run(&["sign", "-k", "s", "data", "-o", "data.sig"]).ok();
+    t.run(&["rotate", "s"]).ok();
+    t.run(&["disable", "s", "--version", "1"]).ok();
+    let verify = ["verify", "-k", "s", "--signature", "data.sig", "data"];
+    t.run(&verify)
+        .fails(
+            4,
+            "data.sig is a signature of data by version 1 of key 's', which is disabled: only enabled versions verify",
+        )
+        .stderr_has("keycask enable s --version 1");
+    // Tampered data or signature: still a bad signature, exit 3.
+    write(&t, "data", b"dAta");
+    t.run(&verify).fails(3, "bad signature");
+    write(&t, "data", b"data");
+    let mut sig = read(&t, "data.sig");
+    let last = sig.len() - 1;
+    sig[last] ^= 1;
+    write(&t, "data.sig", &sig);
+    t.run(&verify).fails(3, "bad signature");
+}
+
+#[test]
+fn sign_options_that_would_be_ignored_are_refused() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    keygen(&t, "ec", "p256", "sign");
+    write(&t, "data", b"data");
+    for scheme in ["pss", "pkcs1v15"] {
+        t.run(&[
+            "sign", "-k", "ec", "--scheme", scheme, "data", "-o", "x.sig",
+        ])
+        .fails(2, &format!("--scheme {scheme} applies to RSA keys only"))
+        .stderr_has("drop --scheme");
+    }
+    t.run(&["sign", "-k", "ec", "data", "--json"])
+        .fails(2, "sign --json needs -o SIG")
+        .stderr_has("-o FILE.sig");
+    assert!(!t.join("x.sig").exists());
+    for (kind, purpose, article) in [
+        ("aes256-gcm", "sign", "an aes256-gcm"),
+        ("rsa-2048", "encrypt", "an rsa-2048"),
+        ("p256", "encrypt", "a p256"),
+    ] {
+        t.run(&["keygen", "x", "--type", kind, "--purpose", purpose])
+            .fails(2, &format!("{article} key cannot have purpose {purpose}"));
+    }
+    write(&t, "raw.key", &[7u8; 32]);
+    t.run(&["import", "x", "--raw", "raw.key", "--purpose", "sign"])
+        .fails(2, "an aes256-gcm key cannot have purpose sign");
 }

@@ -214,6 +214,16 @@ impl Algorithm {
         }
     }
 
+    /// The name with its indefinite article, as read aloud: "an aes256-gcm",
+    /// "a p256", "an rsa-3072".
+    pub fn with_article(self) -> String {
+        let article = match self {
+            Algorithm::P256 => "a",
+            _ => "an",
+        };
+        format!("{article} {self}")
+    }
+
     pub fn is_symmetric(self) -> bool {
         self == Algorithm::Aes256Gcm
     }

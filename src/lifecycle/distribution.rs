@@ -24,7 +24,7 @@ use crate::audit;
 use crate::bundle::{self, Bundle, Metadata, VersionMetadata};
 use crate::cli::{ExportArgs, ImportArgs};
 use crate::clock;
-use crate::error::Failure;
+use crate::error::{Failure, open_input_file};
 use crate::keyring::{
     Algorithm, Event, Key, KeyVersion, Origin, Purpose, Session, Tombstone, Unlocked, VersionState,
     open_read_only, validate_key_name,
@@ -96,6 +96,10 @@ pub enum ImportRequest {
         transport_key: String,
         verify_with: Option<PathBuf>,
         as_name: Option<String>,
+        /// Existing keys take versions from an unverified bundle only when asked.
+        add_unverified: bool,
+        /// An existing key's primary moves only when asked.
+        make_primary: bool,
     },
     Raw {
         name: String,
@@ -138,6 +142,8 @@ impl ImportRequest {
                 transport_key: args.with.clone().expect("clap requires --with"),
                 verify_with: args.verify_with.clone(),
                 as_name: args.as_name.clone(),
+                add_unverified: args.add_unverified_versions,
+                make_primary: args.make_primary,
             });
         }
         let name = args.name.clone().ok_or_else(|| {
@@ -180,12 +186,14 @@ fn check_purpose(algorithm: Algorithm, purpose: Purpose) -> Result<(), Failure> 
         .iter()
         .map(|p| p.as_str())
         .collect();
-    Err(
-        Failure::usage(format!("a {algorithm} key cannot have purpose {purpose}")).hint(format!(
-            "{algorithm} keys may have purpose {}",
-            allowed.join(" or ")
-        )),
-    )
+    Err(Failure::usage(format!(
+        "{} key cannot have purpose {purpose}",
+        algorithm.with_article()
+    ))
+    .hint(format!(
+        "{algorithm} keys may have purpose {}",
+        allowed.join(" or ")
+    )))
 }
 
 fn describe_source(path: Option<&Path>) -> String {
@@ -197,9 +205,7 @@ fn describe_source(path: Option<&Path>) -> String {
 fn read_limited(path: Option<&Path>, limit: u64, what: &str) -> Result<Zeroizing<Vec<u8>>> {
     let source = describe_source(path);
     let reader: Box<dyn Read> = match path {
-        Some(path) => Box::new(
-            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
-        ),
+        Some(path) => Box::new(open_input_file(path)?),
         None => Box::new(std::io::stdin().lock()),
     };
     let mut bytes = Zeroizing::new(Vec::new());
@@ -360,9 +366,16 @@ fn signing_key(keyring: &Unlocked, name: &str) -> Result<PrivateKey> {
     )?)
 }
 
-fn read_public_pem(path: &Path) -> Result<PublicKey> {
+/// A public key from a PEM file; a note on stderr when its fingerprint needs
+/// another OpenSSL command than the one the docs give.
+fn read_public_pem(ctx: &Context, path: &Path) -> Result<PublicKey> {
     let text = read_limited(Some(path), MAX_PEM_LEN, "a public key")?;
-    Ok(PublicKey::from_pem(&text, &path.display().to_string())?)
+    let source = path.display().to_string();
+    let public = PublicKey::from_pem(&text, &source)?;
+    if let Some(note) = public.fingerprint_note(&text, &source) {
+        ctx.note(note);
+    }
+    Ok(public)
 }
 
 fn export_sealed(
@@ -374,7 +387,7 @@ fn export_sealed(
     output: Option<&Path>,
 ) -> Result<()> {
     refuse_binary_terminal(output)?;
-    let recipient = read_public_pem(recipient_path)?;
+    let recipient = read_public_pem(ctx, recipient_path)?;
     // A session, not a read-only open: sending key material away is an
     // event for the audit log.
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
@@ -503,12 +516,18 @@ pub fn import(ctx: &Context, request: &ImportRequest) -> Result<()> {
             transport_key,
             verify_with,
             as_name,
+            add_unverified,
+            make_primary,
         } => import_bundle(
             ctx,
             path.as_deref(),
-            transport_key,
-            verify_with.as_deref(),
-            as_name.as_deref(),
+            BundleImport {
+                transport_key,
+                verify_with: verify_with.as_deref(),
+                as_name: as_name.as_deref(),
+                add_unverified: *add_unverified,
+                make_primary: *make_primary,
+            },
         ),
         ImportRequest::Raw {
             name,
@@ -679,15 +698,27 @@ enum Outcome {
     AlreadyPresent,
 }
 
-fn import_bundle(
-    ctx: &Context,
-    path: Option<&Path>,
-    transport_key: &str,
-    verify_with: Option<&Path>,
-    as_name: Option<&str>,
-) -> Result<()> {
+/// How `import --bundle` was asked to treat the bundle.
+struct BundleImport<'a> {
+    transport_key: &'a str,
+    verify_with: Option<&'a Path>,
+    as_name: Option<&'a str>,
+    add_unverified: bool,
+    make_primary: bool,
+}
+
+fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> Result<()> {
+    let BundleImport {
+        transport_key,
+        verify_with,
+        as_name,
+        add_unverified,
+        make_primary,
+    } = options;
     let bytes = read_limited(path, MAX_BUNDLE_LEN, "a key bundle")?;
-    let trusted = verify_with.map(read_public_pem).transpose()?;
+    let trusted = verify_with
+        .map(|path| read_public_pem(ctx, path))
+        .transpose()?;
     let parsed = Bundle::parse(&bytes)?;
     let signer_fp = parsed.signer.as_ref().map(PublicKey::fingerprint);
 
@@ -735,6 +766,13 @@ fn import_bundle(
         ))
         .hint(e.hint.unwrap_or_default() + "; import it with --as NAME")
     })?;
+    if name == transport_key {
+        return Err(Failure::usage(format!(
+            "refusing to import into key '{name}': it is the --with transport key that opens the bundle"
+        ))
+        .hint("a bundle never changes the key it is sealed to; import it under another name with --as NAME")
+        .into());
+    }
 
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
     let keyring = &mut session.keyring;
@@ -808,8 +846,28 @@ fn import_bundle(
             existing.as_ref(),
         )?);
     }
+    let adding: Vec<u32> = metadata
+        .versions
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| matches!(o, Outcome::Added))
+        .map(|(v, _)| v.version)
+        .collect();
+    let new_primary = match &existing {
+        Some(key) if make_primary => {
+            Some(primary_to_make(name, key, metadata)?).filter(|&p| p != key.primary)
+        }
+        _ => None,
+    };
+    if let Some(key) = &existing
+        && (!adding.is_empty() || new_primary.is_some())
+        && trusted.is_none()
+        && !add_unverified
+    {
+        return Err(unverified_into_existing(name, key, &adding, new_primary).into());
+    }
     let mut added = Vec::new();
-    if existing.is_none() && outcomes.iter().any(|o| matches!(o, Outcome::Added)) {
+    if existing.is_none() && !adding.is_empty() {
         keyring.doc.keys.insert(
             name.to_string(),
             Key {
@@ -852,54 +910,130 @@ fn import_bundle(
         .map(|v| v.version)
         .filter(|n| !added.contains(n))
         .collect();
-    if added.is_empty() {
-        print_import_summary(
-            ctx,
-            name,
-            metadata,
-            &added,
-            &skipped,
-            signer_fp.as_deref(),
-            trusted.is_some(),
-        )?;
-        return Ok(());
+    let summary = ImportSummary {
+        name,
+        metadata,
+        added: &added,
+        skipped: &skipped,
+        signer_fp: signer_fp.as_deref(),
+        verified: trusted.is_some(),
+        new_primary,
+        kept_primary: existing
+            .as_ref()
+            .filter(|_| new_primary.is_none())
+            .map(|k| k.primary),
+    };
+    if added.is_empty() && new_primary.is_none() {
+        return print_import_summary(ctx, &summary);
     }
-    // The primary follows the sender's when the bundle holds it; a new key
-    // without it takes its highest version.
+    // A new key follows the sender's primary when the bundle holds it, else
+    // takes its highest version. An existing key's primary moves only with
+    // --make-primary: importing adds versions, switching is a rotation.
     let key = keyring.doc.keys.get_mut(name).expect("created above");
-    if metadata
-        .versions
-        .iter()
-        .any(|v| v.version == metadata.primary)
-    {
-        key.primary = metadata.primary;
+    if let Some(primary) = new_primary {
+        key.primary = primary;
     } else if existing.is_none() {
-        key.primary = key.versions.iter().map(|v| v.version).max().unwrap_or(0);
+        key.primary = if metadata
+            .versions
+            .iter()
+            .any(|v| v.version == metadata.primary)
+        {
+            metadata.primary
+        } else {
+            key.versions.iter().map(|v| v.version).max().unwrap_or(0)
+        };
     }
     session.record(
         Event::new("import")
             .key(name)
             .versions(added.clone())
             .detail(format!(
-                "bundle from keyring {} ({}), {}",
+                "bundle from keyring {} ({}), {}{}{}",
                 metadata.source_keyring,
                 metadata.name,
                 match (&signer_fp, trusted.is_some()) {
                     (Some(fp), true) => format!("signature by {fp} verified"),
                     (Some(fp), false) => format!("signed by {fp}, not verified"),
                     (None, _) => "unsigned".to_string(),
-                }
+                },
+                if existing.is_some() && trusted.is_none() {
+                    ", added to an existing key with --add-unverified-versions"
+                } else {
+                    ""
+                },
+                new_primary
+                    .map(|p| format!(", primary now version {p}"))
+                    .unwrap_or_default()
             )),
     );
     session.commit()?;
-    print_import_summary(
-        ctx,
-        name,
-        metadata,
-        &added,
-        &skipped,
-        signer_fp.as_deref(),
-        trusted.is_some(),
+    print_import_summary(ctx, &summary)
+}
+
+/// With `--make-primary`: the sender's primary version, which the bundle
+/// must hold and which must be enabled here if it is already here.
+fn primary_to_make(name: &str, key: &Key, metadata: &Metadata) -> Result<u32> {
+    if !metadata
+        .versions
+        .iter()
+        .any(|v| v.version == metadata.primary)
+    {
+        return Err(Failure::usage(format!(
+            "--make-primary: the bundle does not hold the sender's primary version {} of '{name}'",
+            metadata.primary
+        ))
+        .hint("ask the sender for a bundle with that version (export without --version)")
+        .into());
+    }
+    if let Some(local) = key.version(metadata.primary)
+        && local.state != VersionState::Enabled
+    {
+        return Err(Failure::key_unusable(format!(
+            "--make-primary: version {} of key '{name}' is {} here",
+            metadata.primary, local.state
+        ))
+        .into());
+    }
+    Ok(metadata.primary)
+}
+
+/// The refusal of a bundle without a verified signature that would change a
+/// key this keyring already holds: anyone with the transport public key can
+/// make a bundle, so it could hand the key's future envelopes or signatures to
+/// its maker.
+fn unverified_into_existing(
+    name: &str,
+    key: &Key,
+    adding: &[u32],
+    new_primary: Option<u32>,
+) -> Failure {
+    let what = if adding.is_empty() {
+        format!(
+            "make version {} the primary of",
+            new_primary.unwrap_or_default()
+        )
+    } else {
+        format!(
+            "add version{} {} to",
+            if adding.len() == 1 { "" } else { "s" },
+            adding
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let origin = match key.origin {
+        Origin::Generated => "generated here",
+        Origin::Imported => "imported",
+    };
+    Failure::usage(format!(
+        "refusing to {what} key '{name}' ({origin}) from a bundle whose signature is not verified"
+    ))
+    .hint(
+        "ask the sender to sign it (export --sign-with KEY) and import with --verify-with THEIR_KEY.pem; \
+or import it as a separate key with --as NEWNAME; \
+or, if you trust its origin anyway, add --add-unverified-versions",
     )
 }
 
@@ -951,15 +1085,31 @@ fn check_version_free(
     Ok(Outcome::Added)
 }
 
-fn print_import_summary(
-    ctx: &Context,
-    name: &str,
-    metadata: &Metadata,
-    added: &[u32],
-    skipped: &[u32],
-    signer_fp: Option<&str>,
+/// What `import --bundle` reports.
+struct ImportSummary<'a> {
+    name: &'a str,
+    metadata: &'a Metadata,
+    added: &'a [u32],
+    skipped: &'a [u32],
+    signer_fp: Option<&'a str>,
     verified: bool,
-) -> Result<()> {
+    /// Set when --make-primary moved an existing key's primary.
+    new_primary: Option<u32>,
+    /// An existing key's primary, when it did not move.
+    kept_primary: Option<u32>,
+}
+
+fn print_import_summary(ctx: &Context, summary: &ImportSummary) -> Result<()> {
+    let ImportSummary {
+        name,
+        metadata,
+        added,
+        skipped,
+        signer_fp,
+        verified,
+        new_primary,
+        kept_primary,
+    } = *summary;
     if ctx.json {
         return output::print_json(&json!({
             "schema": "keycask.import/1",
@@ -976,7 +1126,13 @@ fn print_import_summary(
         }));
     }
     let list = |n: &[u32]| n.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    if let Some(primary) = new_primary {
+        println!("key {name}: primary is now version {primary}, the sender's primary");
+    }
     if added.is_empty() {
+        if new_primary.is_some() {
+            return Ok(());
+        }
         println!(
             "nothing to import: key {name} already holds version{} {} of this bundle",
             if skipped.len() == 1 { "" } else { "s" },
@@ -1001,6 +1157,18 @@ fn print_import_summary(
             "already present: version{} {}",
             if skipped.len() == 1 { "" } else { "s" },
             list(skipped)
+        );
+    }
+    if let Some(kept) = kept_primary
+        && kept != metadata.primary
+        && metadata
+            .versions
+            .iter()
+            .any(|v| v.version == metadata.primary)
+    {
+        println!(
+            "primary stays version {kept}; the sender's primary is version {}: import again with --make-primary to switch",
+            metadata.primary
         );
     }
     Ok(())

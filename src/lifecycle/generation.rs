@@ -34,7 +34,8 @@ impl KeygenRequest {
                 .map(|p| p.as_str())
                 .collect();
             return Err(Failure::usage(format!(
-                "a {algorithm} key cannot have purpose {purpose}"
+                "{} key cannot have purpose {purpose}",
+                algorithm.with_article()
             ))
             .hint(if algorithm.is_symmetric() {
                 "aes256-gcm keys encrypt; for signatures or transport use --type p256 or rsa-3072".to_string()

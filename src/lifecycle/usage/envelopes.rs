@@ -807,17 +807,7 @@ fn open_input(path: Option<&Path>) -> Result<(Box<dyn Read + Send>, Option<u64>)
         }
         Some(path) => {
             finish_interrupted_rekey(path);
-            let file = File::open(path).map_err(|e| {
-                let failure = if e.kind() == io::ErrorKind::NotFound {
-                    Failure::usage(format!("cannot open {}: no such file", path.display()))
-                } else {
-                    Failure::other(format!("cannot open {}: {e}", path.display()))
-                };
-                anyhow::Error::new(failure)
-            })?;
-            if file.metadata().is_ok_and(|m| m.is_dir()) {
-                return Err(Failure::usage(format!("{} is a directory", path.display())).into());
-            }
+            let file = crate::error::open_input_file(path)?;
             let len = regular_len(&file);
             Ok((Box::new(file), len))
         }

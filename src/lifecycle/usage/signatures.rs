@@ -5,7 +5,6 @@
 //! pkcs1v15`. The input is hashed as it streams, so files of any size sign
 //! in constant memory.
 
-use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
@@ -19,7 +18,7 @@ use crate::Context;
 use crate::asymmetric::{self, PublicKey, RsaScheme};
 use crate::audit;
 use crate::cli::{SignArgs, VerifyArgs};
-use crate::error::Failure;
+use crate::error::{Failure, open_input_file};
 use crate::keyring::{Event, Key, Purpose, VersionState, open_read_only};
 use crate::output;
 
@@ -32,7 +31,8 @@ pub struct SignRequest {
     pub key: String,
     pub input: Option<PathBuf>,
     pub output: Option<PathBuf>,
-    pub scheme: RsaScheme,
+    /// `None` when `--scheme` was not given: PSS for RSA keys.
+    pub scheme: Option<RsaScheme>,
 }
 
 #[derive(Debug)]
@@ -46,15 +46,18 @@ pub struct VerifyRequest {
     pub verifier: Verifier,
     pub signature: PathBuf,
     pub input: Option<PathBuf>,
-    pub scheme: RsaScheme,
+    /// `None` when `--scheme` was not given: PSS for RSA keys.
+    pub scheme: Option<RsaScheme>,
 }
 
-fn parse_scheme(text: &str) -> RsaScheme {
-    if text == "pkcs1v15" {
-        RsaScheme::Pkcs1v15
-    } else {
-        RsaScheme::Pss
-    }
+fn parse_scheme(text: Option<&str>) -> Option<RsaScheme> {
+    text.map(|text| {
+        if text == "pkcs1v15" {
+            RsaScheme::Pkcs1v15
+        } else {
+            RsaScheme::Pss
+        }
+    })
 }
 
 impl SignRequest {
@@ -63,7 +66,7 @@ impl SignRequest {
             key: args.key.clone(),
             input: args.input.clone().filter(|p| p != Path::new("-")),
             output: args.output.clone().filter(|p| p != Path::new("-")),
-            scheme: parse_scheme(&args.scheme),
+            scheme: parse_scheme(args.scheme.as_deref()),
         }
     }
 }
@@ -79,7 +82,7 @@ impl VerifyRequest {
             verifier,
             signature: args.signature.clone(),
             input: args.input.clone().filter(|p| p != Path::new("-")),
-            scheme: parse_scheme(&args.scheme),
+            scheme: parse_scheme(args.scheme.as_deref()),
         }
     }
 }
@@ -87,9 +90,7 @@ impl VerifyRequest {
 /// Hashes a file or stdin with SHA-256 as it streams.
 fn digest_input(input: Option<&Path>) -> Result<[u8; 32]> {
     let mut reader: Box<dyn Read> = match input {
-        Some(path) => {
-            Box::new(File::open(path).with_context(|| format!("cannot read {}", path.display()))?)
-        }
+        Some(path) => Box::new(open_input_file(path)?),
         None => Box::new(std::io::stdin().lock()),
     };
     let mut hasher = Sha256::new();
@@ -124,16 +125,35 @@ fn require_sign_purpose(name: &str, key: &Key, command: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_scheme(public: &PublicKey, scheme: RsaScheme) -> Result<()> {
-    if scheme == RsaScheme::Pkcs1v15 && matches!(public, PublicKey::P256(_)) {
-        return Err(Failure::usage("--scheme pkcs1v15 applies to RSA keys only")
-            .hint("P-256 keys sign with ECDSA; drop --scheme")
-            .into());
+/// `--scheme` names an RSA padding: given for a P-256 key, either value is
+/// refused, so that a script never believes it chose something it did not.
+fn check_scheme(public: &PublicKey, scheme: Option<RsaScheme>) -> Result<RsaScheme> {
+    if let (Some(scheme), PublicKey::P256(_)) = (scheme, public) {
+        let named = match scheme {
+            RsaScheme::Pss => "pss",
+            RsaScheme::Pkcs1v15 => "pkcs1v15",
+        };
+        return Err(
+            Failure::usage(format!("--scheme {named} applies to RSA keys only"))
+                .hint("P-256 keys sign with ECDSA; drop --scheme")
+                .into(),
+        );
     }
-    Ok(())
+    Ok(scheme.unwrap_or(RsaScheme::Pss))
 }
 
 pub fn sign(ctx: &Context, request: &SignRequest) -> Result<()> {
+    if ctx.json && request.output.is_none() {
+        // stdout carries the signature; the report would be lost or mixed in.
+        return Err(Failure::usage(
+            "sign --json needs -o SIG: the signature goes to the file, the JSON report to stdout",
+        )
+        .hint(format!(
+            "keycask sign -k {} --json -o FILE.sig [IN]",
+            request.key
+        ))
+        .into());
+    }
     if request.output.is_none() && std::io::stdout().is_terminal() {
         return Err(
             Failure::usage("refusing to write a binary signature to the terminal")
@@ -168,9 +188,9 @@ pub fn sign(ctx: &Context, request: &SignRequest) -> Result<()> {
         Event::new("sign").key(&request.key).versions([number]),
     )?;
     let private = asymmetric::private_from_material(&keyring.material(&request.key, number)?)?;
-    check_scheme(&private.public_key(), request.scheme)?;
+    let scheme = check_scheme(&private.public_key(), request.scheme)?;
     let digest = digest_input(request.input.as_deref())?;
-    let signature = private.sign_digest(&digest, request.scheme)?;
+    let signature = private.sign_digest(&digest, scheme)?;
     crate::output::Output::write(
         request.output.as_deref(),
         crate::output::Output::PUBLIC,
@@ -193,16 +213,29 @@ pub fn sign(ctx: &Context, request: &SignRequest) -> Result<()> {
 struct Candidate {
     public: PublicKey,
     label: String,
+    /// For a version of a keyring key that is not enabled: its number and
+    /// state. It never makes a signature valid; it only explains a refusal.
+    unusable: Option<(u32, VersionState)>,
 }
 
 fn candidates(ctx: &Context, verifier: &Verifier) -> Result<Vec<Candidate>> {
     match verifier {
         Verifier::PublicKey(path) => {
-            let text =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let public = PublicKey::from_pem(&text, &path.display().to_string())?;
+            let mut text = Vec::new();
+            open_input_file(path)?
+                .read_to_end(&mut text)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let source = path.display().to_string();
+            let public = PublicKey::from_pem(&text, &source)?;
+            if let Some(note) = public.fingerprint_note(&text, &source) {
+                ctx.note(note);
+            }
             let label = format!("{} ({})", path.display(), public.describe());
-            Ok(vec![Candidate { public, label }])
+            Ok(vec![Candidate {
+                public,
+                label,
+                unusable: None,
+            }])
         }
         Verifier::Key(name) => {
             // Unlocked, so the public keys are covered by the integrity MAC.
@@ -211,14 +244,19 @@ fn candidates(ctx: &Context, verifier: &Verifier) -> Result<Vec<Candidate>> {
             require_sign_purpose(name, key, "verify")?;
             let mut found = Vec::new();
             for v in &key.versions {
-                if v.state != VersionState::Enabled {
+                if v.public_key.is_none() {
                     continue;
                 }
                 let public = PublicKey::of_version(name, v)?;
                 let label = format!("key {name} version {} ({})", v.version, public.describe());
-                found.push(Candidate { public, label });
+                let unusable = (v.state != VersionState::Enabled).then_some((v.version, v.state));
+                found.push(Candidate {
+                    public,
+                    label,
+                    unusable,
+                });
             }
-            if found.is_empty() {
+            if found.iter().all(|c| c.unusable.is_some()) {
                 return Err(Failure::key_unusable(format!(
                     "key '{name}' has no enabled version to verify with"
                 ))
@@ -230,7 +268,7 @@ fn candidates(ctx: &Context, verifier: &Verifier) -> Result<Vec<Candidate>> {
 }
 
 fn read_signature(path: &Path) -> Result<Vec<u8>> {
-    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file = open_input_file(path)?;
     let mut signature = Vec::new();
     file.take(MAX_SIGNATURE_LEN + 1)
         .read_to_end(&mut signature)
@@ -243,6 +281,7 @@ pub fn verify(ctx: &Context, request: &VerifyRequest) -> Result<()> {
     for candidate in &candidates {
         check_scheme(&candidate.public, request.scheme)?;
     }
+    let scheme = request.scheme.unwrap_or(RsaScheme::Pss);
     let signature = read_signature(&request.signature)?;
     let digest = digest_input(request.input.as_deref())?;
     let input_name = request
@@ -252,12 +291,31 @@ pub fn verify(ctx: &Context, request: &VerifyRequest) -> Result<()> {
     let valid = if signature.len() as u64 > MAX_SIGNATURE_LEN {
         None
     } else {
-        candidates.iter().find(|c| {
-            c.public
-                .verify_digest(&digest, &signature, request.scheme)
-                .is_ok()
-        })
+        // Enabled versions first: only they can make a signature valid.
+        let mut ordered: Vec<&Candidate> = candidates.iter().collect();
+        ordered.sort_by_key(|c| c.unusable.is_some());
+        ordered
+            .into_iter()
+            .find(|c| c.public.verify_digest(&digest, &signature, scheme).is_ok())
     };
+    if let (Some(candidate), Verifier::Key(name)) = (valid, &request.verifier)
+        && let Some((number, state)) = candidate.unusable
+    {
+        let failure = Failure::key_unusable(format!(
+            "{} is a signature of {input_name} by version {number} of key '{name}', which is {state}: only enabled versions verify",
+            request.signature.display()
+        ));
+        return Err(match state {
+            VersionState::Disabled => failure.hint(format!(
+                "if you still trust that version: keycask enable {name} --version {number}"
+            )),
+            VersionState::DestroyScheduled => failure.hint(format!(
+                "if you still trust that version: keycask destroy --cancel {name} --version {number}"
+            )),
+            _ => failure,
+        }
+        .into());
+    }
     let Some(candidate) = valid else {
         let against = match &request.verifier {
             Verifier::Key(name) => format!("key {name}"),
