@@ -4,6 +4,9 @@
 //! edge, and hands each to the module of its lifecycle phase.
 
 #![forbid(unsafe_code)]
+// Output goes through `Context::report`, the report writers of `output` and
+// `stderr_line!`, which honour `-q` and survive a closed pipe.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 
 /// `eprintln!` that shrugs off a failed write: with stderr closed
 /// (`keycask ... 2>&1 | head -1`), a message that cannot be shown must not

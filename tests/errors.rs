@@ -504,6 +504,13 @@ fn quiet_silences_status_lines_but_not_the_output_asked_for() {
     quiet(&["destroy", "old", "--now", "--yes"]);
     quiet(&["destroy", "--purge", "old", "--yes"]);
     quiet(&["audit", "verify"]);
+    quiet(&["keygen", "sig", "--type", "p256", "--purpose", "sign"]);
+    quiet(&["export", "sig", "--public", "-o", "sig.pem"]);
+    std::fs::write(t.join("data"), "signed data").unwrap();
+    quiet(&["sign", "-k", "sig", "-o", "data.sig", "data"]);
+    quiet(&["verify", "-k", "sig", "--signature", "data.sig", "data"]);
+    std::fs::write(t.join("raw.key"), [9u8; 32]).unwrap();
+    quiet(&["import", "byok", "--raw", "raw.key"]);
     let mut cmd = t.command();
     cmd.env("KEYCASK_NOW", "2099-01-01T00:00:00Z");
     let run = t.run_with(cmd, &["-q", "rotate", "--due"], None).ok();

@@ -338,7 +338,7 @@ fn export_public(
         public.fingerprint()
     );
     if let Some(path) = output {
-        println!("wrote {summary} -> {}", path.display());
+        ctx.report(format_args!("wrote {summary} -> {}", path.display()))?;
     } else if ctx.verbose > 0 {
         ctx.note(summary);
     }
@@ -492,7 +492,7 @@ fn export_sealed(
             "output": output,
         }))?;
     } else if let Some(path) = output {
-        println!(
+        ctx.report(format_args!(
             "sealed key {name} version{} {} to {} {}{} -> {}",
             if list.len() == 1 { "" } else { "s" },
             list.join(", "),
@@ -502,7 +502,7 @@ fn export_sealed(
                 .map(|fp| format!(", signed by {} {fp}", sign_with.unwrap_or_default()))
                 .unwrap_or_default(),
             path.display()
-        );
+        ))?;
     } else if ctx.verbose > 0 {
         ctx.note(format!("sealed key {name} {detail}"));
     }
@@ -678,9 +678,11 @@ fn import_new_key(
             "fingerprint": fingerprint,
         }))?;
     } else {
-        println!("imported key {name} ({algorithm}, {purpose}) version {number} id {id}");
+        ctx.report(format_args!(
+            "imported key {name} ({algorithm}, {purpose}) version {number} id {id}"
+        ))?;
         if let Some(fp) = fingerprint {
-            println!("public key fingerprint {fp}");
+            ctx.report(format_args!("public key fingerprint {fp}"))?;
         }
     }
     if let Some(path) = source {
@@ -1127,20 +1129,22 @@ fn print_import_summary(ctx: &Context, summary: &ImportSummary) -> Result<()> {
     }
     let list = |n: &[u32]| n.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
     if let Some(primary) = new_primary {
-        println!("key {name}: primary is now version {primary}, the sender's primary");
+        ctx.report(format_args!(
+            "key {name}: primary is now version {primary}, the sender's primary"
+        ))?;
     }
     if added.is_empty() {
         if new_primary.is_some() {
             return Ok(());
         }
-        println!(
+        ctx.report(format_args!(
             "nothing to import: key {name} already holds version{} {} of this bundle",
             if skipped.len() == 1 { "" } else { "s" },
             list(skipped)
-        );
+        ))?;
         return Ok(());
     }
-    println!(
+    ctx.report(format_args!(
         "imported key {name} ({}, {}) version{} {} from keyring {}{}",
         metadata.algorithm,
         metadata.purpose,
@@ -1151,13 +1155,13 @@ fn print_import_summary(ctx: &Context, summary: &ImportSummary) -> Result<()> {
             (Some(fp), true) => format!("; signature by {fp} verified"),
             _ => String::new(),
         }
-    );
+    ))?;
     if !skipped.is_empty() {
-        println!(
+        ctx.report(format_args!(
             "already present: version{} {}",
             if skipped.len() == 1 { "" } else { "s" },
             list(skipped)
-        );
+        ))?;
     }
     if let Some(kept) = kept_primary
         && kept != metadata.primary
@@ -1166,10 +1170,10 @@ fn print_import_summary(ctx: &Context, summary: &ImportSummary) -> Result<()> {
             .iter()
             .any(|v| v.version == metadata.primary)
     {
-        println!(
+        ctx.report(format_args!(
             "primary stays version {kept}; the sender's primary is version {}: import again with --make-primary to switch",
             metadata.primary
-        );
+        ))?;
     }
     Ok(())
 }

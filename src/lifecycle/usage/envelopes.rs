@@ -288,8 +288,9 @@ fn check_key_usable(name: &str, key: &Key) -> Result<(), Failure> {
     }
     if key.purpose != Purpose::Encrypt || !key.algorithm.is_symmetric() {
         return Err(Failure::key_unusable(format!(
-            "key '{name}' is a {} key with purpose {}: only encrypt keys (aes256-gcm) wrap data",
-            key.algorithm, key.purpose
+            "key '{name}' is {} key with purpose {}: only encrypt keys (aes256-gcm) wrap data",
+            key.algorithm.with_article(),
+            key.purpose
         ))
         .hint("create one with `keycask keygen NAME` (aes256-gcm, purpose encrypt)"));
     }

@@ -336,11 +336,11 @@ pub fn verify(ctx: &Context, request: &VerifyRequest) -> Result<()> {
             "sha256": hex::encode(digest),
         }))?;
     } else {
-        println!(
+        ctx.report(format_args!(
             "Verified OK: {input_name} signed by {} {}",
             candidate.label,
             candidate.public.fingerprint()
-        );
+        ))?;
     }
     Ok(())
 }
