@@ -81,7 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
         'keycask;keygen' {
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096')
             [CompletionResult]::new('--purpose', '--purpose', [CompletionResultType]::ParameterName, 'What the key may be used for [default: encrypt for aes256-gcm, sign for p256 and rsa-*]')
-            [CompletionResult]::new('--rotate-every', '--rotate-every', [CompletionResultType]::ParameterName, 'Rotation period, e.g. 90d, 12h, 2w, 1y (see `rotate --due`)')
+            [CompletionResult]::new('--rotate-every', '--rotate-every', [CompletionResultType]::ParameterName, 'Rotation period, e.g. 90d, 12h, 2w, 1y; at most 100y (see `rotate --due`)')
             [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')
             [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the passphrase from this open file descriptor')
@@ -319,7 +319,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
         }
         'keycask;destroy' {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version to destroy (never the primary: rotate first)')
-            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Schedule the destruction this far ahead (e.g. 7d, 30d, 12h); the version is disabled at once and can be restored with --cancel')
+            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Schedule the destruction this far ahead (e.g. 7d, 30d, 12h; at most 100y); the version is disabled at once and can be restored with --cancel')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, kept in the tombstone and shown in errors')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Refuse while an envelope under PATH (a file or a folder, searched recursively) still needs a version being destroyed; repeatable')
             [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')

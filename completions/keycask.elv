@@ -76,7 +76,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
         &'keycask;keygen'= {
             cand --type 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096'
             cand --purpose 'What the key may be used for [default: encrypt for aes256-gcm, sign for p256 and rsa-*]'
-            cand --rotate-every 'Rotation period, e.g. 90d, 12h, 2w, 1y (see `rotate --due`)'
+            cand --rotate-every 'Rotation period, e.g. 90d, 12h, 2w, 1y; at most 100y (see `rotate --due`)'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'
@@ -297,7 +297,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
         }
         &'keycask;destroy'= {
             cand --version 'The version to destroy (never the primary: rotate first)'
-            cand --after 'Schedule the destruction this far ahead (e.g. 7d, 30d, 12h); the version is disabled at once and can be restored with --cancel'
+            cand --after 'Schedule the destruction this far ahead (e.g. 7d, 30d, 12h; at most 100y); the version is disabled at once and can be restored with --cancel'
             cand --reason 'Why, kept in the tombstone and shown in errors'
             cand --check 'Refuse while an envelope under PATH (a file or a folder, searched recursively) still needs a version being destroyed; repeatable'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'

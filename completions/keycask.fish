@@ -72,7 +72,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l type -d 'Key 
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l purpose -d 'What the key may be used for [default: encrypt for aes256-gcm, sign for p256 and rsa-*]' -r -f -a "encrypt\t''
 sign\t''
 transport\t''"
-complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l rotate-every -d 'Rotation period, e.g. 90d, 12h, 2w, 1y (see `rotate --due`)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l rotate-every -d 'Rotation period, e.g. 90d, 12h, 2w, 1y; at most 100y (see `rotate --due`)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -216,7 +216,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand disable" -s q -l quiet -
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l version -d 'The version to destroy (never the primary: rotate first)' -r
-complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l after -d 'Schedule the destruction this far ahead (e.g. 7d, 30d, 12h); the version is disabled at once and can be restored with --cancel' -r
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l after -d 'Schedule the destruction this far ahead (e.g. 7d, 30d, 12h; at most 100y); the version is disabled at once and can be restored with --cancel' -r
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l reason -d 'Why, kept in the tombstone and shown in errors' -r
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l check -d 'Refuse while an envelope under PATH (a file or a folder, searched recursively) still needs a version being destroyed; repeatable' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F

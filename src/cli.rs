@@ -303,7 +303,8 @@ pub struct KeygenArgs {
     #[arg(long, value_name = "PURPOSE", value_parser = ["encrypt", "sign", "transport"])]
     pub purpose: Option<String>,
 
-    /// Rotation period, e.g. 90d, 12h, 2w, 1y (see `rotate --due`)
+    /// Rotation period, e.g. 90d, 12h, 2w, 1y; at most 100y (see `rotate
+    /// --due`)
     #[arg(long, value_name = "DURATION")]
     pub rotate_every: Option<String>,
 }
@@ -446,8 +447,9 @@ pub struct DestroyArgs {
     #[arg(long, value_name = "N")]
     pub version: Option<u32>,
 
-    /// Schedule the destruction this far ahead (e.g. 7d, 30d, 12h); the
-    /// version is disabled at once and can be restored with --cancel
+    /// Schedule the destruction this far ahead (e.g. 7d, 30d, 12h; at most
+    /// 100y); the version is disabled at once and can be restored with
+    /// --cancel
     #[arg(long, value_name = "DURATION", conflicts_with = "now")]
     pub after: Option<String>,
 
