@@ -81,7 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
         'keycask;keygen' {
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096')
             [CompletionResult]::new('--purpose', '--purpose', [CompletionResultType]::ParameterName, 'What the key may be used for [default: encrypt for aes256-gcm, sign for p256 and rsa-*]')
-            [CompletionResult]::new('--rotate-every', '--rotate-every', [CompletionResultType]::ParameterName, 'Rotation period, e.g. 90d, 12h, 2w, 1y; at most 100y (see `rotate --due`)')
+            [CompletionResult]::new('--rotate-every', '--rotate-every', [CompletionResultType]::ParameterName, 'Rotation period, e.g. 90d, 12h, 2w, 1y, at most 100y (`rotate --due` rotates the keys that are due)')
             [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')
             [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the passphrase from this open file descriptor')

@@ -76,7 +76,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
         &'keycask;keygen'= {
             cand --type 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096'
             cand --purpose 'What the key may be used for [default: encrypt for aes256-gcm, sign for p256 and rsa-*]'
-            cand --rotate-every 'Rotation period, e.g. 90d, 12h, 2w, 1y; at most 100y (see `rotate --due`)'
+            cand --rotate-every 'Rotation period, e.g. 90d, 12h, 2w, 1y, at most 100y (`rotate --due` rotates the keys that are due)'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'

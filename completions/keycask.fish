@@ -72,7 +72,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l type -d 'Key 
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l purpose -d 'What the key may be used for [default: encrypt for aes256-gcm, sign for p256 and rsa-*]' -r -f -a "encrypt\t''
 sign\t''
 transport\t''"
-complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l rotate-every -d 'Rotation period, e.g. 90d, 12h, 2w, 1y; at most 100y (see `rotate --due`)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l rotate-every -d 'Rotation period, e.g. 90d, 12h, 2w, 1y, at most 100y (`rotate --due` rotates the keys that are due)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r

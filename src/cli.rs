@@ -303,8 +303,8 @@ pub struct KeygenArgs {
     #[arg(long, value_name = "PURPOSE", value_parser = ["encrypt", "sign", "transport"])]
     pub purpose: Option<String>,
 
-    /// Rotation period, e.g. 90d, 12h, 2w, 1y; at most 100y (see `rotate
-    /// --due`)
+    /// Rotation period, e.g. 90d, 12h, 2w, 1y, at most 100y (`rotate --due`
+    /// rotates the keys that are due)
     #[arg(long, value_name = "DURATION")]
     pub rotate_every: Option<String>,
 }
