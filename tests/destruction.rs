@@ -1136,6 +1136,14 @@ fn a_key_scheduled_for_destruction_is_not_rotated_and_its_schedule_holds() {
     assert_eq!(show["versions"][0]["state"], "destroy-scheduled");
     assert_eq!(show["rotation_due"], Value::Null);
     assert_eq!(show["rotation_overdue"], false);
+    // People see the same: short in `list` (NOTES says why), whole in `show`.
+    at(&t, later, &["list"])
+        .ok()
+        .stdout_has("every 1d, not due ")
+        .stdout_has("v1 destroy after 2026-12-01");
+    at(&t, later, &["show", "w"])
+        .ok()
+        .stdout_has("every 1d, not due: the key is scheduled for destruction");
 
     // When the date comes, the whole key goes.
     let due = "2026-12-02T00:00:00Z";

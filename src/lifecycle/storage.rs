@@ -54,8 +54,10 @@ pub fn init(ctx: &Context, spec: &RootSpec, audit_usage: bool) -> Result<()> {
     }
 }
 
-/// Rotation status of a key at `now`, for people.
-fn rotation_text(key: &Key, now: Timestamp) -> String {
+/// Rotation status of a key at `now`, for people. `explain` says why a key
+/// scheduled for destruction is not due (`show`); `list` has no room for it
+/// and says so in its NOTES column.
+fn rotation_text(key: &Key, now: Timestamp, explain: bool) -> String {
     match (key.rotation_period, key.rotation_due()) {
         (Some(period), Some(due)) if due <= now => format!(
             "every {}, OVERDUE since {}",
@@ -72,8 +74,13 @@ fn rotation_text(key: &Key, now: Timestamp) -> String {
             clock::format_duration(period)
         ),
         (Some(period), None) if key.scheduled_for_destruction() => format!(
-            "every {}, not due: the key is scheduled for destruction",
-            clock::format_duration(period)
+            "every {}, not due{}",
+            clock::format_duration(period),
+            if explain {
+                ": the key is scheduled for destruction"
+            } else {
+                ""
+            }
         ),
         _ => "-".to_string(),
     }
@@ -256,7 +263,7 @@ fn list_row(name: &str, key: &Key, now: Timestamp) -> Vec<String> {
     };
     let rotation = match &key.destroyed {
         Some(_) => "-".to_string(),
-        None => rotation_text(key, now),
+        None => rotation_text(key, now, false),
     };
     vec![
         name.to_string(),
@@ -332,7 +339,7 @@ pub fn show(ctx: &Context, name: &str) -> Result<()> {
         serde_json::to_value(key.origin)?.as_str().unwrap_or("-")
     )?;
     writeln!(out, "created    {}", clock::format_time(key.created))?;
-    writeln!(out, "rotation   {}", rotation_text(key, now))?;
+    writeln!(out, "rotation   {}", rotation_text(key, now, true))?;
     if let Some(t) = &key.destroyed {
         writeln!(
             out,
