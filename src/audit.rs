@@ -621,24 +621,39 @@ pub fn verify_bytes(bytes: &[u8], keyring_id: &str, state: &AuditState, key: &Ma
     verdict
 }
 
-/// Reads every record without checking MACs (for `keycask audit`, which
-/// needs no unlock; `audit verify` checks). Malformed lines are skipped and
-/// counted.
-pub fn read_records(keyring_path: &Path) -> Result<(Vec<Record>, usize)> {
-    let bytes = read_log(&log_path(keyring_path))?;
-    let (lines, _) = split_lines(&bytes);
+/// Calls `each` with every record of the log, without checking MACs (for
+/// `keycask audit`, which needs no unlock; `audit verify` checks). The log is
+/// read a line at a time, so memory stays flat however long it grows.
+/// Returns how many lines are not records; a last line without its newline
+/// (a write cut short) is not counted, as `audit verify` does not count it.
+pub fn for_each_record(
+    keyring_path: &Path,
+    mut each: impl FnMut(Record) -> Result<()>,
+) -> Result<usize> {
+    use std::io::BufRead;
+    let path = log_path(keyring_path);
+    let cannot_read = |e: std::io::Error| -> anyhow::Error {
+        Failure::other(format!("cannot read the audit log {}: {e}", path.display())).into()
+    };
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(cannot_read(e)),
+    };
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    let mut line = Vec::new();
     let mut skipped = 0;
-    let records = lines
-        .iter()
-        .filter_map(|l| {
-            let r = decode_unverified(l);
-            if r.is_none() {
-                skipped += 1;
-            }
-            r
-        })
-        .collect();
-    Ok((records, skipped))
+    loop {
+        line.clear();
+        reader.read_until(b'\n', &mut line).map_err(cannot_read)?;
+        if line.pop() != Some(b'\n') {
+            return Ok(skipped);
+        }
+        match decode_unverified(&line) {
+            Some(record) => each(record)?,
+            None => skipped += 1,
+        }
+    }
 }
 
 /// Logs one event of a command that changes no keyring but must be on the

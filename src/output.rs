@@ -30,27 +30,60 @@ pub fn print_json(value: &(impl serde::Serialize + ?Sized)) -> Result<()> {
 
 /// Prints rows as a table with a header, columns padded to their widest cell.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut table = Table::new(header);
     for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
+        table.fit(row);
     }
     let mut out = report_stdout();
-    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    for row in std::iter::once(&header).chain(rows) {
+    table.write_header(&mut out)?;
+    for row in rows {
+        table.write_row(&mut out, row)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A table's column widths, fitted to rows before any is written: in two
+/// passes over data too large to hold (`keycask audit`), or in one over rows
+/// in memory ([`print_table`]).
+pub struct Table {
+    header: Vec<String>,
+    widths: Vec<usize>,
+}
+
+impl Table {
+    pub fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            widths: header.iter().map(|h| h.chars().count()).collect(),
+        }
+    }
+
+    /// Widens the columns to hold `row`.
+    pub fn fit(&mut self, row: &[String]) {
+        for (width, cell) in self.widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+
+    pub fn write_header(&self, out: &mut impl Write) -> Result<()> {
+        self.write_row(out, &self.header)
+    }
+
+    /// One line: every cell but the last padded to its column's width.
+    pub fn write_row(&self, out: &mut impl Write, row: &[String]) -> Result<()> {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
-                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+                let width = self.widths.get(i).copied().unwrap_or(0);
+                line.push_str(&format!("{cell:<width$}  "));
             }
         }
         writeln!(out, "{}", line.trim_end())?;
+        Ok(())
     }
-    out.flush()?;
-    Ok(())
 }
 
 /// True when `a` and `b` name the same file: the same inode when both exist

@@ -131,6 +131,50 @@ fn a_line_that_is_not_a_record_is_named() {
         .stderr_has("1 line(s) of the audit log are not records");
 }
 
+/// `keycask audit` reads the log a line at a time: a line that is not a
+/// record is counted and passed over, a last line cut short (no newline) is
+/// left out as `audit verify` leaves it out, and the table and the JSON list
+/// the same records.
+#[test]
+fn show_passes_over_junk_and_a_line_cut_short() {
+    let t = three_records();
+    let mut lines = log_lines(&t);
+    lines.insert(1, "not a record".into());
+    let mut text = lines.join("\n");
+    text.push_str("\n{\"seq\": 4, \"cut sh");
+    std::fs::write(log_path(&t), text).unwrap();
+    let doc = t
+        .run(&["audit", "--json"])
+        .ok()
+        .stderr_has("1 line(s) of the audit log are not records")
+        .json();
+    let seqs: Vec<u64> = doc["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    let table = t.run(&["audit"]).ok().stdout();
+    let rows: Vec<&str> = table.lines().collect();
+    assert_eq!(rows.len(), 4, "header and three rows:\n{table}");
+    assert!(rows[0].starts_with("SEQ  TIME"), "{table}");
+    // Every row is cut to the same columns: OP starts where the header's does.
+    let op = rows[0].find("OP").unwrap();
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[op..].starts_with("init") || r[op..].starts_with("keygen")),
+        "{table}"
+    );
+    // An empty log, or one that matches nothing: an empty list, and a note.
+    let none = t.run(&["audit", "--json", "--key", "nosuch"]).ok().json();
+    assert_eq!(none["records"], serde_json::json!([]));
+    t.run(&["audit", "--key", "nosuch"])
+        .ok()
+        .stderr_has("no audit records match");
+}
+
 #[test]
 fn a_removed_record_is_named() {
     let t = three_records();

@@ -2,8 +2,11 @@
 //! is secret), `audit verify` checks it (unlocks: the MACs need the audit
 //! key), `config audit-usage on|off` decides whether usage is logged.
 
+use std::io::Write;
+
 use anyhow::Result;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::Context;
 use crate::audit::{self, Record};
@@ -40,76 +43,153 @@ impl ShowRequest {
     }
 }
 
-fn record_json(r: &Record) -> Value {
-    json!({
-        "seq": r.seq,
-        "time": r.time,
-        "op": r.op,
-        "key": r.key,
-        "versions": r.versions,
-        "outcome": r.outcome,
-        "user": r.user,
-        "uid": r.uid,
-        "host": r.host,
-        "detail": r.detail,
-    })
+/// A record in `audit --json`: every field, `null` where absent. Fields in
+/// alphabetical order, the order the document has always printed them in.
+#[derive(Serialize)]
+struct RecordJson<'a> {
+    detail: Option<&'a str>,
+    host: &'a str,
+    key: Option<&'a str>,
+    op: &'a str,
+    outcome: &'a str,
+    seq: u64,
+    time: &'a str,
+    uid: u32,
+    user: &'a str,
+    versions: &'a [u32],
 }
 
+impl<'a> RecordJson<'a> {
+    fn of(r: &'a Record) -> Self {
+        RecordJson {
+            detail: r.detail.as_deref(),
+            host: &r.host,
+            key: r.key.as_deref(),
+            op: &r.op,
+            outcome: &r.outcome,
+            seq: r.seq,
+            time: &r.time,
+            uid: r.uid,
+            user: &r.user,
+            versions: &r.versions,
+        }
+    }
+}
+
+const COLUMNS: [&str; 8] = [
+    "SEQ", "TIME", "OP", "KEY", "VERSIONS", "OUTCOME", "BY", "DETAIL",
+];
+
+fn record_row(r: &Record) -> Vec<String> {
+    vec![
+        r.seq.to_string(),
+        r.time.clone(),
+        r.op.clone(),
+        r.key.clone().unwrap_or_else(|| "-".into()),
+        if r.versions.is_empty() {
+            "-".into()
+        } else {
+            r.versions
+                .iter()
+                .map(|v| format!("v{v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        },
+        r.outcome.clone(),
+        format!("{}@{}", r.user, r.host),
+        r.detail.clone().unwrap_or_default(),
+    ]
+}
+
+/// `keycask audit`: the log is streamed, never held whole, so a log of a
+/// million records costs no more memory than one of ten. The table takes two
+/// passes (column widths, then rows); `--json` one.
 pub fn show(ctx: &Context, request: &ShowRequest) -> Result<()> {
     // The keyring must exist (and be private), so a mistyped path says so.
     let doc = file::read(&ctx.keyring_path)?;
-    let (records, skipped) = audit::read_records(&ctx.keyring_path)?;
+    let (shown, skipped) = if ctx.json {
+        show_json(ctx, request, &doc.keyring_id)?
+    } else {
+        show_table(ctx, request)?
+    };
     if skipped > 0 {
         ctx.warn(format!(
             "{skipped} line(s) of the audit log are not records; `keycask audit verify` names them"
         ));
     }
-    let shown: Vec<&Record> = records.iter().filter(|r| request.wants(r)).collect();
-    if ctx.json {
-        return output::print_json(&json!({
-            "schema": "keycask.audit/1",
-            "keyring": ctx.keyring_path,
-            "keyring_id": doc.keyring_id,
-            "log": audit::log_path(&ctx.keyring_path),
-            "verified": false,
-            "records": shown.iter().map(|r| record_json(r)).collect::<Vec<_>>(),
-        }));
+    if shown == 0 && !ctx.json && !ctx.quiet {
+        crate::stderr_line!("keycask: no audit records match");
     }
-    if shown.is_empty() {
-        if !ctx.quiet {
-            crate::stderr_line!("keycask: no audit records match");
+    Ok(())
+}
+
+/// Prints the matching records as a table; returns how many, and how many
+/// lines were not records.
+fn show_table(ctx: &Context, request: &ShowRequest) -> Result<(usize, usize)> {
+    let mut table = output::Table::new(&COLUMNS);
+    let mut matching = 0;
+    let skipped = audit::for_each_record(&ctx.keyring_path, |r| {
+        if request.wants(&r) {
+            table.fit(&record_row(&r));
+            matching += 1;
         }
-        return Ok(());
+        Ok(())
+    })?;
+    if matching == 0 {
+        return Ok((0, skipped));
     }
-    let rows: Vec<Vec<String>> = shown
-        .iter()
-        .map(|r| {
-            vec![
-                r.seq.to_string(),
-                r.time.clone(),
-                r.op.clone(),
-                r.key.clone().unwrap_or_else(|| "-".into()),
-                if r.versions.is_empty() {
-                    "-".into()
-                } else {
-                    r.versions
-                        .iter()
-                        .map(|v| format!("v{v}"))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                },
-                r.outcome.clone(),
-                format!("{}@{}", r.user, r.host),
-                r.detail.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    output::print_table(
-        &[
-            "SEQ", "TIME", "OP", "KEY", "VERSIONS", "OUTCOME", "BY", "DETAIL",
-        ],
-        &rows,
-    )
+    let mut out = output::report_stdout();
+    table.write_header(&mut out)?;
+    // Records appended since the first pass are left for the next run, so
+    // that every row fits the widths measured.
+    let mut left = matching;
+    audit::for_each_record(&ctx.keyring_path, |r| {
+        if left > 0 && request.wants(&r) {
+            table.write_row(&mut out, &record_row(&r))?;
+            left -= 1;
+        }
+        Ok(())
+    })?;
+    out.flush()?;
+    Ok((matching, skipped))
+}
+
+/// Prints `keycask.audit/1`, a record at a time, laid out as
+/// `output::print_json` lays out a whole document.
+fn show_json(ctx: &Context, request: &ShowRequest, keyring_id: &str) -> Result<(usize, usize)> {
+    let mut out = output::report_stdout();
+    let log = audit::log_path(&ctx.keyring_path);
+    write!(
+        out,
+        "{{\n  \"keyring\": {},\n  \"keyring_id\": {},\n  \"log\": {},\n  \"records\": [",
+        serde_json::to_string(&ctx.keyring_path)?,
+        serde_json::to_string(keyring_id)?,
+        serde_json::to_string(&log)?,
+    )?;
+    let mut shown = 0;
+    let skipped = audit::for_each_record(&ctx.keyring_path, |r| {
+        if request.wants(&r) {
+            let record = serde_json::to_string_pretty(&RecordJson::of(&r))?;
+            out.write_all(if shown == 0 { b"\n" } else { b",\n" })?;
+            for (i, line) in record.lines().enumerate() {
+                if i > 0 {
+                    out.write_all(b"\n")?;
+                }
+                write!(out, "    {line}")?;
+            }
+            shown += 1;
+        }
+        Ok(())
+    })?;
+    if shown > 0 {
+        out.write_all(b"\n  ")?;
+    }
+    writeln!(
+        out,
+        "],\n  \"schema\": \"keycask.audit/1\",\n  \"verified\": false\n}}"
+    )?;
+    out.flush()?;
+    Ok((shown, skipped))
 }
 
 fn range(seqs: &[u64]) -> String {
