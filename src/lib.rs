@@ -93,6 +93,7 @@ impl Context {
             ("the passphrase file", self.sources.passphrase_file.clone()),
             ("the passphrase file", env_file("KEYCASK_PASSPHRASE_FILE")),
             ("the PIN file", self.sources.pin_file.clone()),
+            ("the PIN file", env_file("KEYCASK_PIN_FILE")),
         ];
         own.extend(
             secret_files

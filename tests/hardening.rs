@@ -477,3 +477,72 @@ fn a_keyring_from_before_the_audit_log_starts_one_at_its_next_write() {
     assert_eq!(doc["records"][0]["key"], "b");
     t.run(&["audit", "verify"]).ok().stdout_has("1 record,");
 }
+
+/// The keyring file is authenticated only once its root is open, so a root
+/// URI read from it must not let whoever edited the file choose a library
+/// for keycask to load (loading runs its code). A module the keyring names is
+/// loaded only from a place nobody but root or the user can write; one named
+/// on this machine (`--pkcs11-module`) is the user's own choice.
+#[test]
+fn an_edited_keyring_cannot_make_keycask_load_a_library_from_an_open_place() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    // Any file will do: it must never get as far as the dynamic loader.
+    let open = t.join("shared");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let planted = open.join("evil.so");
+    std::fs::write(&planted, b"not even a library").unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    doc["root"] = serde_json::json!({
+        "kind": "pkcs11",
+        "uri": format!("pkcs11:token=t;object=o?module-path={}", planted.display()),
+    });
+    std::fs::write(t.keyring(), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let edited = t.keyring_bytes();
+    for args in [
+        &["wrap", "-k", "k"][..],
+        &["keygen", "other"],
+        &["rotate", "k"],
+    ] {
+        t.run_stdin(args, b"data")
+            .fails(
+                5,
+                "which someone other than root or you could have put there",
+            )
+            .stderr_has("shared is writable by others")
+            .stderr_has("hint: if the module is yours");
+    }
+    assert_eq!(t.keyring_bytes(), edited);
+
+    // Named on this machine, the same file is tried (and is no library).
+    t.run_stdin(
+        &[
+            "--pkcs11-module",
+            planted.to_str().unwrap(),
+            "wrap",
+            "-k",
+            "k",
+        ],
+        b"data",
+    )
+    .fails(5, "not a shared library");
+
+    // A file of another user in a private folder: only root can make one.
+    let mine = t.join("private");
+    std::fs::create_dir(&mine).unwrap();
+    let theirs = mine.join("theirs.so");
+    std::fs::write(&theirs, b"x").unwrap();
+    if std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).is_ok() {
+        doc["root"]["uri"] = serde_json::json!(format!(
+            "pkcs11:token=t;object=o?module-path={}",
+            theirs.display()
+        ));
+        std::fs::write(t.keyring(), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+        t.run_stdin(&["wrap", "-k", "k"], b"data")
+            .fails(5, "could have put there")
+            .stderr_has("belongs to uid 65534");
+    }
+}

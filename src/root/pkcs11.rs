@@ -437,17 +437,70 @@ fn load_module(module: &Path) -> Result<Pkcs11, Failure> {
     Ok(pkcs11)
 }
 
+/// Where a root's URI comes from, which decides how far its `module-path`
+/// is trusted.
+#[derive(Clone, Copy, PartialEq)]
+enum UriFrom {
+    /// The command line (`init`, `rotate --root --to`): the user's own words.
+    CommandLine,
+    /// The keyring file, not authenticated until the root is open.
+    Keyring,
+}
+
 /// The module to load: `--pkcs11-module` / `KEYCASK_PKCS11_MODULE` (this
-/// machine's path wins over the one recorded), else `module-path`.
-fn module_path(uri: &Pkcs11Uri, sources: &SecretSources) -> Result<PathBuf, Failure> {
-    sources
-        .pkcs11_module
-        .clone()
-        .or_else(|| uri.module_path.clone())
-        .ok_or_else(|| {
-            Failure::usage("no PKCS#11 module: the URI has no module-path and none was given")
-                .hint("add ?module-path=/path/to/module.so to the URI, or give --pkcs11-module PATH or KEYCASK_PKCS11_MODULE")
-        })
+/// machine's path wins over the one recorded), else `module-path`, which,
+/// read from the keyring file, must pass [`trusted_recorded_module`].
+fn module_path(
+    uri: &Pkcs11Uri,
+    sources: &SecretSources,
+    from: UriFrom,
+) -> Result<PathBuf, Failure> {
+    if let Some(module) = &sources.pkcs11_module {
+        return Ok(module.clone());
+    }
+    let module = uri.module_path.clone().ok_or_else(|| {
+        Failure::usage("no PKCS#11 module: the URI has no module-path and none was given")
+            .hint("add ?module-path=/path/to/module.so to the URI, or give --pkcs11-module PATH or KEYCASK_PKCS11_MODULE")
+    })?;
+    match from {
+        UriFrom::CommandLine => Ok(module),
+        UriFrom::Keyring => trusted_recorded_module(&module),
+    }
+}
+
+/// A module path read from the keyring file is not trusted yet: the keyring
+/// is authenticated (its MAC) only once the root is open, and loading a
+/// library runs its code. So whoever can edit the keyring must not be able
+/// to choose the library: it is loaded only if nobody but root or this user
+/// can have put it there, that is, the file and every folder above it are
+/// owned by root or this user and writable by nobody else (a sticky folder
+/// such as /tmp protects the entries it holds). The real path is returned,
+/// and loaded, so that a link cannot be turned elsewhere in between. A bare
+/// library name is found by the dynamic loader in the system's folders.
+fn trusted_recorded_module(module: &Path) -> Result<PathBuf, Failure> {
+    use std::os::unix::fs::MetadataExt;
+    if module.components().count() <= 1 {
+        return Ok(module.to_path_buf());
+    }
+    let real = std::fs::canonicalize(module).map_err(|_| module_failure(module, "no such file"))?;
+    let me = rustix::process::getuid().as_raw();
+    for place in real.ancestors() {
+        let meta = std::fs::metadata(place).map_err(|e| module_failure(module, e))?;
+        let sticky_folder = meta.is_dir() && meta.mode() & 0o1000 != 0;
+        let why = if meta.uid() != 0 && meta.uid() != me {
+            format!("{} belongs to uid {}", place.display(), meta.uid())
+        } else if meta.mode() & 0o022 != 0 && !sticky_folder {
+            format!("{} is writable by others", place.display())
+        } else {
+            continue;
+        };
+        return Err(Failure::keyring(format!(
+            "the keyring names the PKCS#11 module {}, which someone other than root or you could have put there ({why}); keycask does not load a library the keyring names from such a place",
+            module.display()
+        ))
+        .hint("if the module is yours, move it to a folder only you or root can write, or name it on this machine with --pkcs11-module PATH or KEYCASK_PKCS11_MODULE"));
+    }
+    Ok(real)
 }
 
 const PIN_SOURCES_HINT: &str = "give it with --pin-file PATH, KEYCASK_PIN_FILE, KEYCASK_PIN or pin-source=file:PATH in the URI, or run at a terminal";
@@ -476,9 +529,12 @@ fn read_pin(
             .read_file(Path::new(&path), "KEYCASK_PIN_FILE")
             .map(Some);
     }
-    if let Ok(text) = std::env::var("KEYCASK_PIN") {
+    // var_os: a PIN that is not UTF-8 is refused by `parse`, not taken for
+    // an unset variable.
+    if let Some(text) = std::env::var_os("KEYCASK_PIN") {
+        use std::os::unix::ffi::OsStringExt;
         return PIN
-            .parse(Zeroizing::new(text.into_bytes()), "KEYCASK_PIN")
+            .parse(Zeroizing::new(text.into_vec()), "KEYCASK_PIN")
             .map(Some);
     }
     if let Some(path) = &uri.pin_source {
@@ -554,8 +610,12 @@ fn login(
 
 /// Loads the module, finds the one token the URI names, opens a session and
 /// logs in.
-fn connect(uri: &Pkcs11Uri, sources: &SecretSources, read_write: bool) -> Result<(Device, Slot)> {
-    let module = module_path(uri, sources)?;
+/// A root being created (`init`, `rotate --root`: a URI from the command
+/// line) gets a read-write session, to generate its key; a recorded root is
+/// only used, read-only.
+fn connect(uri: &Pkcs11Uri, sources: &SecretSources, from: UriFrom) -> Result<(Device, Slot)> {
+    let read_write = from == UriFrom::CommandLine;
+    let module = module_path(uri, sources, from)?;
     let (key, pkcs11) = acquire_module(&module)?;
     let mut device = Device {
         module: module.clone(),
@@ -875,7 +935,7 @@ impl fmt::Debug for Pkcs11Root {
 impl Pkcs11Root {
     /// Opens the root a keyring records.
     pub fn open(uri: &Pkcs11Uri, sources: &SecretSources) -> Result<Self> {
-        let (device, slot) = connect(uri, sources, false)?;
+        let (device, slot) = connect(uri, sources, UriFrom::Keyring)?;
         let key = select_key(&device, uri)?.ok_or_else(|| {
             Failure::keyring(format!(
                 "no PKCS#11 {} (module {})",
@@ -896,7 +956,7 @@ impl Pkcs11Root {
     /// For `init` and `rotate --root`: adopts the AES-256 key the URI names
     /// if it cannot leave the token, or generates one there.
     pub fn create(uri: &Pkcs11Uri, sources: &SecretSources) -> Result<Self> {
-        let (device, slot) = connect(uri, sources, true)?;
+        let (device, slot) = connect(uri, sources, UriFrom::CommandLine)?;
         let (key, wrapping) = match select_key(&device, uri)? {
             Some(key) => {
                 if key.flag(AttributeType::Sensitive) != Some(true)
