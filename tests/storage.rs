@@ -294,7 +294,7 @@ fn edits_outside_keycask_fail_the_integrity_check() {
 }
 
 #[test]
-fn weakened_argon2_parameters_are_refused() {
+fn weakened_or_inflated_argon2_parameters_are_refused() {
     let t = TestDir::new();
     t.init_passphrase("pw");
     edit_json(&t, |doc| doc["root"]["m_cost"] = 1024.into());
@@ -302,6 +302,15 @@ fn weakened_argon2_parameters_are_refused() {
     t.run(&["keygen", "x", "--passphrase-file", "pass.txt"])
         .fails(5, "below the minimum");
     assert_eq!(t.keyring_bytes(), before);
+    // Inflated ones too: an edit must not make every unlock take gigabytes.
+    for (field, value) in [("m_cost", 64 << 20), ("t_cost", 1000), ("p_cost", 1000)] {
+        edit_json(&t, |doc| {
+            doc["root"]["m_cost"] = (64 * 1024).into();
+            doc["root"][field] = value.into();
+        });
+        t.run(&["keygen", "x", "--passphrase-file", "pass.txt"])
+            .fails(5, "above the maximum");
+    }
 }
 
 #[test]

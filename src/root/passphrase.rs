@@ -20,6 +20,13 @@ use crate::secret::{Passphrase, SecretKey32};
 pub const MIN_M_COST_KIB: u32 = 19 * 1024;
 pub const MIN_T_COST: u32 = 2;
 
+/// Above these, parameters are refused when read too: keycask never writes
+/// them, and an edited file must not make every unlock take gigabytes of
+/// memory or minutes of time.
+pub const MAX_M_COST_KIB: u32 = 4 * 1024 * 1024;
+pub const MAX_T_COST: u32 = 64;
+pub const MAX_P_COST: u32 = 64;
+
 /// What keycask chooses for a new passphrase: m = 64 MiB, t = 3, p = 1,
 /// above the OWASP minimum; measured in docs/BENCHMARKS.md.
 pub const DEFAULT_M_COST_KIB: u32 = 64 * 1024;
@@ -64,6 +71,12 @@ impl KdfParams {
             return Err(Failure::keyring(format!(
                 "the keyring's Argon2id parameters (m={} KiB, t={}) are below the minimum (m={} KiB, t={}); the file may have been tampered with",
                 self.m_cost, self.t_cost, MIN_M_COST_KIB, MIN_T_COST
+            )));
+        }
+        if self.m_cost > MAX_M_COST_KIB || self.t_cost > MAX_T_COST || self.p_cost > MAX_P_COST {
+            return Err(Failure::keyring(format!(
+                "the keyring's Argon2id parameters (m={} KiB, t={}, p={}) are above the maximum (m={} KiB, t={}, p={}); the file may have been tampered with",
+                self.m_cost, self.t_cost, self.p_cost, MAX_M_COST_KIB, MAX_T_COST, MAX_P_COST
             )));
         }
         let salt = B64
