@@ -597,12 +597,13 @@ fn pem_blocks(text: &[u8], source: &str) -> Result<Vec<PemBlock>, Failure> {
             .ok_or_else(|| Failure::usage(format!("{source}: a PEM header is cut short")))?;
         let label = &after[11..11 + label_end];
         let footer = format!("-----END {label}-----");
+        let shown = crate::error::untrusted(label);
         let end = after
             .find(&footer)
-            .ok_or_else(|| Failure::usage(format!("{source}: the PEM block {label} has no end")))?
+            .ok_or_else(|| Failure::usage(format!("{source}: the PEM block {shown} has no end")))?
             + footer.len();
         let (found, der) = p256::pkcs8::der::pem::decode_vec(&after.as_bytes()[..end])
-            .map_err(|_| Failure::usage(format!("{source}: the PEM block {label} is malformed")))?;
+            .map_err(|_| Failure::usage(format!("{source}: the PEM block {shown} is malformed")))?;
         blocks.push((found.to_string(), Zeroizing::new(der)));
         rest = &after[end..];
     }

@@ -118,3 +118,11 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
                 == broken
     })
 }
+
+/// Text from a file someone else made (a bundle's key name, a PEM label),
+/// made fit for a message: at most 80 characters, control characters
+/// escaped, so that it can neither drive the terminal nor break the
+/// one-line error.
+pub fn untrusted(text: &str) -> String {
+    text.chars().take(80).flat_map(char::escape_debug).collect()
+}

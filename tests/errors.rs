@@ -561,3 +561,29 @@ fn status_lines_into_a_closed_stdout_end_quietly() {
         "the changes were not made"
     );
 }
+
+/// Text from someone else's file (here a PEM label) reaches a message with
+/// its control characters escaped: it can neither drive the terminal nor
+/// break the one-line error.
+#[test]
+fn control_characters_from_a_file_are_escaped_in_messages() {
+    let t = setup();
+    std::fs::write(
+        t.join("evil.pem"),
+        "-----BEGIN \u{1b}]0;owned\u{7}\nPRIVATE KEY-----\nAAAA\n",
+    )
+    .unwrap();
+    let run = t
+        .run(&["import", "x", "--pem", "evil.pem"])
+        .fails(2, "has no end");
+    let stderr = run.stderr();
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("\\u{1b}]0;owned\\u{7}\\nPRIVATE KEY"),
+        "{stderr:?}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+}

@@ -764,7 +764,7 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
     validate_key_name(name).map_err(|e| {
         Failure::usage(format!(
             "the bundle names its key '{}', not a valid key name",
-            metadata.name.chars().take(80).collect::<String>()
+            crate::error::untrusted(&metadata.name)
         ))
         .hint(e.hint.unwrap_or_default() + "; import it with --as NAME")
     })?;
