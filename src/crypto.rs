@@ -97,7 +97,7 @@ pub fn hkdf_sha256(ikm: &[u8], salt: Option<&[u8]>, info: &[u8]) -> SecretKey32 
     let mut okm = zeroize::Zeroizing::new([0u8; 32]);
     hk.expand(info, okm.as_mut())
         .expect("32 bytes is a valid HKDF-SHA256 output length");
-    SecretKey32::from_bytes(*okm)
+    SecretKey32::from(okm)
 }
 
 pub fn hmac_sha256(key: &SecretKey32, message: &[u8]) -> [u8; 32] {

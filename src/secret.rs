@@ -44,6 +44,15 @@ impl SecretKey32 {
     }
 }
 
+/// A key filled in place, in a `Zeroizing` buffer, is moved in whole: no
+/// copy of it is left behind, as `from_bytes(*buffer)` would leave one on
+/// the stack.
+impl From<Zeroizing<[u8; 32]>> for SecretKey32 {
+    fn from(key: Zeroizing<[u8; 32]>) -> Self {
+        SecretKey32(key)
+    }
+}
+
 impl fmt::Debug for SecretKey32 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SecretKey32").finish_non_exhaustive()

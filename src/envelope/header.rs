@@ -321,7 +321,7 @@ impl Header {
                 &Tag::from(tag),
             )
             .map_err(|_| EnvelopeError::Damaged)?;
-        let cek = Cek(SecretKey32::from_bytes(*buf));
+        let cek = Cek(SecretKey32::from(buf));
         crypto::hmac_sha256_verify(
             &cek.mac_key(&self.salt),
             &self.to_bytes()[..self.len() - MAC_LEN],

@@ -113,7 +113,7 @@ impl PassphraseRoot {
             .map_err(|e| Failure::other(format!("Argon2id failed: {e}")))?;
         Ok(PassphraseRoot {
             params: params.clone(),
-            key: SecretKey32::from_bytes(*out),
+            key: SecretKey32::from(out),
         })
     }
 }
@@ -221,7 +221,9 @@ impl SecretText {
     }
 
     fn read_limited(self, path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
-        let mut bytes = Zeroizing::new(Vec::new());
+        // All the room up front: a Vec that grew would leave copies of the
+        // secret's first bytes in the blocks it gave back, unzeroized.
+        let mut bytes = Zeroizing::new(Vec::with_capacity(self.limit as usize + 1));
         std::fs::File::open(path)?
             .take(self.limit)
             .read_to_end(&mut bytes)?;
