@@ -259,10 +259,25 @@ pub fn append(
     // (A log that exists but does not end where the keyring says is
     // refused below: that is damage, not absence.)
     let restart = state.seq > 0 && !path.exists() && !path.is_symlink();
+    // A log with records must already be there: a symlink to a missing file
+    // is refused, and a refused write leaves no file behind.
+    if state.seq > 0 && !restart && !path.exists() {
+        let target = std::fs::read_link(&path)
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        return Err(log_failure(
+            &path,
+            format!(
+                "is a symbolic link to {target}, which does not exist; the keyring knows {} record(s)",
+                state.seq
+            ),
+        )
+        .into());
+    }
     let mut file = OpenOptions::new()
         .read(true)
         .append(true)
-        .create(true)
+        .create(restart || state.seq == 0)
         .mode(0o600)
         .open(&path)
         .map_err(|e| {

@@ -16,11 +16,11 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 
 use crate::asymmetric::{self, PrivateKey, PublicKey, RsaScheme};
-use crate::clock::Timestamp;
+use crate::clock::{self, Timestamp};
 use crate::crypto;
 use crate::error::Failure;
 use crate::keyring::model::{rfc3339, rfc3339_opt};
-use crate::keyring::{Algorithm, Purpose};
+use crate::keyring::{Algorithm, MAX_VERSION, Purpose};
 use crate::secret::{SecretBytes, SecretKey32};
 
 pub const MAGIC: &[u8; 8] = b"KCBUNDLE";
@@ -122,6 +122,62 @@ impl Metadata {
             })
     }
 }
+
+impl Metadata {
+    /// Version numbers above [`MAX_VERSION`] are never made by keycask: a
+    /// bundle naming one is crafted, and would leave the key one rotation
+    /// away from a wrapped-around number. Said plainly: the metadata is in
+    /// the clear, so naming the number reveals nothing.
+    fn check_version_ceiling(&self) -> Result<(), Failure> {
+        let highest = self
+            .versions
+            .iter()
+            .map(|v| v.version)
+            .chain([self.primary])
+            .max()
+            .unwrap_or(0);
+        if highest > MAX_VERSION {
+            return Err(Failure::auth(format!(
+                "the bundle names version {highest}, above {MAX_VERSION}, the highest version number keycask gives: it was not made by keycask"
+            ))
+            .hint("refuse it; if you trust its sender, ask them how it was made"));
+        }
+        Ok(())
+    }
+
+    /// The dates a bundle sets on the key and its versions: none may lie
+    /// in the future beyond [`CLOCK_SKEW`] (a version created in the year
+    /// 9999 would never fall due for rotation).
+    pub fn check_dates(&self, now: Timestamp) -> Result<(), Failure> {
+        let limit = now.saturating_add(CLOCK_SKEW);
+        let future = std::iter::once(("the key".to_string(), self.created))
+            .chain(self.versions.iter().flat_map(|v| {
+                [
+                    Some((format!("version {}", v.version), v.created)),
+                    v.compromised
+                        .map(|at| (format!("the compromise flag of version {}", v.version), at)),
+                ]
+                .into_iter()
+                .flatten()
+            }))
+            .find(|(_, at)| *at > limit);
+        match future {
+            Some((what, at)) => Err(Failure::auth(format!(
+                "the bundle dates {what} {}, in the future (now is {}): refusing dates the key would be judged by",
+                clock::format_time(at),
+                clock::format_time(now)
+            ))
+            .hint(
+                "if the sender's clock is wrong, ask them to fix it and export again; if yours is, fix it",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// How far in the future a bundle may date the key and its versions: one
+/// day, for clocks that disagree and time zones got wrong.
+pub const CLOCK_SKEW: u64 = 86_400;
 
 /// The one error for every way a bundle can be damaged: no oracle about
 /// which check failed.
@@ -275,6 +331,7 @@ impl Bundle {
         if !metadata.is_well_formed() {
             return Err(damaged());
         }
+        metadata.check_version_ceiling()?;
         let signer_der = r.u16_field()?;
         let signer = if signer_der.is_empty() {
             None

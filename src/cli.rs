@@ -180,7 +180,7 @@ Examples:
         after_help = "\
 Examples:
   keycask disable backups --version 1        # reversible with `keycask enable`
-  keycask rotate backups && keycask disable backups --version 2",
+  keycask rotate backups && keycask disable backups --version 1   # retire v1",
         disable_version_flag = true
     )]
     Disable(VersionStateArgs),

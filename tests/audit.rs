@@ -485,3 +485,23 @@ fn a_damaged_log_without_a_backup_can_be_set_aside_as_the_hint_says() {
     t.run(&["audit", "verify"]).ok();
     assert_eq!(std::fs::read_to_string(aside).unwrap().lines().count(), 2);
 }
+
+#[test]
+fn a_refused_write_through_a_dangling_log_symlink_creates_nothing() {
+    let t = three_records();
+    let log = t.join("keyring.json.audit.jsonl");
+    std::fs::rename(&log, t.join("real.log")).unwrap();
+    std::fs::create_dir(t.join("other")).unwrap();
+    let target = t.join("other").join("target.log");
+    std::os::unix::fs::symlink(&target, &log).unwrap();
+    let before = t.keyring_bytes();
+    t.run(&["keygen", "s1"])
+        .fails(3, "is a symbolic link to ")
+        .stderr_has("which does not exist");
+    assert!(
+        !target.exists(),
+        "the refused write created the link's target"
+    );
+    assert_eq!(std::fs::read_dir(t.join("other")).unwrap().count(), 0);
+    assert_eq!(t.keyring_bytes(), before);
+}

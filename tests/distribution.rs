@@ -918,6 +918,38 @@ impl Pair {
         self.bob(&["export", name, "--public", "-o", &pem]).ok();
     }
 
+    /// Alice seals `key` to Bob's transport key `inbox`, signed by
+    /// `alice-signing`, into `out`.
+    fn alice_export_signed(&self, key: &str, out: &str, extra: &[&str]) {
+        let mut args = vec![
+            "export",
+            key,
+            "--to",
+            "inbox.pem",
+            "--sign-with",
+            "alice-signing",
+            "-o",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        self.alice(&args).ok();
+    }
+
+    /// Bob imports `bundle` with `inbox`, checking Alice's signature.
+    fn bob_import_verified(&self, bundle: &str, extra: &[&str]) -> crate::util::Run {
+        let mut args = vec![
+            "import",
+            "--bundle",
+            bundle,
+            "--with",
+            "inbox",
+            "--verify-with",
+            "alice-signing.pem",
+        ];
+        args.extend_from_slice(extra);
+        self.bob(&args)
+    }
+
     /// Alice's signing key `alice-signing`, its public half in `alice-signing.pem`.
     fn alice_signer(&self) {
         keygen_in(&self.t, "alice.json", "alice-signing", "p256", "sign");
@@ -2054,4 +2086,320 @@ fn sign_options_that_would_be_ignored_are_refused() {
     write(&t, "raw.key", &[7u8; 32]);
     t.run(&["import", "x", "--raw", "raw.key", "--purpose", "sign"])
         .fails(2, "an aes256-gcm key cannot have purpose sign");
+}
+
+/// An unsigned bundle as anyone who holds Bob's transport public key can
+/// make one (docs/FORMAT.md, "Key bundles"), with whatever metadata: `seal`
+/// writes what it is given, as a hostile sender's tool would.
+fn craft_bundle(p: &Pair, recipient_pem: &str, metadata: serde_json::Value, out: &str) {
+    let pem = read(&p.t, recipient_pem);
+    let recipient = keycask::asymmetric::PublicKey::from_pem(&pem, recipient_pem).unwrap();
+    let metadata: keycask::bundle::Metadata = serde_json::from_value(metadata).unwrap();
+    let materials: Vec<_> = metadata
+        .versions
+        .iter()
+        .map(|v| keycask::secret::SecretBytes::new(vec![v.version as u8 ^ 0x5a; 32]))
+        .collect();
+    let sealed = keycask::bundle::seal(&metadata, &materials, &recipient, None).unwrap();
+    write(&p.t, out, &sealed);
+}
+
+/// Bundle metadata for an AES key `name` with one version `(number, created)`
+/// per entry, the last one primary.
+fn crafted_metadata(name: &str, created: &str, versions: &[(u32, &str)]) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "keycask-key-bundle", "format": 1,
+        "source_keyring": "000102030405060708090a0b0c0d0e0f",
+        "exported": "2026-01-01T00:00:00Z",
+        "name": name, "algorithm": "aes256-gcm", "purpose": "encrypt",
+        "created": created, "rotation_period": 86400,
+        "primary": versions.last().unwrap().0,
+        "versions": versions.iter().map(|(n, at)| serde_json::json!({
+            "version": n, "id": format!("{:032x}", 0xabc0_0000_u64 + u64::from(*n)), "created": at,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[test]
+fn bundle_version_numbers_above_the_ceiling_are_refused() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    for (version, out) in [(u32::MAX, "huge.kcx"), (1_000_001, "over.kcx")] {
+        let meta = crafted_metadata("huge", "2025-12-01T00:00:00Z", &[(version, "2025-12-01")]);
+        craft_bundle(&p, "inbox.pem", meta, out);
+        let before = p.bob_bytes();
+        p.bob(&["import", "--bundle", out, "--with", "inbox"])
+            .fails(
+                3,
+                &format!("the bundle names version {version}, above 1000000"),
+            );
+        assert_eq!(p.bob_bytes(), before);
+        p.bob(&["show", "huge"]).fails(4, "no key named 'huge'");
+    }
+    // The ceiling itself imports; the key then takes no new version, and a
+    // rotation is refused rather than wrapping around to version 0.
+    let meta = crafted_metadata("top", "2025-12-01", &[(1_000_000, "2025-12-01")]);
+    craft_bundle(&p, "inbox.pem", meta, "top.kcx");
+    p.bob(&["import", "--bundle", "top.kcx", "--with", "inbox"])
+        .ok();
+    let before = p.bob_bytes();
+    p.bob(&["rotate", "top"])
+        .fails(4, "key 'top' has reached version 1000000")
+        .stderr_has("keycask keygen NEWNAME");
+    assert_eq!(p.bob_bytes(), before);
+    // rotate --due rotates the other due keys, then fails naming this one.
+    p.bob(&["keygen", "daily", "--rotate-every", "1d"]).ok();
+    let mut cmd = p.t.command();
+    cmd.env("KEYCASK_NOW", "2099-01-01T00:00:00Z");
+    p.t.run_with(cmd, &["--keyring", "bob.json", "rotate", "--due"], None)
+        .fails(4, "key 'top' has reached version 1000000")
+        .stdout_has("rotated daily: version 1 -> 2");
+    p.bob(&["show", "top", "--json"]).ok();
+}
+
+#[test]
+fn bundles_dated_in_the_future_are_refused() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    let at = |args: &[&str]| {
+        let mut cmd = p.t.command();
+        cmd.env("KEYCASK_NOW", "2031-01-01T00:00:00Z");
+        let mut full = vec!["--keyring", "bob.json"];
+        full.extend_from_slice(args);
+        p.t.run_with(cmd, &full, None)
+    };
+    for (key_created, version_created, what) in [
+        (
+            "2025-12-01",
+            "9999-12-31T23:59:59Z",
+            "version 1 9999-12-31T23:59:59Z",
+        ),
+        (
+            "2031-01-02T00:00:01Z",
+            "2025-12-01",
+            "the key 2031-01-02T00:00:01Z",
+        ),
+        (
+            "2025-12-01",
+            "2031-01-03T00:00:00Z",
+            "version 1 2031-01-03T00:00:00Z",
+        ),
+    ] {
+        let meta = crafted_metadata("future", key_created, &[(1, version_created)]);
+        craft_bundle(&p, "inbox.pem", meta, "future.kcx");
+        let before = p.bob_bytes();
+        at(&["import", "--bundle", "future.kcx", "--with", "inbox"])
+            .fails(3, &format!("the bundle dates {what}, in the future"))
+            .stderr_has("now is 2031-01-01T00:00:00Z");
+        assert_eq!(p.bob_bytes(), before);
+    }
+    // Without KEYCASK_NOW, the real clock judges: 9999 is refused too.
+    let meta = crafted_metadata("future", "2025-12-01", &[(1, "9999-12-31")]);
+    craft_bundle(&p, "inbox.pem", meta, "future.kcx");
+    p.bob(&["import", "--bundle", "future.kcx", "--with", "inbox"])
+        .fails(3, "in the future");
+    // Within a day of now, a clock that runs a little ahead: accepted.
+    let meta = crafted_metadata(
+        "soon",
+        "2031-01-01T12:00:00Z",
+        &[(1, "2031-01-01T23:00:00Z")],
+    );
+    craft_bundle(&p, "inbox.pem", meta, "soon.kcx");
+    at(&["import", "--bundle", "soon.kcx", "--with", "inbox"]).ok();
+}
+
+/// Bob holds `backups` v1 from Alice's signed bundle `b1.kcx`; Alice then
+/// rotates with --compromised.
+fn pair_with_compromised_v1() -> Pair {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    p.alice_signer();
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice_export_signed("backups", "b1.kcx", &[]);
+    p.bob_import_verified("b1.kcx", &[]).ok();
+    p.alice(&["rotate", "backups", "--compromised", "--reason", "leaked"])
+        .ok();
+    p.alice(&[
+        "export",
+        "backups",
+        "--version",
+        "1",
+        "--to",
+        "inbox.pem",
+        "-o",
+        "v1-unsigned.kcx",
+    ])
+    .ok();
+    p.alice_export_signed("backups", "b2.kcx", &[]);
+    p
+}
+
+fn compromised_flag(p: &Pair, version: usize) -> serde_json::Value {
+    p.bob(&["show", "backups", "--json"]).ok().json()["versions"][version]["compromised"].clone()
+}
+
+#[test]
+fn a_compromise_flag_on_a_version_already_held_is_stored_when_verified() {
+    let p = pair_with_compromised_v1();
+    // Unverified: nothing changes, and the message says the flag was not applied.
+    let before = p.bob_bytes();
+    p.bob(&["import", "--bundle", "v1-unsigned.kcx", "--with", "inbox"])
+        .ok()
+        .stderr_has(
+            "the bundle flags version 1 of key 'backups' compromised; the flag was NOT applied",
+        )
+        .stderr_has("--verify-with")
+        .stderr_has("keycask rotate backups --compromised");
+    assert_eq!(p.bob_bytes(), before);
+    assert!(compromised_flag(&p, 0).is_null());
+    // Verified: stored, shown, audited.
+    p.bob_import_verified("b2.kcx", &[])
+        .ok()
+        .stderr_has("the bundle flags version 1 compromised, and so does this keyring now");
+    assert!(!compromised_flag(&p, 0).is_null());
+    assert!(compromised_flag(&p, 1).is_null());
+    p.bob(&["show", "backups"]).ok().stdout_has("COMPROMISED");
+    let audit = p.bob(&["audit", "--json", "--key", "backups"]).ok().json();
+    let last = audit["records"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["op"], "import", "{audit:#}");
+    assert!(
+        last["detail"]
+            .as_str()
+            .unwrap()
+            .contains("flagged compromised as the sender flagged them: versions [1]"),
+        "{last:#}"
+    );
+    // --add-unverified-versions is the other way to trust it.
+    let q = pair_with_compromised_v1();
+    q.bob(&[
+        "import",
+        "--bundle",
+        "v1-unsigned.kcx",
+        "--with",
+        "inbox",
+        "--add-unverified-versions",
+    ])
+    .ok();
+    assert!(!compromised_flag(&q, 0).is_null());
+}
+
+#[test]
+fn make_primary_never_moves_back_nor_onto_a_compromised_version() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    p.alice_signer();
+    for (key, compromised) in [("k1", false), ("k2", true)] {
+        p.alice(&["keygen", key]).ok();
+        let old = format!("{key}-old.kcx");
+        let new = format!("{key}-new.kcx");
+        p.alice_export_signed(key, &old, &[]);
+        let mut rotate = vec!["rotate", key];
+        if compromised {
+            rotate.push("--compromised");
+        }
+        p.alice(&rotate).ok();
+        p.alice_export_signed(key, &new, &[]);
+        p.bob_import_verified(&new, &[]).ok();
+        let shown = p.bob(&["show", key, "--json"]).ok().json();
+        assert_eq!(shown["primary"], 2, "{shown:#}");
+        let before = p.bob_bytes();
+        let refused = p.bob_import_verified(&old, &["--make-primary"]);
+        if compromised {
+            refused.fails(
+                4,
+                &format!("version 1 of key '{key}' is flagged compromised here"),
+            );
+        } else {
+            refused
+                .fails(2, &format!("refusing to move the primary of key '{key}' back from version 2 to version 1"))
+                .stderr_has("ask the sender for a current bundle");
+        }
+        assert_eq!(p.bob_bytes(), before);
+        // Without --make-primary the old bundle is a no-op, as before.
+        p.bob_import_verified(&old, &[])
+            .ok()
+            .stdout_has("nothing to import");
+    }
+}
+
+#[test]
+fn a_key_scheduled_for_destruction_takes_no_import() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    p.alice_signer();
+    p.alice(&["keygen", "w3"]).ok();
+    p.alice_export_signed("w3", "w31.kcx", &[]);
+    p.bob_import_verified("w31.kcx", &[]).ok();
+    p.bob(&["destroy", "w3", "--after", "7d", "--yes"]).ok();
+    p.alice(&["rotate", "w3"]).ok();
+    p.alice_export_signed("w3", "w32.kcx", &[]);
+    let before = p.bob_bytes();
+    for extra in [&[][..], &["--make-primary"], &["--add-unverified-versions"]] {
+        p.bob_import_verified("w32.kcx", extra)
+            .fails(4, "key 'w3' is scheduled for destruction on")
+            .stderr_has("keycask destroy --cancel w3");
+        assert_eq!(p.bob_bytes(), before, "{extra:?}");
+    }
+    // Once cancelled, the import goes through.
+    p.bob(&["destroy", "--cancel", "w3"]).ok();
+    p.bob_import_verified("w32.kcx", &["--make-primary"]).ok();
+}
+
+#[test]
+fn a_version_destroyed_here_is_named_as_destroyed_not_as_different() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    p.alice_signer();
+    p.alice(&["keygen", "shared"]).ok();
+    p.alice_export_signed("shared", "s.kcx", &[]);
+    let import = || p.bob_import_verified("s.kcx", &[]);
+    import().ok();
+    p.bob(&["rotate", "shared"]).ok();
+    p.bob(&["destroy", "shared", "--version", "1", "--now", "--yes"])
+        .ok();
+    let before = p.bob_bytes();
+    let refused = import().fails(2, "version 1 of key 'shared' (id ");
+    assert!(
+        refused.stderr().contains("was destroyed here on ")
+            && refused
+                .stderr()
+                .contains("an import does not bring it back"),
+        "{}",
+        refused.stderr()
+    );
+    assert!(!refused.stderr().contains("different material"));
+    assert_eq!(p.bob_bytes(), before);
+}
+
+#[test]
+fn make_primary_refuses_a_primary_the_bundle_itself_flags_compromised() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    let meta = crafted_metadata("k", "2025-12-01", &[(1, "2025-12-01")]);
+    craft_bundle(&p, "inbox.pem", meta, "k1.kcx");
+    p.bob(&["import", "--bundle", "k1.kcx", "--with", "inbox"])
+        .ok();
+    let mut meta = crafted_metadata("k", "2025-12-01", &[(1, "2025-12-01"), (2, "2025-12-02")]);
+    meta["versions"][1]["compromised"] = "2025-12-03T00:00:00Z".into();
+    craft_bundle(&p, "inbox.pem", meta, "k2.kcx");
+    let before = p.bob_bytes();
+    // (The unsigned bundle's origin warning comes first, so not `.fails`.)
+    let run = p.bob(&[
+        "import",
+        "--bundle",
+        "k2.kcx",
+        "--with",
+        "inbox",
+        "--add-unverified-versions",
+        "--make-primary",
+    ]);
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(
+            "keycask: error: --make-primary: the bundle flags version 2 of key 'k' compromised"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(p.bob_bytes(), before);
 }

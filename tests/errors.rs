@@ -587,3 +587,30 @@ fn control_characters_from_a_file_are_escaped_in_messages() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
 }
+
+#[test]
+fn a_key_file_path_that_is_a_folder_is_named_as_a_folder() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    std::fs::create_dir(t.join("kdir")).unwrap();
+    let to = format!("keyfile:{}", t.join("kdir").display());
+    let before = t.keyring_bytes();
+    let run = t
+        .run(&[
+            "--passphrase-file",
+            "pass.txt",
+            "rotate",
+            "--root",
+            "--to",
+            &to,
+        ])
+        .fails(2, "kdir is a folder, not a file");
+    assert!(!run.stderr().contains("chmod"), "{}", run.stderr());
+    assert_eq!(t.keyring_bytes(), before);
+    // The same for the key file that unlocks the keyring.
+    let k = TestDir::new();
+    k.init_keyfile();
+    std::fs::create_dir(k.join("kdir")).unwrap();
+    k.run(&["--keyfile", "kdir", "keygen", "x"])
+        .fails(2, "is a folder, not a file");
+}

@@ -358,3 +358,22 @@ fn list_names_without_a_keyring_prints_nothing_on_stdout() {
     let run = t.run(&["list", "--names"]).fails(5, "keyring");
     assert_eq!(run.stdout(), "");
 }
+
+#[test]
+fn the_disable_example_after_a_rotation_runs_as_written() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let help = t.run(&["disable", "--help"]).ok().stdout();
+    let example = examples(&help)
+        .into_iter()
+        .find(|l| l.contains("rotate backups &&"))
+        .expect("the example that rotates, then disables");
+    let command = example.split('#').next().unwrap();
+    for part in command.split("&&") {
+        let args: Vec<&str> = part.split_whitespace().skip(1).collect();
+        t.run(&args).ok();
+    }
+    let shown = t.run(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(shown["primary"], 2, "{shown:#}");
+}

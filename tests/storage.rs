@@ -530,3 +530,27 @@ fn reports_into_a_closed_pipe_end_quietly() {
         );
     }
 }
+
+#[test]
+fn a_keyring_with_version_0_or_a_repeated_version_number_is_refused() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    let good: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    for (number, problem) in [
+        (0, "key 'backups' has a version numbered 0"),
+        (1, "key 'backups' has two versions numbered 1"),
+    ] {
+        let mut doc = good.clone();
+        doc["keys"]["backups"]["versions"][1]["version"] = number.into();
+        let bytes = serde_json::to_vec_pretty(&doc).unwrap();
+        std::fs::write(t.keyring(), &bytes).unwrap();
+        for args in [&["list"][..], &["show", "backups"], &["rotate", "backups"]] {
+            t.run(args)
+                .fails(5, &format!("the keyring is malformed: {problem}"))
+                .stderr_has("restore it from a backup");
+            assert_eq!(t.keyring_bytes(), bytes, "{args:?}");
+        }
+    }
+}

@@ -122,11 +122,19 @@ pub fn parse(bytes: &[u8]) -> Result<Keyring> {
             .into());
         }
     }
-    serde_json::from_value(value).map_err(|e| {
-        Failure::keyring(format!("the keyring is malformed: {e}"))
+    let doc: Keyring = serde_json::from_value(value).map_err(|e| {
+        Failure::keyring(format!("the keyring is malformed: {e}")).hint("restore it from a backup")
+    })?;
+    for (name, key) in &doc.keys {
+        if let Some(problem) = key.version_numbers_problem() {
+            return Err(Failure::keyring(format!(
+                "the keyring is malformed: key '{name}' {problem}"
+            ))
             .hint("restore it from a backup")
-            .into()
-    })
+            .into());
+        }
+    }
+    Ok(doc)
 }
 
 /// The exclusive writer's lock, held until dropped.

@@ -248,7 +248,9 @@ impl Unlocked {
         now: Timestamp,
     ) -> Result<u32> {
         let key = self.key(name)?.clone();
-        let number = key.next_version_number();
+        let number = key
+            .next_version_number()
+            .ok_or_else(|| version_ceiling_reached(name))?;
         let mut version = KeyVersion {
             version: number,
             id: random_id(),
@@ -291,6 +293,36 @@ impl Unlocked {
         key.versions.insert(at, version);
         Ok(())
     }
+}
+
+/// The refusal of a new version for a key that holds version [`MAX_VERSION`].
+pub fn version_ceiling_reached(name: &str) -> Failure {
+    Failure::key_unusable(format!(
+        "key '{name}' has reached version {MAX_VERSION}, the highest version number keycask gives; it takes no new version"
+    ))
+    .hint(format!(
+        "create a new key (keycask keygen NEWNAME) and move to it, then retire '{name}'"
+    ))
+}
+
+/// Refuses a change to a key scheduled for destruction as a whole: a new
+/// version or primary would bring back a key that is on its way out.
+/// `refused` says what is not done, `then` what to do after cancelling.
+pub fn refuse_scheduled(name: &str, key: &Key, refused: &str, then: &str) -> Result<(), Failure> {
+    if !key.scheduled_for_destruction() {
+        return Ok(());
+    }
+    let after = key
+        .primary_version()
+        .and_then(|v| v.destroy_after)
+        .map(|t| format!(" on {}", crate::clock::format_time(t)))
+        .unwrap_or_default();
+    Err(Failure::key_unusable(format!(
+        "key '{name}' is scheduled for destruction{after}; {refused}"
+    ))
+    .hint(format!(
+        "`keycask destroy --cancel {name}` cancels it; {then}"
+    )))
 }
 
 /// Why a destroyed version is gone, for error messages: " on DATE (REASON)".

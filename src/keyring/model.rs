@@ -14,6 +14,12 @@ use crate::root::RootConfig;
 /// The keyring format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The highest version number a key may reach: a million rotations, a
+/// daily rotation for 2,700 years. Far below `u32::MAX`, so that no
+/// arithmetic on version numbers can wrap; bundles naming a higher number
+/// are refused, and a key that reaches it is no longer rotated.
+pub const MAX_VERSION: u32 = 1_000_000;
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Keyring {
@@ -356,8 +362,32 @@ impl Key {
     }
 
     /// The next version number: versions are never renumbered or reused.
-    pub fn next_version_number(&self) -> u32 {
-        self.versions.iter().map(|v| v.version).max().unwrap_or(0) + 1
+    /// `None` once the key has reached [`MAX_VERSION`].
+    pub fn next_version_number(&self) -> Option<u32> {
+        let next = self
+            .versions
+            .iter()
+            .map(|v| v.version)
+            .max()
+            .unwrap_or(0)
+            .checked_add(1)?;
+        (next <= MAX_VERSION).then_some(next)
+    }
+
+    /// Where a loaded document could mislead every command: a version
+    /// numbered 0, or two versions of one number (envelopes and `--version N`
+    /// would name either). Returns what is wrong.
+    pub fn version_numbers_problem(&self) -> Option<String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for v in &self.versions {
+            if v.version == 0 {
+                return Some("has a version numbered 0 (numbers start at 1)".to_string());
+            }
+            if !seen.insert(v.version) {
+                return Some(format!("has two versions numbered {}", v.version));
+            }
+        }
+        None
     }
 
     /// True while the whole key is scheduled for destruction: its primary
@@ -484,6 +514,45 @@ mod tests {
         ] {
             assert!(validate_key_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn version_numbers_stop_at_the_ceiling_and_never_wrap() {
+        let key = |numbers: &[u32]| Key {
+            algorithm: Algorithm::Aes256Gcm,
+            purpose: Purpose::Encrypt,
+            created: 0,
+            origin: Origin::Generated,
+            rotation_period: None,
+            primary: numbers.last().copied().unwrap_or(0),
+            versions: numbers
+                .iter()
+                .map(|&version| KeyVersion {
+                    version,
+                    id: format!("{version:032x}"),
+                    state: VersionState::Enabled,
+                    created: 0,
+                    kek_version: 1,
+                    wrapped: None,
+                    public_key: None,
+                    compromised: None,
+                    destroy_after: None,
+                    destruction: None,
+                })
+                .collect(),
+            destroyed: None,
+        };
+        assert_eq!(key(&[]).next_version_number(), Some(1));
+        assert_eq!(key(&[1, 7]).next_version_number(), Some(8));
+        assert_eq!(
+            key(&[MAX_VERSION - 1]).next_version_number(),
+            Some(MAX_VERSION)
+        );
+        assert_eq!(key(&[MAX_VERSION]).next_version_number(), None);
+        assert_eq!(key(&[u32::MAX]).next_version_number(), None);
+        assert_eq!(key(&[1, 2]).version_numbers_problem(), None);
+        assert!(key(&[0]).version_numbers_problem().is_some());
+        assert!(key(&[2, 2]).version_numbers_problem().is_some());
     }
 
     #[test]

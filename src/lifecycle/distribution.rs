@@ -23,7 +23,7 @@ use crate::asymmetric::{self, PrivateKey, PublicKey};
 use crate::audit;
 use crate::bundle::{self, Bundle, Metadata, VersionMetadata};
 use crate::cli::{ExportArgs, ImportArgs};
-use crate::clock;
+use crate::clock::{self, Timestamp};
 use crate::error::{Failure, open_input_file};
 use crate::keyring::{
     Algorithm, Event, Key, KeyVersion, Origin, Purpose, Session, Tombstone, Unlocked, VersionState,
@@ -760,6 +760,7 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
     };
 
     let metadata = &parsed.metadata;
+    metadata.check_dates(clock::now()?)?;
     let name = as_name.unwrap_or(&metadata.name);
     validate_key_name(name).map_err(|e| {
         Failure::usage(format!(
@@ -829,6 +830,12 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
             .hint("import under another name with --as NAME")
             .into());
         }
+        crate::keyring::refuse_scheduled(
+            name,
+            existing,
+            "a key on its way out takes no versions and no new primary",
+            "then import again (or import under another name with --as NAME)",
+        )?;
         if existing.algorithm != metadata.algorithm || existing.purpose != metadata.purpose {
             return Err(Failure::usage(format!(
                 "a key named '{name}' already exists as {} {}, and the bundle holds {} {}",
@@ -855,6 +862,22 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
         .filter(|(_, o)| matches!(o, Outcome::Added))
         .map(|(v, _)| v.version)
         .collect();
+    // Versions already here that the bundle flags compromised and this
+    // keyring does not (yet): the flag is a change to an existing key.
+    let flagging: Vec<(u32, Timestamp)> = match &existing {
+        Some(key) => metadata
+            .versions
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| matches!(o, Outcome::AlreadyPresent))
+            .filter_map(|(v, _)| {
+                let at = v.compromised?;
+                let local = key.version(v.version)?;
+                local.compromised.is_none().then_some((v.version, at))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let new_primary = match &existing {
         Some(key) if make_primary => {
             Some(primary_to_make(name, key, metadata)?).filter(|&p| p != key.primary)
@@ -867,6 +890,35 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
         && !add_unverified
     {
         return Err(unverified_into_existing(name, key, &adding, new_primary).into());
+    }
+    let flag_trusted = trusted.is_some() || add_unverified;
+    let flagged: Vec<u32> = if flag_trusted {
+        flagging.iter().map(|(n, _)| *n).collect()
+    } else {
+        Vec::new()
+    };
+    if !flag_trusted && !flagging.is_empty() {
+        let numbers: Vec<u32> = flagging.iter().map(|(n, _)| *n).collect();
+        ctx.warn(format!(
+            "the bundle flags version{} {} of key '{name}' compromised; the flag was NOT applied here: the bundle's signature is not verified",
+            if numbers.len() == 1 { "" } else { "s" },
+            numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+        ));
+        ctx.note(format!(
+            "to apply it, import again with --verify-with SENDER.pem (a bundle signed by the sender), or flag the versions yourself: keycask rotate {name} --compromised"
+        ));
+    }
+    if let Some(key) = keyring.doc.keys.get_mut(name)
+        && flag_trusted
+    {
+        for (number, at) in &flagging {
+            if let Some(v) = key.version_mut(*number) {
+                v.compromised = Some(Tombstone {
+                    at: *at,
+                    reason: Some("flagged compromised by the sender".into()),
+                });
+            }
+        }
     }
     let mut added = Vec::new();
     if existing.is_none() && !adding.is_empty() {
@@ -925,7 +977,7 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
             .filter(|_| new_primary.is_none())
             .map(|k| k.primary),
     };
-    if added.is_empty() && new_primary.is_none() {
+    if added.is_empty() && new_primary.is_none() && flagged.is_empty() {
         return print_import_summary(ctx, &summary);
     }
     // A new key follows the sender's primary when the bundle holds it, else
@@ -950,7 +1002,7 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
             .key(name)
             .versions(added.clone())
             .detail(format!(
-                "bundle from keyring {} ({}), {}{}{}",
+                "bundle from keyring {} ({}), {}{}{}{}",
                 metadata.source_keyring,
                 metadata.name,
                 match (&signer_fp, trusted.is_some()) {
@@ -965,10 +1017,25 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
                 },
                 new_primary
                     .map(|p| format!(", primary now version {p}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if flagged.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", flagged compromised as the sender flagged them: versions {flagged:?}"
+                    )
+                }
             )),
     );
     session.commit()?;
+    if !flagged.is_empty() {
+        ctx.warn(format!(
+            "key '{name}': the bundle flags version{} {} compromised, and so does this keyring now; {}",
+            if flagged.len() == 1 { "" } else { "s" },
+            flagged.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+            "they still decrypt, with a warning: `keycask rekey` your envelopes"
+        ));
+    }
     print_import_summary(ctx, &summary)
 }
 
@@ -987,16 +1054,47 @@ fn primary_to_make(name: &str, key: &Key, metadata: &Metadata) -> Result<u32> {
         .hint("ask the sender for a bundle with that version (export without --version)")
         .into());
     }
-    if let Some(local) = key.version(metadata.primary)
-        && local.state != VersionState::Enabled
-    {
+    let target = metadata.primary;
+    if let Some(local) = key.version(target) {
+        if local.state != VersionState::Enabled {
+            return Err(Failure::key_unusable(format!(
+                "--make-primary: version {target} of key '{name}' is {} here",
+                local.state
+            ))
+            .into());
+        }
+        if let Some(flag) = &local.compromised {
+            return Err(Failure::key_unusable(format!(
+                "--make-primary: version {target} of key '{name}' is flagged compromised here{}; new data must not go to it",
+                flag.note()
+            ))
+            .hint(format!(
+                "ask the sender for a current bundle; `keycask rotate {name}` makes a fresh primary here"
+            ))
+            .into());
+        }
+    }
+    let flagged_by_sender = metadata
+        .versions
+        .iter()
+        .any(|v| v.version == target && v.compromised.is_some());
+    if flagged_by_sender {
         return Err(Failure::key_unusable(format!(
-            "--make-primary: version {} of key '{name}' is {} here",
-            metadata.primary, local.state
+            "--make-primary: the bundle flags version {target} of key '{name}' compromised; new data must not go to it"
         ))
         .into());
     }
-    Ok(metadata.primary)
+    if target < key.primary {
+        return Err(Failure::usage(format!(
+            "--make-primary: refusing to move the primary of key '{name}' back from version {} to version {target}: the bundle may be an old one, replayed",
+            key.primary
+        ))
+        .hint(
+            "the primary only moves forward on import; ask the sender for a current bundle (the versions still import without --make-primary)",
+        )
+        .into());
+    }
+    Ok(target)
 }
 
 /// The refusal of a bundle without a verified signature that would change a
@@ -1057,7 +1155,17 @@ fn check_version_free(
         if identical {
             return Ok(Outcome::AlreadyPresent);
         }
-        let failure = if same_place {
+        let failure = if same_place && local.state == VersionState::Destroyed {
+            Failure::usage(format!(
+                "version {} of key '{holder}' (id {}) was destroyed here{}; an import does not bring it back",
+                local.version,
+                version.id,
+                crate::keyring::destruction_note(local)
+            ))
+            .hint(
+                "for the bundle's other versions, ask the sender to export each alone (export NAME --version N --to …)",
+            )
+        } else if same_place {
             Failure::usage(format!(
                 "version {} of key '{holder}' (id {}) is already here with different material",
                 local.version, version.id

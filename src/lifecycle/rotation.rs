@@ -154,18 +154,14 @@ fn check_not_destroyed(name: &str, key: &Key) -> Result<(), Failure> {
 /// refuses to rotate a key pending deletion).
 fn check_rotatable(name: &str, key: &Key) -> Result<(), Failure> {
     check_not_destroyed(name, key)?;
-    if key.scheduled_for_destruction() {
-        let after = key
-            .primary_version()
-            .and_then(|v| v.destroy_after)
-            .map(|t| format!(" on {}", clock::format_time(t)))
-            .unwrap_or_default();
-        return Err(Failure::key_unusable(format!(
-            "key '{name}' is scheduled for destruction{after}; a key on its way out is not rotated"
-        ))
-        .hint(format!(
-            "`keycask destroy --cancel {name}` cancels it; then rotate"
-        )));
+    crate::keyring::refuse_scheduled(
+        name,
+        key,
+        "a key on its way out is not rotated",
+        "then rotate",
+    )?;
+    if key.next_version_number().is_none() {
+        return Err(crate::keyring::version_ceiling_reached(name));
     }
     Ok(())
 }
@@ -343,12 +339,18 @@ fn rotate_due(ctx: &Context, dry_run: bool) -> Result<()> {
         }
         for (name, at) in &due {
             let key = &doc.keys[name];
-            ctx.report(format_args!(
-                "would rotate {name}: version {} -> {} (due {})",
-                key.primary,
-                key.next_version_number(),
-                clock::format_time(*at)
-            ))?;
+            match key.next_version_number() {
+                Some(next) => ctx.report(format_args!(
+                    "would rotate {name}: version {} -> {next} (due {})",
+                    key.primary,
+                    clock::format_time(*at)
+                ))?,
+                None => ctx.warn(format!(
+                    "{name} is due (since {}) but cannot rotate: {}",
+                    clock::format_time(*at),
+                    crate::keyring::version_ceiling_reached(name)
+                )),
+            }
         }
         return Ok(());
     }
@@ -363,12 +365,19 @@ fn rotate_due(ctx: &Context, dry_run: bool) -> Result<()> {
     let now = clock::now()?;
     let still_due = due_keys(&session.keyring.doc, now);
     let mut rotated = Vec::new();
+    let mut stuck = Vec::new();
     for ((name, _), material) in due.iter().zip(&generated) {
         let Some(key) = session.keyring.doc.keys.get(name) else {
             continue;
         };
         let same_type = key.algorithm == doc.keys[name].algorithm;
         if !same_type || !still_due.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        // One key at the version ceiling must not hold back the others:
+        // they rotate, and the command fails afterwards, naming it.
+        if key.next_version_number().is_none() {
+            stuck.push(name.clone());
             continue;
         }
         let r = add_rotated_version(&mut session, name, material, None, now)?;
@@ -384,27 +393,31 @@ fn rotate_due(ctx: &Context, dry_run: bool) -> Result<()> {
         session.commit()?;
     }
     if ctx.json {
-        return output::print_json(&json!({
+        output::print_json(&json!({
             "schema": "keycask.rotate-due/1",
             "dry_run": false,
             "now": clock::format_time(now),
             "rotated": rotated.iter().map(Rotated::to_json).collect::<Vec<_>>(),
             "would_rotate": [],
-        }));
+        }))?;
+    } else {
+        if rotated.is_empty() && stuck.is_empty() {
+            ctx.note("no key is due for rotation");
+        }
+        for r in &rotated {
+            ctx.report(format_args!(
+                "rotated {}: version {} -> {} (due {})",
+                r.name,
+                r.old,
+                r.new,
+                r.due.map(clock::format_time).unwrap_or_default()
+            ))?;
+        }
     }
-    if rotated.is_empty() {
-        ctx.note("no key is due for rotation");
+    match stuck.first() {
+        Some(name) => Err(crate::keyring::version_ceiling_reached(name).into()),
+        None => Ok(()),
     }
-    for r in &rotated {
-        ctx.report(format_args!(
-            "rotated {}: version {} -> {} (due {})",
-            r.name,
-            r.old,
-            r.new,
-            r.due.map(clock::format_time).unwrap_or_default()
-        ))?;
-    }
-    Ok(())
 }
 
 fn rotate_kek(ctx: &Context) -> Result<()> {

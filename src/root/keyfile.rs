@@ -23,6 +23,14 @@ impl KeyfileRoot {
             Failure::auth(format!("cannot read the key file {}: {e}", path.display()))
                 .hint("give the root key file with --keyfile PATH or KEYCASK_KEYFILE")
         })?;
+        if meta.is_dir() {
+            return Err(Failure::usage(format!(
+                "the key file {} is a folder, not a file",
+                path.display()
+            ))
+            .hint("give the path of the 32-byte root key file itself")
+            .into());
+        }
         if meta.permissions().mode() & 0o077 != 0 {
             return Err(Failure::auth(format!(
                 "the key file {} is accessible by other users (mode {:04o})",
