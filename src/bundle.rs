@@ -142,6 +142,16 @@ impl Metadata {
             ))
             .hint("refuse it; if you trust its sender, ask them how it was made"));
         }
+        // Likewise a rotation period keycask would not take from `keygen`.
+        if let Some(period) = self
+            .rotation_period
+            .filter(|p| *p == 0 || *p > clock::MAX_DURATION)
+        {
+            return Err(Failure::auth(format!(
+                "the bundle sets a rotation period of {period} seconds, outside what keycask takes (1 second to 100 years): it was not made by keycask"
+            ))
+            .hint("refuse it; if you trust its sender, ask them how it was made"));
+        }
         Ok(())
     }
 

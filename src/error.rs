@@ -5,8 +5,6 @@
 //! finds the first `Failure` and exits with its code.
 
 use std::fmt;
-use std::fs::File;
-use std::path::Path;
 
 /// Exit codes, documented in the README, `keycask --help` and the man pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,23 +74,6 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
-
-/// Opens a file named on the command line for reading. A missing file or a
-/// folder is a usage error (exit 2: "missing input", as the README says);
-/// any other failure to open it is exit 1. One message for every command.
-pub fn open_input_file(path: &Path) -> Result<File, Failure> {
-    let file = File::open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Failure::usage(format!("cannot open {}: no such file", path.display()))
-        } else {
-            Failure::other(format!("cannot open {}: {e}", path.display()))
-        }
-    })?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err(Failure::usage(format!("{} is a directory", path.display())));
-    }
-    Ok(file)
-}
 
 /// The first [`Failure`] in an error's cause chain, if any.
 pub fn find_failure(err: &anyhow::Error) -> Option<&Failure> {

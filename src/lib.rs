@@ -27,6 +27,7 @@ pub mod clock;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+pub mod input;
 pub mod keyring;
 pub mod lifecycle;
 pub mod material;

@@ -2157,6 +2157,26 @@ fn bundle_version_numbers_above_the_ceiling_are_refused() {
     p.bob(&["show", "top", "--json"]).ok();
 }
 
+/// A rotation period `keygen` would refuse is refused from a bundle too: it
+/// is not keycask's, and u64::MAX seconds printed as nonsense in `show`.
+#[test]
+fn bundle_rotation_periods_outside_keycask_s_range_are_refused() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    for period in [0, 100 * 365 * 86_400 + 1, u64::MAX] {
+        let mut meta = crafted_metadata("odd", "2025-12-01T00:00:00Z", &[(1, "2025-12-01")]);
+        meta["rotation_period"] = period.into();
+        craft_bundle(&p, "inbox.pem", meta, "odd.kcx");
+        let before = p.bob_bytes();
+        p.bob(&["import", "--bundle", "odd.kcx", "--with", "inbox"])
+            .fails(
+                3,
+                &format!("the bundle sets a rotation period of {period} seconds"),
+            );
+        assert_eq!(p.bob_bytes(), before);
+    }
+}
+
 #[test]
 fn bundles_dated_in_the_future_are_refused() {
     let p = Pair::new();
@@ -2402,4 +2422,28 @@ fn make_primary_refuses_a_primary_the_bundle_itself_flags_compromised() {
         run.stderr()
     );
     assert_eq!(p.bob_bytes(), before);
+}
+
+/// `verify --public-key` reads at most 1 MiB: a public key is a few hundred
+/// bytes, and a huge file named by mistake must not be read whole.
+#[test]
+fn verify_refuses_a_public_key_file_too_large_to_be_one() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    std::fs::write(t.join("data"), "x").unwrap();
+    std::fs::write(t.join("data.sig"), [0x30, 0x00]).unwrap();
+    let big = std::fs::File::create(t.join("huge.pem")).unwrap();
+    big.set_len((1 << 20) + 1).unwrap();
+    t.run(&[
+        "verify",
+        "--public-key",
+        "huge.pem",
+        "--signature",
+        "data.sig",
+        "data",
+    ])
+    .fails(
+        2,
+        "huge.pem is too large to be a public key (more than 1048576 bytes)",
+    );
 }

@@ -6,10 +6,10 @@
 //! sender's envelopes unwrap in the recipient's keyring. Existing keys come in
 //! through `import --raw` (AES) and `import --pem` (P-256, RSA).
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use base64::Engine;
 use base64::engine::general_purpose::{
     STANDARD as B64, STANDARD_NO_PAD as B64_NO_PAD, URL_SAFE as B64URL,
@@ -24,7 +24,8 @@ use crate::audit;
 use crate::bundle::{self, Bundle, Metadata, VersionMetadata};
 use crate::cli::{ExportArgs, ImportArgs};
 use crate::clock::{self, Timestamp};
-use crate::error::{Failure, open_input_file};
+use crate::error::Failure;
+use crate::input::{read_limited, source_name};
 use crate::keyring::{
     Algorithm, Event, Key, KeyVersion, Origin, Purpose, Session, Tombstone, Unlocked, VersionState,
     open_read_only, validate_key_name,
@@ -194,32 +195,6 @@ fn check_purpose(algorithm: Algorithm, purpose: Purpose) -> Result<(), Failure> 
         "{algorithm} keys may have purpose {}",
         allowed.join(" or ")
     )))
-}
-
-fn describe_source(path: Option<&Path>) -> String {
-    path.map_or("stdin".to_string(), |p| p.display().to_string())
-}
-
-/// Reads a file, or stdin when `path` is `None`, into zeroizing memory,
-/// refusing anything longer than `limit`.
-fn read_limited(path: Option<&Path>, limit: u64, what: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let source = describe_source(path);
-    let reader: Box<dyn Read> = match path {
-        Some(path) => Box::new(open_input_file(path)?),
-        None => Box::new(std::io::stdin().lock()),
-    };
-    let mut bytes = Zeroizing::new(Vec::new());
-    reader
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {source}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(Failure::usage(format!(
-            "{source} is too large to be {what} (more than {limit} bytes)"
-        ))
-        .into());
-    }
-    Ok(bytes)
 }
 
 fn refuse_binary_terminal(output: Option<&Path>) -> Result<()> {
@@ -535,7 +510,7 @@ pub fn import(ctx: &Context, request: &ImportRequest) -> Result<()> {
             purpose,
         } => {
             let bytes = read_limited(path.as_deref(), MAX_RAW_LEN, "a raw key")?;
-            let source = describe_source(path.as_deref());
+            let source = source_name(path.as_deref());
             let material = decode_raw_key(&bytes, &source)?;
             if bytes.len() == 32 && bytes.iter().all(u8::is_ascii_graphic) {
                 ctx.warn(format!(
@@ -558,7 +533,7 @@ pub fn import(ctx: &Context, request: &ImportRequest) -> Result<()> {
             purpose,
         } => {
             let text = read_limited(path.as_deref(), MAX_PEM_LEN, "a PEM private key")?;
-            let private = PrivateKey::from_pem(&text, &describe_source(path.as_deref()))?;
+            let private = PrivateKey::from_pem(&text, &source_name(path.as_deref()))?;
             let algorithm = private.algorithm()?;
             let purpose = purpose.unwrap_or(algorithm.default_purpose());
             check_purpose(algorithm, purpose)?;

@@ -808,7 +808,7 @@ fn open_input(path: Option<&Path>) -> Result<(Box<dyn Read + Send>, Option<u64>)
         }
         Some(path) => {
             finish_interrupted_rekey(path);
-            let file = crate::error::open_input_file(path)?;
+            let file = crate::input::open_file(path)?;
             let len = regular_len(&file);
             Ok((Box::new(file), len))
         }

@@ -18,13 +18,16 @@ use crate::Context;
 use crate::asymmetric::{self, PublicKey, RsaScheme};
 use crate::audit;
 use crate::cli::{SignArgs, VerifyArgs};
-use crate::error::{Failure, open_input_file};
+use crate::error::Failure;
+use crate::input::{open_file, read_limited};
 use crate::keyring::{Event, Key, Purpose, VersionState, open_read_only};
 use crate::output;
 
 /// Signatures larger than this are not signatures keycask could have made
 /// (RSA-8192 is 1 KiB); a larger file is refused as invalid before reading on.
 const MAX_SIGNATURE_LEN: u64 = 16 * 1024;
+/// A public key PEM is a few hundred bytes; an RSA-16384 one under 3 KiB.
+const MAX_PUBLIC_KEY_LEN: u64 = 1024 * 1024;
 
 #[derive(Debug)]
 pub struct SignRequest {
@@ -90,7 +93,7 @@ impl VerifyRequest {
 /// Hashes a file or stdin with SHA-256 as it streams.
 fn digest_input(input: Option<&Path>) -> Result<[u8; 32]> {
     let mut reader: Box<dyn Read> = match input {
-        Some(path) => Box::new(open_input_file(path)?),
+        Some(path) => Box::new(open_file(path)?),
         None => Box::new(std::io::stdin().lock()),
     };
     let mut hasher = Sha256::new();
@@ -221,10 +224,7 @@ struct Candidate {
 fn candidates(ctx: &Context, verifier: &Verifier) -> Result<Vec<Candidate>> {
     match verifier {
         Verifier::PublicKey(path) => {
-            let mut text = Vec::new();
-            open_input_file(path)?
-                .read_to_end(&mut text)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+            let text = read_limited(Some(path), MAX_PUBLIC_KEY_LEN, "a public key")?;
             let source = path.display().to_string();
             let public = PublicKey::from_pem(&text, &source)?;
             if let Some(note) = public.fingerprint_note(&text, &source) {
@@ -268,7 +268,7 @@ fn candidates(ctx: &Context, verifier: &Verifier) -> Result<Vec<Candidate>> {
 }
 
 fn read_signature(path: &Path) -> Result<Vec<u8>> {
-    let file = open_input_file(path)?;
+    let file = open_file(path)?;
     let mut signature = Vec::new();
     file.take(MAX_SIGNATURE_LEN + 1)
         .read_to_end(&mut signature)
