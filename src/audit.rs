@@ -676,7 +676,7 @@ pub fn for_each_record(
 /// opened with [`crate::keyring::open_read_only`]: takes the writer's lock
 /// and writes the record and the keyring's new counter.
 pub fn record(ctx: &crate::Context, keyring: &Unlocked, event: Event) -> Result<()> {
-    crate::keyring::commit_usage(&ctx.keyring_path, keyring, event)
+    crate::keyring::commit_usage(&ctx.keyring_path, keyring, &ctx.sources, event)
 }
 
 /// Logs one usage event (`wrap`, `unwrap`, `sign`, `export`, ...) when the
@@ -700,7 +700,7 @@ pub fn record_usage(ctx: &crate::Context, keyring: &Unlocked, event: Event) -> R
     if !keyring.doc.audit.as_ref().is_some_and(|a| a.usage) {
         return Ok(());
     }
-    crate::keyring::commit_usage(&ctx.keyring_path, keyring, event)
+    crate::keyring::commit_usage(&ctx.keyring_path, keyring, &ctx.sources, event)
 }
 
 #[cfg(test)]

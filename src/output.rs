@@ -129,7 +129,24 @@ impl Output {
     /// Plaintext and key bundles.
     pub const SECRET: u32 = 0o600;
 
+    /// Refuses an output path that names a folder (`-o out` where `out` is
+    /// one, or `-o out/`), as a usage error: callers check it before any
+    /// work, so nothing is read or decrypted for an output that cannot be.
+    pub fn check(path: Option<&Path>) -> Result<(), Failure> {
+        let Some(target) = path else {
+            return Ok(());
+        };
+        if target.is_dir() || target.as_os_str().as_encoded_bytes().ends_with(b"/") {
+            return Err(
+                Failure::usage(format!("-o {}: is a folder", target.display()))
+                    .hint("name the file to write, e.g. -o DIR/NAME"),
+            );
+        }
+        Ok(())
+    }
+
     pub fn open(path: Option<&Path>, mode: u32) -> Result<Output> {
+        Output::check(path)?;
         let Some(target) = path else {
             let fd = std::io::stdout()
                 .as_fd()

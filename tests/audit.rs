@@ -505,3 +505,50 @@ fn a_refused_write_through_a_dangling_log_symlink_creates_nothing() {
     assert_eq!(std::fs::read_dir(t.join("other")).unwrap().count(), 0);
     assert_eq!(t.keyring_bytes(), before);
 }
+
+/// adv-c F5: with usage logging on, `unwrap`s running while `rotate --kek`
+/// replaces the KEK all succeed: the usage record re-unlocks the keyring it
+/// re-reads under the lock instead of failing with exit 5. (A concurrency
+/// test: it asserts outcomes only, never timings.)
+#[test]
+fn usage_records_survive_a_concurrent_kek_rotation() {
+    let t = TestDir::new();
+    let spec = format!("keyfile:{}", t.join("root.key").display());
+    t.run(&["init", "--root", &spec, "--audit-usage"]).ok();
+    t.run(&["keygen", "b"]).ok();
+    let plain: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    t.run_stdin(&["wrap", "-k", "b", "-o", "p.kc"], &plain).ok();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let rotations = std::thread::scope(|s| {
+        let readers: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    for _ in 0..15 {
+                        let run = t.run(&["unwrap", "p.kc"]).ok();
+                        assert!(run.output.stdout == plain, "wrong plaintext");
+                    }
+                })
+            })
+            .collect();
+        let rotator = s.spawn(|| {
+            let mut n = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) && n < 40 {
+                t.run(&["-q", "rotate", "--kek"]).ok();
+                n += 1;
+            }
+            n
+        });
+        for r in readers {
+            r.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        rotator.join().unwrap()
+    });
+    assert!(rotations > 0);
+    t.run(&["audit", "verify"]).ok();
+    let unwraps = ops(&t, &[])
+        .iter()
+        .filter(|op| op.as_str() == "unwrap b")
+        .count();
+    assert_eq!(unwraps, 60);
+}

@@ -1224,3 +1224,130 @@ fn check_json_counts_what_is_not_an_envelope_of_this_keyring_as_passed_over() {
     // notes.txt, foreign.kc and the link inside the folder.
     assert_eq!(checked["passed_over"], 3, "{checked}");
 }
+
+/// adv-c F4 / adv-d F4: after `import --bundle`, the sender's envelopes open
+/// here (the version id decides), so `destroy --check` counts them and
+/// `rekey --dry-run` counts them under the imported version; `rekey` leaves
+/// them alone (their header names the sender's keyring) and says to
+/// re-encrypt. The `--as` name is the one shown.
+#[test]
+fn check_and_dry_run_count_envelopes_made_with_an_imported_key() {
+    let t = TestDir::new();
+    let ring = |name: &str, args: &[&str]| {
+        let mut full = vec!["--keyring", name];
+        full.extend_from_slice(args);
+        t.run(&full)
+    };
+    for name in ["alice.json", "bob.json"] {
+        let spec = format!("keyfile:{}", t.join(&format!("{name}.key")).display());
+        ring(name, &["init", "--root", &spec]).ok();
+    }
+    ring("alice.json", &["keygen", "backups"]).ok();
+    ring(
+        "bob.json",
+        &[
+            "keygen",
+            "inbox",
+            "--type",
+            "p256",
+            "--purpose",
+            "transport",
+        ],
+    )
+    .ok();
+    ring(
+        "bob.json",
+        &["export", "inbox", "--public", "-o", "inbox.pem"],
+    )
+    .ok();
+    std::fs::create_dir(t.join("arch")).unwrap();
+    t.run_stdin(
+        &[
+            "--keyring",
+            "alice.json",
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "arch/h.kc",
+        ],
+        b"made by alice",
+    )
+    .ok();
+    ring(
+        "alice.json",
+        &["export", "backups", "--to", "inbox.pem", "-o", "b.kcx"],
+    )
+    .ok();
+    ring(
+        "bob.json",
+        &[
+            "import",
+            "--bundle",
+            "b.kcx",
+            "--with",
+            "inbox",
+            "--as",
+            "from-alice",
+        ],
+    )
+    .ok();
+    ring("bob.json", &["rotate", "from-alice"]).ok();
+    let envelope = std::fs::read(t.join("arch/h.kc")).unwrap();
+
+    let run = ring("bob.json", &["rekey", "--dry-run", "--json", "arch"]).ok();
+    assert_eq!(run.dependency_counts(), [(1, 1), (2, 0)]);
+    let out = run.json();
+    assert_eq!(out["files"][0]["status"], "skipped");
+    assert!(
+        out["files"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("re-encrypt it"),
+        "{out}"
+    );
+
+    let keyring = std::fs::read(t.join("bob.json")).unwrap();
+    let args = "--keyring bob.json destroy from-alice --version 1 --now --yes --check arch";
+    t.run(&args.split(' ').collect::<Vec<_>>())
+        .fails(
+            4,
+            "1 envelope under --check still needs version 1 of key 'from-alice'",
+        )
+        .stderr_has("arch/h.kc (version 1; made by keyring")
+        .stderr_has("re-encrypt");
+    assert_eq!(std::fs::read(t.join("bob.json")).unwrap(), keyring);
+
+    // The real rekey skips it, untouched; it still opens on both sides.
+    ring("bob.json", &["rekey", "arch"])
+        .ok()
+        .stdout_has("skipped arch/h.kc: an envelope of another keyring");
+    assert_eq!(std::fs::read(t.join("arch/h.kc")).unwrap(), envelope);
+    for name in ["alice.json", "bob.json"] {
+        ring(name, &["unwrap", "arch/h.kc"])
+            .ok()
+            .stdout_has("made by alice");
+    }
+    // Re-encrypted, it no longer needs the imported version.
+    let plain = ring("bob.json", &["unwrap", "arch/h.kc"])
+        .ok()
+        .output
+        .stdout;
+    std::fs::remove_file(t.join("arch/h.kc")).unwrap();
+    t.run_stdin(
+        &[
+            "--keyring",
+            "bob.json",
+            "wrap",
+            "-k",
+            "from-alice",
+            "-o",
+            "arch/h.kc",
+        ],
+        &plain,
+    )
+    .ok();
+    t.run(&args.split(' ').collect::<Vec<_>>())
+        .ok()
+        .stderr_has("none needs version 1 of key 'from-alice'");
+}

@@ -956,15 +956,16 @@ fn rekey_refuses_bad_arguments_before_touching_anything() {
     assert_eq!(std::fs::read(t.join("d/a.kc")).unwrap(), before);
 }
 
-/// Makes a file unwritable even for root (which ignores modes): `chattr +i`
-/// where it works, undone on drop so the folder can be removed.
+/// Makes a file or a folder unwritable even for root (which ignores modes):
+/// `chattr +i` where it works, undone on drop so the folder can be removed.
 struct ReadOnly(std::path::PathBuf, bool);
 
 impl ReadOnly {
     fn make(path: std::path::PathBuf) -> ReadOnly {
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o444))
+        let mode = if path.is_dir() { 0o555 } else { 0o444 };
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(mode))
             .unwrap();
-        if std::fs::OpenOptions::new().write(true).open(&path).is_err() {
+        if !Self::writable(&path) {
             return ReadOnly(path, false);
         }
         let immutable = std::process::Command::new("chattr")
@@ -975,11 +976,19 @@ impl ReadOnly {
         ReadOnly(path, immutable)
     }
 
+    /// A file opens for writing; a folder takes a new file.
+    fn writable(path: &std::path::Path) -> bool {
+        if path.is_dir() {
+            let probe = path.join(".probe");
+            let made = std::fs::write(&probe, b"").is_ok();
+            let _ = std::fs::remove_file(&probe);
+            return made;
+        }
+        std::fs::OpenOptions::new().write(true).open(path).is_ok()
+    }
+
     fn effective(&self) -> bool {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&self.0)
-            .is_err()
+        !Self::writable(&self.0)
     }
 }
 
@@ -990,6 +999,12 @@ impl Drop for ReadOnly {
                 .arg("-i")
                 .arg(&self.0)
                 .status();
+        }
+        if self.0.is_dir() {
+            let _ = std::fs::set_permissions(
+                &self.0,
+                std::os::unix::fs::PermissionsExt::from_mode(0o755),
+            );
         }
     }
 }
@@ -1635,4 +1650,159 @@ fn keycask_now_accepts_rfc3339_offsets() {
         run_at(&t, bad, &["rotate", "--due"]).fails(2, "KEYCASK_NOW");
     }
     assert_eq!(t.keyring_bytes(), before);
+}
+
+/// Leaves `dir/name` as a `rekey` killed right after syncing its journal
+/// leaves it: the old header on disk, a complete journal beside it naming
+/// the primary version. (The new header comes from a real rekey of the
+/// file, which is then put back as it was.)
+fn interrupted_rekey(t: &TestDir, path: &str) {
+    use keycask::rekey::journal::{Entry, path_for, payload_sample};
+    let file = t.join(path);
+    let old = std::fs::read(&file).unwrap();
+    t.run(&["rekey", path]).ok();
+    let new = std::fs::read(&file).unwrap();
+    let len = header_len(&old);
+    assert_ne!(old[..len], new[..len], "the rekey changed nothing");
+    std::fs::write(&file, &old).unwrap();
+    let entry = Entry {
+        file_len: old.len() as u64,
+        old_header: old[..len].to_vec(),
+        new_header: new[..len].to_vec(),
+        payload_sample: payload_sample(
+            &std::fs::File::open(&file).unwrap(),
+            len as u64,
+            old.len() as u64,
+        )
+        .unwrap(),
+    };
+    std::fs::write(path_for(&file), entry.encode()).unwrap();
+}
+
+/// adv-c F1: an envelope whose rekey was interrupted depends on both the
+/// version its header names and the one its journal installs, for
+/// `rekey --dry-run` and `destroy --check`; `inspect` reports the journal
+/// and writes nothing; and finishing the journal never installs a header
+/// naming a version that was destroyed in the meantime.
+#[test]
+fn an_interrupted_rekey_depends_on_both_versions_until_finished() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "b"]).ok();
+    wrap_to(&t, "b", b"precious data", "arch/x.kc", false);
+    t.run(&["rotate", "b"]).ok();
+    interrupted_rekey(&t, "arch/x.kc");
+    let journal = t.join("arch/.x.kc.keycask-rekey");
+    let before = std::fs::read(t.join("arch/x.kc")).unwrap();
+
+    let run = t.run(&["rekey", "--dry-run", "--json", "arch"]).ok();
+    assert_eq!(run.dependency_counts(), [(1, 1), (2, 1)]);
+
+    // inspect shows the journal and writes nothing.
+    let out = t.run(&["inspect", "--json", "arch/x.kc"]).ok().json();
+    assert_eq!(out["envelopes"][0]["version"], 1);
+    assert_eq!(out["envelopes"][0]["pending_rekey"]["version"], 2);
+    t.run(&["inspect", "arch/x.kc"])
+        .ok()
+        .stdout_has("pending     an interrupted rekey to version 2");
+    assert_eq!(std::fs::read(t.join("arch/x.kc")).unwrap(), before);
+    assert!(journal.exists(), "inspect finished the journal");
+
+    // Neither version may be destroyed while the journal is pending.
+    t.run(&["rotate", "b"]).ok();
+    let keyring = t.keyring_bytes();
+    for v in ["1", "2"] {
+        t.run(&[
+            "destroy",
+            "b",
+            "--version",
+            v,
+            "--now",
+            "--yes",
+            "--check",
+            "arch",
+        ])
+        .fails(4, &format!("arch/x.kc (version {v})"));
+        assert_eq!(t.keyring_bytes(), keyring);
+    }
+
+    // Destroyed anyway (without --check): finishing rolls back to version 1
+    // instead of installing the header that names the destroyed version 2.
+    t.run(&["destroy", "b", "--version", "2", "--now", "--yes"])
+        .ok();
+    let run = t.run(&["unwrap", "arch/x.kc"]).ok();
+    assert_eq!(run.output.stdout, b"precious data");
+    assert!(!journal.exists());
+    assert_eq!(names_version(&t, "arch/x.kc"), ("b".into(), 1));
+    t.run(&["rekey", "arch"]).ok();
+    assert_eq!(names_version(&t, "arch/x.kc"), ("b".into(), 3));
+    assert_eq!(unwrap_file(&t, "arch/x.kc"), b"precious data");
+}
+
+/// A pending journal is finished by `rekey` the same way, and the dry run
+/// predicts it: the new header's version destroyed, the old one back.
+#[test]
+fn rekey_finishes_a_journal_without_installing_a_destroyed_version() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "b"]).ok();
+    wrap_to(&t, "b", b"kept", "arch/x.kc", false);
+    t.run(&["rotate", "b"]).ok();
+    interrupted_rekey(&t, "arch/x.kc");
+    t.run(&["rotate", "b"]).ok();
+    t.run(&["destroy", "b", "--version", "2", "--now", "--yes"])
+        .ok();
+    t.run(&["rekey", "--dry-run", "-v", "arch"])
+        .ok()
+        .stdout_has("would-rekey arch/x.kc: b v1 -> v3");
+    t.run(&["rekey", "arch"])
+        .ok()
+        .stdout_has("rekeyed 1, already current 0, skipped 0, failed 0");
+    assert_eq!(names_version(&t, "arch/x.kc"), ("b".into(), 3));
+    assert_eq!(unwrap_file(&t, "arch/x.kc"), b"kept");
+    assert!(leftovers(&t.join("arch")).is_empty());
+}
+
+/// adv-c F3: the dry run predicts the real run's failures to write: a
+/// read-only file, and a file in a read-only folder (where the journal or
+/// the temporary file cannot be made). Root ignores modes, so the test
+/// makes them immutable (`chattr +i`) where it can.
+#[test]
+fn rekey_dry_run_predicts_read_only_files_and_folders() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "b"]).ok();
+    wrap_to(&t, "b", b"a", "d/ro.kc", false);
+    wrap_to(&t, "b", b"b", "rod/x.kc", false);
+    wrap_to(&t, "b", b"c", "rod/y.kc.asc", true);
+    t.run(&["rotate", "b"]).ok();
+    let file = ReadOnly::make(t.join("d/ro.kc"));
+    let folder = ReadOnly::make(t.join("rod"));
+    if !file.effective() || !folder.effective() {
+        eprintln!("cannot make a file or folder read-only here: case not checked");
+        return;
+    }
+    let before: Vec<Vec<u8>> = ["d/ro.kc", "rod/x.kc", "rod/y.kc.asc"]
+        .iter()
+        .map(|p| std::fs::read(t.join(p)).unwrap())
+        .collect();
+    t.run(&["rekey", "--dry-run", "d", "rod"])
+        .fails(1, "3 file(s) would fail to rekey")
+        .stdout_has("failed d/ro.kc: cannot write it")
+        .stdout_has("failed rod/x.kc: cannot write in its folder rod")
+        .stdout_has("failed rod/y.kc.asc: cannot write in its folder rod")
+        .stdout_has("would rekey 0, already current 0, skipped 0, failed 3");
+    t.run(&["rekey", "d", "rod"])
+        .fails(1, "3 file(s) could not be rekeyed")
+        .stdout_has("rekeyed 0, already current 0, skipped 0, failed 3");
+    for (p, bytes) in ["d/ro.kc", "rod/x.kc", "rod/y.kc.asc"].iter().zip(&before) {
+        assert_eq!(&std::fs::read(t.join(p)).unwrap(), bytes);
+        t.run(&["unwrap", p]).ok();
+    }
+    // A read-only file that is already current is current, in both runs.
+    wrap_to(&t, "b", b"new", "cur/n.kc", false);
+    let _current = ReadOnly::make(t.join("cur/n.kc"));
+    t.run(&["rekey", "--dry-run", "cur"])
+        .ok()
+        .stdout_has("would rekey 0, already current 1");
 }

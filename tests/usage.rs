@@ -1391,3 +1391,110 @@ fn the_compromised_warning_does_not_call_rekey_re_encryption() {
             .contains("re-encrypt this data (`keycask rekey`)")
     );
 }
+
+/// adv-c F2: one limit on the blank space before armor (4096 bytes), for
+/// `unwrap FILE`, `unwrap` from stdin, `rekey` and `destroy --check` alike.
+/// Past it, armor is bad armor for all of them (exit 3; `--check` refuses,
+/// the dry run fails the file), never "not an envelope" to one and an
+/// envelope to another.
+#[test]
+fn blank_space_before_armor_has_one_limit_for_every_reader() {
+    let t = setup();
+    std::fs::create_dir(t.join("ok")).unwrap();
+    std::fs::create_dir(t.join("far")).unwrap();
+    let armored = wrap(&t, &["--armor"], b"pasted secret");
+    for (dir, blank) in [
+        ("ok", 4096usize),
+        ("far", 4097),
+        ("far", 5000),
+        ("far", 60_000),
+    ] {
+        let mut text = vec![b'\n'; blank];
+        text.extend_from_slice(&armored);
+        let name = format!("{dir}/s{blank}.asc");
+        std::fs::write(t.join(&name), &text).unwrap();
+        if dir == "ok" {
+            t.run(&["unwrap", &name]).ok().stdout_has("pasted secret");
+            t.run_stdin(&["unwrap"], &text)
+                .ok()
+                .stdout_has("pasted secret");
+        } else {
+            let needle = "bad armor: more than 4096 blank bytes before the begin line";
+            t.run(&["unwrap", &name]).fails(3, needle);
+            t.run_stdin(&["unwrap"], &text).fails(3, needle);
+        }
+    }
+    // Far beyond, it is not an envelope, for every reader.
+    let mut text = vec![b' '; 70_000];
+    text.extend_from_slice(&armored);
+    std::fs::write(t.join("blank.txt"), &text).unwrap();
+    t.run(&["unwrap", "blank.txt"])
+        .fails(3, "not a keycask envelope");
+    t.run_stdin(&["unwrap"], &text)
+        .fails(3, "not a keycask envelope");
+    t.run(&["rekey", "--dry-run", "blank.txt"])
+        .ok()
+        .stdout_has("skipped blank.txt: not an envelope");
+
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rekey", "--dry-run", "ok"])
+        .ok()
+        .stdout_has("would rekey 1,");
+    t.run(&["rekey", "--dry-run", "far"])
+        .fails(1, "3 file(s) would fail to rekey")
+        .stdout_has("failed far/s5000.asc: looks like an envelope, but bad armor: more than 4096 blank bytes");
+    let keyring = t.keyring_bytes();
+    let check = |dir: &str| {
+        let args = format!("destroy backups --version 1 --now --yes --check {dir}");
+        t.run(&args.split(' ').collect::<Vec<_>>())
+    };
+    check("far").fails(
+        4,
+        "cannot tell whether 3 files under --check need version 1",
+    );
+    check("ok").fails(4, "ok/s4096.asc (version 1)");
+    assert_eq!(t.keyring_bytes(), keyring);
+}
+
+/// adv-c F8: blank space that editors and chat clients leave at the end of
+/// armor lines is accepted like a CRLF line end, by unwrap and by rekey.
+#[test]
+fn trailing_blank_space_on_armor_lines_is_accepted() {
+    let t = setup();
+    let armored = String::from_utf8(wrap(&t, &["--armor"], b"pasted")).unwrap();
+    let padded: String = armored.lines().map(|l| format!("{l} \t \r\n")).collect();
+    std::fs::write(t.join("tws.asc"), &padded).unwrap();
+    t.run(&["unwrap", "tws.asc"]).ok().stdout_has("pasted");
+    t.run_stdin(&["unwrap"], padded.as_bytes())
+        .ok()
+        .stdout_has("pasted");
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["rekey", "tws.asc"]).ok().stdout_has("rekeyed 1,");
+    t.run(&["unwrap", "tws.asc"]).ok().stdout_has("pasted");
+    // A wrong label is still called that.
+    let other = armored.replace("KEYCASK ENVELOPE", "PGP MESSAGE");
+    std::fs::write(t.join("pgp.asc"), other).unwrap();
+    t.run(&["unwrap", "pgp.asc"])
+        .fails(3, "bad armor: wrong label");
+}
+
+/// adv-c F8: `-o` naming a folder is refused up front (exit 2, "is a
+/// folder"), before the keyring is opened or the input read.
+#[test]
+fn output_naming_a_folder_is_refused_before_any_work() {
+    let t = setup();
+    let envelope = wrap(&t, &[], b"data");
+    std::fs::write(t.join("h.kc"), &envelope).unwrap();
+    std::fs::create_dir(t.join("out")).unwrap();
+    for out in ["out", "out/", "missing/"] {
+        t.run(&["unwrap", "h.kc", "-o", out])
+            .fails(2, &format!("-o {out}: is a folder"));
+        t.run_stdin(&["wrap", "-k", "backups", "-o", out], b"x")
+            .fails(2, "is a folder");
+    }
+    // Before any work: with no keyring at all, the -o error comes first.
+    std::fs::rename(t.keyring(), t.join("moved.json")).unwrap();
+    t.run(&["unwrap", "h.kc", "-o", "out"])
+        .fails(2, "-o out: is a folder");
+    assert_eq!(std::fs::read_dir(t.join("out")).unwrap().count(), 0);
+}

@@ -90,6 +90,23 @@ impl Run {
         self
     }
 
+    /// `rekey --dry-run --json`: (version, envelopes) for each row of its
+    /// `versions` table, in order.
+    pub fn dependency_counts(&self) -> Vec<(u64, u64)> {
+        let doc = self.json();
+        doc["versions"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no versions table{}", self.dump()))
+            .iter()
+            .map(|v| {
+                (
+                    v["version"].as_u64().unwrap(),
+                    v["envelopes"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.output.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON: {e}{}", self.dump()))

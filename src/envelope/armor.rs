@@ -8,8 +8,9 @@
 //!
 //! Both directions stream. The reader is strict about what lies between the
 //! two lines (every line 64 columns but the last, canonical base64) and
-//! lenient only where copy and paste is: whitespace around the block and
-//! `\r\n` line ends.
+//! lenient only where copy and paste is: whitespace around the block (at
+//! most [`MAX_LEADING_SPACE`] bytes of it before), `\r\n` line ends and
+//! blank space at the end of a line.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 
@@ -22,8 +23,17 @@ pub const COLUMNS: usize = 64;
 const BYTES_PER_LINE: usize = COLUMNS / 4 * 3;
 /// Longest line the reader accepts before giving up on it.
 const MAX_LINE: usize = 256;
-/// Whitespace accepted before the armor starts.
-const MAX_LEADING_SPACE: usize = 4096;
+/// Blank bytes accepted before the armor starts: every reader (`unwrap`,
+/// `inspect`, `rekey`, `destroy --check`) applies this one limit, whatever
+/// the buffering of its input.
+pub const MAX_LEADING_SPACE: usize = 4096;
+/// The begin line is not ours: another kind of PEM text.
+const WRONG_LABEL: &str = "wrong label, expected '-----BEGIN KEYCASK ENVELOPE-----'";
+const MISSING_BEGIN: &str = "missing the begin line";
+/// How far blank space is read through to report armor after too much of
+/// it as bad armor rather than as "not an envelope"; further, it is not.
+const SEARCHED_SPACE: usize = 64 * 1024;
+const TOO_MUCH_SPACE: &str = "more than 4096 blank bytes before the begin line";
 
 /// What is wrong with an armored envelope. Travels inside an
 /// `io::Error` of kind `InvalidData` out of [`ArmorReader`].
@@ -38,6 +48,14 @@ impl std::fmt::Display for ArmorError {
 
 impl std::error::Error for ArmorError {}
 
+impl ArmorError {
+    /// True when the text does not begin as a keycask envelope at all (a PEM
+    /// key, a dash-led text file), as opposed to our armor, damaged.
+    pub fn not_ours(&self) -> bool {
+        self.0 == WRONG_LABEL || self.0 == MISSING_BEGIN
+    }
+}
+
 fn bad(reason: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, ArmorError(reason))
 }
@@ -50,6 +68,11 @@ pub fn armor_error(err: &io::Error) -> Option<&ArmorError> {
 /// Looks at the start of `input`: armored envelopes come back decoded (and
 /// `true`), anything else as it was. Nothing is consumed that the returned
 /// reader does not give back, except whitespace before an armor block.
+///
+/// At most [`MAX_LEADING_SPACE`] blank bytes may come before the armor,
+/// counted from the start of the input, so the answer does not depend on
+/// how the input arrives (a file, a pipe). Armor after more blank space is
+/// bad armor; blank space followed by anything else is not an envelope.
 pub fn detect(input: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, bool)> {
     let mut input = BufReader::with_capacity(64 * 1024, input);
     let mut skipped = 0usize;
@@ -60,11 +83,18 @@ pub fn detect(input: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, 
         }
         match buf.iter().position(|b| !b.is_ascii_whitespace()) {
             Some(at) if buf[at] == b'-' => {
-                input.consume(at);
-                return Ok((Box::new(ArmorReader::new(input)), true));
+                let offset = skipped + at;
+                if offset <= MAX_LEADING_SPACE {
+                    input.consume(at);
+                    return Ok((Box::new(ArmorReader::new(input)), true));
+                }
+                if offset <= SEARCHED_SPACE {
+                    return Err(bad(TOO_MUCH_SPACE));
+                }
+                return Ok((Box::new(io::empty()), false));
             }
             // Whitespace then something else: no envelope starts that way.
-            Some(_) if skipped > 0 => return Ok((Box::new(io::empty()), false)),
+            Some(at) if skipped + at > 0 => return Ok((Box::new(io::empty()), false)),
             Some(_) => {
                 // Binary: hand back what was looked at, then read the input
                 // directly (no copy through this buffer for gigabytes).
@@ -74,13 +104,15 @@ pub fn detect(input: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, 
                     false,
                 ));
             }
-            None if skipped + buf.len() <= MAX_LEADING_SPACE => {
+            None => {
                 // Only whitespace so far: it cannot be a binary envelope.
                 let n = buf.len();
                 skipped += n;
                 input.consume(n);
+                if skipped > SEARCHED_SPACE {
+                    return Ok((Box::new(io::empty()), false));
+                }
             }
-            None => return Ok((Box::new(input), false)),
         }
     }
 }
@@ -125,10 +157,9 @@ impl<R: BufRead> ArmorReader<R> {
         if self.line.len() > MAX_LINE {
             return Err(bad("a line is too long"));
         }
-        if self.line.last() == Some(&b'\n') {
-            self.line.pop();
-        }
-        if self.line.last() == Some(&b'\r') {
+        // The line end, and blank space before it that editors and chat
+        // clients add (`\r` of a CRLF line end included).
+        while self.line.last().is_some_and(u8::is_ascii_whitespace) {
             self.line.pop();
         }
         Ok(true)
@@ -147,11 +178,9 @@ impl<R: BufRead> ArmorReader<R> {
                     if line == BEGIN.as_bytes() {
                         self.state = State::Body;
                     } else if line.starts_with(b"-----BEGIN ") {
-                        return Err(bad(
-                            "wrong label, expected '-----BEGIN KEYCASK ENVELOPE-----'",
-                        ));
+                        return Err(bad(WRONG_LABEL));
                     } else {
-                        return Err(bad("missing the begin line"));
+                        return Err(bad(MISSING_BEGIN));
                     }
                 }
                 State::Body | State::AfterShortLine => {

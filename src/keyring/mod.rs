@@ -613,22 +613,39 @@ fn commit_events(
 /// Writes one usage record for a command that opened the keyring read-only
 /// (see `audit::record_usage`): takes the lock, re-reads the keyring (another
 /// writer may have moved its counter), checks it with the KEKs already
-/// unwrapped, and commits the record.
-pub(crate) fn commit_usage(path: &Path, opened: &Unlocked, event: Event) -> Result<()> {
+/// unwrapped, and commits the record. A writer may also have rotated the
+/// KEK in between (`rotate --kek`): the re-read keyring is then unlocked
+/// again with the root, under the lock, so the reader's use is recorded
+/// rather than refused. A keyring replaced by another (other id) is
+/// refused.
+pub(crate) fn commit_usage(
+    path: &Path,
+    opened: &Unlocked,
+    sources: &SecretSources,
+    event: Event,
+) -> Result<()> {
     let lock = file::lock(path)?;
     let doc = file::read(path)?;
-    if doc.keyring_id != opened.doc.keyring_id || !opened.keks.contains_key(&doc.kek.primary) {
+    if doc.keyring_id != opened.doc.keyring_id {
         return Err(Failure::keyring(
-            "the keyring was replaced or its KEK rotated while this command ran",
+            "the keyring was replaced by another one while this command ran",
         )
         .hint("run the command again")
         .into());
     }
-    let mut current = Unlocked {
-        doc,
-        keks: opened.keks.clone(),
+    let mut current = if opened.keks.contains_key(&doc.kek.primary) {
+        let mut current = Unlocked {
+            doc,
+            keks: opened.keks.clone(),
+        };
+        current.verify_mac()?;
+        current
+    } else {
+        // The KEK was rotated since this command unlocked: the lock is held,
+        // so the keyring read now is the one the record goes with.
+        let root = root::open(&doc.root, sources)?;
+        Unlocked::unlock(doc, root.as_ref())?
     };
-    current.verify_mac()?;
     commit_events(path, &lock, &mut current, &[event])
 }
 

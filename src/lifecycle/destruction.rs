@@ -483,14 +483,18 @@ fn check_envelopes(
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let deps = scan::dependencies(paths, jobs)?;
     let key = find_key(doc, name)?;
-    let mut needing: Vec<(&Path, u32)> = Vec::new();
+    // (path, version number, the keyring id its header names when that is
+    // another keyring's: an envelope made with a key imported here).
+    let mut needing: Vec<(&Path, u32, Option<&str>)> = Vec::new();
     for number in versions {
         let v = key.version(*number).expect("checked by targets()");
-        for path in deps.envelopes_needing(&doc.keyring_id, &v.id) {
-            needing.push((path, *number));
+        for (path, named) in deps.envelopes_needing(&v.id) {
+            let foreign = (named.keyring_id != doc.keyring_id).then_some(named.keyring_id.as_str());
+            needing.push((path, *number, foreign));
         }
     }
     needing.sort();
+    needing.dedup();
     let list = |total: usize, lines: Vec<String>| {
         let mut text = lines
             .into_iter()
@@ -504,9 +508,16 @@ fn check_envelopes(
     };
     if !needing.is_empty() {
         let total = needing.len();
+        let foreign = needing.iter().any(|(_, _, f)| f.is_some());
         let lines = needing
             .iter()
-            .map(|(path, n)| format!("{} (version {n})", path.display()))
+            .map(|(path, n, keyring)| match keyring {
+                None => format!("{} (version {n})", path.display()),
+                Some(id) => format!(
+                    "{} (version {n}; made by keyring {id}: re-encrypt it, rekey does not rewrite it)",
+                    path.display()
+                ),
+            })
             .collect();
         return Err(Failure::key_unusable(format!(
             "{total} envelope{} under --check still need{} {}:{}",
@@ -516,12 +527,17 @@ fn check_envelopes(
             list(total, lines)
         ))
         .hint(format!(
-            "re-key them to the primary version first (`keycask rekey {}`), then destroy again",
+            "re-key them to the primary version first (`keycask rekey {}`){}, then destroy again",
             paths
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(" "),
+            if foreign {
+                "; re-encrypt those another keyring made (`keycask unwrap FILE | keycask wrap -k NAME -o FILE.new`)"
+            } else {
+                ""
+            }
         ))
         .into());
     }
@@ -542,13 +558,19 @@ fn check_envelopes(
         .hint("repair, move or delete them, or leave their folder out of --check")
         .into());
     }
-    let envelopes: usize = deps.by_version.values().map(Vec::len).sum();
-    let ours: usize = deps
-        .by_version
+    // This keyring's envelopes: those that need one of its versions (by
+    // version id, as `unwrap` finds them).
+    let ids: std::collections::HashSet<&str> = doc
+        .keys
+        .values()
+        .flat_map(|k| k.versions.iter().map(|v| v.id.as_str()))
+        .collect();
+    let envelopes = deps.envelopes.len();
+    let ours = deps
+        .envelopes
         .iter()
-        .filter(|(v, _)| v.keyring_id == doc.keyring_id)
-        .map(|(_, paths)| paths.len())
-        .sum();
+        .filter(|(_, needs)| needs.iter().any(|v| ids.contains(v.version_id.as_str())))
+        .count();
     Ok(Checked {
         files: envelopes + deps.not_envelopes.len(),
         envelopes: ours,

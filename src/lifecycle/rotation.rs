@@ -770,7 +770,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         // Planning needs only metadata: no unlock, no passphrase.
         let doc = file::read(&ctx.keyring_path)?;
         let planner = Rekeyer::planner(&doc);
-        let reports = each_file(&|p| planner.plan_file(p));
+        let reports = each_file(&|p| planner.dry_run_file(p));
         (doc, reports)
     } else {
         let unlocked = open_read_only(&ctx.keyring_path, &ctx.sources)?;
@@ -1010,23 +1010,28 @@ impl DependencyRow {
     }
 }
 
-/// Every version of every key that at least one envelope of this keyring
-/// names, with how many envelopes name it (zero included); compromised
-/// versions first.
+/// Every version of every key that at least one envelope depends on, with
+/// how many envelopes depend on it (zero included); compromised versions
+/// first. An envelope depends on a version of this keyring when it names
+/// its version id, whatever keyring its header names (an imported key's
+/// envelopes open here), and an envelope with a pending rekey journal
+/// depends on both the version it names and the one the journal installs.
 fn dependency_rows(doc: &Keyring, files: &[(&PathBuf, &FileReport)]) -> Vec<DependencyRow> {
-    let mut counts: BTreeMap<(&str, u32), usize> = BTreeMap::new();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for (_, r) in files {
-        if let (Some(key), Some(v)) = (r.key.as_deref(), r.from_version)
-            && doc.keys.contains_key(key)
-        {
-            *counts.entry((key, v)).or_default() += 1;
+        for v in &r.needs {
+            *counts.entry(v.version_id.as_str()).or_default() += 1;
         }
     }
-    let keys: std::collections::BTreeSet<&str> = counts.keys().map(|(k, _)| *k).collect();
-    let mut rows: Vec<DependencyRow> = keys
-        .into_iter()
-        .flat_map(|name| {
-            let key = &doc.keys[name];
+    let mut rows: Vec<DependencyRow> = doc
+        .keys
+        .iter()
+        .filter(|(_, key)| {
+            key.versions
+                .iter()
+                .any(|v| counts.contains_key(v.id.as_str()))
+        })
+        .flat_map(|(name, key)| {
             let counts = &counts;
             key.versions.iter().map(move |v| DependencyRow {
                 key: name.to_string(),
@@ -1035,7 +1040,7 @@ fn dependency_rows(doc: &Keyring, files: &[(&PathBuf, &FileReport)]) -> Vec<Depe
                 state: v.state.to_string(),
                 primary: v.version == key.primary,
                 compromised: v.compromised.is_some(),
-                envelopes: counts.get(&(name, v.version)).copied().unwrap_or(0),
+                envelopes: counts.get(v.id.as_str()).copied().unwrap_or(0),
             })
         })
         .collect();

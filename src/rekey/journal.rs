@@ -5,16 +5,24 @@
 //! length and a hash of the payload's first bytes, with a checksum over all
 //! of it; it is fsynced, and so is the folder. Then the header is written in
 //! place and fsynced, and the journal removed. Whoever next opens the
-//! envelope for a rekey (or calls [`recover`]) and finds a journal:
+//! envelope for a rekey or an unwrap (or calls [`recover`]) and finds a
+//! journal:
 //!
 //! - a journal that fails its checksum was cut short before the header was
 //!   touched: it is removed, the envelope is as it was;
-//! - a complete journal is redone: the new header is written (whatever the
-//!   header bytes are now, old, new or torn), fsynced, the journal removed.
+//! - a complete journal is finished: one of its two headers is written
+//!   (whatever the header bytes are now, old, new or torn), fsynced, the
+//!   journal removed. The caller chooses which ([`Install`]): the new one,
+//!   unless its key version can no longer be used here while the old one
+//!   still can, so that finishing never installs a header naming a version
+//!   destroyed in the meantime.
 //!
 //! Old and new header have the same length and both describe the same
 //! payload, so at every instant the envelope, completed from its journal
-//! where needed, unwraps to the same plaintext.
+//! where needed, unwraps to the same plaintext. Until it is finished, an
+//! envelope with a complete journal depends on both versions: the scans
+//! (`rekey --dry-run`, `destroy --check`) read the journal with
+//! [`pending`], which writes nothing.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -69,7 +77,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn encode(&self) -> Vec<u8> {
+    /// The journal's bytes, as written beside the envelope.
+    pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
@@ -141,13 +150,13 @@ pub fn rewrite_header(envelope: &Path, file: &File, entry: &Entry) -> Result<()>
         let _ = std::fs::remove_file(&journal);
         return Err(e).context("cannot write the rekey journal");
     }
-    apply(file, entry)?;
+    apply(file, &entry.new_header)?;
     finish(&journal)
 }
 
-/// Writes the new header in place and makes it durable.
-fn apply(file: &File, entry: &Entry) -> Result<()> {
-    file.write_all_at(&entry.new_header, 0)
+/// Writes a header in place and makes it durable.
+fn apply(file: &File, header: &[u8]) -> Result<()> {
+    file.write_all_at(header, 0)
         .and_then(|_| file.sync_data())
         .context("cannot write the new header")
 }
@@ -170,39 +179,91 @@ pub enum Recovery {
     Discarded,
     /// A complete journal was redone: the envelope has its new header.
     Completed,
+    /// A complete journal was undone: the envelope has its old header back,
+    /// because the new one names a version that can no longer be used.
+    RolledBack,
+}
+
+/// Which of a journal's two headers finishing it writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Install {
+    New,
+    Old,
+}
+
+/// Reads the journal beside `envelope` (open by the caller) without
+/// changing anything: `Some` for a complete journal written for this very
+/// file, which a recovery would finish. An incomplete journal (the header
+/// was not touched) and one for another file (a recovery leaves both
+/// alone) are `None`: the header on disk is what counts then.
+pub fn pending(envelope: &Path, file: &File) -> std::io::Result<Option<Entry>> {
+    let Some(bytes) = read_journal(envelope)? else {
+        return Ok(None);
+    };
+    let Some(entry) = Entry::decode(&bytes) else {
+        return Ok(None);
+    };
+    Ok(matches(&entry, file)?.then_some(entry))
+}
+
+fn read_journal(envelope: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    match File::open(path_for(envelope)) {
+        Ok(f) => {
+            f.take(MAX_JOURNAL_LEN + 1).read_to_end(&mut bytes)?;
+            Ok(Some(bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The journal was written for this file: same length, same payload start.
+fn matches(entry: &Entry, file: &File) -> std::io::Result<bool> {
+    let file_len = file.metadata()?.len();
+    let len = entry.new_header.len() as u64;
+    if file_len != entry.file_len || file_len < len {
+        return Ok(false);
+    }
+    Ok(payload_sample(file, len, file_len).map_err(std::io::Error::other)? == entry.payload_sample)
 }
 
 /// Finishes or discards an interrupted rekey of `envelope`, whose file the
-/// caller has open for writing and locked.
-pub fn recover_locked(envelope: &Path, file: &File) -> Result<Recovery> {
+/// caller has open for writing and locked. `choose` says which header a
+/// complete journal installs (or refuses, leaving both alone).
+pub fn recover_locked(
+    envelope: &Path,
+    file: &File,
+    choose: &dyn Fn(&Entry) -> Result<Install>,
+) -> Result<Recovery> {
     let journal = path_for(envelope);
-    let mut bytes = Vec::new();
-    match File::open(&journal) {
-        Ok(f) => {
-            f.take(MAX_JOURNAL_LEN + 1).read_to_end(&mut bytes)?;
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Recovery::None),
-        Err(e) => {
-            return Err(e)
-                .with_context(|| format!("cannot read the rekey journal {}", journal.display()));
-        }
-    }
+    let Some(bytes) = read_journal(envelope)
+        .with_context(|| format!("cannot read the rekey journal {}", journal.display()))?
+    else {
+        return Ok(Recovery::None);
+    };
     let Some(entry) = Entry::decode(&bytes) else {
         // Cut short before it was synced, so before the header was touched.
         finish(&journal)?;
         return Ok(Recovery::Discarded);
     };
-    let file_len = file.metadata()?.len();
-    let len = entry.new_header.len() as u64;
-    if file_len != entry.file_len || payload_sample(file, len, file_len)? != entry.payload_sample {
+    if !matches(&entry, file)? {
         bail!(
             "the rekey journal {} does not match the file beside it (was the file replaced?); both were left alone",
             journal.display()
         );
     }
-    apply(file, &entry)?;
+    let install = choose(&entry)?;
+    let header = match install {
+        Install::New => &entry.new_header,
+        Install::Old => &entry.old_header,
+    };
+    apply(file, header)?;
     finish(&journal)?;
-    Ok(Recovery::Completed)
+    Ok(match install {
+        Install::New => Recovery::Completed,
+        Install::Old => Recovery::RolledBack,
+    })
 }
 
 /// Removes the temporary file of an armored rewrite that was interrupted.
@@ -213,13 +274,13 @@ pub fn remove_stale_temp(envelope: &Path) {
 
 /// Opens `envelope`, locks it and recovers an interrupted rekey, for
 /// commands that meet an envelope with a journal beside it.
-pub fn recover(envelope: &Path) -> Result<Recovery> {
+pub fn recover(envelope: &Path, choose: &dyn Fn(&Entry) -> Result<Install>) -> Result<Recovery> {
     if !path_for(envelope).exists() {
         return Ok(Recovery::None);
     }
     let file = OpenOptions::new().read(true).write(true).open(envelope)?;
     file.lock()?;
-    recover_locked(envelope, &file)
+    recover_locked(envelope, &file, choose)
 }
 
 #[cfg(test)]
@@ -299,7 +360,10 @@ mod tests {
         assert_eq!(&bytes[..120], &[2; 120]);
         assert_eq!(&bytes[120..], payload);
         assert!(!path_for(&path).exists());
-        assert_eq!(recover(&path).unwrap(), Recovery::None);
+        assert_eq!(
+            recover(&path, &|_| Ok(Install::New)).unwrap(),
+            Recovery::None
+        );
     }
 
     #[test]
@@ -310,10 +374,37 @@ mod tests {
         std::fs::write(path_for(&path), entry.encode()).unwrap();
         // The crash hit after 50 bytes of the new header.
         open_rw(&path).write_all_at(&[2; 50], 0).unwrap();
-        assert_eq!(recover(&path).unwrap(), Recovery::Completed);
+        assert_eq!(
+            recover(&path, &|_| Ok(Install::New)).unwrap(),
+            Recovery::Completed
+        );
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[..120], &[2; 120]);
         assert_eq!(&bytes[120..], b"payload bytes");
+        assert!(!path_for(&path).exists());
+    }
+
+    #[test]
+    fn a_journal_can_be_undone_and_pending_reads_without_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = envelope_with(dir.path(), &[1; 120], b"payload bytes");
+        let entry = entry_for(&path, &[1; 120], &[2; 120]);
+        std::fs::write(path_for(&path), entry.encode()).unwrap();
+        open_rw(&path).write_all_at(&[2; 50], 0).unwrap();
+        let torn = std::fs::read(&path).unwrap();
+        let found = pending(&path, &File::open(&path).unwrap()).unwrap();
+        assert_eq!(found, Some(entry));
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            torn,
+            "pending writes nothing"
+        );
+        assert!(path_for(&path).exists());
+        assert_eq!(
+            recover(&path, &|_| Ok(Install::Old)).unwrap(),
+            Recovery::RolledBack
+        );
+        assert_eq!(&std::fs::read(&path).unwrap()[..120], &[1; 120]);
         assert!(!path_for(&path).exists());
     }
 
@@ -325,7 +416,10 @@ mod tests {
         let bytes = entry.encode();
         std::fs::write(path_for(&path), &bytes[..bytes.len() - 1]).unwrap();
         let before = std::fs::read(&path).unwrap();
-        assert_eq!(recover(&path).unwrap(), Recovery::Discarded);
+        assert_eq!(
+            recover(&path, &|_| Ok(Install::New)).unwrap(),
+            Recovery::Discarded
+        );
         assert_eq!(std::fs::read(&path).unwrap(), before);
         assert!(!path_for(&path).exists());
     }
@@ -338,7 +432,7 @@ mod tests {
         std::fs::write(path_for(&path), entry.encode()).unwrap();
         std::fs::write(&path, [[1u8; 120].as_slice(), b"other payload"].concat()).unwrap();
         let before = std::fs::read(&path).unwrap();
-        let err = recover(&path).unwrap_err();
+        let err = recover(&path, &|_| Ok(Install::New)).unwrap_err();
         assert!(format!("{err:#}").contains("does not match"));
         assert_eq!(std::fs::read(&path).unwrap(), before);
         assert!(path_for(&path).exists());

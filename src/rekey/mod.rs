@@ -66,6 +66,9 @@ pub struct FileReport {
     pub compromised: bool,
     /// Why it was skipped or failed; for people.
     pub reason: Option<String>,
+    /// The key versions it depends on (with a pending rekey journal, the
+    /// one its header names and the one the journal would install).
+    pub needs: Vec<scan::VersionName>,
 }
 
 impl FileReport {
@@ -77,6 +80,7 @@ impl FileReport {
             to_version: None,
             compromised: false,
             reason: None,
+            needs: Vec::new(),
         }
     }
 
@@ -149,10 +153,26 @@ impl<'a> Rekeyer<'a> {
     /// Decides from a header alone what rekeying it means.
     pub fn plan(&self, header: &Header) -> FileReport {
         if header.keyring_id != self.keyring_id {
-            return FileReport::skipped(format!(
-                "an envelope of another keyring (id {})",
-                hex::encode(header.keyring_id)
-            ));
+            let Some(&(name, number)) = self.index.get(&header.version.id) else {
+                return FileReport::skipped(format!(
+                    "an envelope of another keyring (id {})",
+                    hex::encode(header.keyring_id)
+                ));
+            };
+            // Made by another keyring with a key imported here: it opens
+            // here and depends on this version, but its header names the
+            // other keyring, which rekey does not rewrite (the sender could
+            // no longer open it).
+            let version = self.doc.keys[name].version(number).expect("indexed");
+            return FileReport {
+                key: Some(name.to_string()),
+                from_version: Some(number),
+                compromised: version.compromised.is_some(),
+                ..FileReport::skipped(format!(
+                    "an envelope of another keyring (id {}) under version {number} of key '{name}', imported here: rekey does not rewrite another keyring's envelopes; to move it off version {number}, re-encrypt it (`keycask unwrap FILE | keycask wrap -k {name} -o FILE.new`)",
+                    hex::encode(header.keyring_id)
+                ))
+            };
         }
         let mut report = FileReport {
             key: Some(header.key_name.clone()),
@@ -215,16 +235,70 @@ impl<'a> Rekeyer<'a> {
         report
     }
 
-    /// `--dry-run` for one file: reads its header, changes nothing.
-    pub fn plan_file(&self, path: &Path) -> FileReport {
-        match scan::read_entry(path) {
-            Entry::Envelope { header, .. } => self.plan(&header),
+    /// Which header finishing an interrupted rekey installs: the new one,
+    /// unless its version can no longer be used here while the old one
+    /// still can (destroyed, disabled or scheduled in the meantime), so that
+    /// finishing a journal never loses the only header that still opens.
+    pub fn install(&self, entry: &journal::Entry) -> Result<journal::Install> {
+        install_choice(self.doc, entry)
+    }
+
+    /// Plans one file as found by the scan: with a pending journal, on the
+    /// header finishing it would install, depending on both.
+    fn plan_entry(&self, entry: Entry, journal: Option<journal::Install>) -> FileReport {
+        match entry {
+            Entry::Envelope {
+                header, pending, ..
+            } => {
+                let needs = scan::needs(&header, pending.as_deref());
+                let effective = match (pending, journal) {
+                    (Some(new), Some(journal::Install::New)) => *new,
+                    _ => header,
+                };
+                FileReport {
+                    needs,
+                    ..self.plan(&effective)
+                }
+            }
             other => entry_report(other),
         }
     }
 
+    /// Reads one file's header, changes nothing.
+    pub fn plan_file(&self, path: &Path) -> FileReport {
+        let entry = scan::read_entry(path);
+        let choice = match &entry {
+            Entry::Envelope {
+                pending: Some(_), ..
+            } => {
+                let file = File::open(path).ok();
+                let pending = file.and_then(|f| journal::pending(path, &f).ok().flatten());
+                match pending.map(|p| self.install(&p)) {
+                    Some(Ok(choice)) => Some(choice),
+                    Some(Err(e)) => return FileReport::failed(format!("{e:#}")),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        self.plan_entry(entry, choice)
+    }
+
+    /// `--dry-run` for one file: what [`Rekeyer::rekey_file`] would do,
+    /// including its failure to write a file or its folder.
+    pub fn dry_run_file(&self, path: &Path) -> FileReport {
+        let report = self.plan_file(path);
+        if report.status != Status::WouldRekey {
+            return report;
+        }
+        match writable(path) {
+            Ok(()) => report,
+            Err(why) => report.failed_after(why),
+        }
+    }
+
     /// Re-keys one file, or says why not. A failure leaves the file as it
-    /// was. A journal left by an interrupted rekey is completed first.
+    /// was. A journal left by an interrupted rekey is finished first.
     pub fn rekey_file(&self, path: &Path) -> FileReport {
         let file = match OpenOptions::new().read(true).write(true).open(path) {
             Ok(file) => file,
@@ -253,13 +327,18 @@ impl<'a> Rekeyer<'a> {
         // Another rekey of the same file waits here; it then finds the
         // header current.
         file.lock().context("cannot lock it")?;
-        journal::recover_locked(path, &file)?;
+        journal::recover_locked(path, &file, &|entry| self.install(entry))?;
         journal::remove_stale_temp(path);
         let (encoding, header) = match scan::classify(&mut file) {
-            Entry::Envelope { encoding, header } => (encoding, header),
+            Entry::Envelope {
+                encoding, header, ..
+            } => (encoding, header),
             other => return Ok(entry_report(other)),
         };
-        let mut report = self.plan(&header);
+        let mut report = FileReport {
+            needs: scan::needs(&header, None),
+            ..self.plan(&header)
+        };
         if report.status != Status::WouldRekey {
             return Ok(report);
         }
@@ -311,6 +390,52 @@ impl<'a> Rekeyer<'a> {
         }
         Ok(new)
     }
+}
+
+/// Which header finishing an interrupted rekey installs, for keyring `doc`
+/// (see [`Rekeyer::install`]); an error when neither version can be used
+/// here, and the journal is then left alone.
+pub fn install_choice(doc: &Keyring, entry: &journal::Entry) -> Result<journal::Install> {
+    let usable = |bytes: &[u8]| -> bool {
+        let Ok((header, _)) = envelope::read_header(&mut &bytes[..]) else {
+            return false;
+        };
+        doc.find_version_id(&hex::encode(header.version.id))
+            .is_some_and(|(_, key, v)| key.destroyed.is_none() && v.state == VersionState::Enabled)
+    };
+    if usable(&entry.new_header) {
+        Ok(journal::Install::New)
+    } else if usable(&entry.old_header) {
+        Ok(journal::Install::Old)
+    } else {
+        anyhow::bail!(
+            "an interrupted rekey left a journal, and neither the version it moves from nor the one it moves to can be used by this keyring; both were left alone"
+        )
+    }
+}
+
+/// Whether the real run could rewrite `path`: write access to the file,
+/// and to its folder for the journal or the temporary file (access(2), so
+/// a read-only or immutable file, folder or file system shows here).
+fn writable(path: &Path) -> Result<(), String> {
+    use rustix::fs::{Access, access};
+    access(path, Access::WRITE_OK).map_err(|e| {
+        format!(
+            "cannot write it: {}",
+            std::io::Error::from_raw_os_error(e.raw_os_error())
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    access(dir, Access::WRITE_OK | Access::EXEC_OK).map_err(|e| {
+        format!(
+            "cannot write in its folder {} (for the rekey journal or temporary file): {}",
+            dir.display(),
+            std::io::Error::from_raw_os_error(e.raw_os_error())
+        )
+    })
 }
 
 fn entry_report(entry: Entry) -> FileReport {

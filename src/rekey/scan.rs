@@ -5,7 +5,7 @@
 //! must refuse while envelopes still need a version. Reading a header needs
 //! no unlock: everything in it is public.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
@@ -23,12 +23,19 @@ pub enum Encoding {
     Armored,
 }
 
-/// What a file turned out to be.
+/// What a file turned out to be. (One per file, short-lived: the size of
+/// a header inline is no burden.)
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Entry {
     Envelope {
         encoding: Encoding,
+        /// The header the envelope has (with a pending journal: the one it
+        /// had before the interrupted rekey).
         header: Header,
+        /// The header a pending rekey journal beside it would install: the
+        /// envelope depends on both versions until the journal is finished.
+        pending: Option<Box<Header>>,
     },
     /// Not an envelope (by content).
     NotEnvelope,
@@ -147,8 +154,12 @@ fn visit(path: &Path, named: bool, walk: &mut Walk, seen: &mut Seen) {
     }
 }
 
-/// Reads the start of an open file and says whether it is an envelope.
-/// The reader is consumed; nothing past the header is read.
+/// Reads the start of an open file and says whether it is an envelope,
+/// by the rule `unwrap` applies (`envelope::armor::detect`): the binary
+/// magic at the very start, or armor after at most
+/// `armor::MAX_LEADING_SPACE` blank bytes. The reader is consumed; nothing
+/// past the header is read. A journal beside the file is not looked at
+/// (see [`read_entry`]).
 pub fn classify(file: &mut File) -> Entry {
     let mut start = [0u8; envelope::header::MAGIC.len()];
     let got = match read_up_to(file, &mut start) {
@@ -161,36 +172,33 @@ pub fn classify(file: &mut File) -> Entry {
             Ok((header, _)) => Entry::Envelope {
                 encoding: Encoding::Binary,
                 header,
+                pending: None,
             },
             Err(e) => header_error(e),
         };
     }
-    // Armor may follow some whitespace; anything else that begins with '-'
-    // (a PEM key, say) is not ours.
-    let mut rest = Vec::new();
-    if let Err(e) = std::io::Read::chain(&start[..got], &mut *file)
-        .take(4096 + envelope::armor::BEGIN.len() as u64)
-        .read_to_end(&mut rest)
+    // Only blank space or a dash can start armor; anything else is read no
+    // further.
+    if !start[..got]
+        .first()
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == b'-')
     {
-        return Entry::Unreadable(e.to_string());
-    }
-    let trimmed = rest.trim_ascii_start();
-    if !trimmed.starts_with(envelope::armor::BEGIN.as_bytes()) {
         return Entry::NotEnvelope;
     }
-    let mut decoded = match file
+    let detected = file
         .seek(std::io::SeekFrom::Start(0))
         .and_then(|_| file.try_clone())
-        .and_then(|f| envelope::armor::detect(Box::new(f)))
-        .map(|(reader, _)| reader)
-    {
-        Ok(r) => r,
-        Err(e) => return Entry::Unreadable(e.to_string()),
+        .and_then(|f| envelope::armor::detect(Box::new(f)));
+    let mut decoded = match detected {
+        Ok((reader, true)) => reader,
+        Ok((_, false)) => return Entry::NotEnvelope,
+        Err(e) => return header_error(EnvelopeError::Read(e)),
     };
     match envelope::read_header(&mut decoded) {
         Ok((header, _)) => Entry::Envelope {
             encoding: Encoding::Armored,
             header,
+            pending: None,
         },
         Err(e) => header_error(e),
     }
@@ -200,6 +208,8 @@ fn header_error(e: EnvelopeError) -> Entry {
     match e {
         EnvelopeError::NotEnvelope => Entry::NotEnvelope,
         EnvelopeError::Read(io) => match envelope::armor::armor_error(&io) {
+            // Other PEM text (a key, a certificate): not ours, as for unwrap.
+            Some(armor) if armor.not_ours() => Entry::NotEnvelope,
             Some(armor) => Entry::Damaged(armor.to_string()),
             None => Entry::Unreadable(io.to_string()),
         },
@@ -220,12 +230,37 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
-/// Opens and classifies one file.
+/// Opens and classifies one file, reading (never finishing) a rekey
+/// journal beside it: an envelope whose rekey was interrupted after its
+/// journal was written comes back with both headers, the one it had and
+/// the one the journal would install.
 pub fn read_entry(path: &Path) -> Entry {
-    match File::open(path) {
-        Ok(mut file) => classify(&mut file),
-        Err(e) => Entry::Unreadable(e.to_string()),
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => return Entry::Unreadable(e.to_string()),
+    };
+    match journal::pending(path, &file) {
+        Ok(Some(entry)) => {
+            let parse = |bytes: &[u8]| envelope::read_header(&mut &bytes[..]).ok();
+            if let (Some((old, _)), Some((new, _))) =
+                (parse(&entry.old_header), parse(&entry.new_header))
+            {
+                return Entry::Envelope {
+                    encoding: Encoding::Binary,
+                    header: old,
+                    pending: Some(Box::new(new)),
+                };
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            return Entry::Unreadable(format!(
+                "cannot read the rekey journal {}: {e}",
+                journal::path_for(path).display()
+            ));
+        }
     }
+    classify(&mut file)
 }
 
 /// A key version as an envelope names it.
@@ -253,7 +288,9 @@ impl VersionName {
 /// Which envelopes under some paths depend on which key versions.
 #[derive(Debug, Default)]
 pub struct Dependencies {
-    pub by_version: BTreeMap<VersionName, Vec<PathBuf>>,
+    /// Every envelope, with the versions it depends on: the one its header
+    /// names, and the one a pending rekey journal would install.
+    pub envelopes: Vec<(PathBuf, Vec<VersionName>)>,
     /// Files that are not envelopes.
     pub not_envelopes: Vec<PathBuf>,
     /// Files that look like envelopes but cannot be read, and files that
@@ -265,19 +302,36 @@ pub struct Dependencies {
 }
 
 impl Dependencies {
-    /// The envelopes that need version `version_id` (hex) of keyring
-    /// `keyring_id` (hex).
-    pub fn envelopes_needing(&self, keyring_id: &str, version_id: &str) -> Vec<&Path> {
-        self.by_version
+    /// The envelopes that need the key version with id `version_id` (hex),
+    /// with the name they give it. The version id decides, as for `unwrap`,
+    /// whatever keyring the header names: a key imported from another
+    /// keyring keeps its version ids, and the sender's envelopes open here.
+    pub fn envelopes_needing(&self, version_id: &str) -> Vec<(&Path, &VersionName)> {
+        self.envelopes
             .iter()
-            .filter(|(v, _)| v.keyring_id == keyring_id && v.version_id == version_id)
-            .flat_map(|(_, paths)| paths.iter().map(PathBuf::as_path))
+            .flat_map(|(path, versions)| {
+                versions
+                    .iter()
+                    .filter(|v| v.version_id == version_id)
+                    .map(move |v| (path.as_path(), v))
+            })
             .collect()
     }
 }
 
+/// The versions an envelope found by [`read_entry`] depends on.
+pub fn needs(header: &Header, pending: Option<&Header>) -> Vec<VersionName> {
+    let mut names = vec![VersionName::of(header)];
+    if let Some(new) = pending
+        && new.version.id != header.version.id
+    {
+        names.push(VersionName::of(new));
+    }
+    names
+}
+
 /// Walks `paths` and reads every file's header (in parallel, `jobs`
-/// threads), without unlocking anything.
+/// threads), without unlocking anything and without writing.
 pub fn dependencies(paths: &[PathBuf], jobs: usize) -> Result<Dependencies> {
     let walk = walk(paths)?;
     let entries = read_all(&walk.files, jobs)?;
@@ -288,11 +342,11 @@ pub fn dependencies(paths: &[PathBuf], jobs: usize) -> Result<Dependencies> {
     };
     for (path, entry) in walk.files.into_iter().zip(entries) {
         match entry {
-            Entry::Envelope { header, .. } => deps
-                .by_version
-                .entry(VersionName::of(&header))
-                .or_default()
-                .push(path),
+            Entry::Envelope {
+                header, pending, ..
+            } => deps
+                .envelopes
+                .push((path, needs(&header, pending.as_deref()))),
             Entry::NotEnvelope => deps.not_envelopes.push(path),
             Entry::Damaged(why) | Entry::Unreadable(why) => deps.unreadable.push((path, why)),
         }

@@ -138,6 +138,7 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
                 .into(),
         );
     }
+    Output::check(request.output.as_deref())?;
     let (input, input_len) = open_input(request.input.as_deref())?;
     let (header, cipher) = new_envelope(
         ctx,
@@ -338,6 +339,10 @@ fn parse_id(hex_id: &str) -> Result<[u8; 16]> {
 
 pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     let name = input_name(request.input.as_deref());
+    Output::check(request.output.as_deref())?;
+    if let Some(path) = request.input.as_deref() {
+        finish_interrupted_rekey(ctx, path)?;
+    }
     let (input, input_len) = open_input(request.input.as_deref())?;
     let (mut input, armored) = armor::detect(input)
         .map_err(|e| stream_failure(EnvelopeError::Read(e), &name, Began::Nothing))?;
@@ -589,6 +594,15 @@ struct Inspected {
     payload_bytes: u64,
     chunks: Option<u64>,
     plaintext_bytes: Option<u64>,
+    /// A rekey of the file was interrupted: the version its journal moves
+    /// it to (`unwrap` or `rekey` finish it; `inspect` writes nothing).
+    pending_rekey: Option<PendingRekey>,
+}
+
+#[derive(Serialize)]
+struct PendingRekey {
+    version: u32,
+    version_id: String,
 }
 
 pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
@@ -632,10 +646,30 @@ pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
 
 fn inspect_one(path: Option<&Path>, name: &str) -> Result<Inspected> {
     let (input, input_len) = open_input(path)?;
-    let (mut input, armored) = armor::detect(input)
-        .map_err(|e| stream_failure(EnvelopeError::Read(e), name, Began::Nothing))?;
-    let (header, _) =
-        read_header(&mut input).map_err(|e| stream_failure(e, name, Began::Nothing))?;
+    // A rekey journal beside the file: the header it had before the
+    // interrupted rekey (the one on disk may be torn), and the one the
+    // journal would install. Read only; finishing is for unwrap and rekey.
+    let pending = path.and_then(|p| {
+        let file = File::open(p).ok()?;
+        let entry = crate::rekey::journal::pending(p, &file).ok()??;
+        let old = read_header(&mut &entry.old_header[..]).ok()?.0;
+        let new = read_header(&mut &entry.new_header[..]).ok()?.0;
+        Some((old, new))
+    });
+    let pending_rekey = pending.as_ref().map(|(_, new)| PendingRekey {
+        version: new.version.number,
+        version_id: hex::encode(new.version.id),
+    });
+    let (mut input, armored, header) = match pending {
+        Some((old, _)) => (input, false, old),
+        None => {
+            let (mut input, armored) = armor::detect(input)
+                .map_err(|e| stream_failure(EnvelopeError::Read(e), name, Began::Nothing))?;
+            let (header, _) =
+                read_header(&mut input).map_err(|e| stream_failure(e, name, Began::Nothing))?;
+            (input, armored, header)
+        }
+    };
     let payload_bytes = match input_len {
         Some(len) if !armored => len.saturating_sub(header.len() as u64),
         _ => io::copy(&mut input, &mut io::sink())
@@ -664,6 +698,7 @@ fn inspect_one(path: Option<&Path>, name: &str) -> Result<Inspected> {
         payload_bytes,
         chunks: consistent.then_some(chunks),
         plaintext_bytes: consistent.then(|| payload_bytes - chunks * stream::TAG_LEN as u64),
+        pending_rekey,
     })
 }
 
@@ -711,6 +746,13 @@ fn print_inspected(ctx: &Context, results: &[Result<Inspected, (String, String)>
         writeln!(out, "  context     {context}")?;
         writeln!(out, "  chunk size  {}", found.chunk_size)?;
         writeln!(out, "  plaintext   {plaintext} (not verified)")?;
+        if let Some(p) = &found.pending_rekey {
+            writeln!(
+                out,
+                "  pending     an interrupted rekey to version {} (its journal is beside the file; `keycask rekey {}` finishes it)",
+                p.version, found.file
+            )?;
+        }
     }
     out.flush()?;
     Ok(())
@@ -779,19 +821,26 @@ fn input_name(path: Option<&Path>) -> String {
     path.map_or_else(|| "stdin".to_string(), |p| p.display().to_string())
 }
 
-/// A `rekey` killed mid-write leaves a journal beside the envelope; the
-/// first command that reads the envelope completes it (waiting for a rekey
-/// still running), so a torn header never reads as damage.
-fn finish_interrupted_rekey(path: &Path) {
-    if crate::rekey::journal::path_for(path).exists()
-        && let Err(err) = crate::rekey::journal::recover(path)
+/// A `rekey` killed mid-write leaves a journal beside the envelope; `unwrap`
+/// finishes it (waiting for a rekey still running), so a torn header never
+/// reads as damage. It installs the new header unless that one's version
+/// can no longer be used here while the old one's still can
+/// (`rekey::install_choice`): finishing never loses the header that opens.
+/// `inspect` only reports a journal; it writes nothing.
+fn finish_interrupted_rekey(ctx: &Context, path: &Path) -> Result<()> {
+    if !crate::rekey::journal::path_for(path).exists() {
+        return Ok(());
+    }
+    let doc = keyring::file::read(&ctx.keyring_path)?;
+    if let Err(err) =
+        crate::rekey::journal::recover(path, &|entry| crate::rekey::install_choice(&doc, entry))
     {
         crate::stderr_line!(
-            "keycask: warning: could not complete the interrupted rekey of {}: {err:#}; run `keycask rekey {}`",
+            "keycask: warning: could not finish the interrupted rekey of {}: {err:#}",
             path.display(),
-            path.display()
         );
     }
+    Ok(())
 }
 
 /// Opens a file, or stdin; with the file's length when it is a regular file.
@@ -807,7 +856,6 @@ fn open_input(path: Option<&Path>) -> Result<(Box<dyn Read + Send>, Option<u64>)
             Ok((Box::new(file), len))
         }
         Some(path) => {
-            finish_interrupted_rekey(path);
             let file = crate::input::open_file(path)?;
             let len = regular_len(&file);
             Ok((Box::new(file), len))
