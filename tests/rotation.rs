@@ -1676,7 +1676,18 @@ fn interrupted_rekey(t: &TestDir, path: &str) {
         )
         .unwrap(),
     };
-    std::fs::write(path_for(&file), entry.encode()).unwrap();
+    // As keycask writes it: 0600 whatever the umask (a journal others could
+    // write is not followed).
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path_for(&file))
+        .unwrap()
+        .write_all(&entry.encode())
+        .unwrap();
 }
 
 /// adv-c F1: an envelope whose rekey was interrupted depends on both the

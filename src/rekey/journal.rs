@@ -218,14 +218,52 @@ fn read_journal(envelope: &Path) -> std::io::Result<Option<Vec<u8>>> {
     }
 }
 
-/// The journal was written for this file: same length, same payload start.
+/// The journal was written for this file: same length, same payload start,
+/// and a header that is the old one, the new one, or a write of the one
+/// over the other cut short (every byte one of the two). A journal planted
+/// beside someone's envelope, naming a header of its own, fails the last
+/// test unless the file's header is already one of its two.
 fn matches(entry: &Entry, file: &File) -> std::io::Result<bool> {
     let file_len = file.metadata()?.len();
     let len = entry.new_header.len() as u64;
     if file_len != entry.file_len || file_len < len {
         return Ok(false);
     }
-    Ok(payload_sample(file, len, file_len).map_err(std::io::Error::other)? == entry.payload_sample)
+    let mut current = vec![0u8; entry.new_header.len()];
+    file.read_exact_at(&mut current, 0)?;
+    let torn_between = current
+        .iter()
+        .zip(entry.old_header.iter().zip(&entry.new_header))
+        .all(|(now, (old, new))| now == old || now == new);
+    Ok(torn_between
+        && payload_sample(file, len, file_len).map_err(std::io::Error::other)?
+            == entry.payload_sample)
+}
+
+/// Only a journal keycask wrote is followed: a regular file, not a link,
+/// owned by this user or root (a root `rekey` of a service's files), and
+/// writable by nobody else. Whoever else could write the folder could
+/// otherwise plant one and have the next `unwrap` write its header over an
+/// envelope.
+fn check_journal_owner(journal: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(journal)
+        .with_context(|| format!("cannot read the rekey journal {}", journal.display()))?;
+    let me = rustix::process::getuid().as_raw();
+    if !meta.is_file() || (meta.uid() != me && meta.uid() != 0) || meta.mode() & 0o022 != 0 {
+        bail!(
+            "the rekey journal {} was not written by keycask for you (a {}, uid {}, mode {:04o}); both it and the file beside it were left alone",
+            journal.display(),
+            if meta.is_file() {
+                "file"
+            } else {
+                "link or special file"
+            },
+            meta.uid(),
+            meta.mode() & 0o7777
+        );
+    }
+    Ok(())
 }
 
 /// Finishes or discards an interrupted rekey of `envelope`, whose file the
@@ -237,6 +275,10 @@ pub fn recover_locked(
     choose: &dyn Fn(&Entry) -> Result<Install>,
 ) -> Result<Recovery> {
     let journal = path_for(envelope);
+    if !journal.exists() && !journal.is_symlink() {
+        return Ok(Recovery::None);
+    }
+    check_journal_owner(&journal)?;
     let Some(bytes) = read_journal(envelope)
         .with_context(|| format!("cannot read the rekey journal {}", journal.display()))?
     else {
@@ -306,6 +348,59 @@ mod tests {
         }
     }
 
+    /// A journal as keycask writes one: mode 0600, whatever the umask.
+    fn write_journal(envelope: &Path, bytes: &[u8]) {
+        let mut out = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path_for(envelope))
+            .unwrap();
+        out.write_all(bytes).unwrap();
+    }
+
+    /// A journal planted beside an envelope, naming headers that are not
+    /// the envelope's, is not followed: the envelope keeps its header.
+    #[test]
+    fn a_journal_for_other_headers_is_refused_and_the_envelope_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = envelope_with(dir.path(), &[1; 120], b"payload bytes");
+        // Right length and payload, but neither header is the file's.
+        let entry = entry_for(&path, &[3; 120], &[4; 120]);
+        write_journal(&path, &entry.encode());
+        let err = recover(&path, &|_| Ok(Install::New)).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("does not match the file beside it"),
+            "{err:#}"
+        );
+        assert_eq!(&std::fs::read(&path).unwrap()[..120], &[1; 120]);
+        assert!(path_for(&path).exists(), "the journal is left for a person");
+    }
+
+    /// A journal others could have written is not followed either.
+    #[test]
+    fn a_journal_writable_by_others_or_of_another_user_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = envelope_with(dir.path(), &[1; 120], b"payload bytes");
+        let entry = entry_for(&path, &[1; 120], &[2; 120]);
+        write_journal(&path, &entry.encode());
+        let journal = path_for(&path);
+        std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let err = recover(&path, &|_| Ok(Install::New)).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("was not written by keycask for you"),
+            "{err:#}"
+        );
+        std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // Only root can give a file away.
+        if std::os::unix::fs::chown(&journal, Some(65534), Some(65534)).is_ok() {
+            let err = recover(&path, &|_| Ok(Install::New)).unwrap_err();
+            assert!(format!("{err:#}").contains("uid 65534"), "{err:#}");
+        }
+        assert_eq!(&std::fs::read(&path).unwrap()[..120], &[1; 120]);
+    }
+
     fn open_rw(path: &Path) -> File {
         OpenOptions::new()
             .read(true)
@@ -371,7 +466,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = envelope_with(dir.path(), &[1; 120], b"payload bytes");
         let entry = entry_for(&path, &[1; 120], &[2; 120]);
-        std::fs::write(path_for(&path), entry.encode()).unwrap();
+        write_journal(&path, &entry.encode());
         // The crash hit after 50 bytes of the new header.
         open_rw(&path).write_all_at(&[2; 50], 0).unwrap();
         assert_eq!(
@@ -389,7 +484,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = envelope_with(dir.path(), &[1; 120], b"payload bytes");
         let entry = entry_for(&path, &[1; 120], &[2; 120]);
-        std::fs::write(path_for(&path), entry.encode()).unwrap();
+        write_journal(&path, &entry.encode());
         open_rw(&path).write_all_at(&[2; 50], 0).unwrap();
         let torn = std::fs::read(&path).unwrap();
         let found = pending(&path, &File::open(&path).unwrap()).unwrap();
@@ -414,7 +509,7 @@ mod tests {
         let path = envelope_with(dir.path(), &[1; 120], b"payload bytes");
         let entry = entry_for(&path, &[1; 120], &[2; 120]);
         let bytes = entry.encode();
-        std::fs::write(path_for(&path), &bytes[..bytes.len() - 1]).unwrap();
+        write_journal(&path, &bytes[..bytes.len() - 1]);
         let before = std::fs::read(&path).unwrap();
         assert_eq!(
             recover(&path, &|_| Ok(Install::New)).unwrap(),
@@ -429,7 +524,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = envelope_with(dir.path(), &[1; 120], b"payload bytes");
         let entry = entry_for(&path, &[1; 120], &[2; 120]);
-        std::fs::write(path_for(&path), entry.encode()).unwrap();
+        write_journal(&path, &entry.encode());
         std::fs::write(&path, [[1u8; 120].as_slice(), b"other payload"].concat()).unwrap();
         let before = std::fs::read(&path).unwrap();
         let err = recover(&path, &|_| Ok(Install::New)).unwrap_err();
