@@ -9,6 +9,7 @@ set -eu
 need=""
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v zsh >/dev/null 2>&1 || need="$need zsh"           # the zsh completion test
+command -v fish >/dev/null 2>&1 || need="$need fish"         # the fish completion test
 if [ "${KEYCASK_SKIP_HSM:-}" != 1 ]; then
     softhsm=""
     for lib in /usr/lib/softhsm/libsofthsm2.so \

@@ -335,6 +335,241 @@ t keycask wrap -o ''
     }
 }
 
+/// A keyring with `backups` and `billing` (KEYCASK_KEYRING), and another in
+/// a folder with a space, `sp ace/r.json`, with `zeta`. Returns the folder
+/// (also HOME for the shells) and the PATH with the built keycask first.
+fn keyrings_for_paths() -> (TestDir, String) {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "billing"]).ok();
+    std::fs::create_dir(t.join("sp ace")).unwrap();
+    let other = t.join("sp ace/r.json");
+    let other = other.to_str().unwrap();
+    let root = format!("keyfile:{}", t.join("sp ace/r.key").display());
+    t.run(&["--keyring", other, "init", "--root", &root]).ok();
+    t.run(&["--keyring", other, "keygen", "zeta"]).ok();
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (t, path)
+}
+
+/// Runs a shell script in the test folder, HOME and KEYCASK_KEYRING set;
+/// returns its stdout.
+fn run_shell(t: &TestDir, path: &str, shell: &[&str], script: &str) -> String {
+    let out = std::process::Command::new(shell[0])
+        .args(&shell[1..])
+        .arg(script)
+        .env("PATH", path)
+        .env("HOME", t.path())
+        .env("KEYCASK_KEYRING", t.keyring())
+        .env_remove("XDG_DATA_HOME")
+        .current_dir(t.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{} (scripts/test-deps.sh installs it): {e}", shell[0]));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The cases every shell completes from `sp ace/r.json`: its path in double
+/// quotes (dq), single quotes (sq), with a backslash before the space (bs),
+/// from ~ (tilde), from ~ and partly quoted (tilde-dq), as `--keyring=` (eq).
+const ZETA_CASES: &[&str] = &["dq", "sq", "bs", "tilde", "tilde-dq", "eq"];
+
+/// Checks each `label=>replies` line (and `label=>zeta` for ZETA_CASES), and
+/// that no command written on the lines completed ran (they `touch pwned...`).
+fn check_replies(t: &TestDir, stdout: &str, expected: &[(&str, &str)]) {
+    let zeta = ZETA_CASES.iter().map(|label| (*label, "zeta"));
+    for (label, replies) in zeta.chain(expected.iter().copied()) {
+        let line = format!("{label}=>{replies}");
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "lacks {line:?}:\n{stdout}"
+        );
+    }
+    let ran: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("pwned"))
+        .collect();
+    assert!(ran.is_empty(), "completion ran code from the line: {ran:?}");
+}
+
+/// bash: the keyring path of `--keyring PATH` / `--keyring=PATH` is read
+/// the way bash would pass it (quotes, backslashes, a leading ~), from
+/// COMP_LINE; `--key=NAME` and `-kNAME` complete; `$(...)` and backquotes on
+/// the line are text, never run. COMP_WORDS is given as bash splits it (at =,
+/// quotes kept).
+#[test]
+fn bash_completes_key_names_with_quoted_and_tilde_keyring_paths() {
+    let (t, path) = keyrings_for_paths();
+    let d = t.path().display();
+    let script = format!(
+        r#"
+set -u
+source "{completion}"
+# t LABEL LINE WORD...: completes LINE, cursor at the end, COMP_WORDS = WORD...
+t() {{
+    local label=$1; COMP_LINE=$2; COMP_POINT=${{#2}}; shift 2
+    COMP_WORDS=("$@"); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMPREPLY=()
+    _keycask_with_names keycask "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    echo "$label=>${{COMPREPLY[*]}}"
+}}
+t dq 'keycask --keyring "{d}/sp ace/r.json" show ' keycask --keyring '"{d}/sp ace/r.json"' show ''
+t sq "keycask --keyring '{d}/sp ace/r.json' show " keycask --keyring "'{d}/sp ace/r.json'" show ''
+t bs 'keycask --keyring {d}/sp\ ace/r.json show ' keycask --keyring '{d}/sp\ ace/r.json' show ''
+t tilde 'keycask --keyring ~/sp\ ace/r.json show ' keycask --keyring '~/sp\ ace/r.json' show ''
+t tilde-dq 'keycask --keyring ~/"sp ace"/r.json rotate z' keycask --keyring '~/"sp ace"/r.json' rotate z
+t tilde-plus 'keycask --keyring ~+/sp\ ace/r.json show ' keycask --keyring '~+/sp\ ace/r.json' show ''
+t eq 'keycask --keyring="{d}/sp ace/r.json" show ' keycask --keyring = '"{d}/sp ace/r.json"' show ''
+t eq-tilde 'keycask show --keyring=~/sp\ ace/r.json ' keycask show --keyring = '~/sp\ ace/r.json' ''
+t eq-key-eq 'keycask --keyring=sp\ ace/r.json wrap --key=' keycask --keyring = 'sp\ ace/r.json' wrap --key =
+t key-eq 'keycask wrap --key=' keycask wrap --key =
+t key-eq-bi 'keycask wrap --key=bi' keycask wrap --key = bi
+t k-bi 'keycask wrap -kbi' keycask wrap -kbi
+t env 'keycask show ' keycask show ''
+t o 'keycask wrap -o ' keycask wrap -o ''
+COMP_WORDBREAKS=' ' t no-break 'keycask wrap --key=b' keycask wrap --key=b
+t inj1 'keycask --keyring "$(touch pwned1)" show ' keycask --keyring '"$(touch pwned1)"' show ''
+t inj2 'keycask --keyring `touch pwned2` show ' keycask --keyring '`touch' 'pwned2`' show ''
+t inj3 'keycask --keyring ~$(touch pwned3)/x show ' keycask --keyring '~$(touch' 'pwned3)/x' show ''
+t inj4 'keycask --keyring=$(touch pwned4) show ' keycask --keyring = '$(touch' 'pwned4)' show ''
+t inj5 'keycask --keyring $'"'"'$(touch pwned5)'"'"' show ' keycask --keyring "\$'\$(touch pwned5)'" show ''
+t inj6 'keycask show $(touch pwned6)' keycask show '$(touch' 'pwned6)'
+t inj7 'keycask wrap --key=`touch pwned7`' keycask wrap --key = '`touch' 'pwned7`'
+t inj8 'keycask wrap -k "$(touch pwned8)' keycask wrap -k '"$(touch pwned8)'
+"#,
+        completion = repo("completions/keycask.bash").display(),
+    );
+    let stdout = run_shell(&t, &path, &["bash", "-c"], &script);
+    check_replies(
+        &t,
+        &stdout,
+        &[
+            ("tilde-plus", "zeta"),
+            ("eq-key-eq", "zeta"),
+            // bash passes `--keyring=~/...` as it is (no ~ after =): no names.
+            ("eq-tilde", ""),
+            ("key-eq", "backups billing"),
+            ("key-eq-bi", "billing"),
+            ("k-bi", "-kbilling"),
+            ("env", "backups billing"),
+            // Without = in COMP_WORDBREAKS the reply is the whole word.
+            ("no-break", "--key=backups --key=billing"),
+        ],
+    );
+    // -o names a file: clap's completion, not key names.
+    let o = stdout.lines().find(|l| l.starts_with("o=>")).unwrap();
+    assert!(!o.contains("backups"), "{o}");
+}
+
+/// zsh: the same cases, with `words` as zsh gives them (quotes kept);
+/// `compset` and `_describe` stubbed to show what would be offered.
+#[test]
+fn zsh_completes_key_names_with_quoted_and_tilde_keyring_paths() {
+    let (t, path) = keyrings_for_paths();
+    let d = t.path().display();
+    let script = format!(
+        r#"
+compdef() {{ : }}
+compset() {{ print -rn -- "compset $* " }}
+_describe() {{ print -r -- "${{(P)${{@[-1]}}}}" }}
+source "{completion}"
+_keycask_clap() {{ print -r -- "clap" }}
+t() {{ local label=$1; shift; words=("$@"); CURRENT=$#words; print -rn -- "$label=>"; _keycask }}
+t dq keycask --keyring '"{d}/sp ace/r.json"' show ''
+t sq keycask --keyring "'{d}/sp ace/r.json'" show ''
+t bs keycask --keyring '{d}/sp\ ace/r.json' show ''
+t tilde keycask --keyring '~/sp\ ace/r.json' show ''
+t tilde-dq keycask --keyring '~/"sp ace"/r.json' rotate z
+t eq keycask --keyring='"{d}/sp ace/r.json"' show ''
+t eq-tilde-off keycask show --keyring='~/sp\ ace/r.json' ''
+t key-eq keycask wrap --key=
+t key-eq-bi keycask wrap --key=bi
+t k-bi keycask wrap -kbi
+t env keycask show ''
+t o keycask wrap -o ''
+t inj1 keycask --keyring '"$(touch pwned1)"' show ''
+t inj2 keycask --keyring '`touch pwned2`' show ''
+t inj3 keycask --keyring '~$(touch pwned3)/x' show ''
+t inj4 keycask --keyring='$(touch pwned4)' show ''
+t inj5 keycask show '$(touch pwned5)'
+t inj6 keycask wrap --key='`touch pwned6`'
+setopt magicequalsubst
+t eq-tilde-on keycask show --keyring='~/sp\ ace/r.json' ''
+"#,
+        completion = repo("completions/_keycask").display(),
+    );
+    let stdout = run_shell(&t, &path, &["zsh", "-f", "-c"], &script);
+    check_replies(
+        &t,
+        &stdout,
+        &[
+            ("eq-tilde-off", ""),
+            ("eq-tilde-on", "zeta"),
+            ("key-eq", "compset -P --key= backups billing"),
+            ("key-eq-bi", "compset -P --key= backups billing"),
+            ("k-bi", "compset -P -k backups billing"),
+            ("env", "backups billing"),
+            ("o", "clap"),
+        ],
+    );
+}
+
+/// fish (installed by scripts/test-deps.sh): `complete -C` on the same
+/// cases; `commandline -o` removes the quotes, the completion expands ~.
+#[test]
+fn fish_completes_key_names_with_quoted_and_tilde_keyring_paths() {
+    let (t, path) = keyrings_for_paths();
+    let d = t.path().display();
+    let script = format!(
+        r#"
+source {completion}
+function t
+    set -l r (complete -C $argv[2] | string split -f1 \t)
+    echo "$argv[1]=>$r"
+end
+t dq 'keycask --keyring "{d}/sp ace/r.json" show '
+t sq "keycask --keyring '{d}/sp ace/r.json' show "
+t bs 'keycask --keyring {d}/sp\ ace/r.json show '
+t tilde 'keycask --keyring ~/sp\ ace/r.json show '
+t tilde-dq 'keycask --keyring ~/"sp ace"/r.json rotate z'
+t eq 'keycask --keyring="{d}/sp ace/r.json" show '
+t key-eq 'keycask wrap --key='
+t k 'keycask wrap -k '
+t k-bi 'keycask wrap -kbi'
+t env 'keycask show '
+t inj1 'keycask --keyring "$(touch pwned1)" show '
+t inj2 'keycask --keyring (touch pwned2) show '
+t inj3 'keycask --keyring ~(touch pwned3)/x show '
+t inj4 'keycask --keyring=(touch pwned4) show '
+t inj5 'keycask show (touch pwned5)'
+t inj6 'keycask wrap --key=(touch pwned6)'
+"#,
+        completion = repo("completions/keycask.fish").display(),
+    );
+    let stdout = run_shell(&t, &path, &["fish", "--no-config", "-c"], &script);
+    check_replies(
+        &t,
+        &stdout,
+        &[
+            ("key-eq", "--key=backups --key=billing"),
+            ("k", "backups billing"),
+            ("k-bi", "-kbilling"),
+            ("env", "backups billing"),
+        ],
+    );
+}
+
 #[test]
 fn list_names_reads_without_unlocking() {
     let t = TestDir::new();

@@ -5,7 +5,10 @@
 # default) one per line; it reads the file without unlocking anything, so no
 # passphrase is asked. Nothing is printed when there is no keyring.
 
-# Prints the key names for the words of the command line given as arguments.
+# Prints the key names for the words of the command line given as arguments,
+# their quotes already removed and a leading ~ expanded by the caller (the
+# words are only compared and passed to keycask as one argument, never
+# evaluated).
 __keycask_key_names() {
     local keyring="" next=0 w
     for w in "$@"; do
@@ -20,6 +23,32 @@ __keycask_key_names() {
     else
         command keycask list --names 2>/dev/null
     fi
+}
+
+# Succeeds when the word being completed (the first argument, its quotes
+# removed) carries a key name, given the words before it (the command name
+# first, quotes removed): a positional NAME, the value after `-k`/`--key`,
+# or the NAME of `--key=NAME` or `-kNAME`. Sets REPLY to the text before the
+# name in the word (``, `--key=` or `-k`).
+__keycask_key_target() {
+    local cur=$1
+    shift
+    REPLY=""
+    case "$cur" in
+        --*=*)
+            REPLY="${cur%%=*}"
+            __keycask_wants_key_name "$@" "$REPLY" || return 1
+            REPLY="$REPLY="
+            return 0 ;;
+        --*) return 1 ;;
+        -?*)
+            [ "${#cur}" -gt 2 ] || return 1
+            REPLY="${cur:0:2}"
+            __keycask_wants_key_name "$@" "$REPLY" || return 1
+            return 0 ;;
+        -*) return 1 ;;
+    esac
+    __keycask_wants_key_name "$@"
 }
 
 # Succeeds when the word being completed is a key name, given the words
