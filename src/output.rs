@@ -30,6 +30,13 @@ fn stdout_file() -> Result<File> {
     Ok(File::from(fd))
 }
 
+/// Writes `bytes`, which hold key material, whole to stdout in one go,
+/// through no buffer (the caller keeps them in zeroizing memory).
+pub fn write_secret_stdout(bytes: &[u8]) -> Result<()> {
+    stdout_file()?.write_all(bytes)?;
+    Ok(())
+}
+
 /// Prints a JSON document on stdout, followed by a newline.
 pub fn print_json(value: &(impl serde::Serialize + ?Sized)) -> Result<()> {
     let mut out = report_stdout();
