@@ -229,6 +229,20 @@ fn push_u32(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+/// The payload plaintext: each material behind its 32-bit length. Its
+/// room is reserved exactly, up front, so the `Vec` never grows: a
+/// reallocation would free a copy of the private keys gathered so far
+/// without zeroizing it.
+fn payload_plaintext(materials: &[SecretBytes]) -> zeroize::Zeroizing<Vec<u8>> {
+    let len = materials.iter().map(|m| 4 + m.len()).sum();
+    let mut plaintext = zeroize::Zeroizing::new(Vec::with_capacity(len));
+    for material in materials {
+        push_u32(&mut plaintext, material.expose_secret());
+    }
+    debug_assert_eq!(plaintext.capacity(), len, "the payload plaintext grew");
+    plaintext
+}
+
 /// Seals `materials` (one per `metadata.versions`, same order) to
 /// `recipient`, signed by `signer` if given. The plaintext exists only in
 /// zeroizing memory.
@@ -262,10 +276,7 @@ pub fn seal(
     let signer_spki = signer.map(|s| s.public_key().to_spki_der());
     push_u16(&mut out, signer_spki.as_deref().unwrap_or_default());
 
-    let mut plaintext = zeroize::Zeroizing::new(Vec::new());
-    for material in materials {
-        push_u32(&mut plaintext, material.expose_secret());
-    }
+    let plaintext = payload_plaintext(materials);
     let payload = crypto::seal(&payload_key, &plaintext, &out);
     push_u32(&mut out, &payload);
     if let Some(signer) = signer {
@@ -401,6 +412,9 @@ impl Bundle {
             }
             _ => return Err(damaged()),
         };
+        // `crypto::open` decrypts in place in one buffer of the ciphertext's
+        // exact size, which is zeroizing; each material is then copied out
+        // with `to_vec` (exact size, never grown) into its own zeroizing holder.
         let plaintext =
             crypto::open(&payload_key, &self.payload, &self.aad).map_err(|_| damaged())?;
         let mut r = Reader {
@@ -701,6 +715,24 @@ mod tests {
             let opened = Bundle::parse(&sealed).unwrap().open(&recipient).unwrap();
             proptest::prop_assert_eq!(opened, materials);
         }
+    }
+
+    #[test]
+    fn payload_plaintext_is_reserved_exactly() {
+        let key = p256_key();
+        let materials = [
+            key.to_pkcs8_der(),
+            SecretBytes::new(vec![3; 32]),
+            SecretBytes::new(vec![]),
+            SecretBytes::new(vec![5; 2400]),
+        ];
+        let plaintext = payload_plaintext(&materials);
+        assert_eq!(plaintext.capacity(), plaintext.len());
+        assert_eq!(
+            plaintext.len(),
+            materials.iter().map(|m| 4 + m.len()).sum::<usize>()
+        );
+        assert!(payload_plaintext(&[]).is_empty());
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub fn fill_random(out: &mut [u8]) {
         .expect("the operating system's random generator failed");
 }
 
+/// Random bytes returned by value, for nonces, salts and ids. Not for key
+/// material: each move of the array may leave a copy on the stack; fill a
+/// `Zeroizing` buffer in place with [`fill_random`], or use
+/// `SecretKey32::generate()`.
 pub fn random_array<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
     fill_random(&mut out);

@@ -2,12 +2,13 @@
 //! scripts, and status lines on stderr.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::os::fd::AsFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use zeroize::Zeroizing;
 
 use crate::error::Failure;
 
@@ -17,6 +18,23 @@ use crate::error::Failure;
 /// Not for key material: the buffer is not zeroized.
 pub fn report_stdout() -> BufWriter<std::io::StdoutLock<'static>> {
     BufWriter::with_capacity(64 * 1024, std::io::stdout().lock())
+}
+
+/// stdout as a `File` of its own (a duplicate of fd 1), written with no
+/// buffer in between: std's global stdout buffer is never zeroized.
+fn stdout_file() -> Result<File> {
+    let fd = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .context("cannot write to stdout")?;
+    Ok(File::from(fd))
+}
+
+/// Writes `bytes`, which hold key material, whole to stdout in one go,
+/// through no buffer (the caller keeps them in zeroizing memory).
+pub fn write_secret_stdout(bytes: &[u8]) -> Result<()> {
+    stdout_file()?.write_all(bytes)?;
+    Ok(())
 }
 
 /// Prints a JSON document on stdout, followed by a newline.
@@ -112,11 +130,14 @@ fn place(path: &Path) -> Option<PathBuf> {
 /// temporary file is removed, so a failure leaves no FILE behind. A device,
 /// FIFO or socket (`/dev/null`, a named pipe) is written directly: a rename
 /// would put a regular file in its place.
+///
+/// The buffer is a [`ZeroizingBufWriter`]'s: `unwrap` writes plaintext
+/// through it.
 pub enum Output {
     /// stdout, or a device or FIFO named with `-o`.
-    Direct(BufWriter<File>),
+    Direct(ZeroizingBufWriter<File>),
     Temp {
-        writer: BufWriter<tempfile::NamedTempFile>,
+        writer: ZeroizingBufWriter<tempfile::NamedTempFile>,
         target: PathBuf,
     },
 }
@@ -148,13 +169,9 @@ impl Output {
     pub fn open(path: Option<&Path>, mode: u32) -> Result<Output> {
         Output::check(path)?;
         let Some(target) = path else {
-            let fd = std::io::stdout()
-                .as_fd()
-                .try_clone_to_owned()
-                .context("cannot write to stdout")?;
-            return Ok(Output::Direct(BufWriter::with_capacity(
+            return Ok(Output::Direct(ZeroizingBufWriter::with_capacity(
                 32 * 1024,
-                File::from(fd),
+                stdout_file()?,
             )));
         };
         if let Ok(meta) = std::fs::metadata(target)
@@ -165,7 +182,10 @@ impl Output {
                 .write(true)
                 .open(target)
                 .with_context(|| format!("cannot write {}", target.display()))?;
-            return Ok(Output::Direct(BufWriter::with_capacity(32 * 1024, file)));
+            return Ok(Output::Direct(ZeroizingBufWriter::with_capacity(
+                32 * 1024,
+                file,
+            )));
         }
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
@@ -181,7 +201,7 @@ impl Output {
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a file in {}", dir.display()))?;
         Ok(Output::Temp {
-            writer: BufWriter::with_capacity(32 * 1024, temp),
+            writer: ZeroizingBufWriter::with_capacity(32 * 1024, temp),
             target: target.to_path_buf(),
         })
     }
@@ -200,7 +220,6 @@ impl Output {
             Output::Temp { writer, target } => {
                 let temp = writer
                     .into_inner()
-                    .map_err(|e| anyhow::Error::new(e.into_error()))
                     .with_context(|| format!("cannot write {}", target.display()))?;
                 temp.as_file()
                     .sync_all()
@@ -218,5 +237,182 @@ impl Output {
         let mut output = Output::open(path, mode)?;
         output.writer().write_all(bytes)?;
         output.commit()
+    }
+}
+
+/// A buffered writer, as `std::io::BufWriter`, whose buffer is zeroized
+/// (its whole capacity) when the writer is dropped or taken apart with
+/// [`into_inner`](Self::into_inner). Its room is reserved once and never
+/// grows, so no copy of what went through it is left in freed memory.
+/// Like `BufWriter`, a drop flushes what is still buffered (errors
+/// ignored); writes of a buffer's size or more go straight through.
+pub struct ZeroizingBufWriter<W: Write> {
+    /// `None` only once [`into_inner`](Self::into_inner) took it.
+    inner: Option<W>,
+    buf: Zeroizing<Vec<u8>>,
+    /// A write of the inner writer panicked: a drop must not write again.
+    panicked: bool,
+}
+
+impl<W: Write> ZeroizingBufWriter<W> {
+    pub fn with_capacity(capacity: usize, inner: W) -> Self {
+        ZeroizingBufWriter {
+            inner: Some(inner),
+            buf: Zeroizing::new(Vec::with_capacity(capacity)),
+            panicked: false,
+        }
+    }
+
+    fn inner_mut(&mut self) -> &mut W {
+        self.inner
+            .as_mut()
+            .expect("the inner writer is taken only by into_inner")
+    }
+
+    /// Writes out the buffer. On an error, what was written is removed and
+    /// the rest stays, so that nothing is written twice.
+    fn flush_buf(&mut self) -> io::Result<()> {
+        let mut written = 0;
+        let result = loop {
+            if written == self.buf.len() {
+                break Ok(());
+            }
+            self.panicked = true;
+            let r = self
+                .inner
+                .as_mut()
+                .expect("the inner writer is taken only by into_inner")
+                .write(&self.buf[written..]);
+            self.panicked = false;
+            match r {
+                Ok(0) => {
+                    break Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "failed to write the buffered data",
+                    ));
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        // Moves the rest to the front, within the same block.
+        self.buf.drain(..written);
+        result
+    }
+
+    /// Flushes the buffer and returns the inner writer; the buffer is
+    /// zeroized. On an error the writer is dropped (and its buffer too).
+    pub fn into_inner(mut self) -> io::Result<W> {
+        self.flush_buf()?;
+        Ok(self
+            .inner
+            .take()
+            .expect("the inner writer is taken only by into_inner"))
+    }
+
+    #[cfg(test)]
+    fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+}
+
+impl<W: Write> Write for ZeroizingBufWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.buf.len() + data.len() > self.buf.capacity() {
+            self.flush_buf()?;
+        }
+        if data.len() >= self.buf.capacity() {
+            self.panicked = true;
+            let r = self.inner_mut().write(data);
+            self.panicked = false;
+            r
+        } else {
+            // Fits: the buffer is empty, or holds less than capacity - len.
+            self.buf.extend_from_slice(data);
+            Ok(data.len())
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_buf()?;
+        self.inner_mut().flush()
+    }
+}
+
+impl<W: Write> Drop for ZeroizingBufWriter<W> {
+    fn drop(&mut self) {
+        if self.inner.is_some() && !self.panicked {
+            let _ = self.flush_buf();
+        }
+        // `buf` is zeroized as it drops.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zeroizing_writer_passes_everything_through_in_order_and_never_grows() {
+        let mut writer = ZeroizingBufWriter::with_capacity(64, Vec::new());
+        let mut expected = Vec::new();
+        for (i, len) in [1usize, 10, 63, 64, 0, 100, 5, 60, 200, 3]
+            .into_iter()
+            .enumerate()
+        {
+            let data = vec![i as u8; len];
+            writer.write_all(&data).unwrap();
+            expected.extend_from_slice(&data);
+            assert_eq!(writer.buffer_capacity(), 64);
+        }
+        assert_eq!(writer.into_inner().unwrap(), expected);
+    }
+
+    /// A sink that takes `room` bytes, a few at a time, then fails.
+    struct Full {
+        got: Got,
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            let mut got = self.got.borrow_mut();
+            let n = data.len().min(7).min(self.room - got.len());
+            if n == 0 {
+                return Err(io::Error::other("full"));
+            }
+            got.extend_from_slice(&data[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    type Got = std::rc::Rc<std::cell::RefCell<Vec<u8>>>;
+
+    fn writer_into(room: usize) -> (Got, ZeroizingBufWriter<Full>) {
+        let got = Got::default();
+        let sink = Full {
+            got: got.clone(),
+            room,
+        };
+        (got, ZeroizingBufWriter::with_capacity(64, sink))
+    }
+
+    #[test]
+    fn zeroizing_writer_after_an_error_writes_nothing_twice() {
+        let data: Vec<u8> = (0..40).collect();
+        let (got, mut writer) = writer_into(20);
+        writer.write_all(&data).unwrap();
+        assert!(writer.flush().is_err());
+        drop(writer);
+        assert_eq!(*got.borrow(), data[..20]);
+        // Flushed on drop, as `BufWriter` does.
+        let (got, mut writer) = writer_into(100);
+        writer.write_all(&data).unwrap();
+        drop(writer);
+        assert_eq!(*got.borrow(), data);
     }
 }

@@ -11,6 +11,12 @@
 //! opens each batch's chunks on every core (rayon), and a writer thread
 //! writes them out in order. At most a few batches are alive at once, so
 //! memory does not grow with the input.
+//!
+//! Every chunk buffer is a [`Chunk`], zeroized when it is dropped: opened
+//! chunks hold plaintext (a data key, for `unwrap`), and so do sealed
+//! chunks before they are sealed. Buffers are reused from chunk to chunk
+//! without being cleared (the next read overwrites them); the pool of spare
+//! ones is emptied, and so zeroized, when the stream ends.
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -19,12 +25,16 @@ use std::sync::{Arc, Mutex};
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use rayon::prelude::*;
+use zeroize::Zeroizing;
 
 use super::EnvelopeError;
 use super::header::read_full;
 use crate::secret::SecretKey32;
 
 pub const TAG_LEN: usize = 16;
+
+/// One chunk's buffer, zeroized (its whole capacity) when dropped.
+type Chunk = Zeroizing<Vec<u8>>;
 
 /// Bytes of chunks handed to the cores at once.
 const BATCH_BYTES: usize = 2 * 1024 * 1024;
@@ -88,7 +98,7 @@ fn nonce(index: u64, last: bool) -> Nonce<aes_gcm::aead::consts::U12> {
 /// Consecutive chunks of the stream, the first of which has index `first`.
 struct Batch {
     first: u64,
-    chunks: Vec<Vec<u8>>,
+    chunks: Vec<Chunk>,
     /// The batch ends with the stream's final chunk.
     last: bool,
 }
@@ -192,7 +202,7 @@ fn pipeline(
     let threads = rayon::current_num_threads().max(1);
     let per_batch = (BATCH_BYTES / piece_len).clamp(threads, 256);
     let (to_process, from_reader) = sync_channel::<Result<Batch, EnvelopeError>>(1);
-    let (to_writer, from_processor) = sync_channel::<Vec<Vec<u8>>>(1);
+    let (to_writer, from_processor) = sync_channel::<Vec<Chunk>>(1);
     // Written chunks' buffers go back to the reader: no allocation, page
     // faults or zeroing per chunk once the pipeline is full.
     let pool = Arc::new(Pool {
@@ -220,12 +230,15 @@ fn pipeline(
         // It sent the final batch and is returning.
         reader.join().expect("the reader thread does not panic");
     }
+    // The spare buffers hold the last chunks written: zeroize them now,
+    // not when a reader still blocked on its input lets go of the pool.
+    pool.clear();
     result
 }
 
 fn process_batches(
     from_reader: Receiver<Result<Batch, EnvelopeError>>,
-    to_writer: SyncSender<Vec<Vec<u8>>>,
+    to_writer: SyncSender<Vec<Chunk>>,
     process: impl Fn(&mut Batch) -> Result<(), EnvelopeError>,
 ) -> Result<(), EnvelopeError> {
     for received in from_reader {
@@ -246,14 +259,17 @@ fn process_batches(
 
 /// Spare chunk buffers, handed back by the writer to the reader.
 struct Pool {
-    free: Mutex<Vec<Vec<u8>>>,
+    free: Mutex<Vec<Chunk>>,
     cap: usize,
 }
 
 impl Pool {
-    fn take(&self, len: usize, spare: usize) -> Vec<u8> {
+    /// A buffer of `len` bytes with room for `spare` more. All buffers of
+    /// a stream have the same size, so none ever grows (which would leave
+    /// the old block behind unzeroized).
+    fn take(&self, len: usize, spare: usize) -> Chunk {
         let reused = self.free.lock().ok().and_then(|mut free| free.pop());
-        let mut buf = reused.unwrap_or_else(|| Vec::with_capacity(len + spare));
+        let mut buf = reused.unwrap_or_else(|| Zeroizing::new(Vec::with_capacity(len + spare)));
         // The read overwrites it; only a buffer that is too short is grown.
         if buf.len() < len {
             buf.resize(len, 0);
@@ -262,18 +278,27 @@ impl Pool {
         buf
     }
 
-    fn give(&self, buf: Vec<u8>) {
+    fn give(&self, buf: Chunk) {
         if let Ok(mut free) = self.free.lock()
             && free.len() < self.cap
         {
             free.push(buf);
         }
     }
+
+    /// Drops (and so zeroizes) every spare buffer.
+    fn clear(&self) {
+        let spare = match self.free.lock() {
+            Ok(mut free) => std::mem::take(&mut *free),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        drop(spare);
+    }
 }
 
 fn write_batches(
     output: &mut (dyn Write + Send),
-    from_processor: &Receiver<Vec<Vec<u8>>>,
+    from_processor: &Receiver<Vec<Chunk>>,
     count: &(dyn Fn(&[u8]) -> u64 + Sync),
     pool: &Pool,
 ) -> Result<u64, EnvelopeError> {
@@ -304,7 +329,7 @@ fn read_batches(
 ) {
     let mut first = 0u64;
     let mut chunks = Vec::with_capacity(per_batch);
-    let mut pending: Option<Vec<u8>> = None;
+    let mut pending: Option<Chunk> = None;
     loop {
         let mut piece = pool.take(piece_len, spare);
         let got = match read_full(&mut *input, &mut piece) {

@@ -558,30 +558,47 @@ fn decode_raw_key(bytes: &[u8], source: &str) -> Result<SecretBytes> {
     if bytes.len() == 32 {
         return Ok(SecretBytes::new(bytes.to_vec()));
     }
-    let text: Zeroizing<Vec<u8>> = Zeroizing::new(
-        bytes
-            .iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect(),
-    );
-    let decoded: Option<Zeroizing<Vec<u8>>> = if text.len() == 64 {
-        hex::decode(&*text).ok().map(Zeroizing::new)
+    // The text without its whitespace, in room reserved up front: a `Vec`
+    // collected from a filter would grow, leaving copies behind.
+    let mut text = Zeroizing::new(Vec::with_capacity(bytes.len()));
+    text.extend(bytes.iter().copied().filter(|b| !b.is_ascii_whitespace()));
+    let mut key = Zeroizing::new([0u8; 32]);
+    if decode_key_text(&text, &mut key) {
+        Ok(SecretBytes::new(key.to_vec()))
     } else {
-        [B64, B64_NO_PAD, B64URL, B64URL_NO_PAD]
-            .iter()
-            .find_map(|engine| engine.decode(&*text).ok())
-            .map(Zeroizing::new)
-    };
-    match decoded {
-        Some(key) if key.len() == 32 => Ok(SecretBytes::new(key.to_vec())),
-        _ => Err(Failure::usage(format!(
+        Err(Failure::usage(format!(
             "{source} holds {} bytes, not an aes256-gcm key",
             bytes.len()
         ))
         .hint("an aes256-gcm key is exactly 32 raw bytes, or 64 hex digits, or the base64 of 32 bytes")
-        .into()),
+        .into())
     }
+}
+
+/// Decodes 64 hex digits, or base64 (any of the four forms) of exactly 32
+/// bytes, into `key`, in place: the decoders write nowhere else (a `decode`
+/// into a fresh `Vec` drops what it decoded before failing, unzeroized).
+/// Returns false, with `key` all zeros, when `text` is none of these: a
+/// decoder that fails part way leaves the bytes it got to, so they are
+/// wiped after every failed attempt.
+fn decode_key_text(text: &[u8], key: &mut [u8; 32]) -> bool {
+    use zeroize::Zeroize;
+    if text.len() == 64 {
+        if hex::decode_to_slice(text, key).is_ok() {
+            return true;
+        }
+        key.zeroize();
+        return false;
+    }
+    for engine in [B64, B64_NO_PAD, B64URL, B64URL_NO_PAD] {
+        // Anything longer than 32 bytes is `OutputSliceTooSmall`, after
+        // filling the array.
+        if engine.decode_slice(text, key) == Ok(32) {
+            return true;
+        }
+        key.zeroize();
+    }
+    false
 }
 
 fn refuse_existing(keyring: &Unlocked, name: &str) -> Result<()> {
@@ -1294,5 +1311,35 @@ mod tests {
         ] {
             assert!(decode_raw_key(&bad, "k").is_err());
         }
+    }
+
+    /// A decoder that fails after writing part of the key (a bad last
+    /// digit, a key too long for the array, too short) leaves nothing of it.
+    #[test]
+    fn failed_decoding_leaves_the_buffer_zeroed() {
+        let key: Vec<u8> = (1u8..=32).collect();
+        let mut bad_hex = hex::encode(&key).into_bytes();
+        bad_hex[63] = b'z';
+        let mut bad_b64 = B64.encode(&key).into_bytes();
+        bad_b64[42] = b'!';
+        let forms = [
+            bad_hex,
+            bad_b64,
+            B64.encode([0x5au8; 45]).into_bytes(),
+            B64_NO_PAD.encode([0x5au8; 33]).into_bytes(),
+            B64.encode(&key[..31]).into_bytes(),
+            b"\xff".repeat(20),
+        ];
+        for form in forms {
+            let mut out = [0xeeu8; 32];
+            assert!(!decode_key_text(&form, &mut out));
+            assert_eq!(out, [0u8; 32], "{}", String::from_utf8_lossy(&form));
+        }
+        let mut out = [0u8; 32];
+        assert!(decode_key_text(
+            B64URL_NO_PAD.encode(&key).as_bytes(),
+            &mut out
+        ));
+        assert_eq!(out.as_slice(), key.as_slice());
     }
 }

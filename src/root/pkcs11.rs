@@ -1064,17 +1064,20 @@ impl Pkcs11Root {
                 &transient_secret_template(),
             )
             .map_err(|e| self.unwrap_failure(&e))?;
+        // What stays behind unzeroized, out of keycask's reach: cryptoki
+        // 0.12 `get_attributes` reads the value into a buffer of its own
+        // (`KEK || SHA-256(AAD)`, 64 bytes), copies it into the returned
+        // `Attribute::Value` and frees that buffer without zeroizing it.
+        // Reading it into our own buffer would need a raw
+        // `C_GetAttributeValue` call through cryptoki-sys, i.e. `unsafe`,
+        // which the crate forbids. The token's own copy lives in a session
+        // object destroyed right below. What keycask gets back is taken
+        // over, and zeroized, by `take_value`.
         let value = session.get_attributes(object, &[AttributeType::Value]);
         let _ = session.destroy_object(object);
-        let mut attrs = value
+        let attrs = value
             .map_err(|e| device_failure("reading the unwrapped KEK", &self.device.module, &e))?;
-        let plain = attrs
-            .iter_mut()
-            .find_map(|a| match a {
-                Attribute::Value(v) => Some(Zeroizing::new(std::mem::take(v))),
-                _ => None,
-            })
-            .ok_or_else(integrity)?;
+        let plain = take_value(attrs).ok_or_else(integrity)?;
         if plain.len() != 64 || !bool::from(plain[32..].ct_eq(&crypto::sha256(aad))) {
             return Err(unwrap_auth(&self.uri).into());
         }
@@ -1097,6 +1100,22 @@ impl Pkcs11Root {
             other => device_failure("unwrapping the KEK", &self.device.module, other).into(),
         }
     }
+}
+
+/// The first `Value` among `attrs`, taken over without a copy into
+/// zeroizing memory; any other `Value` in the list is zeroized as it is
+/// dropped.
+fn take_value(attrs: Vec<Attribute>) -> Option<Zeroizing<Vec<u8>>> {
+    let mut value = None;
+    for attr in attrs {
+        if let Attribute::Value(v) = attr {
+            let v = Zeroizing::new(v);
+            if value.is_none() {
+                value = Some(v);
+            }
+        }
+    }
+    value
 }
 
 /// A session object the token may wrap and we may read back: the KEK is not
@@ -1159,6 +1178,21 @@ impl RootKey for Pkcs11Root {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn take_value_takes_the_kek_over_without_a_copy() {
+        let value = vec![7u8; 64];
+        let block = value.as_ptr();
+        let attrs = vec![
+            Attribute::ValueLen(64.into()),
+            Attribute::Value(value),
+            Attribute::Value(vec![8u8; 64]),
+        ];
+        let taken = take_value(attrs).unwrap();
+        assert_eq!(taken.as_ptr(), block, "the same block, not a copy");
+        assert_eq!(taken.as_slice(), [7u8; 64]);
+        assert!(take_value(vec![Attribute::Token(false)]).is_none());
+    }
 
     fn parse(text: &str) -> Result<Pkcs11Uri, Failure> {
         text.parse()

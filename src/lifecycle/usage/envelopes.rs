@@ -780,7 +780,10 @@ pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
         &request.context,
         crate::envelope::DEFAULT_CHUNK_SIZE,
     )?;
-    let data_key = Zeroizing::new(crate::crypto::random_array::<32>());
+    // Filled in place on the heap: moving it (into the reader thread) moves
+    // a pointer, not a copy of the key.
+    let mut data_key = Zeroizing::new(vec![0u8; 32]);
+    crate::crypto::fill_random(&mut data_key);
     let plaintext = Zeroizing::new(B64.encode(&data_key[..]));
     let mut envelope = header.to_bytes();
     stream::encrypt(
@@ -792,8 +795,10 @@ pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
     )
     .map_err(|_| Failure::other("cannot encrypt the data key"))?;
     let wrapped = armor::armor(&envelope);
-    let mut out = io::stdout().lock();
-    if ctx.json {
+    // The whole document, key included, is laid out in zeroizing memory
+    // reserved to its exact size, then written to stdout in one go with no
+    // buffer in between (std's stdout buffer is never zeroized).
+    let document = if ctx.json {
         let doc = DataKeyOutput {
             schema: "keycask.datakey/1",
             key: &request.key,
@@ -803,16 +808,43 @@ pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
             plaintext: (!request.wrapped_only).then_some(plaintext.as_str()),
             wrapped: &wrapped,
         };
-        serde_json::to_writer_pretty(&mut out, &doc)?;
-        writeln!(out)?;
+        let mut size = ByteCount(0);
+        serde_json::to_writer_pretty(&mut size, &doc)?;
+        let mut document = Zeroizing::new(Vec::with_capacity(size.0 + 1));
+        serde_json::to_writer_pretty(&mut *document, &doc)?;
+        document.push(b'\n');
+        document
     } else {
+        let key_line = if request.wrapped_only {
+            0
+        } else {
+            plaintext.len() + 1
+        };
+        let mut document = Zeroizing::new(Vec::with_capacity(key_line + wrapped.len()));
         if !request.wrapped_only {
-            writeln!(out, "{}", plaintext.as_str())?;
+            document.extend_from_slice(plaintext.as_bytes());
+            document.push(b'\n');
         }
-        out.write_all(wrapped.as_bytes())?;
+        document.extend_from_slice(wrapped.as_bytes());
+        document
+    };
+    debug_assert_eq!(document.len(), document.capacity(), "the document grew");
+    crate::output::write_secret_stdout(&document)
+}
+
+/// A writer that only counts the bytes written to it: the size of a
+/// document, to reserve its room before it is written for real.
+struct ByteCount(usize);
+
+impl Write for ByteCount {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.0 += data.len();
+        Ok(data.len())
     }
-    out.flush()?;
-    Ok(())
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------- files
