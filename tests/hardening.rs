@@ -306,6 +306,13 @@ mod model {
         )
             .prop_map(
                 |(algorithm, purpose, created, rotation_period, primary, versions, destroyed)| {
+                    // A key's version numbers are distinct (the loader
+                    // refuses repeats): number them 1, 2, ...
+                    let versions = versions
+                        .into_iter()
+                        .zip(1..)
+                        .map(|(v, version)| KeyVersion { version, ..v })
+                        .collect();
                     Key {
                         algorithm,
                         purpose,

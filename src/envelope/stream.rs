@@ -38,6 +38,18 @@ type Chunk = Zeroizing<Vec<u8>>;
 
 /// Bytes of chunks handed to the cores at once.
 const BATCH_BYTES: usize = 2 * 1024 * 1024;
+/// The most a batch may hold, whatever the chunk size and the core count.
+const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
+
+/// How many chunks (of `piece_len` bytes with their tags) a batch holds:
+/// about BATCH_BYTES, at least one per core so that every core has work, at
+/// most 256, and never more than MAX_BATCH_BYTES. The chunk size comes from
+/// the envelope's header (up to 16 MiB): one such chunk per core of a
+/// 64-core machine, a few batches deep, would keep gigabytes in flight.
+fn chunks_per_batch(piece_len: usize, threads: usize) -> usize {
+    let fits = (MAX_BATCH_BYTES / piece_len).max(1);
+    (BATCH_BYTES / piece_len).clamp(threads.min(fits), 256)
+}
 
 /// The payload cipher, keyed once with the payload key.
 pub struct PayloadCipher(Aes256Gcm);
@@ -200,7 +212,7 @@ fn pipeline(
     count: impl Fn(&[u8]) -> u64 + Send + Sync,
 ) -> Result<u64, EnvelopeError> {
     let threads = rayon::current_num_threads().max(1);
-    let per_batch = (BATCH_BYTES / piece_len).clamp(threads, 256);
+    let per_batch = chunks_per_batch(piece_len, threads);
     let (to_process, from_reader) = sync_channel::<Result<Batch, EnvelopeError>>(1);
     let (to_writer, from_processor) = sync_channel::<Vec<Chunk>>(1);
     // Written chunks' buffers go back to the reader: no allocation, page
@@ -382,6 +394,26 @@ fn read_batches(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_stay_bounded_whatever_the_chunk_size_and_cores() {
+        let default = 64 * 1024 + TAG_LEN;
+        assert_eq!(chunks_per_batch(default, 2), 31);
+        assert_eq!(chunks_per_batch(default, 64), 64, "one per core");
+        let largest = 16 * 1024 * 1024 + TAG_LEN;
+        for threads in [1, 2, 64, 1024] {
+            let n = chunks_per_batch(largest, threads);
+            assert!(
+                n >= 1 && n * largest <= MAX_BATCH_BYTES,
+                "{threads} cores: {n}"
+            );
+        }
+        assert_eq!(
+            chunks_per_batch(16 + TAG_LEN, 2),
+            256,
+            "small chunks: at most 256"
+        );
+    }
 
     fn boxed(bytes: &[u8]) -> Box<dyn Read + Send> {
         Box::new(std::io::Cursor::new(bytes.to_vec()))
