@@ -176,6 +176,12 @@ const CASES: &[Case] = &[
         "holds 5 bytes, not the 32 bytes of a root key",
         None,
     ),
+    case(
+        &["--keyfile", "huge.key", "wrap", "-k", "backups", "a.txt"],
+        3,
+        "holds more than 32 bytes, not the 32 bytes of a root key",
+        None,
+    ),
     // Keys and versions that cannot be used (exit 4).
     case(
         &["wrap", "-k", "nokey", "a.txt"],
@@ -250,6 +256,14 @@ fn setup() -> TestDir {
     std::fs::write(t.join("junk.txt"), "not an envelope at all").unwrap();
     write_0600(&t.join("wrong.key"), &[7u8; 32]);
     write_0600(&t.join("short.key"), b"short");
+    // 1 GiB, sparse: a key file named by mistake is never read whole.
+    write_0600(&t.join("huge.key"), b"");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(t.join("huge.key"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
     t
 }
 

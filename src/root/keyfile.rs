@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use super::RootKey;
 use crate::crypto;
 use crate::error::Failure;
-use crate::secret::{SecretBytes, SecretKey32};
+use crate::secret::SecretKey32;
 
 pub struct KeyfileRoot {
     path: std::path::PathBuf,
@@ -18,11 +18,17 @@ pub struct KeyfileRoot {
 }
 
 impl KeyfileRoot {
+    /// Reads the key file through one open file: its type and mode are
+    /// checked on the file that is then read (not on a path that could be
+    /// swapped in between), and at most 33 bytes are read, enough to tell a
+    /// 32-byte key from anything else.
     pub fn load(path: &Path) -> Result<Self> {
-        let meta = std::fs::metadata(path).map_err(|e| {
+        let cannot_read = |e: std::io::Error| {
             Failure::auth(format!("cannot read the key file {}: {e}", path.display()))
                 .hint("give the root key file with --keyfile PATH or KEYCASK_KEYFILE")
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(cannot_read)?;
+        let meta = file.metadata().map_err(cannot_read)?;
         if meta.is_dir() {
             return Err(Failure::usage(format!(
                 "the key file {} is a folder, not a file",
@@ -40,14 +46,18 @@ impl KeyfileRoot {
             .hint(format!("chmod 600 {}", path.display()))
             .into());
         }
-        let bytes = SecretBytes::new(
-            std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
-        );
-        let key = SecretKey32::from_slice(bytes.expose_secret()).ok_or_else(|| {
+        let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(33));
+        std::io::Read::read_to_end(&mut std::io::Read::take(&file, 33), &mut bytes)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let key = SecretKey32::from_slice(&bytes).ok_or_else(|| {
             Failure::auth(format!(
-                "the key file {} holds {} bytes, not the 32 bytes of a root key",
+                "the key file {} holds {}, not the 32 bytes of a root key",
                 path.display(),
-                bytes.len()
+                if bytes.len() > 32 {
+                    "more than 32 bytes".to_string()
+                } else {
+                    format!("{} bytes", bytes.len())
+                }
             ))
         })?;
         Ok(KeyfileRoot::from_file_bytes(path, &key))
