@@ -216,6 +216,11 @@ fn hsm_rooted_keyring_lifecycle() {
             .unwrap()
             .starts_with("PKCS#11 pkcs11:token=keycask;object=keycask-root")
     );
+    // The PIN file the URI names is never an output.
+    let pin = hsm.pin_file.display().to_string();
+    hsm.run(&["keygen", "pin-guard"]).ok();
+    hsm.run_stdin(&["wrap", "-k", "pin-guard", "-o", &pin], b"data")
+        .fails(2, "that is the PIN file of the keyring's root");
 
     // The root was generated in the token: AES-256, sensitive, never
     // extractable, allowed to encrypt/decrypt only.

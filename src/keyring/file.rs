@@ -153,21 +153,27 @@ pub fn own_files(path: &Path) -> Vec<(&'static str, PathBuf)> {
         ("the keyring's lock file", lock_path(&real)),
         ("the keyring's audit log", crate::audit::log_path(&real)),
     ];
-    files.extend(recorded_keyfile(&real).map(|p| ("the keyring's root key file", p)));
+    files.extend(recorded_secret_file(&real));
     files
 }
 
-/// The key file a keyring's root is kept in, read without the rest of the
-/// document; `None` when the keyring is unreadable or has another root.
-fn recorded_keyfile(path: &Path) -> Option<PathBuf> {
+/// The file a keyring's root secret is read from, read without the rest of
+/// the document: a key-file root's key file, or the PIN file a PKCS#11
+/// root's URI names (`pin-source`); `None` when the keyring is unreadable or
+/// its root has no such file.
+fn recorded_secret_file(path: &Path) -> Option<(&'static str, PathBuf)> {
     #[derive(serde::Deserialize)]
     struct RootOnly {
         root: RootConfig,
     }
     let bytes = std::fs::read(path).ok()?;
     match serde_json::from_slice::<RootOnly>(&bytes).ok()?.root {
-        RootConfig::Keyfile { path } => Some(path),
-        _ => None,
+        RootConfig::Keyfile { path } => Some(("the keyring's root key file", path)),
+        RootConfig::Pkcs11 { uri } => {
+            let uri: crate::root::pkcs11::Pkcs11Uri = uri.parse().ok()?;
+            Some(("the PIN file of the keyring's root", uri.pin_source?))
+        }
+        RootConfig::Passphrase(_) => None,
     }
 }
 
