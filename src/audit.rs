@@ -284,6 +284,12 @@ pub fn append(
             Failure::other(format!("cannot open the audit log {}: {e}", path.display()))
                 .hint("the keyring was not changed")
         })?;
+    crate::keyring::file::match_keyring_owner(keyring_path, &file).map_err(|e| {
+        Failure::other(format!(
+            "cannot give the audit log {} the keyring's owner: {e}",
+            path.display()
+        ))
+    })?;
     let tail = if restart {
         Tail {
             lines: Vec::new(),

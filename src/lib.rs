@@ -112,14 +112,29 @@ impl Context {
         }
     }
 
-    /// A status line on stdout, such as "created key ...", unless `-q`. A
-    /// write error is returned, so that a closed stdout ends the command
-    /// quietly (exit 0) instead of in a panic, as `println!` would.
+    /// A status line on stdout, such as "created key ...", unless `-q`. It
+    /// reports what was already done: a closed stdout is ignored, and any
+    /// other failure to write it (a full disk) is a warning, not a failure
+    /// of a command that succeeded (`println!` would panic).
     pub fn report(&self, line: impl std::fmt::Display) -> Result<()> {
         if !self.quiet {
             use std::io::Write;
-            writeln!(std::io::stdout(), "{line}")?;
+            if let Err(e) = writeln!(std::io::stdout(), "{line}")
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                crate::stderr_line!(
+                    "keycask: warning: the command succeeded, but its report could not be written to stdout: {e}"
+                );
+            }
         }
+        Ok(())
+    }
+
+    /// A line of the output asked for (a dry run's plan), printed even with
+    /// `-q`; a write error fails the command (a closed stdout quietly).
+    pub fn print(&self, line: impl std::fmt::Display) -> Result<()> {
+        use std::io::Write;
+        writeln!(std::io::stdout(), "{line}")?;
         Ok(())
     }
 

@@ -529,6 +529,17 @@ fn quiet_silences_status_lines_but_not_the_output_asked_for() {
     cmd.env("KEYCASK_NOW", "2099-01-01T00:00:00Z");
     let run = t.run_with(cmd, &["-q", "rotate", "--due"], None).ok();
     assert_eq!((run.stdout(), run.stderr()), (String::new(), String::new()));
+    // A dry run's plan is what was asked for: it comes even with -q.
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_NOW", "2199-01-01T00:00:00Z");
+    t.run_with(cmd, &["-q", "rotate", "--due", "--dry-run"], None)
+        .ok()
+        .stdout_has("would rotate tokens");
+    t.run_stdin(&["wrap", "-k", "tokens", "-o", "a.kc"], b"data")
+        .ok();
+    t.run(&["-q", "rekey", "--dry-run", "a.kc"])
+        .ok()
+        .stdout_has("would rekey 0, already current 1");
     // What was asked for still comes.
     t.run(&["-q", "show", "tokens"])
         .ok()
@@ -627,4 +638,31 @@ fn a_key_file_path_that_is_a_folder_is_named_as_a_folder() {
     std::fs::create_dir(k.join("kdir")).unwrap();
     k.run(&["--keyfile", "kdir", "keygen", "x"])
         .fails(2, "is a folder, not a file");
+}
+
+/// A status line that cannot be written (stdout on a full disk) after the
+/// change was made is a warning, not a failure: the key exists, and a retry
+/// would fail with "already exists".
+#[test]
+fn a_report_that_cannot_be_written_does_not_fail_a_done_change() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("no /dev/full here: not checked");
+        return;
+    };
+    let t = setup();
+    let out = t
+        .command()
+        .args(["keygen", "fresh"])
+        .stdin(std::process::Stdio::null())
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("the command succeeded, but its report could not be written"),
+        "{stderr}"
+    );
+    t.run(&["show", "fresh"]).ok();
 }

@@ -1817,3 +1817,41 @@ fn rekey_dry_run_predicts_read_only_files_and_folders() {
         .ok()
         .stdout_has("would rekey 0, already current 1");
 }
+
+/// Root running `rotate` or `rekey` on a service's keyring leaves the
+/// keyring, its lock file and its audit log the service's: replaced or
+/// created by root, they would lock the service out (exit 5).
+#[test]
+fn root_leaves_a_service_s_keyring_and_its_files_to_the_service() {
+    use std::os::unix::fs::MetadataExt;
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "k"]).ok();
+    wrap_to(&t, "k", b"service data", "a.kc", false);
+    let files = [
+        "keyring.json",
+        "keyring.json.lock",
+        "keyring.json.audit.jsonl",
+        "a.kc",
+    ];
+    if !running_as_root(&t) {
+        eprintln!("not root: not checked");
+        return;
+    }
+    for f in files {
+        std::os::unix::fs::chown(t.join(f), Some(65534), Some(65534)).unwrap();
+    }
+    // A lock file that root creates anew is the service's too.
+    std::fs::remove_file(t.join("keyring.json.lock")).unwrap();
+    t.run(&["rotate", "k"]).ok();
+    t.run(&["rekey", "a.kc"]).ok();
+    for f in files {
+        let meta = std::fs::metadata(t.join(f)).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.gid()),
+            (65534, 65534),
+            "{f} changed hands"
+        );
+    }
+    assert_eq!(unwrap_file(&t, "a.kc"), b"service data");
+}

@@ -200,6 +200,8 @@ pub fn lock(path: &Path) -> Result<WriteLock> {
                 lock_path.display()
             ))
         })?;
+    match_keyring_owner(&path, &file)
+        .with_context(|| format!("giving {} the keyring's owner", lock_path.display()))?;
     file.lock()
         .with_context(|| format!("locking {}", lock_path.display()))?;
     Ok(WriteLock { _file: file })
@@ -260,12 +262,34 @@ pub fn write(path: &Path, doc: &Keyring, _lock: &WriteLock) -> Result<()> {
         .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(&dir)
         .map_err(write_err)?;
+    match_keyring_owner(&path, temp.as_file()).map_err(write_err)?;
     temp.write_all(&to_bytes(doc)).map_err(write_err)?;
     temp.as_file().sync_all().map_err(write_err)?;
     temp.persist(&path).map_err(|e| write_err(e.error))?;
     File::open(&dir)
         .and_then(|d| d.sync_all())
         .map_err(write_err)?;
+    Ok(())
+}
+
+/// Gives `file` (the keyring's replacement, its lock file, its audit log)
+/// the owner and group of the keyring, when run as root: root running a
+/// command on a service's keyring (a `rekey` of its files, a rotation) must
+/// leave the keyring and its files the service's, or the service is locked
+/// out of them. Anyone else can read only a keyring they own (it is 0600),
+/// and cannot give files away.
+pub(crate) fn match_keyring_owner(keyring: &Path, file: &File) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if !rustix::process::geteuid().is_root() {
+        return Ok(());
+    }
+    let Ok(old) = std::fs::metadata(keyring) else {
+        return Ok(());
+    };
+    let new = file.metadata()?;
+    if (new.uid(), new.gid()) != (old.uid(), old.gid()) {
+        std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid()))?;
+    }
     Ok(())
 }
 

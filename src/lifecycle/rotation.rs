@@ -340,7 +340,7 @@ fn rotate_due(ctx: &Context, dry_run: bool) -> Result<()> {
         for (name, at) in &due {
             let key = &doc.keys[name];
             match key.next_version_number() {
-                Some(next) => ctx.report(format_args!(
+                Some(next) => ctx.print(format_args!(
                     "would rotate {name}: version {} -> {next} (due {})",
                     key.primary,
                     clock::format_time(*at)
@@ -864,9 +864,16 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         } else {
             "rekeyed"
         };
-        ctx.report(format_args!(
+        let summary = format!(
             "{verb} {rekeyed}, already current {current}, skipped {skipped}, failed {failed}"
-        ))?;
+        );
+        // A dry run's summary is what was asked for; a real run's reports
+        // what was done.
+        if request.dry_run {
+            ctx.print(summary)?;
+        } else {
+            ctx.report(summary)?;
+        }
     }
     // A dry run fails as the real run would, so that it can gate it.
     if failed > 0 && request.dry_run {

@@ -141,6 +141,16 @@ pub fn rewrite_header(envelope: &Path, file: &File, entry: &Entry) -> Result<()>
         .mode(0o600)
         .open(&journal)
         .with_context(|| format!("cannot create the rekey journal {}", journal.display()))?;
+    // Root rekeying a service's files leaves a journal the service can
+    // finish: the envelope's owner's, like the envelope.
+    if rustix::process::geteuid().is_root() {
+        use std::os::unix::fs::MetadataExt;
+        let owner = file.metadata()?;
+        if let Err(e) = std::os::unix::fs::fchown(&out, Some(owner.uid()), Some(owner.gid())) {
+            let _ = std::fs::remove_file(&journal);
+            return Err(e).context("cannot give the rekey journal the envelope's owner");
+        }
+    }
     let written = out
         .write_all(&entry.encode())
         .and_then(|_| out.sync_all())
@@ -241,16 +251,20 @@ fn matches(entry: &Entry, file: &File) -> std::io::Result<bool> {
 }
 
 /// Only a journal keycask wrote is followed: a regular file, not a link,
-/// owned by this user or root (a root `rekey` of a service's files), and
-/// writable by nobody else. Whoever else could write the folder could
-/// otherwise plant one and have the next `unwrap` write its header over an
-/// envelope.
-fn check_journal_owner(journal: &Path) -> Result<()> {
+/// owned by this user, root, or the envelope's owner (root's `rekey` of a
+/// service's files gives its journals to the service), and writable by
+/// nobody else. Whoever else could write the folder could otherwise plant
+/// one and have the next `unwrap` write its header over an envelope.
+fn check_journal_owner(journal: &Path, envelope: &File) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(journal)
         .with_context(|| format!("cannot read the rekey journal {}", journal.display()))?;
-    let me = rustix::process::getuid().as_raw();
-    if !meta.is_file() || (meta.uid() != me && meta.uid() != 0) || meta.mode() & 0o022 != 0 {
+    let trusted = [
+        rustix::process::getuid().as_raw(),
+        0,
+        envelope.metadata()?.uid(),
+    ];
+    if !meta.is_file() || !trusted.contains(&meta.uid()) || meta.mode() & 0o022 != 0 {
         bail!(
             "the rekey journal {} was not written by keycask for you (a {}, uid {}, mode {:04o}); both it and the file beside it were left alone",
             journal.display(),
@@ -278,7 +292,7 @@ pub fn recover_locked(
     if !journal.exists() && !journal.is_symlink() {
         return Ok(Recovery::None);
     }
-    check_journal_owner(&journal)?;
+    check_journal_owner(&journal, file)?;
     let Some(bytes) = read_journal(envelope)
         .with_context(|| format!("cannot read the rekey journal {}", journal.display()))?
     else {
@@ -397,8 +411,16 @@ mod tests {
         if std::os::unix::fs::chown(&journal, Some(65534), Some(65534)).is_ok() {
             let err = recover(&path, &|_| Ok(Install::New)).unwrap_err();
             assert!(format!("{err:#}").contains("uid 65534"), "{err:#}");
+            assert_eq!(&std::fs::read(&path).unwrap()[..120], &[1; 120]);
+            // The envelope's owner's journal is followed: root's `rekey` of a
+            // service's files leaves journals the service (and root) finish.
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+            assert_eq!(
+                recover(&path, &|_| Ok(Install::New)).unwrap(),
+                Recovery::Completed
+            );
+            assert_eq!(&std::fs::read(&path).unwrap()[..120], &[2; 120]);
         }
-        assert_eq!(&std::fs::read(&path).unwrap()[..120], &[1; 120]);
     }
 
     fn open_rw(path: &Path) -> File {
