@@ -43,13 +43,13 @@ kc inspect numbers.kc
 step sh -c "'$KEYCASK' unwrap --expect-context env=demo numbers.kc | tail -n 1"
 step sh -c "'$KEYCASK' unwrap --expect-context env=prod numbers.kc || echo '(refused: wrong context)'"
 step sh -c "echo 'api token' | '$KEYCASK' wrap -k backups --armor"
-printf '\nretiring a version: envelopes made with v1 block its destruction until re-keyed\n'
+printf '\nretiring a version: envelopes made with v2 block its destruction until re-keyed\n'
 mkdir archive
 step sh -c "echo 'nightly dump' | '$KEYCASK' wrap -k backups > archive/dump.kc"
 kc rotate backups
-step sh -c "'$KEYCASK' destroy backups --version 1 --now --yes --check archive || echo '(refused, as it should be)'"
+step sh -c "'$KEYCASK' destroy backups --version 2 --now --yes --check archive || echo '(refused, as it should be)'"
 kc rekey archive
-kc destroy backups --version 1 --now --yes --rotate-kek --check archive --reason "rotated"
+kc destroy backups --version 2 --now --yes --rotate-kek --check archive --reason "rotated"
 kc unwrap archive/dump.kc
 kc show backups
 printf '\ndistribution: a second keyring (Bob) receives the backups key, sealed to him and signed\n'

@@ -238,3 +238,26 @@ fn the_extractor_finds_marked_blocks_and_their_output() {
     };
     assert!(run(&failing).unwrap_err().contains("exited with"));
 }
+
+/// `make demo`, one of the README's two set-up commands, walks a keyring
+/// through its whole life and must run to its end: it is run here against
+/// the binary under test (the Makefile target runs the release build).
+#[test]
+fn make_demo_runs_to_the_end() {
+    let out = std::process::Command::new("sh")
+        .arg(repo().join("scripts/demo.sh"))
+        .env("KEYCASK", assert_cmd::cargo::cargo_bin!("keycask"))
+        .env_remove("KEYCASK_KEYRING")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("demo finished"),
+        "{}\n--- stdout (end)\n{}\n--- stderr\n{}",
+        out.status,
+        &stdout[stdout.len().saturating_sub(3000)..],
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("(refused, as it should be)"), "{stdout}");
+}
