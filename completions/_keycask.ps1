@@ -66,7 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             [CompletionResult]::new('--keyfile', '--keyfile', [CompletionResultType]::ParameterName, 'The root key file, instead of the path recorded in the keyring')
             [CompletionResult]::new('--pin-file', '--pin-file', [CompletionResultType]::ParameterName, 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)')
             [CompletionResult]::new('--pkcs11-module', '--pkcs11-module', [CompletionResultType]::ParameterName, 'The PKCS#11 module (.so) to load, instead of the URI''s module-path')
-            [CompletionResult]::new('--audit-usage', '--audit-usage', [CompletionResultType]::ParameterName, 'Log usage (wrap, unwrap, sign, export) in the audit log too, not only changes; each use then writes the keyring')
+            [CompletionResult]::new('--audit-usage', '--audit-usage', [CompletionResultType]::ParameterName, 'Log usage (wrap, unwrap, datakey, sign, export) in the audit log too, not only changes; each use then writes the keyring')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings')
@@ -138,7 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
         }
         'keycask;audit' {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only records about this key')
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only records at or after this time (RFC 3339, or a date like 2026-11-29)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only records at or after this time (RFC 3339, or a date like 2026-11-29; a time without an offset is UTC)')
             [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')
             [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the passphrase from this open file descriptor')
@@ -203,7 +203,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('audit-usage', 'audit-usage', [CompletionResultType]::ParameterValue, 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes')
+            [CompletionResult]::new('audit-usage', 'audit-usage', [CompletionResultType]::ParameterValue, 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -226,7 +226,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             break
         }
         'keycask;config;help' {
-            [CompletionResult]::new('audit-usage', 'audit-usage', [CompletionResultType]::ParameterValue, 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes')
+            [CompletionResult]::new('audit-usage', 'audit-usage', [CompletionResultType]::ParameterValue, 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -575,7 +575,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             break
         }
         'keycask;help;config' {
-            [CompletionResult]::new('audit-usage', 'audit-usage', [CompletionResultType]::ParameterValue, 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes')
+            [CompletionResult]::new('audit-usage', 'audit-usage', [CompletionResultType]::ParameterValue, 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes')
             break
         }
         'keycask;help;config;audit-usage' {

@@ -62,7 +62,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --keyfile 'The root key file, instead of the path recorded in the keyring'
             cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
             cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
-            cand --audit-usage 'Log usage (wrap, unwrap, sign, export) in the audit log too, not only changes; each use then writes the keyring'
+            cand --audit-usage 'Log usage (wrap, unwrap, datakey, sign, export) in the audit log too, not only changes; each use then writes the keyring'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
@@ -130,7 +130,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
         }
         &'keycask;audit'= {
             cand --key 'Only records about this key'
-            cand --since 'Only records at or after this time (RFC 3339, or a date like 2026-11-29)'
+            cand --since 'Only records at or after this time (RFC 3339, or a date like 2026-11-29; a time without an offset is UTC)'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'
@@ -190,7 +190,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand audit-usage 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes'
+            cand audit-usage 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keycask;config;audit-usage'= {
@@ -211,7 +211,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --version 'Print version'
         }
         &'keycask;config;help'= {
-            cand audit-usage 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes'
+            cand audit-usage 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keycask;config;help;audit-usage'= {
@@ -537,7 +537,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
         &'keycask;help;audit;verify'= {
         }
         &'keycask;help;config'= {
-            cand audit-usage 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes'
+            cand audit-usage 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
         }
         &'keycask;help;config;audit-usage'= {
         }

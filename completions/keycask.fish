@@ -62,7 +62,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand init" -l passphrase-fd -
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
-complete -c keycask -n "__fish_keycask_using_subcommand init" -l audit-usage -d 'Log usage (wrap, unwrap, sign, export) in the audit log too, not only changes; each use then writes the keyring'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l audit-usage -d 'Log usage (wrap, unwrap, datakey, sign, export) in the audit log too, not only changes; each use then writes the keyring'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -108,7 +108,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand show" -s v -l verbose -d
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l key -d 'Only records about this key' -r
-complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l since -d 'Only records at or after this time (RFC 3339, or a date like 2026-11-29)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l since -d 'Only records at or after this time (RFC 3339, or a date like 2026-11-29; a time without an offset is UTC)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -146,7 +146,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_s
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s V -l version -d 'Print version'
-complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes'
+complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
@@ -159,7 +159,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s V -l version -d 'Print version'
-complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes'
+complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l reason -d 'Why the versions are compromised (recorded with the flag)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l to -d 'With --root: the new root, `passphrase`, `keyfile:PATH` or `pkcs11:URI` [default: passphrase, when the current root is one]' -r
@@ -383,7 +383,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_see
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "verify" -d 'Verify a signature with a key of the keyring or any public key PEM'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check every record\'s MAC, the hash chain, and the end of the log against the keyring\'s counter (unlocks the keyring)'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, sign, export) is logged, not only changes'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
 
 # --- Key names, completed from the keyring in use --------------------------
 # Written by hand (examples/gen/names.fish), appended by `make gen`.

@@ -316,13 +316,16 @@ impl PublicKey {
         let object = jwk.as_object_mut().expect("built as an object");
         object.insert("kid".into(), kid.into());
         object.insert("use".into(), if signing { "sig" } else { "enc" }.into());
-        if signing {
-            let alg = match self {
-                PublicKey::P256(_) => "ES256",
-                PublicKey::Rsa(_) => "PS256",
-            };
-            object.insert("alg".into(), alg.into());
-        }
+        // The algorithm keycask uses the key for (RFC 7518 names): signing
+        // with ECDSA P-256 or RSA-PSS, or key transport with ECDH-ES or
+        // RSA-OAEP-256.
+        let alg = match (self, signing) {
+            (PublicKey::P256(_), true) => "ES256",
+            (PublicKey::Rsa(_), true) => "PS256",
+            (PublicKey::P256(_), false) => "ECDH-ES",
+            (PublicKey::Rsa(_), false) => "RSA-OAEP-256",
+        };
+        object.insert("alg".into(), alg.into());
         jwk
     }
 

@@ -142,7 +142,7 @@ Examples:
     /// Change a keyring setting
     #[command(after_help = "\
 Examples:
-  keycask config audit-usage on    # log wrap, unwrap, sign, export too
+  keycask config audit-usage on    # log wrap, unwrap, datakey, sign, export too
   keycask config audit-usage off")]
     Config(ConfigArgs),
     /// Rotate a key (new primary version), every key that is due, the KEK,
@@ -283,7 +283,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "ROOT", default_value = "passphrase")]
     pub root: String,
 
-    /// Log usage (wrap, unwrap, sign, export) in the audit log too, not only
+    /// Log usage (wrap, unwrap, datakey, sign, export) in the audit log too, not only
     /// changes; each use then writes the keyring
     #[arg(long)]
     pub audit_usage: bool,
@@ -332,7 +332,8 @@ pub struct AuditArgs {
     #[arg(long, value_name = "NAME")]
     pub key: Option<String>,
 
-    /// Only records at or after this time (RFC 3339, or a date like 2026-11-29)
+    /// Only records at or after this time (RFC 3339, or a date like
+    /// 2026-11-29; a time without an offset is UTC)
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
 }
@@ -356,7 +357,7 @@ pub struct ConfigArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ConfigSetting {
-    /// Whether usage (wrap, unwrap, sign, export) is logged, not only changes
+    /// Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes
     #[command(after_help = "\
 Examples:
   keycask config audit-usage on
@@ -578,7 +579,7 @@ pub struct ExportArgs {
     pub public: bool,
 
     /// Output format of --public: pem or jwk
-    #[arg(long, value_name = "FORMAT", default_value = "pem", value_parser = ["pem", "jwk"], requires = "public")]
+    #[arg(long, value_name = "FORMAT", default_value = "pem", value_parser = ["pem", "jwk"], requires = "public", conflicts_with = "to")]
     pub format: String,
 
     /// Seal the key's material to this recipient public key (SPKI PEM of a
@@ -587,7 +588,7 @@ pub struct ExportArgs {
     pub to: Option<PathBuf>,
 
     /// Sign the bundle with this sign-purpose key of the keyring
-    #[arg(long, value_name = "KEY", requires = "to")]
+    #[arg(long, value_name = "KEY", requires = "to", conflicts_with = "public")]
     pub sign_with: Option<String>,
 
     /// The version [default: the primary for --public; every enabled
@@ -645,7 +646,8 @@ pub struct ImportArgs {
         long = "type",
         value_name = "TYPE",
         default_value = "aes256-gcm",
-        requires = "raw"
+        requires = "raw",
+        conflicts_with_all = ["pem", "bundle"]
     )]
     pub key_type: String,
 

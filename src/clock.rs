@@ -53,12 +53,16 @@ pub fn format_date(t: Timestamp) -> String {
 /// Accepts RFC 3339 in UTC (`2026-11-29T06:31:43Z`) or with an offset
 /// (`2026-11-29T11:31:43+05:00`, converted to UTC), or a plain date
 /// (`2026-11-29`, midnight UTC).
-pub fn parse_time(text: &str) -> Result<Timestamp> {
+pub fn parse_time(given: &str) -> Result<Timestamp> {
     let bad = || {
         Failure::usage(format!(
-            "'{text}' is not a time: expected RFC 3339 like 2026-11-29T12:00:00Z or 2026-11-29T17:00:00+05:00, or a date like 2026-11-29"
+            "'{given}' is not a time: expected RFC 3339 like 2026-11-29T12:00:00Z or 2026-11-29T17:00:00+05:00, or a date like 2026-11-29"
         ))
     };
+    // RFC 3339 allows `t` and `z` in lower case (section 5.6); a time has
+    // no other letters.
+    let upper = given.to_ascii_uppercase();
+    let text = upper.as_str();
     let (local, offset) = match split_offset(text) {
         Some((local, offset)) => (format!("{local}Z"), offset.ok_or_else(bad)?),
         None if text.len() == 10 => (format!("{text}T00:00:00Z"), 0),
@@ -187,6 +191,8 @@ mod tests {
         assert_eq!(parse_time("2026-11-28T19:00:00-05:00").unwrap(), utc);
         assert_eq!(parse_time("2026-11-29T00:00:00+00:00").unwrap(), utc);
         assert_eq!(parse_time("2026-11-29T00:00:00.5+00:00").unwrap(), utc);
+        // RFC 3339 allows lower-case t and z.
+        assert_eq!(parse_time("2026-11-29t00:00:00z").unwrap(), utc);
         for bad in [
             "2026-11-29T00:00:00+24:00",
             "2026-11-29T00:00:00+05:60",

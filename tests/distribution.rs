@@ -178,7 +178,10 @@ fn jwk_export_names_the_version_id() {
     assert_eq!(jwk["kty"], "RSA");
     assert_eq!(jwk["e"], "AQAB");
     assert_eq!(jwk["use"], "enc");
-    assert!(jwk.get("alg").is_none());
+    assert_eq!(
+        jwk["alg"], "RSA-OAEP-256",
+        "what keycask uses a transport key for"
+    );
     // n is the modulus OpenSSL reads from the PEM.
     t.run(&["export", "inbox", "--public", "-o", "inbox.pem"])
         .ok();
@@ -2446,4 +2449,45 @@ fn verify_refuses_a_public_key_file_too_large_to_be_one() {
         2,
         "huge.pem is too large to be a public key (more than 1048576 bytes)",
     );
+}
+
+/// Options that would be ignored are refused, as `rotate` and `import
+/// --bundle` refuse theirs: a script that believed its public key was signed
+/// or its PEM key typed would otherwise get no signal.
+#[test]
+fn export_and_import_options_that_would_be_ignored_are_refused() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    keygen(&t, "enc", "aes256-gcm", "encrypt");
+    keygen(&t, "sig", "p256", "sign");
+    keygen(&t, "inbox", "p256", "transport");
+    t.run(&["export", "inbox", "--public", "-o", "inbox.pem"])
+        .ok();
+    let jwk = t
+        .run(&["export", "inbox", "--public", "--format", "jwk"])
+        .ok()
+        .json();
+    assert_eq!(jwk["alg"], "ECDH-ES");
+    let before = t.keyring_bytes();
+    t.run(&[
+        "export",
+        "enc",
+        "--to",
+        "inbox.pem",
+        "--format",
+        "jwk",
+        "-o",
+        "x.kcx",
+    ])
+    .fails(
+        2,
+        "'--to <RECIPIENT.pem>' cannot be used with '--format <FORMAT>'",
+    );
+    t.run(&["export", "sig", "--public", "--sign-with", "sig"])
+        .fails(2, "'--public' cannot be used with '--sign-with <KEY>'");
+    t.run(&["export", "sig", "--public", "-o", "sig.pem"]).ok();
+    t.run(&["import", "i4", "--pem", "sig.pem", "--type", "aes256-gcm"])
+        .fails(2, "'--pem <FILE>' cannot be used with '--type <TYPE>'");
+    assert_eq!(t.keyring_bytes(), before);
+    assert!(!t.join("x.kcx").exists());
 }

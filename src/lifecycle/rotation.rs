@@ -875,19 +875,24 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
             ctx.report(summary)?;
         }
     }
+    let where_ = if ctx.json {
+        "the reasons are in the report's files[].reason"
+    } else {
+        "the reasons are listed above"
+    };
     // A dry run fails as the real run would, so that it can gate it.
     if failed > 0 && request.dry_run {
         return Err(Failure::other(format!(
             "{failed} file(s) would fail to rekey; nothing was changed"
         ))
-        .hint("the reasons are listed above; fix them before the real run")
+        .hint(format!("{where_}; fix them before the real run"))
         .into());
     }
     if failed > 0 {
         return Err(Failure::other(format!(
             "{failed} file(s) could not be rekeyed; they were left as they were"
         ))
-        .hint("the reasons are listed above; fix them and run the same command again")
+        .hint(format!("{where_}; fix them and run the same command again"))
         .into());
     }
     Ok(())
