@@ -307,9 +307,17 @@ fn context_mismatch_and_bad_context_are_refused() {
         let run = t
             .run(&args)
             .fails(3, "the envelope's context does not match");
-        let run = run.stderr_has("app=billing,env=prod");
+        let run = run.stderr_has("app=billing, env=prod");
         assert!(run.output.stdout.is_empty());
     }
+    // A value holding ", k=v" is quoted, so it cannot read as another pair.
+    let tricky = wrap(&t, &["-c", "a=1, b=2"], b"data");
+    std::fs::write(t.join("tricky.kc"), &tricky).unwrap();
+    t.run(&["unwrap", "tricky.kc", "--expect-context", "b=2"])
+        .fails(3, "expected b=2, the envelope has context a=\"1, b=2\"");
+    t.run(&["inspect", "tricky.kc"])
+        .ok()
+        .stdout_has("context     a=\"1, b=2\"");
     let ok = t
         .run(&[
             "unwrap",

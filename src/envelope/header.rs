@@ -146,11 +146,33 @@ impl EncryptionContext {
 }
 
 impl std::fmt::Display for EncryptionContext {
-    /// `k1=v1,k2=v2`, for messages.
+    /// `k1=v1, k2=v2`, for messages (see [`context_text`]).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let pairs: Vec<String> = self.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        f.write_str(&pairs.join(","))
+        f.write_str(&context_text(self.iter()))
     }
+}
+
+/// Context pairs for people: `k1=v1, k2=v2`. A value that could be misread
+/// in that form (a comma, an `=`, a quote, spaces at its ends, an empty
+/// value) or that holds characters a terminal does not show as themselves
+/// (control and bidirectional-formatting characters) is quoted and escaped:
+/// `note="a, b"`, `v="x\u{202e}y"`. Keys are plain by construction.
+pub fn context_text<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    pairs
+        .map(|(k, v)| {
+            let plain = !v.is_empty()
+                && v.trim() == v
+                && !v.contains([',', '=', '"', '\\'])
+                && v.chars()
+                    .all(|c| c == ' ' || c == '\'' || c.escape_debug().len() == 1);
+            if plain {
+                format!("{k}={v}")
+            } else {
+                format!("{k}=\"{}\"", v.escape_debug())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn shorten(text: &str) -> String {
@@ -525,6 +547,26 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn context_text_quotes_values_that_could_be_misread() {
+        let shown = |pairs: &[(&str, &str)]| context_text(pairs.iter().copied());
+        assert_eq!(
+            shown(&[("env", "prod"), ("app", "billing")]),
+            "env=prod, app=billing"
+        );
+        assert_eq!(
+            shown(&[("who", "Ann Lee"), ("q", "it's")]),
+            "who=Ann Lee, q=it's"
+        );
+        // A value holding ", b=2" must not read as a second pair.
+        assert_eq!(shown(&[("a", "1, b=2")]), "a=\"1, b=2\"");
+        assert_eq!(shown(&[("a", "")]), "a=\"\"");
+        assert_eq!(shown(&[("a", " x")]), "a=\" x\"");
+        assert_eq!(shown(&[("a", "say \"hi\"")]), "a=\"say \\\"hi\\\"\"");
+        // Bidirectional overrides are shown as escapes, not obeyed.
+        assert_eq!(shown(&[("v", "x\u{202e}y")]), "v=\"x\\u{202e}y\"");
+    }
 
     fn params() -> HeaderParams {
         let mut context = EncryptionContext::new();

@@ -500,8 +500,9 @@ fn check_expected_context(actual: &EncryptionContext, expected: &EncryptionConte
             } else {
                 format!("context {actual}")
             };
+            let expected = crate::envelope::header::context_text(std::iter::once((k, v)));
             return Err(Failure::auth(format!(
-                "the envelope's context does not match: expected {k}={v}, the envelope has {shown}"
+                "the envelope's context does not match: expected {expected}, the envelope has {shown}"
             ))
             .hint("nothing was written; `keycask inspect FILE` shows an envelope's context")
             .into());
@@ -721,12 +722,9 @@ fn print_inspected(ctx: &Context, results: &[Result<Inspected, (String, String)>
         let context = if found.context.is_empty() {
             "(none)".to_string()
         } else {
-            found
-                .context
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::envelope::header::context_text(
+                found.context.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
         };
         let plaintext = match (found.plaintext_bytes, found.chunks) {
             (Some(p), Some(c)) => format!("{p} bytes in {c} chunks"),
