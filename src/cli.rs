@@ -76,7 +76,8 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_name = "PATH",
-        env = "KEYCASK_PKCS11_MODULE"
+        env = "KEYCASK_PKCS11_MODULE",
+        hide_env_values = true
     )]
     pub pkcs11_module: Option<PathBuf>,
 

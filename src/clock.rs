@@ -123,9 +123,19 @@ pub fn parse_duration(text: &str) -> Result<u64> {
     };
     let unit = text.chars().last().ok_or_else(bad)?;
     let (_, seconds_per_unit) = UNITS.iter().find(|(u, _)| *u == unit).ok_or_else(bad)?;
-    let count: u64 = text[..text.len() - 1].parse().map_err(|_| bad())?;
+    let digits = &text[..text.len() - 1];
+    let count: u64 = match digits.parse() {
+        Ok(count) => count,
+        // All digits, but more than a u64 holds: certainly over the limit.
+        Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => u64::MAX,
+        Err(_) => return Err(bad().into()),
+    };
     if count == 0 {
-        return Err(bad().into());
+        return Err(Failure::usage(format!(
+            "'{text}' is no time at all: a duration is at least 1 of its unit"
+        ))
+        .hint("like 1h, 7d or 90d")
+        .into());
     }
     match count.checked_mul(*seconds_per_unit) {
         Some(seconds) if seconds <= MAX_DURATION => Ok(seconds),

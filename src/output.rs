@@ -163,6 +163,16 @@ impl Output {
                     .hint("name the file to write, e.g. -o DIR/NAME"),
             );
         }
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
+            return Err(Failure::usage(format!(
+                "-o {}: there is no folder {}",
+                target.display(),
+                dir.display()
+            ))
+            .hint(format!("create it first: mkdir -p {}", dir.display())));
+        }
         Ok(())
     }
 

@@ -205,7 +205,7 @@ fn destroy_refuses_bad_requests_and_leaves_the_keyring_unchanged() {
         (
             &["destroy", "backups", "--after", "0d", "--yes"],
             2,
-            "not a duration",
+            "'0d' is no time at all",
         ),
         (
             &["destroy", "backups", "--after", "7d", "--now", "--yes"],

@@ -371,6 +371,19 @@ fn keyring_problems_exit_5_with_the_fix() {
     t.run(&["list"]).fails(5, "not valid JSON");
 }
 
+/// `-o` into a folder that does not exist says so, before any work, with
+/// no temporary file name in the message.
+#[test]
+fn output_into_a_missing_folder_is_named_up_front() {
+    let t = setup();
+    t.run_stdin(&["wrap", "-k", "backups", "-o", "nodir/x.kc"], b"data")
+        .fails(2, "-o nodir/x.kc: there is no folder nodir")
+        .stderr_has("mkdir -p nodir");
+    // A count too large for any number is over the limit, not "not a duration".
+    t.run(&["keygen", "far", "--rotate-every", "99999999999999999999d"])
+        .fails(2, "longer than 100 years");
+}
+
 /// `-o` replaces its file whole, so an `-o` that names the keyring (or its
 /// lock, its audit log, the root key file, a passphrase file) would lose
 /// every key; each is refused before anything is read or written.
