@@ -688,6 +688,6 @@ mod tests {
         assert!(c.insert_pair("empty=").is_ok());
         assert!(c.insert_pair("eq=a=b").is_ok());
         assert_eq!(c.get("eq"), Some("a=b"));
-        assert_eq!(c.to_string(), "empty=,env=prod,eq=a=b");
+        assert_eq!(c.to_string(), r#"empty="", env=prod, eq="a=b""#);
     }
 }
