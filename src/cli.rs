@@ -516,7 +516,12 @@ pub struct WrapArgs {
     pub armor: bool,
 
     /// Plaintext bytes per chunk, 64 to 16777216
-    #[arg(long, value_name = "BYTES", default_value_t = 65536)]
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = 65536,
+        allow_negative_numbers = true
+    )]
     pub chunk_size: u32,
 
     /// No progress bar, even on a terminal

@@ -371,6 +371,21 @@ fn keyring_problems_exit_5_with_the_fix() {
     t.run(&["list"]).fails(5, "not valid JSON");
 }
 
+/// One form for the same thing everywhere: version lists read `v1, v2`, and
+/// a negative number is named as out of range, not taken for a flag.
+#[test]
+fn version_hints_and_negative_numbers_read_alike_everywhere() {
+    let t = setup();
+    t.run(&["export", "sig", "--public", "--version", "9"])
+        .fails(4, "key 'sig' has no version 9")
+        .stderr_has("its versions: v1");
+    t.run(&["disable", "backups", "--version", "9"])
+        .fails(4, "key 'backups' has no version 9")
+        .stderr_has("its versions: v1, v2");
+    t.run_stdin(&["wrap", "-k", "backups", "--chunk-size", "-64"], b"x")
+        .fails(2, "-64 is not in");
+}
+
 /// `-o` into a folder that does not exist says so, before any work, with
 /// no temporary file name in the message.
 #[test]

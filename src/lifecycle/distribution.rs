@@ -210,7 +210,11 @@ fn refuse_binary_terminal(output: Option<&Path>) -> Result<()> {
 
 fn version_or_fail<'a>(name: &str, key: &'a Key, number: u32) -> Result<&'a KeyVersion> {
     key.version(number).ok_or_else(|| {
-        let known: Vec<String> = key.versions.iter().map(|v| v.version.to_string()).collect();
+        let known: Vec<String> = key
+            .versions
+            .iter()
+            .map(|v| format!("v{}", v.version))
+            .collect();
         Failure::key_unusable(format!("key '{name}' has no version {number}"))
             .hint(format!("its versions: {}", known.join(", ")))
             .into()
