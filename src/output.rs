@@ -115,6 +115,19 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Gives a file keycask just made the owner and group in `like` (the file
+/// it stands in for), when they differ: run as root over a service's files,
+/// what keycask writes must stay the service's. Only root can give a file
+/// away; the callers decide when to ask.
+pub fn keep_owner(file: &File, like: &std::fs::Metadata) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let made = file.metadata()?;
+    if (made.uid(), made.gid()) != (like.uid(), like.gid()) {
+        std::os::unix::fs::fchown(file, Some(like.uid()), Some(like.gid()))?;
+    }
+    Ok(())
+}
+
 /// A path that may not exist, made absolute through its folder's real path.
 fn place(path: &Path) -> Option<PathBuf> {
     let dir = match path.parent() {

@@ -279,18 +279,13 @@ pub fn write(path: &Path, doc: &Keyring, _lock: &WriteLock) -> Result<()> {
 /// out of them. Anyone else can read only a keyring they own (it is 0600),
 /// and cannot give files away.
 pub(crate) fn match_keyring_owner(keyring: &Path, file: &File) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
     if !rustix::process::geteuid().is_root() {
         return Ok(());
     }
-    let Ok(old) = std::fs::metadata(keyring) else {
-        return Ok(());
-    };
-    let new = file.metadata()?;
-    if (new.uid(), new.gid()) != (old.uid(), old.gid()) {
-        std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid()))?;
+    match std::fs::metadata(keyring) {
+        Ok(keyring) => crate::output::keep_owner(file, &keyring),
+        Err(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// Creates the folder (0700) of a new keyring, refusing when a keyring exists.

@@ -143,13 +143,11 @@ pub fn rewrite_header(envelope: &Path, file: &File, entry: &Entry) -> Result<()>
         .with_context(|| format!("cannot create the rekey journal {}", journal.display()))?;
     // Root rekeying a service's files leaves a journal the service can
     // finish: the envelope's owner's, like the envelope.
-    if rustix::process::geteuid().is_root() {
-        use std::os::unix::fs::MetadataExt;
-        let owner = file.metadata()?;
-        if let Err(e) = std::os::unix::fs::fchown(&out, Some(owner.uid()), Some(owner.gid())) {
-            let _ = std::fs::remove_file(&journal);
-            return Err(e).context("cannot give the rekey journal the envelope's owner");
-        }
+    if rustix::process::geteuid().is_root()
+        && let Err(e) = crate::output::keep_owner(&out, &file.metadata()?)
+    {
+        let _ = std::fs::remove_file(&journal);
+        return Err(e).context("cannot give the rekey journal the envelope's owner");
     }
     let written = out
         .write_all(&entry.encode())

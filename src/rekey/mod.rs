@@ -483,10 +483,7 @@ fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> 
             .mode(mode)
             .open(&temp)?;
         // Run as root over a service's files, the new file would be root's.
-        let made = out.metadata()?;
-        if (made.uid(), made.gid()) != (meta.uid(), meta.gid()) {
-            std::os::unix::fs::fchown(&out, Some(meta.uid()), Some(meta.gid()))?;
-        }
+        crate::output::keep_owner(&out, &meta)?;
         // The mode is set again, after the owner (a chown may clear set-id
         // bits) and because the umask may have taken bits away.
         out.set_permissions(std::fs::Permissions::from_mode(mode))?;

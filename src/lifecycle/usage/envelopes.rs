@@ -158,7 +158,13 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    result.map_err(|e| stream_failure(e, &input_name(request.input.as_deref()), Began::Nothing))?;
+    result.map_err(|e| {
+        stream_failure(
+            e,
+            &crate::input::source_name(request.input.as_deref()),
+            Began::Nothing,
+        )
+    })?;
     sink.commit()?;
     if ctx.verbose > 0 {
         ctx.note(format!(
@@ -338,7 +344,7 @@ fn parse_id(hex_id: &str) -> Result<[u8; 16]> {
 // ---------------------------------------------------------------- unwrap
 
 pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
-    let name = input_name(request.input.as_deref());
+    let name = crate::input::source_name(request.input.as_deref());
     Output::check(request.output.as_deref())?;
     if let Some(path) = request.input.as_deref() {
         finish_interrupted_rekey(ctx, path)?;
@@ -612,7 +618,7 @@ pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
     let mut failed = 0;
     for file in files {
         let path = stdio_path(Some(file));
-        let name = input_name(path.as_deref());
+        let name = crate::input::source_name(path.as_deref());
         // Reports name each file as it was given (`-` for stdin); messages
         // say "stdin".
         let given = file.display().to_string();
@@ -846,10 +852,6 @@ impl Write for ByteCount {
 }
 
 // ---------------------------------------------------------------- files
-
-fn input_name(path: Option<&Path>) -> String {
-    path.map_or_else(|| "stdin".to_string(), |p| p.display().to_string())
-}
 
 /// A `rekey` killed mid-write leaves a journal beside the envelope; `unwrap`
 /// finishes it (waiting for a rekey still running), so a torn header never

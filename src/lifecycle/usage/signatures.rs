@@ -284,10 +284,7 @@ pub fn verify(ctx: &Context, request: &VerifyRequest) -> Result<()> {
     let scheme = request.scheme.unwrap_or(RsaScheme::Pss);
     let signature = read_signature(&request.signature)?;
     let digest = digest_input(request.input.as_deref())?;
-    let input_name = request
-        .input
-        .as_deref()
-        .map_or("stdin".to_string(), |p| p.display().to_string());
+    let input_name = crate::input::source_name(request.input.as_deref());
     let valid = if signature.len() as u64 > MAX_SIGNATURE_LEN {
         None
     } else {
