@@ -100,7 +100,7 @@ fn every_header_byte_flipped_is_refused() {
         } else if i < 8 {
             (3, "not a keycask envelope")
         } else if i == 8 {
-            (3, "envelope format version 0 is not supported")
+            (3, "envelope format version 3 is not supported")
         } else {
             (3, "envelope")
         };
@@ -846,7 +846,7 @@ fn fail_vectors() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     cipher.seal_chunk(1, true, &mut empty);
     let non_canonical = [one_header.to_bytes(), full, empty].concat();
     let mut future = three.clone();
-    future[8] = 2;
+    future[8] = 3;
     let armored = String::from_utf8(vector_bytes(&VECTORS[6])).unwrap();
     vec![
         ("fail_header_mac.kc", damaged, flip(h - 1)),
@@ -889,7 +889,7 @@ fn fail_vectors() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         (
             "fail_future_version.kc",
-            "envelope format version 2 is not supported",
+            "envelope format version 3 is not supported",
             future,
         ),
         (
@@ -921,7 +921,12 @@ fn fail_vectors() -> Vec<(&'static str, &'static str, Vec<u8>)> {
 }
 
 fn vectors_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v2")
+}
+
+/// Format 1 vectors: stored files that this build must keep decrypting.
+fn v1_vectors_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1")
 }
 
 /// The manifest: every input a second implementation needs.
@@ -947,7 +952,7 @@ fn manifest() -> serde_json::Value {
         .map(|(file, message, _)| serde_json::json!({ "file": file, "message": message }))
         .collect();
     serde_json::json!({
-        "comment": "keycask envelope test vectors: see docs/FORMAT.md. Written by `KEYCASK_WRITE_VECTORS=1 cargo test vectors`.",
+        "comment": "keycask envelope format 2 test vectors: see docs/FORMAT.md. Written by `KEYCASK_WRITE_VECTORS=1 cargo test vectors`.",
         "keyring_id": hex::encode(VECTOR_KEY.keyring_id),
         "key": VECTOR_KEY.name,
         "version": VECTOR_KEY.version.number,
@@ -989,10 +994,16 @@ fn vectors_encrypt_to_the_exact_files() {
     }
 }
 
-/// Decrypts the stored vectors with the library, from the manifest's key.
+/// Decrypts the stored vectors (format 2, and the format 1 ones kept from
+/// before) with the library, from the manifest's key.
 #[test]
 fn vectors_decrypt_to_their_plaintexts() {
-    let dir = vectors_dir();
+    for dir in [vectors_dir(), v1_vectors_dir()] {
+        decrypt_stored_vectors(&dir);
+    }
+}
+
+fn decrypt_stored_vectors(dir: &Path) {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("vectors.json")).unwrap()).unwrap();
     let material =
@@ -1044,6 +1055,41 @@ fn vectors_decrypt_to_their_plaintexts() {
 /// version id, and unwraps every vector with the real command.
 #[test]
 fn vectors_through_the_command_line() {
+    let t = vector_keyring();
+    let before = t.keyring_bytes();
+    let dir = vectors_dir();
+    for v in VECTORS {
+        let path = dir.join(v.file);
+        let run = t.run(&["unwrap", path.to_str().unwrap()]).ok();
+        assert_eq!(run.output.stdout, vector_plaintext(v), "{}", v.file);
+    }
+    for (file, message, _) in fail_vectors() {
+        let path = dir.join(file);
+        t.run(&["unwrap", path.to_str().unwrap()]).fails(3, message);
+    }
+    // Format 1 envelopes, from before format 2, still open.
+    let v1 = v1_vectors_dir();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(v1.join("vectors.json")).unwrap()).unwrap();
+    for v in manifest["vectors"].as_array().unwrap() {
+        let path = v1.join(v["file"].as_str().unwrap());
+        let run = t.run(&["unwrap", path.to_str().unwrap()]).ok();
+        assert_eq!(
+            hex::encode(&run.output.stdout),
+            v["plaintext"].as_str().unwrap()
+        );
+    }
+    for v in manifest["fail"].as_array().unwrap() {
+        let path = v1.join(v["file"].as_str().unwrap());
+        t.run(&["unwrap", path.to_str().unwrap()])
+            .fails(3, v["message"].as_str().unwrap());
+    }
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+/// A keyring whose key `vectors` is the test vectors' key, under their
+/// keyring id and version id.
+fn vector_keyring() -> TestDir {
     let t = TestDir::new();
     t.init_keyfile();
     edit_keyring(&t, |s| {
@@ -1082,18 +1128,44 @@ fn vectors_through_the_command_line() {
         key.versions.push(version);
         s.keyring.doc.keys.insert(VECTOR_KEY.name.into(), key);
     });
-    let before = t.keyring_bytes();
-    let dir = vectors_dir();
-    for v in VECTORS {
-        let path = dir.join(v.file);
-        let run = t.run(&["unwrap", path.to_str().unwrap()]).ok();
-        assert_eq!(run.output.stdout, vector_plaintext(v), "{}", v.file);
+    t
+}
+
+/// Issue 13, item 3: `rekey` moves a format 1 envelope (the CEK wrapped
+/// directly under the version's material) to format 2 (a per-envelope
+/// wrapping key): the file is rewritten once, the payload bytes unchanged,
+/// and it opens to the same plaintext.
+#[test]
+fn rekey_moves_a_format_1_envelope_to_format_2() {
+    let t = vector_keyring();
+    t.run(&["rotate", "vectors"]).ok();
+    let v1 = v1_vectors_dir();
+    for file in ["three_chunks.kc", "armored.kc.asc"] {
+        let path = t.join(file);
+        std::fs::copy(v1.join(file), &path).unwrap();
+        let before = t.run(&["unwrap", file]).ok().output.stdout;
+        let old = std::fs::read(&path).unwrap();
+        t.run(&["rekey", file]).ok();
+        let inspected = t.run(&["inspect", "--json", file]).ok().json();
+        let envelope = &inspected["envelopes"][0];
+        assert_eq!(envelope["format_version"], 2, "{file}");
+        assert_eq!(envelope["version"], 2, "{file}");
+        assert_eq!(t.run(&["unwrap", file]).ok().output.stdout, before);
+        if !file.ends_with(".asc") {
+            let new = std::fs::read(&path).unwrap();
+            let (old_h, new_h) = (header_len(&old), header_len(&new));
+            assert_eq!(old[8], 1);
+            assert_eq!(new[8], 2);
+            assert_eq!(
+                old[old_h..],
+                new[new_h..],
+                "the payload bytes are untouched"
+            );
+        }
+        // A second rekey has nothing to do.
+        let again = t.run(&["rekey", "--json", file]).ok().json();
+        assert!(again.to_string().contains("current"), "{again}");
     }
-    for (file, message, _) in fail_vectors() {
-        let path = dir.join(file);
-        t.run(&["unwrap", path.to_str().unwrap()]).fails(3, message);
-    }
-    assert_eq!(t.keyring_bytes(), before);
 }
 
 // ------------------------------------------------------------ properties

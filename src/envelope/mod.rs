@@ -17,8 +17,8 @@ pub mod stream;
 use std::fmt;
 
 pub use header::{
-    Cek, DEFAULT_CHUNK_SIZE, EncryptionContext, Header, HeaderParams, MAX_CHUNK_SIZE,
-    MIN_CHUNK_SIZE, VersionRef, read_header,
+    Cek, DEFAULT_CHUNK_SIZE, EncryptionContext, Header, HeaderParams, KeyStanza, MAX_CHUNK_SIZE,
+    MIN_CHUNK_SIZE, RecipientScheme, RecipientStanza, Stanza, VersionRef, read_header,
 };
 
 /// Why an envelope could not be read. The variants that concern the bytes
@@ -60,7 +60,8 @@ impl fmt::Display for EnvelopeError {
             EnvelopeError::NotEnvelope => f.write_str("not a keycask envelope"),
             EnvelopeError::UnsupportedVersion(v) => write!(
                 f,
-                "envelope format version {v} is not supported by this keycask (it reads version {})",
+                "envelope format version {v} is not supported by this keycask (it reads versions {} and {})",
+                header::FORMAT_V1,
                 header::FORMAT_VERSION
             ),
             EnvelopeError::Truncated => f.write_str("the envelope is truncated"),

@@ -152,6 +152,9 @@ impl<'a> Rekeyer<'a> {
 
     /// Decides from a header alone what rekeying it means.
     pub fn plan(&self, header: &Header) -> FileReport {
+        let Some(header) = header.key_stanza() else {
+            return FileReport::skipped("an envelope sealed to recipient public keys only");
+        };
         if header.keyring_id != self.keyring_id {
             let Some(&(name, number)) = self.index.get(&header.version.id) else {
                 return FileReport::skipped(format!(
@@ -347,6 +350,11 @@ impl<'a> Rekeyer<'a> {
             Err(reason) => return Ok(report.failed_after(reason)),
         };
         match encoding {
+            // A format 1 header becomes a (slightly longer) format 2 one: the
+            // file is rewritten once, its payload copied unchanged.
+            Encoding::Binary if new_header.len() != header.len() => {
+                rewrite_whole(path, &file, header.len(), &new_header, false)?
+            }
             Encoding::Binary => {
                 let file_len = file.metadata()?.len();
                 let len = header.len() as u64;
@@ -358,7 +366,7 @@ impl<'a> Rekeyer<'a> {
                 };
                 journal::rewrite_header(path, &file, &entry)?;
             }
-            Encoding::Armored => rewrite_armored(path, &file, &new_header)?,
+            Encoding::Armored => rewrite_whole(path, &file, header.len(), &new_header, true)?,
         }
         report.status = Status::Rekeyed;
         Ok(report)
@@ -367,7 +375,10 @@ impl<'a> Rekeyer<'a> {
     /// The header re-wrapped for the key's primary version, or why not.
     fn rewrap(&self, header: &Header, plan: &FileReport) -> Result<Header, String> {
         let unlocked = self.unlocked.expect("rekey_file needs an unlocked keyring");
-        let name = header.key_name.as_str();
+        let stanza = header
+            .key_stanza()
+            .ok_or("the envelope has no key stanza")?;
+        let name = stanza.key_name.as_str();
         let material = |number: u32| -> Result<SecretKey32, String> {
             let bytes = unlocked
                 .material(name, number)
@@ -377,18 +388,21 @@ impl<'a> Rekeyer<'a> {
         };
         let to = plan.to_version.expect("planned");
         let cek = header
-            .open(&material(header.version.number)?)
+            .open_key(stanza, &material(stanza.version.number)?)
             .map_err(|_| "the envelope is damaged or was tampered with".to_string())?;
         let primary = self.doc.keys[name].version(to).expect("the primary exists");
         let id: [u8; 16] = hex::decode(&primary.id)
             .ok()
             .and_then(|id| id.try_into().ok())
             .ok_or("the keyring holds a malformed version id")?;
-        let new = header.rewrap(&cek, VersionRef { number: to, id }, &material(to)?);
-        if new.len() != header.len() {
-            return Err("the new header would not have the old one's length".into());
-        }
-        Ok(new)
+        header
+            .rewrap(
+                &cek,
+                &stanza.version.id,
+                VersionRef { number: to, id },
+                &material(to)?,
+            )
+            .map_err(|_| "the envelope is damaged or was tampered with".to_string())
     }
 }
 
@@ -400,7 +414,9 @@ pub fn install_choice(doc: &Keyring, entry: &journal::Entry) -> Result<journal::
         let Ok((header, _)) = envelope::read_header(&mut &bytes[..]) else {
             return false;
         };
-        doc.find_version_id(&hex::encode(header.version.id))
+        header
+            .key_stanza()
+            .and_then(|k| doc.find_version_id(&hex::encode(k.version.id)))
             .is_some_and(|(_, key, v)| key.destroyed.is_none() && v.state == VersionState::Enabled)
     };
     if usable(&entry.new_header) {
@@ -447,12 +463,20 @@ fn entry_report(entry: Entry) -> FileReport {
     }
 }
 
-/// Armored envelopes are decoded as a stream, given the new header, armored
-/// again into a temporary file beside them (same permissions, owner and
-/// group), synced and renamed over the original, so a crash leaves either
-/// one. Memory stays small whatever their size. A file with other hard links
-/// is refused: the rename would split it from them.
-fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> {
+/// Envelopes whose header cannot be rewritten in place (armored ones, and
+/// binary ones whose header changes length when format 1 becomes format 2)
+/// are streamed, given the new header (and armored again if they were),
+/// into a temporary file beside them (same permissions, owner and group),
+/// synced and renamed over the original, so a crash leaves either one.
+/// Memory stays small whatever their size. A file with other hard links is
+/// refused: the rename would split it from them.
+fn rewrite_whole(
+    path: &Path,
+    file: &File,
+    old_header_len: usize,
+    new_header: &Header,
+    armored: bool,
+) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     let meta = file.metadata()?;
     if meta.nlink() > 1 {
@@ -464,10 +488,9 @@ fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> 
     let mut source = file.try_clone()?;
     std::io::Seek::seek(&mut source, std::io::SeekFrom::Start(0))?;
     let (mut decoded, _) = envelope::armor::detect(Box::new(source))?;
-    // Past the old header (same length as the new one); the rest is the
-    // payload, streamed through unchanged.
+    // Past the old header; the rest is the payload, streamed through unchanged.
     std::io::copy(
-        &mut (&mut decoded).take(new_header.len() as u64),
+        &mut (&mut decoded).take(old_header_len as u64),
         &mut std::io::sink(),
     )?;
     let dir = match path.parent() {
@@ -487,10 +510,17 @@ fn rewrite_armored(path: &Path, file: &File, new_header: &Header) -> Result<()> 
         // The mode is set again, after the owner (a chown may clear set-id
         // bits) and because the umask may have taken bits away.
         out.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        let mut armored = envelope::armor::ArmorWriter::new(std::io::BufWriter::new(out))?;
-        armored.write_all(&new_header.to_bytes())?;
-        std::io::copy(&mut decoded, &mut armored)?;
-        let out = armored.finish()?.into_inner().map_err(|e| e.into_error())?;
+        let out = if armored {
+            let mut armored = envelope::armor::ArmorWriter::new(std::io::BufWriter::new(out))?;
+            armored.write_all(&new_header.to_bytes())?;
+            std::io::copy(&mut decoded, &mut armored)?;
+            armored.finish()?.into_inner().map_err(|e| e.into_error())?
+        } else {
+            let mut plain = std::io::BufWriter::new(out);
+            plain.write_all(&new_header.to_bytes())?;
+            std::io::copy(&mut decoded, &mut plain)?;
+            plain.into_inner().map_err(|e| e.into_error())?
+        };
         out.sync_all()?;
         std::fs::rename(&temp, path)?;
         File::open(dir)?.sync_all()

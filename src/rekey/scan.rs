@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::journal;
-use crate::envelope::{self, EnvelopeError, Header};
+use crate::envelope::{self, EnvelopeError, Header, KeyStanza};
 use crate::error::Failure;
 
 /// How an envelope is stored.
@@ -275,12 +275,12 @@ pub struct VersionName {
 }
 
 impl VersionName {
-    pub fn of(header: &Header) -> Self {
+    pub fn of(stanza: &KeyStanza) -> Self {
         VersionName {
-            keyring_id: hex::encode(header.keyring_id),
-            key: header.key_name.clone(),
-            version: header.version.number,
-            version_id: hex::encode(header.version.id),
+            keyring_id: hex::encode(stanza.keyring_id),
+            key: stanza.key_name.clone(),
+            version: stanza.version.number,
+            version_id: hex::encode(stanza.version.id),
         }
     }
 }
@@ -321,11 +321,12 @@ impl Dependencies {
 
 /// The versions an envelope found by [`read_entry`] depends on.
 pub fn needs(header: &Header, pending: Option<&Header>) -> Vec<VersionName> {
-    let mut names = vec![VersionName::of(header)];
-    if let Some(new) = pending
-        && new.version.id != header.version.id
-    {
-        names.push(VersionName::of(new));
+    let mut names: Vec<VersionName> = header.keys().map(VersionName::of).collect();
+    for stanza in pending.into_iter().flat_map(Header::keys) {
+        let name = VersionName::of(stanza);
+        if !names.contains(&name) {
+            names.push(name);
+        }
     }
     names
 }

@@ -23,8 +23,8 @@ use crate::clock;
 use crate::envelope::armor::{self, ArmorWriter};
 use crate::envelope::stream::{self, PayloadCipher};
 use crate::envelope::{
-    Cek, EncryptionContext, EnvelopeError, Header, HeaderParams, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE,
-    VersionRef, read_header,
+    Cek, EncryptionContext, EnvelopeError, Header, HeaderParams, KeyStanza, MAX_CHUNK_SIZE,
+    MIN_CHUNK_SIZE, VersionRef, read_header,
 };
 use crate::error::Failure;
 use crate::keyring::{
@@ -169,7 +169,8 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     if ctx.verbose > 0 {
         ctx.note(format!(
             "wrapped with key {} version {}",
-            request.key, header.version.number
+            request.key,
+            header.key_stanza().map_or(0, |k| k.version.number)
         ));
     }
     Ok(())
@@ -357,12 +358,13 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
 
     // Which version, and may it be used? All before asking for a passphrase.
     let doc = keyring::file::read(&ctx.keyring_path)?;
-    let (key_name, version_number) = decryption_version(ctx, &doc, &header, &name)?;
+    let stanza = key_stanza(&header, &name)?;
+    let (key_name, version_number) = decryption_version(ctx, &doc, stanza, &name)?;
     let root = root::open(&doc.root, &ctx.sources)?;
     let keyring = Unlocked::unlock(doc, root.as_ref())?;
     let material = symmetric_material(&keyring, &key_name, version_number)?;
     let cek = header
-        .open(&material)
+        .open_key(stanza, &material)
         .map_err(|e| stream_failure(e, &name, Began::Nothing))?;
     drop(material);
     check_expected_context(&header.context, &request.expect_context)?;
@@ -414,10 +416,21 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
 
 /// Finds the version an envelope names and checks that it may decrypt.
 /// Returns the key name and version number.
+/// The key stanza of an envelope that this keyring opens with one of its
+/// symmetric keys.
+fn key_stanza<'h>(header: &'h Header, input: &str) -> Result<&'h KeyStanza> {
+    header.key_stanza().ok_or_else(|| {
+        Failure::key_unusable(format!(
+            "{input}: the envelope is sealed to recipient public keys only, which this keycask cannot open yet"
+        ))
+        .into()
+    })
+}
+
 fn decryption_version(
     ctx: &Context,
     doc: &Keyring,
-    header: &Header,
+    header: &KeyStanza,
     input: &str,
 ) -> Result<(String, u32)> {
     // The version id finds the key version, wherever the envelope was made:
@@ -591,10 +604,10 @@ struct Inspected {
     armored: bool,
     format_version: u8,
     algorithm: &'static str,
-    keyring_id: String,
-    key: String,
-    version: u32,
-    version_id: String,
+    keyring_id: Option<String>,
+    key: Option<String>,
+    version: Option<u32>,
+    version_id: Option<String>,
     context: std::collections::BTreeMap<String, String>,
     chunk_size: u32,
     header_bytes: usize,
@@ -663,9 +676,12 @@ fn inspect_one(path: Option<&Path>, name: &str) -> Result<Inspected> {
         let new = read_header(&mut &entry.new_header[..]).ok()?.0;
         Some((old, new))
     });
-    let pending_rekey = pending.as_ref().map(|(_, new)| PendingRekey {
-        version: new.version.number,
-        version_id: hex::encode(new.version.id),
+    let pending_rekey = pending.as_ref().and_then(|(_, new)| {
+        let stanza = new.key_stanza()?;
+        Some(PendingRekey {
+            version: stanza.version.number,
+            version_id: hex::encode(stanza.version.id),
+        })
     });
     let (mut input, armored, header) = match pending {
         Some((old, _)) => (input, false, old),
@@ -686,15 +702,16 @@ fn inspect_one(path: Option<&Path>, name: &str) -> Result<Inspected> {
     let chunks = payload_bytes.div_ceil(piece);
     let last = payload_bytes - chunks.saturating_sub(1) * piece;
     let consistent = chunks > 0 && last >= stream::TAG_LEN as u64;
+    let stanza = header.key_stanza();
     Ok(Inspected {
         file: name.to_string(),
         armored,
-        format_version: crate::envelope::header::FORMAT_VERSION,
+        format_version: header.format,
         algorithm: "aes256-gcm",
-        keyring_id: hex::encode(header.keyring_id),
-        key: header.key_name.clone(),
-        version: header.version.number,
-        version_id: hex::encode(header.version.id),
+        keyring_id: stanza.map(|k| hex::encode(k.keyring_id)),
+        key: stanza.map(|k| k.key_name.clone()),
+        version: stanza.map(|k| k.version.number),
+        version_id: stanza.map(|k| hex::encode(k.version.id)),
         context: header
             .context
             .iter()
@@ -737,9 +754,16 @@ fn print_inspected(ctx: &Context, results: &[Result<Inspected, (String, String)>
             _ => "unknown: the payload is truncated".to_string(),
         };
         writeln!(out, "{}", found.file)?;
-        writeln!(out, "  key         {} version {}", found.key, found.version)?;
-        writeln!(out, "  version id  {}", found.version_id)?;
-        writeln!(out, "  keyring     {}", found.keyring_id)?;
+        if let (Some(key), Some(version), Some(id), Some(ring)) = (
+            &found.key,
+            found.version,
+            &found.version_id,
+            &found.keyring_id,
+        ) {
+            writeln!(out, "  key         {key} version {version}")?;
+            writeln!(out, "  version id  {id}")?;
+            writeln!(out, "  keyring     {ring}")?;
+        }
         writeln!(
             out,
             "  format      keycask envelope v{}, {}{}",
@@ -789,6 +813,9 @@ pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
     let mut data_key = Zeroizing::new(vec![0u8; 32]);
     crate::crypto::fill_random(&mut data_key);
     let plaintext = Zeroizing::new(B64.encode(&data_key[..]));
+    let stanza = header
+        .key_stanza()
+        .ok_or_else(|| Failure::other("cannot build the envelope header"))?;
     let mut envelope = header.to_bytes();
     stream::encrypt(
         &cipher,
@@ -806,8 +833,8 @@ pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
         let doc = DataKeyOutput {
             schema: "keycask.datakey/1",
             key: &request.key,
-            version: header.version.number,
-            version_id: hex::encode(header.version.id),
+            version: stanza.version.number,
+            version_id: hex::encode(stanza.version.id),
             context: request.context.iter().collect(),
             plaintext: (!request.wrapped_only).then_some(plaintext.as_str()),
             wrapped: &wrapped,
