@@ -68,6 +68,7 @@ impl Context {
                 keyfile: global.keyfile.clone(),
                 pin_file: global.pin_file.clone(),
                 pkcs11_module: global.pkcs11_module.clone(),
+                leaving_root: false,
             },
             json: global.json,
             quiet: global.quiet,

@@ -177,6 +177,29 @@ impl<'a> Hsm<'a> {
             .count()
     }
 
+    /// Acts on the test token with the cryptoki crate, for what pkcs11-tool
+    /// cannot do: make an AES key with CKA_WRAP (or CKA_ENCRYPT...) false,
+    /// or set an attribute of an existing key. Each step is `generate LABEL
+    /// ATTR=0|1...` or `set LABEL ATTR=0|1...`. It runs in a process of its
+    /// own (this test binary again, running only [`token_helper`]):
+    /// SoftHSM2 reads SOFTHSM2_CONF once per process, and the tests of this
+    /// binary run side by side in threads, each with its own token.
+    fn token(&self, steps: &[&str]) {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["hsm::token_helper", "--exact", "--ignored", "--nocapture"])
+            .env("SOFTHSM2_CONF", &self.conf)
+            .env("KEYCASK_TEST_TOKEN_MODULE", &self.module)
+            .env("KEYCASK_TEST_TOKEN_STEPS", steps.join(";"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "token helper {steps:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     fn init(&self, object: &str) -> Run {
         self.run(&["init", "--root", &self.uri(object)]).ok()
     }
@@ -271,8 +294,12 @@ fn hsm_rooted_keyring_lifecycle() {
 
 #[test]
 fn the_root_never_leaves_the_token() {
-    // Adopt a key whose bytes the test knows, then look for them in every
-    // file keycask wrote, raw, hex and base64.
+    // A key whose bytes the test knows was imported, so its
+    // CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE are false, and it is
+    // not adopted (before issue 13 it was, and this test looked for its
+    // bytes in what keycask wrote). Then a root generated in the token:
+    // the known bytes are in no file keycask wrote, raw, hex or base64, and
+    // the new root cannot be read out of the token.
     let t = TestDir::new();
     let Some(hsm) = hsm(&t) else { return };
     let secret: Vec<u8> = (0..32u8)
@@ -294,8 +321,11 @@ fn the_root_never_leaves_the_token() {
         "--usage-decrypt",
     ]);
     std::fs::remove_file(&key_file).unwrap();
-    hsm.init("known-root");
-    assert_eq!(hsm.count_objects("known-root"), 1, "adopted, not generated");
+    hsm.run(&["init", "--root", &hsm.uri("known-root")])
+        .fails(5, "CKA_ALWAYS_SENSITIVE is not true");
+    assert!(!t.keyring().exists());
+    assert_eq!(hsm.count_objects("known-root"), 1, "nothing generated");
+    hsm.init("new-root");
     hsm.run(&["keygen", "backups"]).ok();
     hsm.run(&["keygen", "signer", "--type", "p256"]).ok();
 
@@ -317,10 +347,12 @@ fn the_root_never_leaves_the_token() {
             );
         }
     }
-    // And the key cannot be read out of the token either.
-    let listing = hsm.object_listing("known-root");
-    assert!(listing.contains("sensitive"), "{listing}");
-    assert!(!listing.contains(", extractable"), "{listing}");
+    // And the root cannot be read out of the token, nor ever could.
+    let listing = hsm.object_listing("new-root");
+    assert!(
+        listing.contains("Access:     sensitive, always sensitive, never extractable, local"),
+        "{listing}"
+    );
 }
 
 #[test]
@@ -627,7 +659,7 @@ fn objects_that_are_not_a_safe_aes_256_key_are_refused() {
         "--extractable",
     ]);
     hsm.run(&["init", "--root", &hsm.uri("exportable")])
-        .fails(5, "can leave the token");
+        .fails(5, "CKA_EXTRACTABLE is not false");
     for label in ["twin", "twin"] {
         hsm.tool(&[
             "--keygen",
@@ -952,4 +984,326 @@ fn rotate_root_between_the_token_and_a_key_file() {
         .run_stdin(&["--keyfile", keyfile.to_str().unwrap(), "unwrap"], &sealed)
         .fails(5, "no token labelled 'keycask'");
     assert_eq!(t.keyring_bytes(), before);
+}
+
+/// Not a test of its own: [`Hsm::token`] runs the test binary again with
+/// only this function, which carries out `KEYCASK_TEST_TOKEN_STEPS` on the
+/// token of `SOFTHSM2_CONF` with the cryptoki crate.
+#[test]
+#[ignore = "a helper that Hsm::token runs in a process of its own"]
+fn token_helper() {
+    use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+    use cryptoki::mechanism::Mechanism;
+    use cryptoki::object::{Attribute, KeyType, ObjectClass};
+    use cryptoki::session::UserType;
+    use cryptoki::types::AuthPin;
+
+    let steps = std::env::var("KEYCASK_TEST_TOKEN_STEPS").expect("run by Hsm::token");
+    let module = std::env::var("KEYCASK_TEST_TOKEN_MODULE").expect("run by Hsm::token");
+    let pkcs11 = Pkcs11::new(module).unwrap();
+    pkcs11
+        .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
+        .unwrap();
+    let slot = pkcs11
+        .get_slots_with_token()
+        .unwrap()
+        .into_iter()
+        .find(|slot| {
+            pkcs11
+                .get_token_info(*slot)
+                .is_ok_and(|info| info.label().trim_end() == TOKEN)
+        })
+        .expect("the test token");
+    let session = pkcs11.open_rw_session(slot).unwrap();
+    session
+        .login(UserType::User, Some(&AuthPin::from(PIN)))
+        .unwrap();
+    let attribute = |word: &str| {
+        let (name, value) = word.split_once('=').expect("ATTR=0|1");
+        let on = value == "1";
+        match name {
+            "sensitive" => Attribute::Sensitive(on),
+            "extractable" => Attribute::Extractable(on),
+            "encrypt" => Attribute::Encrypt(on),
+            "decrypt" => Attribute::Decrypt(on),
+            "wrap" => Attribute::Wrap(on),
+            "unwrap" => Attribute::Unwrap(on),
+            other => panic!("unknown attribute {other}"),
+        }
+    };
+    for step in steps.split(';') {
+        let mut words = step.split(' ');
+        let (op, label) = (words.next().unwrap(), words.next().unwrap());
+        let attrs: Vec<Attribute> = words.map(attribute).collect();
+        match op {
+            "generate" => {
+                let mut template = vec![
+                    Attribute::Class(ObjectClass::SECRET_KEY),
+                    Attribute::KeyType(KeyType::AES),
+                    Attribute::ValueLen(32.into()),
+                    Attribute::Token(true),
+                    Attribute::Private(true),
+                    Attribute::Label(label.as_bytes().to_vec()),
+                ];
+                template.extend(attrs);
+                session
+                    .generate_key(&Mechanism::AesKeyGen, &template)
+                    .unwrap();
+            }
+            "set" => {
+                let found = session
+                    .find_objects(&[Attribute::Label(label.as_bytes().to_vec())])
+                    .unwrap();
+                assert_eq!(found.len(), 1, "one object labelled {label}");
+                session.update_attributes(found[0], &attrs).unwrap();
+            }
+            other => panic!("unknown step {other}"),
+        }
+    }
+    session.logout().unwrap();
+    session.close().unwrap();
+    pkcs11.finalize().unwrap();
+}
+
+/// Adoption (`init --root pkcs11:...` naming an existing key, and
+/// `rotate --root --to pkcs11:...`) takes only a key that has never been
+/// readable or extractable and may not both wrap and decrypt; each rule is
+/// broken by one key here, made by pkcs11-tool where it can make it and by
+/// the cryptoki crate otherwise. Nothing is created and nothing changes.
+#[test]
+fn adoption_refuses_keys_that_were_readable_extractable_or_wrap_and_decrypt() {
+    let t = TestDir::new();
+    let Some(hsm) = hsm(&t) else { return };
+    // pkcs11-tool 0.23 sets only the usage flags it is given, and SoftHSM2
+    // turns on encrypt, decrypt, wrap and unwrap by default: every AES key
+    // pkcs11-tool makes there may wrap and decrypt.
+    let keygen = |label: &str, extra: &[&str]| {
+        let mut args = vec!["--keygen", "--key-type", "AES:32", "--label", label];
+        args.extend_from_slice(extra);
+        hsm.tool(&args);
+    };
+    keygen("tool-wrap-decrypt", &["--sensitive"]);
+    keygen("tool-extractable", &["--sensitive", "--extractable"]);
+    keygen("tool-not-sensitive", &[]);
+    let key_file = t.join("tokens").join("known.bin");
+    std::fs::write(&key_file, [7u8; 32]).unwrap();
+    hsm.tool(&[
+        "--write-object",
+        key_file.to_str().unwrap(),
+        "--type",
+        "secrkey",
+        "--key-type",
+        "AES:32",
+        "--label",
+        "tool-imported",
+        "--sensitive",
+        "--private",
+    ]);
+    std::fs::remove_file(&key_file).unwrap();
+    // What pkcs11-tool cannot make: one broken rule at a time.
+    let gcm_only = "encrypt=1 decrypt=1 wrap=0 unwrap=0";
+    let wrap_only = "encrypt=0 decrypt=0 wrap=1 unwrap=1";
+    hsm.token(&[
+        // Generated readable, made sensitive afterwards.
+        &format!("generate once-readable sensitive=0 extractable=0 {gcm_only}"),
+        "set once-readable sensitive=1",
+        // Generated extractable, made non-extractable afterwards.
+        &format!("generate once-extractable sensitive=1 extractable=1 {gcm_only}"),
+        "set once-extractable extractable=0",
+        // A key-wrap key that may also decrypt: its own KEK blobs decrypt
+        // as data.
+        &format!("generate wrap-only-but-decrypt sensitive=1 extractable=0 {wrap_only}"),
+        "set wrap-only-but-decrypt decrypt=1",
+        // And keys that pass every rule.
+        &format!("generate good-gcm sensitive=1 extractable=0 {gcm_only}"),
+        &format!("generate good-wrap sensitive=1 extractable=0 {wrap_only}"),
+        "generate good-unwrap-decrypt sensitive=1 extractable=0 encrypt=1 decrypt=1 wrap=0 unwrap=1",
+    ]);
+    // The attributes are what each case says (pkcs11-tool's own reading).
+    let access = |label: &str| {
+        let listing = hsm.object_listing(label);
+        listing
+            .lines()
+            .find(|l| l.contains("Access:"))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        access("once-readable"),
+        "Access:     sensitive, never extractable, local"
+    );
+    assert_eq!(
+        access("once-extractable"),
+        "Access:     sensitive, always sensitive, local"
+    );
+    assert_eq!(access("tool-imported"), "Access:     sensitive");
+    assert_eq!(
+        access("tool-wrap-decrypt"),
+        "Access:     sensitive, always sensitive, never extractable, local"
+    );
+
+    let rules = [
+        "CKA_SENSITIVE is not true",
+        "CKA_EXTRACTABLE is not false",
+        "CKA_ALWAYS_SENSITIVE is not true",
+        "CKA_NEVER_EXTRACTABLE is not true",
+        "may both wrap and decrypt",
+    ];
+    for (label, broken) in [
+        ("tool-wrap-decrypt", &[4][..]),
+        ("tool-extractable", &[1, 3, 4]),
+        ("tool-not-sensitive", &[0, 2, 4]),
+        ("tool-imported", &[2, 3, 4]),
+        ("once-readable", &[2]),
+        ("once-extractable", &[3]),
+        ("wrap-only-but-decrypt", &[4]),
+    ] {
+        let run = hsm
+            .run(&["init", "--root", &hsm.uri(label)])
+            .fails(
+                5,
+                &format!("the PKCS#11 object '{label}' in token 'keycask' is not safe as a root"),
+            )
+            .stderr_has("hint: keycask adopts only a key generated in the token");
+        assert_eq!(run.stderr().lines().count(), 2, "{}", run.stderr());
+        for (i, rule) in rules.iter().enumerate() {
+            assert_eq!(
+                run.stderr().contains(rule),
+                broken.contains(&i),
+                "{label}: {rule}: {}",
+                run.stderr()
+            );
+        }
+        assert!(!t.keyring().exists(), "{label}");
+        assert_eq!(hsm.count_objects(label), 1, "{label}: nothing generated");
+    }
+
+    // The keys that keep every rule are adopted (a key that may unwrap and
+    // decrypt, but not wrap, included: docs/hsm.md says why).
+    for label in ["good-gcm", "good-wrap", "good-unwrap-decrypt"] {
+        let keyring = format!("{label}.json");
+        hsm.run(&["--keyring", &keyring, "init", "--root", &hsm.uri(label)])
+            .ok();
+        hsm.run(&["--keyring", &keyring, "keygen", "k"]).ok();
+        assert_eq!(hsm.count_objects(label), 1, "{label}: adopted");
+    }
+
+    // rotate --root --to adopts by the same rules; the keyring is unchanged.
+    let keyring = "good-gcm.json";
+    let before = std::fs::read(t.join(keyring)).unwrap();
+    for label in ["tool-wrap-decrypt", "once-readable", "once-extractable"] {
+        hsm.run(&[
+            "--keyring",
+            keyring,
+            "rotate",
+            "--root",
+            "--to",
+            &hsm.uri(label),
+        ])
+        .fails(5, "is not safe as a root");
+        assert_eq!(std::fs::read(t.join(keyring)).unwrap(), before, "{label}");
+    }
+}
+
+/// Every unlock checks the root's attributes again: a key changed in the
+/// token (an attribute set, or the object replaced under its label) after
+/// `init` is refused with exit 5, the keyring is unchanged, and `rotate
+/// --root` can still move the keyring off a key that was only given a
+/// dangerous usage.
+#[test]
+fn every_unlock_rechecks_the_root_in_the_token() {
+    let t = TestDir::new();
+    let Some(hsm) = hsm(&t) else { return };
+    // A root generated by keycask (AES-GCM: encrypt and decrypt only).
+    hsm.init("gcm-root");
+    hsm.run(&["keygen", "backups"]).ok();
+    let sealed = hsm
+        .run_stdin(&["wrap", "-k", "backups"], b"secret")
+        .ok()
+        .output
+        .stdout;
+    let before = t.keyring_bytes();
+
+    // Someone lets the root wrap: what it wraps, it could decrypt.
+    hsm.token(&["set gcm-root wrap=1"]);
+    for args in [&["keygen", "k"][..], &["unwrap"], &["rotate", "--kek"]] {
+        let run = hsm
+            .run_stdin(args, &sealed)
+            .fails(
+                5,
+                "the PKCS#11 object 'gcm-root' in token 'keycask' is no longer safe as the keyring's root: it may both wrap and decrypt",
+            )
+            .stderr_has("hint: set CKA_WRAP or CKA_DECRYPT of the key back to false");
+        assert_eq!(run.stderr().lines().count(), 2, "{}", run.stderr());
+        assert!(run.stdout().is_empty(), "{args:?}");
+        assert_eq!(t.keyring_bytes(), before, "{args:?}");
+    }
+    // Set back, the keyring opens again.
+    hsm.token(&["set gcm-root wrap=0"]);
+    let out = hsm.run_stdin(&["unwrap"], &sealed).ok();
+    assert_eq!(out.output.stdout, b"secret");
+
+    // A key-wrap root that is let decrypt: its KEK blob could be decrypted
+    // as data.
+    let kw = "kw.json";
+    hsm.run_env(
+        &[("KEYCASK_PKCS11_MECHANISM", "aes-key-wrap")],
+        &["--keyring", kw, "init", "--root", &hsm.uri("kw-root")],
+    )
+    .ok();
+    hsm.run(&["--keyring", kw, "keygen", "k"]).ok();
+    hsm.token(&["set kw-root decrypt=1"]);
+    let kw_before = std::fs::read(t.join(kw)).unwrap();
+    hsm.run(&["--keyring", kw, "keygen", "k2"])
+        .fails(5, "'kw-root' in token 'keycask' is no longer safe")
+        .stderr_has("CKA_WRAP and CKA_DECRYPT");
+    assert_eq!(std::fs::read(t.join(kw)).unwrap(), kw_before);
+    // `rotate --root` may still move the keyring off it, with a warning.
+    let new_root = t.join("new-root.key");
+    let moved = hsm
+        .run(&[
+            "--keyring",
+            kw,
+            "rotate",
+            "--root",
+            "--to",
+            &format!("keyfile:{}", new_root.display()),
+        ])
+        .ok();
+    assert!(
+        moved.stderr().contains(
+            "keycask: warning: the PKCS#11 object 'kw-root' in token 'keycask' is no longer safe"
+        ) && moved
+            .stderr()
+            .contains("used only to move the keyring to its new root"),
+        "{}",
+        moved.stderr()
+    );
+    hsm.run(&["--keyring", kw, "keygen", "k2"]).ok();
+
+    // The root object replaced under its label by a key that was readable
+    // once: refused for that, before the token is asked to open the KEK.
+    hsm.tool(&[
+        "--delete-object",
+        "--type",
+        "secrkey",
+        "--label",
+        "gcm-root",
+    ]);
+    hsm.token(&[
+        "generate gcm-root sensitive=0 extractable=0 encrypt=1 decrypt=1 wrap=0 unwrap=0",
+        "set gcm-root sensitive=1",
+    ]);
+    let run = hsm
+        .run(&["keygen", "k"])
+        .fails(5, "CKA_ALWAYS_SENSITIVE is not true")
+        .stderr_has("hint: the key was changed or replaced in the token");
+    assert!(
+        !run.stderr().contains("does not open its KEK"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(t.keyring_bytes(), before);
+    assert!(t.temp_files().is_empty());
 }

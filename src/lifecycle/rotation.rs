@@ -509,8 +509,14 @@ fn rotate_root(
     }
 
     // Unlock with the current root first: a wrong old secret fails here,
-    // before anything new is asked for or created.
-    let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
+    // before anything new is asked for or created. A PKCS#11 root that no
+    // longer passes the adoption rules is opened here, and only here, to
+    // move the keyring off it.
+    let leaving = root::SecretSources {
+        leaving_root: true,
+        ..ctx.sources.clone()
+    };
+    let mut session = Session::open(&ctx.keyring_path, &leaving)?;
     let new_passphrase = match spec {
         RootSpec::Passphrase => {
             let pass =

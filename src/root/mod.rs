@@ -75,6 +75,10 @@ pub struct SecretSources {
     /// `--pkcs11-module` / KEYCASK_PKCS11_MODULE: this machine's module,
     /// which wins over the URI's module-path.
     pub pkcs11_module: Option<PathBuf>,
+    /// Set by `rotate --root` only: a PKCS#11 root that fails the adoption
+    /// rules at unlock is used anyway, with a warning, to move the keyring
+    /// off it (refusing would leave the keyring unopenable).
+    pub leaving_root: bool,
 }
 
 /// A root asked for on the command line: `passphrase`, `keyfile:PATH`,

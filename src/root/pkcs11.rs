@@ -701,9 +701,36 @@ impl Found {
             | (AttributeType::Wrap, Attribute::Wrap(b))
             | (AttributeType::Unwrap, Attribute::Unwrap(b))
             | (AttributeType::Sensitive, Attribute::Sensitive(b))
-            | (AttributeType::Extractable, Attribute::Extractable(b)) => Some(*b),
+            | (AttributeType::AlwaysSensitive, Attribute::AlwaysSensitive(b))
+            | (AttributeType::Extractable, Attribute::Extractable(b))
+            | (AttributeType::NeverExtractable, Attribute::NeverExtractable(b)) => Some(*b),
             _ => None,
         })
+    }
+
+    /// Why this key cannot be trusted to hold a root, one short reason per
+    /// failed rule; empty when it can. An attribute the token does not
+    /// report counts against the key. The rules, and why wrap together with
+    /// decrypt is the combination refused, are in docs/hsm.md.
+    fn weaknesses(&self) -> Vec<&'static str> {
+        let is = |kind| self.flag(kind);
+        let mut why = Vec::new();
+        if is(AttributeType::Sensitive) != Some(true) {
+            why.push("CKA_SENSITIVE is not true");
+        }
+        if is(AttributeType::Extractable) != Some(false) {
+            why.push("CKA_EXTRACTABLE is not false");
+        }
+        if is(AttributeType::AlwaysSensitive) != Some(true) {
+            why.push("CKA_ALWAYS_SENSITIVE is not true (its value was readable once)");
+        }
+        if is(AttributeType::NeverExtractable) != Some(true) {
+            why.push("CKA_NEVER_EXTRACTABLE is not true (it was extractable once, or imported)");
+        }
+        if is(AttributeType::Wrap) != Some(false) && is(AttributeType::Decrypt) != Some(false) {
+            why.push("it may both wrap and decrypt (CKA_WRAP and CKA_DECRYPT), so what it wraps it can also decrypt");
+        }
+        why
     }
 
     fn is_aes256(&self) -> bool {
@@ -763,7 +790,9 @@ fn find_objects(device: &Device, uri: &Pkcs11Uri) -> Result<Vec<Found>> {
                     AttributeType::Wrap,
                     AttributeType::Unwrap,
                     AttributeType::Sensitive,
+                    AttributeType::AlwaysSensitive,
                     AttributeType::Extractable,
+                    AttributeType::NeverExtractable,
                 ],
             )
             .map_err(|e| device_failure("reading object attributes", &device.module, &e))?;
@@ -944,6 +973,20 @@ impl Pkcs11Root {
             ))
             .hint("is this the token the keyring was created with? `keycask show` lists nothing secret; the root's URI is in the keyring's \"root\" field")
         })?;
+        // The token may have changed since `init` adopted or made the key
+        // (attributes set, the object replaced under its label): the rules
+        // of adoption are checked at every unlock.
+        let why = key.weaknesses();
+        if !why.is_empty() {
+            let failure = weak_root(uri, &why);
+            if !sources.leaving_root {
+                return Err(failure.into());
+            }
+            crate::stderr_line!(
+                "keycask: warning: {}; used only to move the keyring to its new root",
+                failure.message
+            );
+        }
         let wrapping = key_wrapping(&device, slot, &key).ok_or_else(|| unusable(uri))?;
         Ok(Pkcs11Root {
             uri: uri.clone(),
@@ -959,14 +1002,14 @@ impl Pkcs11Root {
         let (device, slot) = connect(uri, sources, UriFrom::CommandLine)?;
         let (key, wrapping) = match select_key(&device, uri)? {
             Some(key) => {
-                if key.flag(AttributeType::Sensitive) != Some(true)
-                    || key.flag(AttributeType::Extractable) != Some(false)
-                {
+                let why = key.weaknesses();
+                if !why.is_empty() {
                     return Err(Failure::keyring(format!(
-                        "the PKCS#11 {} can leave the token (it is not sensitive, or it is extractable)",
-                        uri.describe()
+                        "the PKCS#11 {} is not safe as a root: {}",
+                        uri.describe(),
+                        why.join("; ")
                     ))
-                    .hint("keycask adopts only keys with CKA_SENSITIVE true and CKA_EXTRACTABLE false; name a new label and keycask generates one")
+                    .hint("keycask adopts only a key generated in the token as sensitive and not extractable, which may not both wrap and decrypt (docs/hsm.md); name a new label and keycask generates one")
                     .into());
                 }
                 let wrapping = key_wrapping(&device, slot, &key).ok_or_else(|| unusable(uri))?;
@@ -1142,6 +1185,21 @@ fn unwrap_auth(uri: &Pkcs11Uri) -> Failure {
         uri.describe()
     ))
     .hint("a different key under the same label, or a keyring changed outside keycask")
+}
+
+/// The root a keyring records fails the adoption rules at unlock.
+fn weak_root(uri: &Pkcs11Uri, why: &[&str]) -> Failure {
+    let failure = Failure::keyring(format!(
+        "the PKCS#11 {} is no longer safe as the keyring's root: {}",
+        uri.describe(),
+        why.join("; ")
+    ));
+    let only_usage = why.iter().all(|w| w.contains("CKA_WRAP"));
+    if only_usage {
+        failure.hint("set CKA_WRAP or CKA_DECRYPT of the key back to false with the HSM's tools, or move the keyring off it: keycask rotate --root --to NEW-ROOT (allowed from this root)")
+    } else {
+        failure.hint("the key was changed or replaced in the token, or adopted by an older keycask, and its value may have been outside a token: move the keyring off it with keycask rotate --root --to NEW-ROOT (allowed from this root), then keycask rotate --kek")
+    }
 }
 
 fn unusable(uri: &Pkcs11Uri) -> Failure {
