@@ -514,7 +514,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'A sign-purpose key of the keyring (any enabled version may match)')
             [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'A public key in PEM (P-256, or RSA of 2048 bits or more)')
             [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'The signature file (DER ECDSA, or raw RSA)')
-            [CompletionResult]::new('--scheme', '--scheme', [CompletionResultType]::ParameterName, 'RSA padding: pss (any salt length) or pkcs1v15 [default for RSA keys: pss; refused for P-256 keys]')
+            [CompletionResult]::new('--scheme', '--scheme', [CompletionResultType]::ParameterName, 'RSA padding: pss (salt length 32 exactly) or pkcs1v15 [default for RSA keys: pss; refused for P-256 keys]')
             [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')
             [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the passphrase from this open file descriptor')

@@ -484,7 +484,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --key 'A sign-purpose key of the keyring (any enabled version may match)'
             cand --public-key 'A public key in PEM (P-256, or RSA of 2048 bits or more)'
             cand --signature 'The signature file (DER ECDSA, or raw RSA)'
-            cand --scheme 'RSA padding: pss (any salt length) or pkcs1v15 [default for RSA keys: pss; refused for P-256 keys]'
+            cand --scheme 'RSA padding: pss (salt length 32 exactly) or pkcs1v15 [default for RSA keys: pss; refused for P-256 keys]'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'

@@ -349,7 +349,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand sign" -s V -l version -d
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -d 'A sign-purpose key of the keyring (any enabled version may match)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l public-key -d 'A public key in PEM (P-256, or RSA of 2048 bits or more)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l signature -d 'The signature file (DER ECDSA, or raw RSA)' -r -F
-complete -c keycask -n "__fish_keycask_using_subcommand verify" -l scheme -d 'RSA padding: pss (any salt length) or pkcs1v15 [default for RSA keys: pss; refused for P-256 keys]' -r -f -a "pss\t''
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -l scheme -d 'RSA padding: pss (salt length 32 exactly) or pkcs1v15 [default for RSA keys: pss; refused for P-256 keys]' -r -f -a "pss\t''
 pkcs1v15\t''"
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F

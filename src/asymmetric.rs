@@ -117,6 +117,10 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
+/// The RSA-PSS salt length keycask signs with and requires when verifying:
+/// the digest length (SHA-256), OpenSSL's `rsa_pss_saltlen:digest`.
+pub const PSS_SALT_LEN: usize = 32;
+
 /// The RSA signature padding; ECDSA has only one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RsaScheme {
@@ -330,9 +334,12 @@ impl PublicKey {
     }
 
     /// Verifies a signature over a SHA-256 digest. ECDSA signatures must be
-    /// canonical DER with `r` and `s` in range; RSA signatures exactly the
-    /// modulus length. PSS accepts any salt length, as `openssl dgst -verify`
-    /// does by default.
+    /// canonical DER with `r` and `s` in range; a high `s` is accepted (OpenSSL
+    /// and most signers other than keycask make them half the time). RSA
+    /// signatures must be exactly the modulus length; PSS requires a salt of
+    /// exactly [`PSS_SALT_LEN`] bytes, as `openssl dgst -verify -sigopt
+    /// rsa_pss_saltlen:32` does and as FIPS 186-5 asks of a verifier that
+    /// knows the signer's salt length.
     pub fn verify_digest(
         &self,
         digest: &[u8; 32],
@@ -354,12 +361,10 @@ impl PublicKey {
             }
             PublicKey::Rsa(key) => {
                 let result = match scheme {
+                    // The crate checks the salt length when it is given
+                    // (`salt_len: None` would detect any length).
                     RsaScheme::Pss => key.verify(
-                        rsa::Pss::<Sha256> {
-                            blinded: false,
-                            digest: <Sha256 as sha2::Digest>::new(),
-                            salt_len: None,
-                        },
+                        rsa::Pss::<Sha256>::new_with_salt(PSS_SALT_LEN),
                         digest,
                         signature,
                     ),
@@ -368,6 +373,25 @@ impl PublicKey {
                 result.map_err(|_| BadSignature)
             }
         }
+    }
+
+    /// Whether `signature` is a valid RSA-PSS signature of `digest` with a
+    /// salt of another length than [`PSS_SALT_LEN`]: such a signature does
+    /// not verify, and this only lets the refusal say why (every input is
+    /// public, so it tells nobody anything they could not compute).
+    pub fn is_pss_with_other_salt(&self, digest: &[u8; 32], signature: &[u8]) -> bool {
+        let PublicKey::Rsa(key) = self else {
+            return false;
+        };
+        let any_salt = rsa::Pss::<Sha256> {
+            blinded: false,
+            digest: <Sha256 as sha2::Digest>::new(),
+            salt_len: None,
+        };
+        key.verify(any_salt, digest, signature).is_ok()
+            && self
+                .verify_digest(digest, signature, RsaScheme::Pss)
+                .is_err()
     }
 }
 
@@ -499,22 +523,27 @@ impl PrivateKey {
         }
     }
 
-    /// Signs a SHA-256 digest: ECDSA (DER) for P-256, PSS (salt 32) or
-    /// PKCS#1 v1.5 for RSA.
+    /// Signs a SHA-256 digest: ECDSA (DER, low-S) for P-256, PSS (salt
+    /// [`PSS_SALT_LEN`]) or PKCS#1 v1.5 for RSA.
     pub fn sign_digest(&self, digest: &[u8; 32], scheme: RsaScheme) -> anyhow::Result<Vec<u8>> {
         match self {
             PrivateKey::P256(key) => {
                 let signer = p256::ecdsa::SigningKey::from(key);
-                let signature: p256::ecdsa::DerSignature = signer
+                let signature: p256::ecdsa::Signature = signer
                     .sign_prehash(digest)
                     .map_err(|e| Failure::other(format!("ECDSA signing failed: {e}")))?;
-                Ok(signature.as_bytes().to_vec())
+                // P-256 does not normalise by itself: s and n - s are both
+                // valid, and keycask always gives the low one (BIP 62), so
+                // its signatures are not malleable by whoever relays them.
+                Ok(signature.normalize_s().to_der().as_bytes().to_vec())
             }
             PrivateKey::Rsa(key) => {
                 let result = match scheme {
-                    RsaScheme::Pss => {
-                        key.pss_sign_prehash_with_rng::<Sha256, _>(&mut crypto::os_rng(), digest)
-                    }
+                    RsaScheme::Pss => key.sign_with_rng(
+                        &mut crypto::os_rng(),
+                        rsa::Pss::<Sha256>::new_with_salt(PSS_SALT_LEN),
+                        digest,
+                    ),
                     RsaScheme::Pkcs1v15 => key
                         .pkcs1v15_sign_prehash_with_rng::<Sha256, _>(&mut crypto::os_rng(), digest),
                 };
@@ -655,6 +684,61 @@ mod tests {
         assert_eq!(PublicKey::from_pem(pem.as_bytes(), "x").unwrap(), public);
         let again = PrivateKey::from_pkcs8_der(key.to_pkcs8_der().expose_secret()).unwrap();
         assert_eq!(again.public_key(), public);
+    }
+
+    /// keycask's ECDSA signatures are low-S (s <= n/2), every one of them:
+    /// without normalisation about half are high-S, so 256 signatures all
+    /// low by chance would happen once in 2^256 runs. The high-S twin of each
+    /// still verifies (OpenSSL interop, docs/distribution.md).
+    #[test]
+    fn ecdsa_signatures_are_low_s() {
+        use p256::elliptic_curve::scalar::IsHigh;
+        let key = PrivateKey::P256(p256::SecretKey::generate_from_rng(&mut crypto::os_rng()));
+        let public = key.public_key();
+        for i in 0u32..256 {
+            let digest = crypto::sha256(&i.to_be_bytes());
+            let der = key.sign_digest(&digest, RsaScheme::Pss).unwrap();
+            let sig = p256::ecdsa::Signature::from_der(&der).unwrap();
+            assert!(!bool::from(sig.s().is_high()), "signature {i} is high-S");
+            let high = p256::ecdsa::Signature::from_scalars(sig.r(), -*sig.s()).unwrap();
+            assert!(bool::from(high.s().is_high()));
+            let high_der = high.to_der().as_bytes().to_vec();
+            assert_ne!(high_der, der);
+            assert_eq!(
+                public.verify_digest(&digest, &high_der, RsaScheme::Pss),
+                Ok(())
+            );
+        }
+    }
+
+    /// RSA-PSS verification requires the 32-byte salt keycask signs with:
+    /// a valid PSS signature with any other salt length is refused.
+    #[test]
+    fn pss_requires_a_32_byte_salt() {
+        let private = rsa::PrivateKey::new(&mut crypto::os_rng(), 2048).unwrap();
+        let key = PrivateKey::Rsa(Box::new(private.clone()));
+        let public = key.public_key();
+        let digest = crypto::sha256(b"message");
+        let ours = key.sign_digest(&digest, RsaScheme::Pss).unwrap();
+        assert_eq!(public.verify_digest(&digest, &ours, RsaScheme::Pss), Ok(()));
+        assert!(!public.is_pss_with_other_salt(&digest, &ours));
+        for salt in [0, 20, 31, 33, 64, 222] {
+            let sig = private
+                .sign_with_rng(
+                    &mut crypto::os_rng(),
+                    rsa::Pss::<Sha256>::new_with_salt(salt),
+                    &digest,
+                )
+                .unwrap();
+            assert_eq!(
+                public.verify_digest(&digest, &sig, RsaScheme::Pss),
+                Err(BadSignature),
+                "salt {salt}"
+            );
+            assert!(public.is_pss_with_other_salt(&digest, &sig), "salt {salt}");
+            let other = crypto::sha256(b"other");
+            assert!(!public.is_pss_with_other_salt(&other, &sig));
+        }
     }
 
     proptest::proptest! {

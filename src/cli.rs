@@ -704,8 +704,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SIG")]
     pub signature: PathBuf,
 
-    /// RSA padding: pss (any salt length) or pkcs1v15 [default for RSA
-    /// keys: pss; refused for P-256 keys]
+    /// RSA padding: pss (salt length 32 exactly) or pkcs1v15 [default for
+    /// RSA keys: pss; refused for P-256 keys]
     #[arg(long, value_name = "SCHEME", value_parser = ["pss", "pkcs1v15"])]
     pub scheme: Option<String>,
 

@@ -15,6 +15,7 @@ mod hsm;
 mod json_schemas;
 mod reliability;
 mod rotation;
+mod signatures;
 mod storage;
 mod supply_chain;
 mod usage;

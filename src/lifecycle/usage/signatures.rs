@@ -1,7 +1,8 @@
 //! Signatures: `sign` and `verify`, interoperable with OpenSSL.
 //!
-//! ECDSA P-256 with SHA-256 (DER, what `openssl dgst -sha256 -sign` makes)
-//! and RSA-PSS with SHA-256 (salt 32), or PKCS#1 v1.5 with `--scheme
+//! ECDSA P-256 with SHA-256 (DER, what `openssl dgst -sha256 -sign` makes;
+//! keycask's own are low-S, high-S ones from others verify) and RSA-PSS with
+//! SHA-256 (salt 32, required when verifying), or PKCS#1 v1.5 with `--scheme
 //! pkcs1v15`. The input is hashed as it streams, so files of any size sign
 //! in constant memory.
 
@@ -15,7 +16,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::Context;
-use crate::asymmetric::{self, PublicKey, RsaScheme};
+use crate::asymmetric::{self, PSS_SALT_LEN, PublicKey, RsaScheme};
 use crate::audit;
 use crate::cli::{SignArgs, VerifyArgs};
 use crate::error::Failure;
@@ -276,6 +277,54 @@ fn read_signature(path: &Path) -> Result<Vec<u8>> {
     Ok(signature)
 }
 
+/// A refused RSA signature that is valid in another form than the one
+/// asked for is still refused (exit 3), but the message says what to
+/// change: a PSS signature with a salt of another length than 32 (OpenSSL's
+/// default when signing is the longest salt), or a signature in the other
+/// RSA padding (OpenSSL's default is PKCS#1 v1.5). Every input is public, so
+/// this tells nobody anything they could not compute themselves.
+fn explain_refusal(
+    failure: Failure,
+    candidates: &[Candidate],
+    digest: &[u8; 32],
+    signature: &[u8],
+    scheme: RsaScheme,
+    signature_path: &Path,
+    input_name: &str,
+) -> Failure {
+    if signature.len() as u64 > MAX_SIGNATURE_LEN {
+        return failure;
+    }
+    let valid_as = |other: RsaScheme| {
+        candidates.iter().any(|c| {
+            matches!(c.public, PublicKey::Rsa(_))
+                && c.public.verify_digest(digest, signature, other).is_ok()
+        })
+    };
+    match scheme {
+        RsaScheme::Pss
+            if candidates
+                .iter()
+                .any(|c| c.public.is_pss_with_other_salt(digest, signature)) =>
+        {
+            Failure::auth(format!(
+                "bad signature: {} is an RSA-PSS signature of {input_name} with a salt length other than {PSS_SALT_LEN} bytes, which keycask refuses",
+                signature_path.display()
+            ))
+            .hint(format!(
+                "sign with a {PSS_SALT_LEN}-byte salt: openssl dgst -sha256 -sign KEY -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:{PSS_SALT_LEN}"
+            ))
+        }
+        RsaScheme::Pss if valid_as(RsaScheme::Pkcs1v15) => failure.hint(
+            "it is an RSA PKCS#1 v1.5 signature (OpenSSL's default padding): verify it with --scheme pkcs1v15",
+        ),
+        RsaScheme::Pkcs1v15 if valid_as(RsaScheme::Pss) => {
+            failure.hint("it is an RSA-PSS signature: verify it without --scheme pkcs1v15")
+        }
+        _ => failure,
+    }
+}
+
 pub fn verify(ctx: &Context, request: &VerifyRequest) -> Result<()> {
     let candidates = candidates(ctx, &request.verifier)?;
     for candidate in &candidates {
@@ -318,10 +367,19 @@ pub fn verify(ctx: &Context, request: &VerifyRequest) -> Result<()> {
             Verifier::Key(name) => format!("key {name}"),
             Verifier::PublicKey(path) => path.display().to_string(),
         };
-        return Err(Failure::auth(format!(
+        let failure = Failure::auth(format!(
             "bad signature: {} is not a valid signature of {input_name} by {against}",
             request.signature.display()
-        ))
+        ));
+        return Err(explain_refusal(
+            failure,
+            &candidates,
+            &digest,
+            &signature,
+            scheme,
+            &request.signature,
+            &input_name,
+        )
         .into());
     };
     if ctx.json {
