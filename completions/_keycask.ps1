@@ -334,6 +334,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             [CompletionResult]::new('--rotate-kek', '--rotate-kek', [CompletionResultType]::ParameterName, 'With --now: rotate the KEK in the same write, so that older copies of the keyring open only with the root as it was')
             [CompletionResult]::new('--cancel', '--cancel', [CompletionResultType]::ParameterName, 'Cancel a scheduled destruction: the version(s) become enabled again')
             [CompletionResult]::new('--pending', '--pending', [CompletionResultType]::ParameterName, 'Carry out the scheduled destructions that fell due (for cron)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'With --pending: say what would be destroyed, change nothing (with KEYCASK_NOW, as of that time)')
             [CompletionResult]::new('--purge', '--purge', [CompletionResultType]::ParameterName, 'Remove the tombstone of a destroyed key, so that its name can be used again')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings')

@@ -509,7 +509,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__destroy)
-            opts="-y -q -v -h --version --after --now --reason --yes --check --rotate-kek --cancel --pending --purge --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-y -q -v -h --version --after --now --reason --yes --check --rotate-kek --cancel --pending --dry-run --purge --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

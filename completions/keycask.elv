@@ -312,6 +312,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --rotate-kek 'With --now: rotate the KEK in the same write, so that older copies of the keyring open only with the root as it was'
             cand --cancel 'Cancel a scheduled destruction: the version(s) become enabled again'
             cand --pending 'Carry out the scheduled destructions that fell due (for cron)'
+            cand --dry-run 'With --pending: say what would be destroyed, change nothing (with KEYCASK_NOW, as of that time)'
             cand --purge 'Remove the tombstone of a destroyed key, so that its name can be used again'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'

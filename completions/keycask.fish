@@ -230,6 +230,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s y -l yes -d 
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l rotate-kek -d 'With --now: rotate the KEK in the same write, so that older copies of the keyring open only with the root as it was'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l cancel -d 'Cancel a scheduled destruction: the version(s) become enabled again'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l pending -d 'Carry out the scheduled destructions that fell due (for cron)'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l dry-run -d 'With --pending: say what would be destroyed, change nothing (with KEYCASK_NOW, as of that time)'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l purge -d 'Remove the tombstone of a destroyed key, so that its name can be used again'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'

@@ -485,6 +485,11 @@ pub struct DestroyArgs {
     #[arg(long, conflicts_with_all = ["name", "version", "after", "now", "reason", "check", "rotate_kek", "cancel", "purge", "yes"])]
     pub pending: bool,
 
+    /// With --pending: say what would be destroyed, change nothing (with
+    /// KEYCASK_NOW, as of that time)
+    #[arg(long, requires = "pending")]
+    pub dry_run: bool,
+
     /// Remove the tombstone of a destroyed key, so that its name can be used
     /// again
     #[arg(long, conflicts_with_all = ["version", "after", "now", "reason", "check", "rotate_kek", "cancel"])]

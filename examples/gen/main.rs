@@ -62,7 +62,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "KEYCASK_NOW",
-        "A testing aid: pretend the current time is this RFC 3339 instant (or date). Used by the test suite for rotation and scheduled destruction.",
+        "Preview a day: pretend the current time is this RFC 3339 instant (or date), for commands that change nothing (list, show, rotate --due --dry-run, destroy --pending --dry-run). A command that writes refuses it (exit 2), unless KEYCASK_NOW_WRITES=1 (for tests only).",
     ),
     (
         "XDG_DATA_HOME",
