@@ -391,7 +391,16 @@ fn see_also_section(roff: &mut Roff, top: &Command, this: &str) {
 
 fn man_page(top: &Command, cmd: &Command, page: &str, examples: &[String]) -> Vec<u8> {
     let version = top.get_version().unwrap_or_default();
-    let man = Man::new(cmd.clone())
+    // Only the top level has --version; a subcommand's page still ends with
+    // the program's version, without offering the flag.
+    let page_cmd = match cmd.get_version() {
+        Some(_) => cmd.clone(),
+        None => cmd
+            .clone()
+            .version(env!("CARGO_PKG_VERSION"))
+            .disable_version_flag(true),
+    };
+    let man = Man::new(page_cmd)
         .title(page.to_uppercase())
         .section("1")
         .date("")
