@@ -70,8 +70,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;keygen'= {
             cand --type 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096'
@@ -90,8 +88,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;list'= {
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
@@ -108,8 +104,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;show'= {
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
@@ -125,8 +119,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;audit'= {
             cand --key 'Only records about this key'
@@ -144,8 +136,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand verify 'Check every record''s MAC, the hash chain, and the end of the log against the keyring''s counter (unlocks the keyring)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -163,8 +153,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;audit;help'= {
             cand verify 'Check every record''s MAC, the hash chain, and the end of the log against the keyring''s counter (unlocks the keyring)'
@@ -188,8 +176,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand audit-usage 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -207,8 +193,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;config;help'= {
             cand audit-usage 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
@@ -240,8 +224,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;rekey'= {
             cand -j 'Files rekeyed in parallel [default: the number of cores]'
@@ -260,8 +242,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;enable'= {
             cand --version 'The version number'
@@ -312,6 +292,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --rotate-kek 'With --now: rotate the KEK in the same write, so that older copies of the keyring open only with the root as it was'
             cand --cancel 'Cancel a scheduled destruction: the version(s) become enabled again'
             cand --pending 'Carry out the scheduled destructions that fell due (for cron)'
+            cand --dry-run 'With --pending: say what would be destroyed, change nothing (with KEYCASK_NOW, as of that time)'
             cand --purge 'Remove the tombstone of a destroyed key, so that its name can be used again'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
@@ -345,8 +326,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;unwrap'= {
             cand -o 'Write to FILE (mode 0600, created only on success) instead of stdout'
@@ -366,8 +345,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;inspect'= {
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
@@ -383,8 +360,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;datakey'= {
             cand -k 'The key that wraps the data key (purpose encrypt)'
@@ -405,8 +380,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;export'= {
             cand --format 'Output format of --public: pem or jwk'
@@ -454,8 +427,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;sign'= {
             cand -k 'The sign-purpose key; its primary version signs'
@@ -476,8 +447,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;verify'= {
             cand -k 'A sign-purpose key of the keyring (any enabled version may match)'
@@ -498,8 +467,6 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --verbose 'Say more on stderr (repeat for more)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keycask;help'= {
             cand init 'Create a keyring with a root key'

@@ -67,7 +67,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand init" -l json -d 'Print 
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand init" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l type -d 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096' -r
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l purpose -d 'What the key may be used for [default: encrypt for aes256-gcm, sign for p256 and rsa-*]' -r -f -a "encrypt\t''
 sign\t''
@@ -83,7 +82,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l json -d 'Prin
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -95,7 +93,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand list" -l json -d 'Print 
 complete -c keycask -n "__fish_keycask_using_subcommand list" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand list" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -106,7 +103,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand show" -l json -d 'Print 
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand show" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l key -d 'Only records about this key' -r
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l since -d 'Only records at or after this time (RFC 3339, or a date like 2026-11-29; a time without an offset is UTC)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -119,7 +115,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_se
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check every record\'s MAC, the hash chain, and the end of the log against the keyring\'s counter (unlocks the keyring)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -132,7 +127,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_s
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every record\'s MAC, the hash chain, and the end of the log against the keyring\'s counter (unlocks the keyring)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -145,7 +139,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_s
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -158,7 +151,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l reason -d 'Why the versions are compromised (recorded with the flag)' -r
@@ -179,7 +171,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l json -d 'Prin
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s j -l jobs -d 'Files rekeyed in parallel [default: the number of cores]' -r
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
@@ -192,7 +183,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l json -d 'Print
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l version -d 'The version number' -r
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
@@ -230,6 +220,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s y -l yes -d 
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l rotate-kek -d 'With --now: rotate the KEK in the same write, so that older copies of the keyring open only with the root as it was'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l cancel -d 'Cancel a scheduled destruction: the version(s) become enabled again'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l pending -d 'Carry out the scheduled destructions that fell due (for cron)'
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l dry-run -d 'With --pending: say what would be destroyed, change nothing (with KEYCASK_NOW, as of that time)'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l purge -d 'Remove the tombstone of a destroyed key, so that its name can be used again'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
@@ -251,7 +242,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l json -d 'Print 
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s o -l output -d 'Write to FILE (mode 0600, created only on success) instead of stdout' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l expect-context -d 'Fail unless the envelope\'s context holds this key=value pair (repeatable)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -265,7 +255,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l json -d 'Prin
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -276,7 +265,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l json -d 'Pri
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -d 'The key that wraps the data key (purpose encrypt)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s c -l context -d 'Encryption context for the wrapped data key (repeatable)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -290,7 +278,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l json -d 'Pri
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand export" -l format -d 'Output format of --public: pem or jwk' -r -f -a "pem\t''
 jwk\t''"
 complete -c keycask -n "__fish_keycask_using_subcommand export" -l to -d 'Seal the key\'s material to this recipient public key (SPKI PEM of a P-256 or RSA >= 2048 key), making a key bundle' -r -F
@@ -330,7 +317,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand import" -l json -d 'Prin
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand import" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -d 'The sign-purpose key; its primary version signs' -r
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s o -l output -d 'Write the signature to this file instead of stdout' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -l scheme -d 'RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers [default for RSA keys: pss; refused for P-256 keys]' -r -f -a "pss\t''
@@ -345,7 +331,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand sign" -l json -d 'Print 
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand sign" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -d 'A sign-purpose key of the keyring (any enabled version may match)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l public-key -d 'A public key in PEM (P-256, or RSA of 2048 bits or more)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l signature -d 'The signature file (DER ECDSA, or raw RSA)' -r -F
@@ -361,7 +346,6 @@ complete -c keycask -n "__fish_keycask_using_subcommand verify" -l json -d 'Prin
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "init" -d 'Create a keyring with a root key'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "keygen" -d 'Generate a new named key'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help" -f -a "list" -d 'List the keys (metadata only; no unlock needed)'

@@ -25,7 +25,6 @@ Exit status:
 generation, distribution, storage, usage, rotation and destruction. A root key \
 (passphrase, key file or PKCS#11 HSM key) wraps a KEK; the KEK wraps versioned named keys.",
     after_help = EXIT_CODES,
-    propagate_version = true,
     max_term_width = 80
 )]
 pub struct Cli {
@@ -167,36 +166,27 @@ Examples:
     Rekey(RekeyArgs),
 
     /// Enable a disabled version of a key again
-    #[command(
-        after_help = "\
+    #[command(after_help = "\
 Examples:
   keycask enable backups --version 1
-  keycask enable backups --version 1 --json",
-        disable_version_flag = true
-    )]
+  keycask enable backups --version 1 --json")]
     Enable(VersionStateArgs),
 
     /// Disable a version of a key: it refuses all use until enabled again
-    #[command(
-        after_help = "\
+    #[command(after_help = "\
 Examples:
   keycask disable backups --version 1        # reversible with `keycask enable`
-  keycask rotate backups && keycask disable backups --version 1   # retire v1",
-        disable_version_flag = true
-    )]
+  keycask rotate backups && keycask disable backups --version 1   # retire v1")]
     Disable(VersionStateArgs),
 
     /// Destroy a key version or a whole key, scheduled or at once
-    #[command(
-        after_help = "\
+    #[command(after_help = "\
 Examples:
   keycask destroy backups --version 1 --after 7d --reason \"rotated 2026-11\"
   keycask destroy --cancel backups --version 1
   keycask destroy backups --version 1 --now --rotate-kek --check archive/
   keycask destroy old-project --now --yes   # every version; a tombstone stays
-  keycask destroy --pending          # from cron: carry out what fell due",
-        disable_version_flag = true
-    )]
+  keycask destroy --pending          # from cron: carry out what fell due")]
     Destroy(DestroyArgs),
     /// Encrypt data under a fresh content key wrapped by a key (envelope)
     #[command(after_help = "\
@@ -485,6 +475,11 @@ pub struct DestroyArgs {
     #[arg(long, conflicts_with_all = ["name", "version", "after", "now", "reason", "check", "rotate_kek", "cancel", "purge", "yes"])]
     pub pending: bool,
 
+    /// With --pending: say what would be destroyed, change nothing (with
+    /// KEYCASK_NOW, as of that time)
+    #[arg(long, requires = "pending")]
+    pub dry_run: bool,
+
     /// Remove the tombstone of a destroyed key, so that its name can be used
     /// again
     #[arg(long, conflicts_with_all = ["version", "after", "now", "reason", "check", "rotate_kek", "cancel"])]
@@ -573,8 +568,7 @@ pub struct DatakeyArgs {
 
 #[derive(Args, Debug)]
 #[command(
-    group(clap::ArgGroup::new("what").required(true).args(["public", "to"])),
-    disable_version_flag = true
+    group(clap::ArgGroup::new("what").required(true).args(["public", "to"]))
 )]
 pub struct ExportArgs {
     /// The key's name

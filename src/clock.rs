@@ -1,9 +1,24 @@
 //! Wall-clock time, durations and their text forms.
 //!
-//! `KEYCASK_NOW` (an RFC 3339 time) replaces the clock. It is a testing aid,
-//! documented as such: it lets tests and rehearsals see what `rotate --due`
-//! or a scheduled destruction will do on a given day.
+//! `KEYCASK_NOW` (an RFC 3339 time) replaces the clock, to preview: it lets
+//! a reading command (`list`, `show`, `rotate --due --dry-run`,
+//! `destroy --pending --dry-run`) show what will be due on a given day. A
+//! pretended time must never be written: a key version dated 2099 would never
+//! rotate again, and a destruction carried out under a future clock cannot be
+//! undone. So there are two ways to the clock:
+//!
+//! - [`now`], the time to judge by and to show. It honours `KEYCASK_NOW`.
+//! - [`now_for_writing`], the only time a write may record (the keyring, the
+//!   audit log, a key bundle). It refuses `KEYCASK_NOW` (exit 2, naming it)
+//!   unless `KEYCASK_NOW_WRITES=1` is set too, which the tests do. The keyring
+//!   takes its time from here when a writer opens it (`Session`) and when
+//!   its audit records are committed, so no write can bypass the check;
+//!   `run` also checks up front ([`check_writes`]) for the commands that
+//!   write, before anything is asked or done.
+//!
+//! Either way, a command that uses `KEYCASK_NOW` says so on stderr, once.
 
+use std::sync::Once;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -13,14 +28,71 @@ use crate::error::Failure;
 /// Seconds since the Unix epoch, UTC.
 pub type Timestamp = u64;
 
+/// The variable that replaces the clock.
+pub const NOW_VAR: &str = "KEYCASK_NOW";
+
+/// Set to `1` (with `KEYCASK_NOW`), lets a pretended time be written. For
+/// tests only.
+pub const NOW_WRITES_VAR: &str = "KEYCASK_NOW_WRITES";
+
+/// The value of `KEYCASK_NOW`, when set and not empty.
+fn pretended() -> Option<String> {
+    std::env::var(NOW_VAR).ok().filter(|text| !text.is_empty())
+}
+
+fn writes_allowed() -> bool {
+    std::env::var(NOW_WRITES_VAR).is_ok_and(|v| v == "1")
+}
+
+/// The time to judge by and to show: `KEYCASK_NOW` when set (with a warning
+/// on stderr, once per run), else the system clock. A time that is written
+/// comes from [`now_for_writing`].
 pub fn now() -> Result<Timestamp> {
-    match std::env::var("KEYCASK_NOW") {
-        Ok(text) if !text.is_empty() => parse_time(&text).context("KEYCASK_NOW"),
-        _ => Ok(SystemTime::now()
+    match pretended() {
+        Some(text) => {
+            let t = parse_time(&text).context(NOW_VAR)?;
+            static WARNED: Once = Once::new();
+            WARNED.call_once(|| {
+                let written = if writes_allowed() {
+                    format!(" ({NOW_WRITES_VAR}=1: and they are written)")
+                } else {
+                    String::new()
+                };
+                crate::stderr_line!(
+                    "keycask: warning: {NOW_VAR}={} is in effect: times are not the real clock{written}",
+                    crate::error::untrusted(&text)
+                );
+            });
+            Ok(t)
+        }
+        None => Ok(SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0)),
     }
+}
+
+/// Refuses `KEYCASK_NOW` for a command that writes, unless
+/// `KEYCASK_NOW_WRITES=1`: exit 2, naming the variable.
+pub fn check_writes() -> Result<()> {
+    match pretended() {
+        Some(text) if !writes_allowed() => Err(Failure::usage(format!(
+            "{NOW_VAR}={} is set, and this command writes: keycask will not record a pretended time in the keyring or its audit log",
+            crate::error::untrusted(&text)
+        ))
+        .hint(format!(
+            "unset {NOW_VAR} to use the real clock; to preview a day, use it with a command that changes nothing: `keycask rotate --due --dry-run`, `keycask destroy --pending --dry-run`, `keycask list`"
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// The time a write records (key versions, tombstones, scheduled
+/// destructions, audit records, bundles): [`now`], after [`check_writes`].
+pub fn now_for_writing() -> Result<Timestamp> {
+    check_writes()?;
+    now()
 }
 
 /// The last second RFC 3339 can write (four-digit years):

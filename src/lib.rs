@@ -181,9 +181,44 @@ pub fn harden_process() -> Vec<String> {
     failures
 }
 
+/// Whether `command` writes a time: into the keyring (key versions,
+/// tombstones, schedules, the audit counter), its audit log, or a key bundle.
+/// Those refuse `KEYCASK_NOW` up front ([`clock::check_writes`]), before
+/// anything is asked or done. The match is exhaustive on purpose: a new
+/// command must be placed here. (Commands that write only a usage record,
+/// when the keyring logs usage, are refused where that record is written,
+/// before any output.)
+fn writes_a_time(command: &Command) -> bool {
+    match command {
+        Command::Init(_)
+        | Command::Keygen(_)
+        | Command::Config(_)
+        | Command::Import(_)
+        | Command::Enable(_)
+        | Command::Disable(_) => true,
+        Command::Rotate(args) => !(args.due && args.dry_run),
+        Command::Rekey(args) => !args.dry_run,
+        Command::Destroy(args) => !(args.pending && args.dry_run),
+        // A sealed bundle (not --public) is dated and logged.
+        Command::Export(args) => !args.public,
+        Command::List(_)
+        | Command::Show(_)
+        | Command::Audit(_)
+        | Command::Inspect(_)
+        | Command::Verify(_)
+        | Command::Wrap(_)
+        | Command::Unwrap(_)
+        | Command::Sign(_)
+        | Command::Datakey(_) => false,
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let ctx = Context::from_cli(&cli.global)?;
     ctx.refuse_overwriting_own_files(cli.command.output())?;
+    if writes_a_time(&cli.command) {
+        clock::check_writes()?;
+    }
     match cli.command {
         Command::Init(args) => storage::init(&ctx, &args.root.parse()?, args.audit_usage),
         Command::Keygen(args) => {

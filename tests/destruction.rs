@@ -30,9 +30,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 /// Runs keycask with the clock set to `now`.
 fn at(t: &TestDir, now: &str, args: &[&str]) -> Run {
-    let mut cmd = t.command();
-    cmd.env("KEYCASK_NOW", now);
-    t.run_with(cmd, args, None)
+    t.run_with(t.command_at(now), args, None)
 }
 
 fn version_json(t: &TestDir, name: &str, version: u32) -> Value {
@@ -417,7 +415,7 @@ fn pending_carries_out_what_fell_due_for_cron() {
     )
     .ok();
     assert_eq!(quiet.stdout(), "");
-    assert_eq!(quiet.stderr(), "");
+    assert_eq!(quiet.stderr_beyond_clock(), "");
     assert_eq!(t.keyring_bytes(), before);
     let json = at(
         &t,

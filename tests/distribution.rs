@@ -2158,8 +2158,7 @@ fn bundle_version_numbers_above_the_ceiling_are_refused() {
     assert_eq!(p.bob_bytes(), before);
     // rotate --due rotates the other due keys, then fails naming this one.
     p.bob(&["keygen", "daily", "--rotate-every", "1d"]).ok();
-    let mut cmd = p.t.command();
-    cmd.env("KEYCASK_NOW", "2099-01-01T00:00:00Z");
+    let cmd = p.t.command_at("2099-01-01T00:00:00Z");
     p.t.run_with(cmd, &["--keyring", "bob.json", "rotate", "--due"], None)
         .fails(4, "key 'top' has reached version 1000000")
         .stdout_has("rotated daily: version 1 -> 2");
@@ -2191,8 +2190,7 @@ fn bundles_dated_in_the_future_are_refused() {
     let p = Pair::new();
     p.bob_transport("inbox");
     let at = |args: &[&str]| {
-        let mut cmd = p.t.command();
-        cmd.env("KEYCASK_NOW", "2031-01-01T00:00:00Z");
+        let cmd = p.t.command_at("2031-01-01T00:00:00Z");
         let mut full = vec!["--keyring", "bob.json"];
         full.extend_from_slice(args);
         p.t.run_with(cmd, &full, None)

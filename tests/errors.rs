@@ -553,10 +553,21 @@ fn quiet_silences_status_lines_but_not_the_output_asked_for() {
     quiet(&["verify", "-k", "sig", "--signature", "data.sig", "data"]);
     std::fs::write(t.join("raw.key"), [9u8; 32]).unwrap();
     quiet(&["import", "byok", "--raw", "raw.key"]);
-    let mut cmd = t.command();
-    cmd.env("KEYCASK_NOW", "2099-01-01T00:00:00Z");
-    let run = t.run_with(cmd, &["-q", "rotate", "--due"], None).ok();
-    assert_eq!((run.stdout(), run.stderr()), (String::new(), String::new()));
+    // The one line -q keeps: a pretended clock is always said.
+    let run = t
+        .run_with(
+            t.command_at("2099-01-01T00:00:00Z"),
+            &["-q", "rotate", "--due"],
+            None,
+        )
+        .ok();
+    assert_eq!(
+        (run.stdout(), run.stderr()),
+        (
+            String::new(),
+            "keycask: warning: KEYCASK_NOW=2099-01-01T00:00:00Z is in effect: times are not the real clock (KEYCASK_NOW_WRITES=1: and they are written)\n".to_string()
+        )
+    );
     // A dry run's plan is what was asked for: it comes even with -q.
     let mut cmd = t.command();
     cmd.env("KEYCASK_NOW", "2199-01-01T00:00:00Z");

@@ -77,7 +77,7 @@ fn no_secret_holding_type_prints_its_bytes() {
     std::fs::set_permissions(&root_path, std::fs::Permissions::from_mode(0o600)).unwrap();
     let spec: root::RootSpec = format!("keyfile:{}", root_path.display()).parse().unwrap();
     let root: Box<dyn RootKey> = root::create(&spec, None, &SecretSources::default()).unwrap();
-    let mut session = Session::create(&t.keyring(), root, 1_800_000_000).unwrap();
+    let mut session = Session::create(&t.keyring(), root).unwrap();
     let material = SecretBytes::new(long.clone());
     session.keyring.doc.keys.insert(
         "k".into(),

@@ -612,3 +612,93 @@ fn the_disable_example_after_a_rotation_runs_as_written() {
     let shown = t.run(&["show", "backups", "--json"]).ok().json();
     assert_eq!(shown["primary"], 2, "{shown:#}");
 }
+
+/// Every command path a user can type below the top level (`wrap`,
+/// `audit verify`, `config audit-usage`, ...), with whether it has an option
+/// `--version` of its own (`destroy`, `enable`, `disable`, `export`).
+fn command_paths() -> Vec<(Vec<String>, bool)> {
+    fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<(Vec<String>, bool)>) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut here = path.clone();
+            here.push(sub.get_name().to_string());
+            let own = sub
+                .get_arguments()
+                .any(|a| a.get_long() == Some("version") && a.get_action().takes_values());
+            out.push((here.clone(), own));
+            walk(sub, here, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&keycask::cli::Cli::command(), Vec::new(), &mut out);
+    out
+}
+
+/// `--version` and `-V` print the program's version at the top level only.
+/// On a subcommand they are an unknown option (exit 2, nothing on stdout),
+/// except where `--version N` is the command's own option: there it is that
+/// option, and never prints the program's version (issue 18, bug 1:
+/// `wrap -k backups --version 1 r.txt -o r.txt.kc && rm r.txt` printed
+/// `keycask-wrap 0.1.0`, exited 0 and wrote nothing).
+#[test]
+fn version_flags_only_at_the_top_level() {
+    let t = TestDir::new();
+    let banner = format!("keycask {}\n", env!("CARGO_PKG_VERSION"));
+    for flag in ["--version", "-V"] {
+        let run = t.run(&[flag]).ok();
+        assert_eq!(run.stdout(), banner);
+    }
+    let paths = command_paths();
+    assert!(paths.len() >= 21, "{paths:?}");
+    let owners: Vec<String> = paths
+        .iter()
+        .filter(|(_, own)| *own)
+        .map(|(p, _)| p.join(" "))
+        .collect();
+    assert_eq!(owners, ["enable", "disable", "destroy", "export"]);
+    for (path, own) in &paths {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        for flag in ["--version", "-V"] {
+            let args = [path.as_slice(), &[flag]].concat();
+            let run = t.run(&args);
+            assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
+            assert_eq!(run.stdout(), "", "{args:?}");
+            let stderr = run.stderr();
+            assert!(stderr.starts_with("keycask: error: "), "{args:?}: {stderr}");
+            if *own && flag == "--version" {
+                assert!(
+                    stderr.contains("a value is required for '--version <N>'"),
+                    "{args:?}: {stderr}"
+                );
+            } else {
+                assert!(
+                    stderr.contains(&format!("unexpected argument '{flag}'")),
+                    "{args:?}: {stderr}"
+                );
+            }
+        }
+    }
+    // The reported cases: nothing is written, nothing is rotated.
+    t.init_keyfile();
+    t.run(&["keygen", "backups", "--rotate-every", "1d"]).ok();
+    std::fs::write(t.join("r.txt"), "only copy").unwrap();
+    t.run(&[
+        "wrap",
+        "-k",
+        "backups",
+        "--version",
+        "1",
+        "r.txt",
+        "-o",
+        "r.txt.kc",
+    ])
+    .fails(2, "unexpected argument '--version'");
+    assert!(!t.join("r.txt.kc").exists());
+    let before = t.keyring_bytes();
+    t.run(&["rotate", "--due", "--version", "3"])
+        .fails(2, "unexpected argument '--version'");
+    assert_eq!(t.keyring_bytes(), before);
+    // Where it is the command's own option, it still works.
+    t.run(&["rotate", "backups"]).ok();
+    t.run(&["disable", "backups", "--version", "1"]).ok();
+    t.run(&["enable", "backups", "--version", "1"]).ok();
+}

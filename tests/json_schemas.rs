@@ -233,8 +233,7 @@ fn rotate_due() {
     let t = ring();
     t.run(&["keygen", "backups", "--rotate-every", "30d"]).ok();
     let later = |args: &[&str]| {
-        let mut cmd = t.command();
-        cmd.env("KEYCASK_NOW", "2099-01-01T00:00:00Z");
+        let cmd = t.command_at("2099-01-01T00:00:00Z");
         t.run_with(cmd, args, None).ok().json()
     };
     let dry = later(&["rotate", "--due", "--dry-run", "--json"]);
@@ -371,11 +370,7 @@ fn destroy_pending() {
     t.run(&["keygen", "backups"]).ok();
     t.run(&["rotate", "backups"]).ok();
     t.run(&["rotate", "backups"]).ok();
-    let at = |now: &str, args: &[&str]| {
-        let mut cmd = t.command();
-        cmd.env("KEYCASK_NOW", now);
-        t.run_with(cmd, args, None).ok()
-    };
+    let at = |now: &str, args: &[&str]| t.run_with(t.command_at(now), args, None).ok();
     at(
         "2026-01-01T00:00:00Z",
         &[
@@ -400,6 +395,13 @@ fn destroy_pending() {
             "--yes",
         ],
     );
+    let dry = at(
+        "2026-01-03T00:00:00Z",
+        &["destroy", "--pending", "--dry-run", "--json"],
+    )
+    .json();
+    check(&dry, "keycask.destroy-pending/1");
+    assert_eq!(dry["would_destroy"][0]["version"], 1);
     let doc = at("2026-01-03T00:00:00Z", &["destroy", "--pending", "--json"]).json();
     check(&doc, "keycask.destroy-pending/1");
     assert_eq!(doc["destroyed"][0]["version"], 1);

@@ -22,9 +22,7 @@ fn version_states(t: &TestDir, name: &str) -> Vec<(u64, String)> {
 }
 
 fn run_at(t: &TestDir, now: &str, args: &[&str]) -> Run {
-    let mut cmd = t.command();
-    cmd.env("KEYCASK_NOW", now);
-    t.run_with(cmd, args, None)
+    t.run_with(t.command_at(now), args, None)
 }
 
 fn keyring_json(t: &TestDir) -> serde_json::Value {

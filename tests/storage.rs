@@ -371,8 +371,7 @@ fn list_and_show_need_no_unlock_and_print_no_secret() {
 fn rotation_due_and_overdue_follow_the_clock() {
     let t = TestDir::new();
     t.init_keyfile();
-    let mut cmd = t.command();
-    cmd.env("KEYCASK_NOW", "2026-01-01T00:00:00Z");
+    let cmd = t.command_at("2026-01-01T00:00:00Z");
     t.run_with(cmd, &["keygen", "k", "--rotate-every", "30d"], None)
         .ok();
     let mut cmd = t.command();

@@ -3,6 +3,7 @@
 mod util;
 
 mod audit;
+mod clock;
 mod destruction;
 mod distribution;
 mod docs;

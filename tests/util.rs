@@ -31,6 +31,18 @@ impl Run {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
     }
 
+    /// stderr without the one warning a pretended clock (`KEYCASK_NOW`,
+    /// see `TestDir::command_at`) puts first.
+    pub fn stderr_beyond_clock(&self) -> String {
+        let stderr = self.stderr();
+        match stderr.split_once('\n') {
+            Some((first, rest)) if first.starts_with("keycask: warning: KEYCASK_NOW=") => {
+                rest.to_string()
+            }
+            _ => stderr,
+        }
+    }
+
     fn dump(&self) -> String {
         format!(
             "\ncommand: {}\nstatus: {:?}\n--- stdout\n{}\n--- stderr\n{}\n",
@@ -62,7 +74,7 @@ impl Run {
             self.dump()
         );
         assert!(
-            self.stderr().starts_with("keycask: error: ") || code == 2,
+            self.stderr_beyond_clock().starts_with("keycask: error: ") || code == 2,
             "error line format{}",
             self.dump()
         );
@@ -151,6 +163,16 @@ impl TestDir {
             .env("HOME", self.path())
             .env_remove("XDG_DATA_HOME")
             .current_dir(self.path());
+        cmd
+    }
+
+    /// A `keycask` command under the pretended clock `now` (`KEYCASK_NOW`),
+    /// allowed to write it (`KEYCASK_NOW_WRITES=1`), as tests of dates need.
+    /// A real run refuses to write a pretended time; see tests/rotation.rs
+    /// `a_pretended_clock_*`.
+    pub fn command_at(&self, now: &str) -> Command {
+        let mut cmd = self.command();
+        cmd.env("KEYCASK_NOW", now).env("KEYCASK_NOW_WRITES", "1");
         cmd
     }
 

@@ -62,7 +62,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "KEYCASK_NOW",
-        "A testing aid: pretend the current time is this RFC 3339 instant (or date). Used by the test suite for rotation and scheduled destruction.",
+        "Preview a day: pretend the current time is this RFC 3339 instant (or date), for commands that change nothing (list, show, rotate --due --dry-run, destroy --pending --dry-run). A command that writes refuses it (exit 2), unless KEYCASK_NOW_WRITES=1 (for tests only).",
     ),
     (
         "XDG_DATA_HOME",
@@ -391,7 +391,16 @@ fn see_also_section(roff: &mut Roff, top: &Command, this: &str) {
 
 fn man_page(top: &Command, cmd: &Command, page: &str, examples: &[String]) -> Vec<u8> {
     let version = top.get_version().unwrap_or_default();
-    let man = Man::new(cmd.clone())
+    // Only the top level has --version; a subcommand's page still ends with
+    // the program's version, without offering the flag.
+    let page_cmd = match cmd.get_version() {
+        Some(_) => cmd.clone(),
+        None => cmd
+            .clone()
+            .version(env!("CARGO_PKG_VERSION"))
+            .disable_version_flag(true),
+    };
+    let man = Man::new(page_cmd)
         .title(page.to_uppercase())
         .section("1")
         .date("")

@@ -25,14 +25,15 @@ hyperfine -N --style none --warmup 2 --runs 10 -i --export-markdown "$work/check
 
 "$KEYCASK" keygen spare >/dev/null
 "$KEYCASK" rotate spare >/dev/null
-KEYCASK_NOW=2026-01-01 "$KEYCASK" destroy spare --version 1 --after 1d --yes >/dev/null
+# A scratch keyring: its dates are pretended, so writes need KEYCASK_NOW_WRITES=1.
+KEYCASK_NOW=2026-01-01 KEYCASK_NOW_WRITES=1 "$KEYCASK" destroy spare --version 1 --after 1d --yes >/dev/null
 cp "$KEYCASK_KEYRING" "$work/due.json"
 hyperfine -N --style none --warmup 3 --runs 20 --export-markdown "$work/pending.md" \
     -n "destroy --pending, nothing due" \
-    "env KEYCASK_NOW=2026-01-01T12:00:00Z $KEYCASK destroy --pending" \
+    "env KEYCASK_NOW=2026-01-01T12:00:00Z KEYCASK_NOW_WRITES=1 $KEYCASK destroy --pending" \
     -n "destroy --pending, one version due (unlock, destroy, write)" \
     --prepare "cp $work/due.json $KEYCASK_KEYRING" \
-    "env KEYCASK_NOW=2026-01-03 $KEYCASK -q destroy --pending" >/dev/null
+    "env KEYCASK_NOW=2026-01-03 KEYCASK_NOW_WRITES=1 $KEYCASK -q destroy --pending" >/dev/null
 
 echo "## Destruction: \`--check\` and \`--pending\`"
 echo

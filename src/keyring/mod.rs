@@ -408,6 +408,9 @@ pub struct Session {
     /// Scheduled destructions that fell due and were carried out when the
     /// session opened; written and reported on stderr by `commit`.
     pub destroyed_due: Vec<destruction::DueDestruction>,
+    /// The time this session records, from [`crate::clock::now_for_writing`]:
+    /// no session opens under a pretended clock that may not be written.
+    now: Timestamp,
 }
 
 impl std::fmt::Debug for Session {
@@ -422,6 +425,8 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Locks, reads, unlocks and verifies the keyring at `path`.
     pub fn open(path: &Path, sources: &SecretSources) -> Result<Session> {
+        // First: a pretended clock is refused before anything is asked.
+        let now = crate::clock::now_for_writing()?;
         // A missing keyring is reported as such ("no keyring at ..."), and
         // no lock file is left beside it.
         if !path.try_exists().unwrap_or(true) {
@@ -433,7 +438,7 @@ impl Session {
         let mut keyring = Unlocked::unlock(doc, root.as_ref())?;
         // Every writer carries out the scheduled destructions that fell due,
         // before the command sees the keyring.
-        let destroyed_due = destruction::carry_out_due(&mut keyring.doc, crate::clock::now()?);
+        let destroyed_due = destruction::carry_out_due(&mut keyring.doc, now);
         let events = destroyed_due
             .iter()
             .map(|d| {
@@ -453,11 +458,13 @@ impl Session {
             keyring,
             events,
             destroyed_due,
+            now,
         })
     }
 
     /// Starts a session on a keyring that does not exist yet (`init`).
-    pub fn create(path: &Path, root: Box<dyn RootKey>, now: Timestamp) -> Result<Session> {
+    pub fn create(path: &Path, root: Box<dyn RootKey>) -> Result<Session> {
+        let now = crate::clock::now_for_writing()?;
         file::prepare_new(path)?;
         let lock = file::lock(path)?;
         // Another `init` may have won the race while we waited for the lock.
@@ -471,7 +478,14 @@ impl Session {
             keyring,
             events: vec![Event::new("init")],
             destroyed_due: Vec::new(),
+            now,
         })
+    }
+
+    /// The time to record in this session's changes (checked when it
+    /// opened; see [`crate::clock::now_for_writing`]).
+    pub fn now(&self) -> Timestamp {
+        self.now
     }
 
     pub fn record(&mut self, event: Event) {
@@ -586,6 +600,9 @@ fn commit_events(
     keyring: &mut Unlocked,
     events: &[Event],
 ) -> Result<()> {
+    // Every keyring and audit write passes here: a pretended clock that may
+    // not be written is refused before anything is.
+    let now = crate::clock::now_for_writing()?;
     if keyring.doc.audit.is_none() {
         // A keyring from before the audit log: its log starts now, under a
         // fresh audit key. A log already there (from an attempt killed
@@ -595,14 +612,7 @@ fn commit_events(
     keyring.ensure_audit_state()?;
     let key = keyring.audit_mac_key()?;
     let state = keyring.doc.audit.clone().expect("ensured above");
-    let (seq, last) = audit::append(
-        path,
-        &keyring.doc.keyring_id,
-        &state,
-        &key,
-        events,
-        crate::clock::now()?,
-    )?;
+    let (seq, last) = audit::append(path, &keyring.doc.keyring_id, &state, &key, events, now)?;
     let state = keyring.doc.audit.as_mut().expect("ensured above");
     state.seq = seq;
     state.last = last;
@@ -657,7 +667,7 @@ fn set_aside_orphan_log(path: &Path) -> Result<()> {
     let log = audit::log_path(path);
     if log.exists() {
         let mut name = log.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".orphan-{}", crate::clock::now()?));
+        name.push(format!(".orphan-{}", crate::clock::now_for_writing()?));
         let aside = log.with_file_name(name);
         std::fs::rename(&log, &aside)
             .with_context(|| format!("moving the old audit log {} aside", log.display()))?;

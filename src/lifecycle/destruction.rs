@@ -14,7 +14,9 @@ use crate::Context;
 use crate::cli::DestroyArgs;
 use crate::clock::{self, Timestamp};
 use crate::error::Failure;
-use crate::keyring::destruction::{carry_out_due, destroy_key, destroy_version, due};
+use crate::keyring::destruction::{
+    DueDestruction, carry_out_due, destroy_key, destroy_version, due,
+};
 use crate::keyring::{
     Event, Key, Keyring, Session, Tombstone, VersionState, destruction_note, file, find_key,
     validate_key_name,
@@ -40,8 +42,9 @@ pub enum DestroyRequest {
     Cancel { name: String, version: Option<u32> },
     /// Remove the tombstone of a destroyed key.
     Purge { name: String, yes: bool },
-    /// Carry out the scheduled destructions that fell due.
-    Pending,
+    /// Carry out the scheduled destructions that fell due, or with
+    /// `dry_run` say which would.
+    Pending { dry_run: bool },
 }
 
 /// A destruction or a schedule of one version, or of the whole key
@@ -83,7 +86,9 @@ fn check_reason(text: &str) -> Result<String, Failure> {
 impl DestroyRequest {
     pub fn from_args(args: &DestroyArgs) -> Result<Self> {
         if args.pending {
-            return Ok(DestroyRequest::Pending);
+            return Ok(DestroyRequest::Pending {
+                dry_run: args.dry_run,
+            });
         }
         let name = args
             .name
@@ -140,7 +145,7 @@ pub fn destroy(ctx: &Context, request: &DestroyRequest) -> Result<()> {
         DestroyRequest::Destroy(plan) => destroy_versions(ctx, plan),
         DestroyRequest::Cancel { name, version } => cancel(ctx, name, *version),
         DestroyRequest::Purge { name, yes } => purge(ctx, name, *yes),
-        DestroyRequest::Pending => pending(ctx),
+        DestroyRequest::Pending { dry_run } => pending(ctx, *dry_run),
     }
 }
 
@@ -329,7 +334,7 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
     confirm(name, &action, yes)?;
 
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
-    let now = clock::now()?;
+    let now = session.now();
     let versions = match targets(&session.keyring.doc, name, version, when) {
         Ok(versions) if versions == planned => versions,
         Ok(_) => {
@@ -787,11 +792,58 @@ fn scheduled_json(doc: &Keyring) -> Vec<Value> {
         .collect()
 }
 
+fn due_json(d: &DueDestruction) -> Value {
+    json!({
+        "key": d.key,
+        "version": d.version,
+        "version_id": d.version_id,
+        "due": clock::format_time(d.due),
+        "reason": d.reason,
+        "whole_key": d.whole_key,
+    })
+}
+
 /// Carries out the scheduled destructions that fell due, for cron. When
 /// nothing is due it neither unlocks nor writes, so it needs no secret.
-fn pending(ctx: &Context) -> Result<()> {
+/// A dry run works on the metadata only, in memory, as of [`clock::now`]
+/// (which `KEYCASK_NOW` may move, to preview a day).
+fn pending(ctx: &Context, dry_run: bool) -> Result<()> {
     let doc = file::read(&ctx.keyring_path)?;
     let now: Timestamp = clock::now()?;
+    if dry_run {
+        let mut after = doc;
+        let would = carry_out_due(&mut after, now);
+        if ctx.json {
+            return output::print_json(&json!({
+                "schema": "keycask.destroy-pending/1",
+                "dry_run": true,
+                "at": clock::format_time(now),
+                "destroyed": [],
+                "would_destroy": would.iter().map(due_json).collect::<Vec<_>>(),
+                "scheduled": scheduled_json(&after),
+            }));
+        }
+        if would.is_empty() {
+            ctx.note(format!(
+                "no scheduled destruction falls due by {}",
+                clock::format_time(now)
+            ));
+        }
+        for d in &would {
+            ctx.print(format_args!(
+                "would destroy version {} of key '{}' (due {}){}",
+                d.version,
+                d.key,
+                clock::format_time(d.due),
+                if d.whole_key {
+                    "; it is the primary, so the whole key would become a tombstone"
+                } else {
+                    ""
+                }
+            ))?;
+        }
+        return Ok(());
+    }
     let (done, doc) = if due(&doc, now).is_empty() {
         (Vec::new(), doc)
     } else {
@@ -802,23 +854,12 @@ fn pending(ctx: &Context) -> Result<()> {
         (done, doc)
     };
     if ctx.json {
-        let destroyed: Vec<Value> = done
-            .iter()
-            .map(|d| {
-                json!({
-                    "key": d.key,
-                    "version": d.version,
-                    "version_id": d.version_id,
-                    "due": clock::format_time(d.due),
-                    "reason": d.reason,
-                    "whole_key": d.whole_key,
-                })
-            })
-            .collect();
         output::print_json(&json!({
             "schema": "keycask.destroy-pending/1",
+            "dry_run": false,
             "at": clock::format_time(now),
-            "destroyed": destroyed,
+            "destroyed": done.iter().map(due_json).collect::<Vec<_>>(),
+            "would_destroy": [],
             "scheduled": scheduled_json(&doc),
         }))?;
     } else if ctx.verbose > 0 && done.is_empty() {

@@ -370,7 +370,7 @@ fn export_sealed(
     // A session, not a read-only open: sending key material away is an
     // event for the audit log.
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
-    let now = clock::now()?;
+    let now = session.now();
     let keyring = &session.keyring;
     let key = keyring.key(name)?;
     if let Some(tombstone) = &key.destroyed {
@@ -630,7 +630,7 @@ fn import_new_key(
     source: Option<&Path>,
 ) -> Result<()> {
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
-    let now = clock::now()?;
+    let now = session.now();
     let keyring = &mut session.keyring;
     refuse_existing(keyring, name)?;
     keyring.doc.keys.insert(

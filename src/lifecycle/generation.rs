@@ -63,7 +63,7 @@ pub fn keygen(ctx: &Context, request: &KeygenRequest) -> Result<()> {
     // writers should not wait for it.
     let generated = material::generate(request.algorithm)?;
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
-    let now = clock::now()?;
+    let now = session.now();
     let keyring = &mut session.keyring;
     if let Some(existing) = keyring.doc.keys.get(&request.name) {
         let failure = match &existing.destroyed {

@@ -248,7 +248,7 @@ fn rotate_key(ctx: &Context, name: &str, compromised: bool, reason: Option<&str>
         ))
         .into());
     }
-    let now = clock::now()?;
+    let now = session.now();
     let tombstone = compromised.then(|| Tombstone {
         at: now,
         reason: reason.map(str::to_string),
@@ -362,7 +362,7 @@ fn rotate_due(ctx: &Context, dry_run: bool) -> Result<()> {
         generated.push(material::generate(doc.keys[name].algorithm)?);
     }
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
-    let now = clock::now()?;
+    let now = session.now();
     let still_due = due_keys(&session.keyring.doc, now);
     let mut rotated = Vec::new();
     let mut stuck = Vec::new();
@@ -431,7 +431,7 @@ fn rotate_kek(ctx: &Context) -> Result<()> {
         .map(|v| v.version)
         .collect();
     let rewrapped = live_versions(&session);
-    let new = session.rotate_kek(clock::now()?)?;
+    let new = session.rotate_kek(session.now())?;
     session.record(
         Event::new("rotate-kek")
             .versions([new])

@@ -30,7 +30,7 @@ pub fn init(ctx: &Context, spec: &RootSpec, audit_usage: bool) -> Result<()> {
         _ => None,
     };
     let root = root::create(spec, passphrase.as_ref(), &ctx.sources)?;
-    let mut session = Session::create(&ctx.keyring_path, root, clock::now()?)?;
+    let mut session = Session::create(&ctx.keyring_path, root)?;
     if audit_usage {
         session.keyring.set_audit_usage(true)?;
         session.events[0] = Event::new("init").detail("audit-usage on");
