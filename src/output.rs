@@ -4,13 +4,13 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::fd::AsFd;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use zeroize::Zeroizing;
 
 use crate::error::Failure;
+use crate::temp::TempFile;
 
 /// stdout for reports, buffered: Rust's stdout writes at every newline, so
 /// a report of 10,000 lines would cost 10,000 write calls. End with
@@ -138,7 +138,8 @@ fn place(path: &Path) -> Option<PathBuf> {
 }
 
 /// Where a command's output goes: stdout, or `-o FILE`. A regular FILE is
-/// written as a temporary file beside it that becomes FILE only in
+/// written as a temporary file beside it ([`TempFile`]: unnamed where the
+/// filesystem allows, removed by a signal) that becomes FILE only in
 /// [`Output::commit`] (synced, then renamed); dropped uncommitted, the
 /// temporary file is removed, so a failure leaves no FILE behind. A device,
 /// FIFO or socket (`/dev/null`, a named pipe) is written directly: a rename
@@ -150,7 +151,7 @@ pub enum Output {
     /// stdout, or a device or FIFO named with `-o`.
     Direct(ZeroizingBufWriter<File>),
     Temp {
-        writer: ZeroizingBufWriter<tempfile::NamedTempFile>,
+        writer: ZeroizingBufWriter<TempFile>,
         target: PathBuf,
     },
 }
@@ -214,14 +215,10 @@ impl Output {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let file_name = target
-            .file_name()
-            .ok_or_else(|| Failure::usage(format!("-o {}: not a file name", target.display())))?;
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", file_name.to_string_lossy()))
-            .suffix(".tmp")
-            .permissions(std::fs::Permissions::from_mode(mode))
-            .tempfile_in(dir)
+        if target.file_name().is_none() {
+            return Err(Failure::usage(format!("-o {}: not a file name", target.display())).into());
+        }
+        let temp = TempFile::beside(target, mode)
             .with_context(|| format!("cannot create a file in {}", dir.display()))?;
         Ok(Output::Temp {
             writer: ZeroizingBufWriter::with_capacity(32 * 1024, temp),
@@ -248,7 +245,6 @@ impl Output {
                     .sync_all()
                     .with_context(|| format!("cannot write {}", target.display()))?;
                 temp.persist(&target)
-                    .map_err(|e| anyhow::Error::new(e.error))
                     .with_context(|| format!("cannot create {}", target.display()))?;
                 Ok(())
             }
