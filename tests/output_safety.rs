@@ -1,5 +1,6 @@
 //! Where plaintext may end up: nothing readable is left behind when a
-//! signal ends `unwrap -o` (issue 13, item 6).
+//! signal ends `unwrap -o` (issue 13, item 6), and binary plaintext is not
+//! written to a terminal (item 8).
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -196,4 +197,65 @@ fn shell(t: &TestDir, script: &str) -> Command {
     }
     sh.current_dir(t.path());
     sh
+}
+
+/// Runs `keycask ARGS` under `script`, so that stdout is a terminal;
+/// returns the exit code and everything the terminal showed.
+fn on_terminal(t: &TestDir, args: &str) -> (i32, String) {
+    let out = shell(
+        t,
+        &format!("script -qec '\"$KEYCASK_BIN\" {args}' /dev/null"),
+    )
+    .stdin(Stdio::null())
+    .output()
+    .expect("script(1) from util-linux");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn unwrap_refuses_binary_plaintext_for_a_terminal_and_prints_text() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "data"]).ok();
+    let wrap = |name: &str, plain: &[u8]| {
+        std::fs::write(t.join(name), plain).unwrap();
+        t.run(&["wrap", "-k", "data", name, "-o", &format!("{name}.kc")])
+            .ok();
+    };
+    wrap("binary", b"\x00\x01MARK-binary\xff\xfe");
+    wrap("escape", b"MARK-escape \x1b]0;owned\x07 title\n");
+    wrap("text", "MARK-text: caf\u{e9}\tok\r\nline two\n".as_bytes());
+    wrap("empty", b"");
+
+    for name in ["binary", "escape"] {
+        let (code, shown) = on_terminal(&t, &format!("unwrap {name}.kc"));
+        assert_eq!(code, 2, "{shown}");
+        assert!(
+            shown.contains("refusing to write binary plaintext to a terminal"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("-o FILE") && shown.contains("| less"),
+            "{shown}"
+        );
+        assert!(!shown.contains("MARK"), "plaintext shown: {shown}");
+    }
+    let (code, shown) = on_terminal(&t, "unwrap text.kc");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("MARK-text: caf\u{e9}\tok"), "{shown}");
+    let (code, shown) = on_terminal(&t, "unwrap empty.kc");
+    assert_eq!((code, shown.as_str()), (0, ""));
+    // Not a terminal: binary goes through, as into a pipe or a file.
+    let (code, _) = on_terminal(&t, "unwrap binary.kc -o binary.out");
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read(t.join("binary.out")).unwrap(),
+        b"\x00\x01MARK-binary\xff\xfe"
+    );
+    let (code, shown) = on_terminal(&t, "unwrap binary.kc | od -c | head -1");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("\\0 001   M   A   R   K"), "{shown}");
 }
