@@ -77,8 +77,15 @@ impl std::error::Error for Failure {}
 
 /// The first [`Failure`] in an error's cause chain, if any.
 pub fn find_failure(err: &anyhow::Error) -> Option<&Failure> {
-    err.chain()
-        .find_map(|cause| cause.downcast_ref::<Failure>())
+    err.chain().find_map(|cause| {
+        cause.downcast_ref::<Failure>().or_else(|| {
+            // A writer's refusal, carried in the I/O error it returned.
+            cause
+                .downcast_ref::<std::io::Error>()?
+                .get_ref()?
+                .downcast_ref::<Failure>()
+        })
+    })
 }
 
 /// The exit code an error maps to.

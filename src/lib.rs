@@ -35,6 +35,7 @@ pub mod output;
 pub mod rekey;
 pub mod root;
 pub mod secret;
+pub mod temp;
 
 use std::path::{Path, PathBuf};
 
@@ -158,8 +159,10 @@ impl Context {
 /// core dumps (`RLIMIT_CORE` 0, soft and hard), and on Linux the process is
 /// not dumpable (`PR_SET_DUMPABLE` 0), which also stops other processes of
 /// the same user from attaching a debugger or reading its memory through
-/// `/proc`. Through rustix, so no `unsafe` here. Returns what could not be
-/// done; `main` warns about it and goes on.
+/// `/proc`. Through rustix, so no `unsafe` here. Also starts the thread
+/// that removes temporary files when a signal ends keycask
+/// ([`temp::clean_up_on_signals`]). Returns what could not be done; `main`
+/// warns about it and goes on.
 pub fn harden_process() -> Vec<String> {
     use rustix::process::{Resource, Rlimit, setrlimit};
     let mut failures = Vec::new();
@@ -176,6 +179,11 @@ pub fn harden_process() -> Vec<String> {
     {
         failures.push(format!(
             "cannot make the process non-dumpable (PR_SET_DUMPABLE): {e}"
+        ));
+    }
+    if let Err(e) = temp::clean_up_on_signals() {
+        failures.push(format!(
+            "cannot catch SIGINT, SIGTERM and SIGHUP to remove temporary files: {e}"
         ));
     }
     failures

@@ -2,15 +2,15 @@
 //! scripts, and status lines on stderr.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::os::fd::AsFd;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use zeroize::Zeroizing;
 
 use crate::error::Failure;
+use crate::temp::TempFile;
 
 /// stdout for reports, buffered: Rust's stdout writes at every newline, so
 /// a report of 10,000 lines would cost 10,000 write calls. End with
@@ -138,7 +138,8 @@ fn place(path: &Path) -> Option<PathBuf> {
 }
 
 /// Where a command's output goes: stdout, or `-o FILE`. A regular FILE is
-/// written as a temporary file beside it that becomes FILE only in
+/// written as a temporary file beside it ([`TempFile`]: unnamed where the
+/// filesystem allows, removed by a signal) that becomes FILE only in
 /// [`Output::commit`] (synced, then renamed); dropped uncommitted, the
 /// temporary file is removed, so a failure leaves no FILE behind. A device,
 /// FIFO or socket (`/dev/null`, a named pipe) is written directly: a rename
@@ -149,8 +150,10 @@ fn place(path: &Path) -> Option<PathBuf> {
 pub enum Output {
     /// stdout, or a device or FIFO named with `-o`.
     Direct(ZeroizingBufWriter<File>),
+    /// Plaintext for stdout when stdout is a terminal ([`Output::open_plaintext`]).
+    Terminal(TerminalText<ZeroizingBufWriter<File>>),
     Temp {
-        writer: ZeroizingBufWriter<tempfile::NamedTempFile>,
+        writer: ZeroizingBufWriter<TempFile>,
         target: PathBuf,
     },
 }
@@ -214,14 +217,10 @@ impl Output {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let file_name = target
-            .file_name()
-            .ok_or_else(|| Failure::usage(format!("-o {}: not a file name", target.display())))?;
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", file_name.to_string_lossy()))
-            .suffix(".tmp")
-            .permissions(std::fs::Permissions::from_mode(mode))
-            .tempfile_in(dir)
+        if target.file_name().is_none() {
+            return Err(Failure::usage(format!("-o {}: not a file name", target.display())).into());
+        }
+        let temp = TempFile::beside(target, mode)
             .with_context(|| format!("cannot create a file in {}", dir.display()))?;
         Ok(Output::Temp {
             writer: ZeroizingBufWriter::with_capacity(32 * 1024, temp),
@@ -229,9 +228,27 @@ impl Output {
         })
     }
 
+    /// As [`Output::open`] with [`Output::SECRET`], for plaintext: when it
+    /// goes to stdout and stdout is a terminal, the first chunk written must
+    /// be text ([`is_terminal_text`]), or nothing is written and the write
+    /// fails with a usage error (exit 2) that says what to do instead.
+    pub fn open_plaintext(path: Option<&Path>) -> Result<Output> {
+        let output = Output::open(path, Output::SECRET)?;
+        Ok(match output {
+            Output::Direct(w) if path.is_none() && io::stdout().is_terminal() => {
+                Output::Terminal(TerminalText {
+                    inner: w,
+                    judged: false,
+                })
+            }
+            other => other,
+        })
+    }
+
     pub fn writer(&mut self) -> &mut (dyn Write + Send) {
         match self {
             Output::Direct(w) => w,
+            Output::Terminal(w) => w,
             Output::Temp { writer, .. } => writer,
         }
     }
@@ -240,6 +257,7 @@ impl Output {
     pub fn commit(self) -> Result<()> {
         match self {
             Output::Direct(mut w) => w.flush().context("cannot write the output"),
+            Output::Terminal(mut w) => w.flush().context("cannot write the output"),
             Output::Temp { writer, target } => {
                 let temp = writer
                     .into_inner()
@@ -248,7 +266,6 @@ impl Output {
                     .sync_all()
                     .with_context(|| format!("cannot write {}", target.display()))?;
                 temp.persist(&target)
-                    .map_err(|e| anyhow::Error::new(e.error))
                     .with_context(|| format!("cannot create {}", target.display()))?;
                 Ok(())
             }
@@ -261,6 +278,53 @@ impl Output {
         output.writer().write_all(bytes)?;
         output.commit()
     }
+}
+
+/// Plaintext on its way to a terminal: its first write (the first chunk
+/// of an envelope, 64 KiB by default) is looked at before any of it is
+/// written, and refused unless it is text ([`is_terminal_text`]). Binary
+/// bytes would garble the terminal, and control characters can drive it
+/// (escape sequences). Later writes pass unchecked.
+pub struct TerminalText<W: Write> {
+    inner: W,
+    judged: bool,
+}
+
+impl<W: Write> Write for TerminalText<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if !self.judged && !data.is_empty() {
+            if !is_terminal_text(data) {
+                return Err(io::Error::other(
+                    Failure::usage("refusing to write binary plaintext to a terminal")
+                        .hint("write it to a file with -o FILE, or page it with | less"),
+                ));
+            }
+            self.judged = true;
+        }
+        self.inner.write(data)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// True when `bytes` may be shown on a terminal as they are: UTF-8 (a
+/// character cut short at the very end counts, as the next write would
+/// complete it) with no control character (Unicode Cc: U+0000 to U+001F,
+/// U+007F to U+009F) other than tab, line feed and carriage return. So no
+/// NUL, no escape sequence, no backspace, bell or form feed.
+pub fn is_terminal_text(bytes: &[u8]) -> bool {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // Only a sequence cut short at the end, never an invalid one.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).expect("valid up to here")
+        }
+        Err(_) => return false,
+    };
+    text.chars()
+        .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// A buffered writer, as `std::io::BufWriter`, whose buffer is zeroized
@@ -375,6 +439,54 @@ impl<W: Write> Drop for ZeroizingBufWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_text_is_utf8_without_control_characters_but_tab_and_newlines() {
+        for text in [
+            &b""[..],
+            b"hello\n",
+            b"a\tb\r\nc",
+            "caf\u{e9} \u{1F510} \u{FEFF}\u{A0}".as_bytes(),
+            // A character cut at the end of the chunk.
+            &"\u{1F510}".as_bytes()[..2],
+        ] {
+            assert!(is_terminal_text(text), "{text:?}");
+        }
+        for binary in [
+            &b"a\0b"[..],
+            b"\x1b[2J",
+            b"bell\x07",
+            b"back\x08",
+            b"feed\x0c",
+            b"del\x7f",
+            "c1 \u{9b}".as_bytes(),
+            b"\xff\xfe",
+            b"\xc3(",
+            // Cut short, then more: invalid, not incomplete.
+            b"\xf0\x9f a",
+        ] {
+            assert!(!is_terminal_text(binary), "{binary:?}");
+        }
+    }
+
+    #[test]
+    fn terminal_text_writes_nothing_of_a_binary_first_chunk_and_checks_only_it() {
+        let mut out = TerminalText {
+            inner: Vec::new(),
+            judged: false,
+        };
+        let err = out.write_all(b"\0\x01binary").unwrap_err();
+        let failure = err.get_ref().unwrap().downcast_ref::<Failure>().unwrap();
+        assert_eq!(failure.code, crate::error::ExitCode::Usage);
+        assert!(out.inner.is_empty());
+        let mut out = TerminalText {
+            inner: Vec::new(),
+            judged: false,
+        };
+        out.write_all(b"text\n").unwrap();
+        out.write_all(b"\0later").unwrap();
+        assert_eq!(out.inner, b"text\n\0later");
+    }
 
     #[test]
     fn zeroizing_writer_passes_everything_through_in_order_and_never_grows() {

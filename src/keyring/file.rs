@@ -256,16 +256,11 @@ pub fn write(path: &Path, doc: &Keyring, _lock: &WriteLock) -> Result<()> {
         Failure::other(format!("cannot write the keyring {}: {e}", path.display()))
             .hint("the keyring was left as it was")
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(&temp_prefix(&path))
-        .suffix(TEMP_SUFFIX)
-        .permissions(std::fs::Permissions::from_mode(0o600))
-        .tempfile_in(&dir)
-        .map_err(write_err)?;
+    let mut temp = crate::temp::TempFile::beside(&path, 0o600).map_err(write_err)?;
     match_keyring_owner(&path, temp.as_file()).map_err(write_err)?;
     temp.write_all(&to_bytes(doc)).map_err(write_err)?;
     temp.as_file().sync_all().map_err(write_err)?;
-    temp.persist(&path).map_err(|e| write_err(e.error))?;
+    temp.persist(&path).map_err(write_err)?;
     File::open(&dir)
         .and_then(|d| d.sync_all())
         .map_err(write_err)?;

@@ -16,7 +16,7 @@ pub mod scan;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -499,17 +499,16 @@ fn rewrite_whole(
     };
     let mode = meta.permissions().mode() & 0o7777;
     let temp = journal::temp_path_for(path);
+    // Unnamed while written where the filesystem allows; named `temp`
+    // otherwise, removed on an error or a signal.
     let written = (|| -> std::io::Result<()> {
-        let out = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temp)?;
+        let out = crate::temp::TempFile::at(&temp, mode)?;
         // Run as root over a service's files, the new file would be root's.
-        crate::output::keep_owner(&out, &meta)?;
+        crate::output::keep_owner(out.as_file(), &meta)?;
         // The mode is set again, after the owner (a chown may clear set-id
         // bits) and because the umask may have taken bits away.
-        out.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        out.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
         let out = if armored {
             let mut armored = envelope::armor::ArmorWriter::new(std::io::BufWriter::new(out))?;
             armored.write_all(&new_header.to_bytes())?;
@@ -521,13 +520,9 @@ fn rewrite_whole(
             std::io::copy(&mut decoded, &mut plain)?;
             plain.into_inner().map_err(|e| e.into_error())?
         };
-        out.sync_all()?;
-        std::fs::rename(&temp, path)?;
+        out.as_file().sync_all()?;
+        out.persist(path)?;
         File::open(dir)?.sync_all()
     })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(e).context("cannot replace it with its rekeyed form");
-    }
-    Ok(())
+    written.context("cannot replace it with its rekeyed form")
 }

@@ -379,7 +379,8 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
     drop(cek);
 
-    let mut sink = Output::open(request.output.as_deref(), Output::SECRET)?;
+    // Refuses binary plaintext for a terminal (before writing any).
+    let mut sink = Output::open_plaintext(request.output.as_deref())?;
     // The bar counts binary envelope bytes; armor is 65 characters per 48.
     let envelope_len = input_len.map(|len| if armored { len / 65 * 48 } else { len });
     let bar = progress_bar(ctx, request.progress, envelope_len);
