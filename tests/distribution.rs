@@ -2111,7 +2111,7 @@ fn craft_bundle(p: &Pair, recipient_pem: &str, metadata: serde_json::Value, out:
 /// per entry, the last one primary.
 fn crafted_metadata(name: &str, created: &str, versions: &[(u32, &str)]) -> serde_json::Value {
     serde_json::json!({
-        "kind": "keycask-key-bundle", "format": 1,
+        "kind": "keycask-key-bundle", "format": keycask::bundle::FORMAT_VERSION,
         "source_keyring": "000102030405060708090a0b0c0d0e0f",
         "exported": "2026-01-01T00:00:00Z",
         "name": name, "algorithm": "aes256-gcm", "purpose": "encrypt",
@@ -2490,4 +2490,142 @@ fn export_and_import_options_that_would_be_ignored_are_refused() {
         .fails(2, "'--pem <FILE>' cannot be used with '--type <TYPE>'");
     assert_eq!(t.keyring_bytes(), before);
     assert!(!t.join("x.kcx").exists());
+}
+
+/// Issue 13 item 1: an attacker prepares a bundle body (their own AES key
+/// as a new version of the victim's `backups`, sealed to the victim's
+/// transport key, naming the victim's signing key as signer), gets the
+/// victim to `keycask sign` it as a "release artifact" (as it is, and with
+/// the bundle signature context in front), and appends that signature.
+/// `import --verify-with` refuses it, and the keyring is byte for byte
+/// unchanged.
+#[test]
+fn file_signature_cannot_be_turned_into_a_signed_bundle() {
+    use keycask::asymmetric::PublicKey;
+    use keycask::bundle::{self, Metadata, VersionMetadata};
+    use keycask::keyring::{Algorithm, Purpose};
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&[
+        "keygen",
+        "inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    t.run(&[
+        "keygen",
+        "release-signing",
+        "--type",
+        "p256",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["export", "inbox", "--public", "-o", "inbox.pem"])
+        .ok();
+    t.run(&["export", "release-signing", "--public", "-o", "signing.pem"])
+        .ok();
+    let inbox = PublicKey::from_pem(&read(&t, "inbox.pem"), "inbox.pem").unwrap();
+    let signing = PublicKey::from_pem(&read(&t, "signing.pem"), "signing.pem").unwrap();
+    let metadata = Metadata {
+        kind: bundle::METADATA_KIND.into(),
+        format: bundle::FORMAT_VERSION,
+        source_keyring: "4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d".into(),
+        exported: 1_700_000_000,
+        name: "backups".into(),
+        algorithm: Algorithm::Aes256Gcm,
+        purpose: Purpose::Encrypt,
+        created: 1_700_000_000,
+        rotation_period: None,
+        primary: 2,
+        versions: vec![VersionMetadata {
+            version: 2,
+            id: "6d".repeat(16),
+            created: 1_700_000_000,
+            public_key: None,
+            compromised: None,
+        }],
+    };
+    let mallory_key = keycask::secret::SecretBytes::new(vec![0x4d; 32]);
+    let body = bundle::seal_body(
+        &metadata,
+        std::slice::from_ref(&mallory_key),
+        &inbox,
+        Some(&signing),
+    )
+    .unwrap();
+    let mut with_context = bundle::SIGNATURE_CONTEXT.to_vec();
+    with_context.extend_from_slice(&body);
+    for artifact in [&body, &with_context] {
+        write(&t, "release.tar", artifact);
+        t.run(&[
+            "sign",
+            "-k",
+            "release-signing",
+            "release.tar",
+            "-o",
+            "release.sig",
+        ])
+        .ok();
+        // The victim's signature verifies as a file signature...
+        t.run(&[
+            "verify",
+            "--public-key",
+            "signing.pem",
+            "--signature",
+            "release.sig",
+            "release.tar",
+        ])
+        .ok();
+        // ...and appended in the bundle's encoding, makes no signed bundle.
+        let signature = read(&t, "release.sig");
+        let mut forged = body.clone();
+        forged.extend_from_slice(&u16::try_from(signature.len()).unwrap().to_be_bytes());
+        forged.extend_from_slice(&signature);
+        write(&t, "forged.kcx", &forged);
+        let before = t.keyring_bytes();
+        t.run(&[
+            "import",
+            "--bundle",
+            "forged.kcx",
+            "--with",
+            "inbox",
+            "--verify-with",
+            "signing.pem",
+            "--make-primary",
+        ])
+        .fails(3, "the bundle's signature is not valid");
+        assert_eq!(t.keyring_bytes(), before, "the keyring changed");
+    }
+    let shown = t.run(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(shown["versions"].as_array().unwrap().len(), 1);
+}
+
+/// Issue 13 item 1: a bundle in the withdrawn format version 1 (the old
+/// known-answer vector) is refused with why and what to do; nothing changes.
+#[test]
+fn version_1_bundles_are_refused_with_the_reason() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&[
+        "keygen",
+        "inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    let old = include_str!("vectors/fail_bundle-p256-signed-v1.hex");
+    write(&t, "old.kcx", &hex::decode(old.trim()).unwrap());
+    let before = t.keyring_bytes();
+    t.run(&["import", "--bundle", "old.kcx", "--with", "inbox"])
+        .fails(3, "format version 1, which keycask no longer imports")
+        .stderr_has("could be forged from a file signature")
+        .stderr_has("ask the sender to upgrade keycask and export the key again");
+    assert_eq!(t.keyring_bytes(), before);
 }
