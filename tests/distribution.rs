@@ -2629,3 +2629,357 @@ fn version_1_bundles_are_refused_with_the_reason() {
         .stderr_has("ask the sender to upgrade keycask and export the key again");
     assert_eq!(t.keyring_bytes(), before);
 }
+
+/// An envelope made outside keycask with `material` (a key its maker holds),
+/// whose header claims keyring `keyring_id`, key `key_name` and version
+/// `number`/`version_id`: what an attacker holding that key can write.
+fn craft_envelope(
+    material: [u8; 32],
+    keyring_id: &str,
+    key_name: &str,
+    (number, version_id): (u32, &str),
+    context: &[(&str, &str)],
+    plaintext: &[u8],
+) -> Vec<u8> {
+    use keycask::envelope::stream::{self, PayloadCipher};
+    use keycask::envelope::{Cek, EncryptionContext, Header, HeaderParams, VersionRef};
+    use keycask::secret::SecretKey32;
+    let mut ctx = EncryptionContext::new();
+    for (k, v) in context {
+        ctx.insert(k, v).unwrap();
+    }
+    let params = HeaderParams {
+        keyring_id: hex::decode(keyring_id).unwrap().try_into().unwrap(),
+        key_name: key_name.into(),
+        version: VersionRef {
+            number,
+            id: hex::decode(version_id).unwrap().try_into().unwrap(),
+        },
+        context: ctx,
+        chunk_size: 65536,
+    };
+    let cek = Cek::generate();
+    let header = Header::seal(
+        &params,
+        &SecretKey32::from_bytes(material),
+        &cek,
+        [7; 32],
+        [8; 12],
+    )
+    .unwrap();
+    let mut out = header.to_bytes();
+    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
+    stream::encrypt(
+        &cipher,
+        65536,
+        Box::new(std::io::Cursor::new(plaintext.to_vec())),
+        &mut out,
+        &|_| {},
+    )
+    .unwrap();
+    out
+}
+
+/// Issue 13 item 2: Mallory once got Bob to import an unverified bundle of
+/// her key ("mallory-shared"). She crafts an envelope with that key whose
+/// header claims Alice's keyring and Alice's key `backups`. Bob's unwrap
+/// refuses it (exit 4) and writes nothing; Mallory's honest envelopes (which
+/// claim her keyring and key) still open, and `-v` names the key that
+/// opened them.
+#[test]
+fn unwrap_refuses_an_envelope_whose_claimed_origin_is_not_its_key() {
+    let p = Pair::new();
+    init_named(&p.t, "mallory.json");
+    let mallory = |args: &[&str]| run_in(&p.t, "mallory.json", args);
+    p.alice(&["keygen", "backups"]).ok();
+    let alice_ring = p.alice(&["show", "backups", "--json"]).ok().json()["keyring_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.bob_transport("inbox");
+    let material = [0x4d; 32];
+    write(&p.t, "m.key", &material);
+    mallory(&["import", "mallory-shared", "--raw", "m.key"]).ok();
+    mallory(&[
+        "export",
+        "mallory-shared",
+        "--to",
+        "inbox.pem",
+        "-o",
+        "m.kcx",
+    ])
+    .ok();
+    p.bob(&["import", "--bundle", "m.kcx", "--with", "inbox"])
+        .ok()
+        .stderr_has("its origin is unverified");
+    let shown = p.bob(&["show", "mallory-shared", "--json"]).ok().json();
+    let mallory_ring = mallory(&["show", "mallory-shared", "--json"]).ok().json()["keyring_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let version_id = shown["versions"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(shown["versions"][0]["source"]["keyring"], mallory_ring);
+    assert_eq!(shown["versions"][0]["source"]["key"], "mallory-shared");
+    assert!(shown["versions"][0]["source"]["signer"].is_null());
+
+    let spoof = craft_envelope(
+        material,
+        &alice_ring,
+        "backups",
+        (1, &version_id),
+        &[("env", "prod")],
+        b"attacker content",
+    );
+    write(&p.t, "spoof.kc", &spoof);
+    let before = p.bob_bytes();
+    p.bob(&[
+        "unwrap",
+        "spoof.kc",
+        "--expect-context",
+        "env=prod",
+        "-o",
+        "out",
+    ])
+    .fails(
+        4,
+        &format!("the envelope claims key 'backups' of keyring {alice_ring}"),
+    )
+    .stderr_has("version 1 of 'mallory-shared' here")
+    .stderr_has(&format!("key 'mallory-shared' of keyring {mallory_ring}"));
+    assert!(!p.t.join("out").exists());
+    let run = p.bob(&["unwrap", "spoof.kc", "--expect-context", "env=prod"]);
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    assert!(run.stdout().is_empty());
+    // Claiming Alice's keyring with the right name, or the right keyring
+    // with Alice's key name, is refused alike.
+    for (ring, name) in [
+        (alice_ring.as_str(), "mallory-shared"),
+        (mallory_ring.as_str(), "backups"),
+    ] {
+        write(
+            &p.t,
+            "spoof2.kc",
+            &craft_envelope(material, ring, name, (1, &version_id), &[], b"x"),
+        );
+        p.bob(&["unwrap", "spoof2.kc"]).fails(
+            4,
+            "refusing an envelope whose claimed origin is not its key's",
+        );
+    }
+    assert_eq!(p.bob_bytes(), before);
+
+    // What Mallory's keycask makes claims her keyring and key: it opens, and
+    // -v says which key opened it and where that key came from.
+    p.t.run_stdin(
+        &[
+            "--keyring",
+            "mallory.json",
+            "wrap",
+            "-k",
+            "mallory-shared",
+            "-o",
+            "honest.kc",
+        ],
+        b"hi",
+    )
+    .ok();
+    p.bob(&["-v", "unwrap", "honest.kc"])
+        .ok()
+        .stdout_has("hi")
+        .stderr_has(&format!(
+            "unwrapped with key mallory-shared version 1 (imported from key 'mallory-shared' of keyring {mallory_ring}, origin unverified)"
+        ));
+}
+
+/// Issue 13 item 2: envelopes of the keyring a key came from still open,
+/// also under another name (`import --as`); envelopes wrapped here with the
+/// imported key open too; `unwrap -k` refuses an envelope that needs another
+/// key; `-v` and `unwrap --json` name the opener; `show` says where each
+/// version came from.
+#[test]
+fn imported_keys_open_their_origin_s_envelopes_and_unwrap_names_the_opener() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&[
+        "keygen",
+        "alice-signing",
+        "--type",
+        "p256",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    p.alice(&[
+        "export",
+        "alice-signing",
+        "--public",
+        "-o",
+        "alice-signing.pem",
+    ])
+    .ok();
+    p.alice_export_signed("backups", "b.kcx", &[]);
+    p.bob_import_verified("b.kcx", &["--as", "alice-backups"])
+        .ok();
+    p.bob(&["keygen", "own"]).ok();
+    let alice_ring = p.alice(&["show", "backups", "--json"]).ok().json()["keyring_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let signer = p
+        .alice(&["show", "alice-signing", "--json"])
+        .ok()
+        .json()["versions"][0]["public_key_fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.t.run_stdin(
+        &[
+            "--keyring",
+            "alice.json",
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "from-alice.kc",
+        ],
+        b"nightly dump",
+    )
+    .ok();
+
+    let shown = p.bob(&["show", "alice-backups"]).ok();
+    shown.stdout_has(&format!(
+        "from       key 'backups' of keyring {alice_ring} (v1), signature by {signer} verified"
+    ));
+    let json = p.bob(&["show", "alice-backups", "--json"]).ok().json();
+    assert_eq!(json["versions"][0]["source"]["key"], "backups");
+    assert_eq!(json["versions"][0]["source"]["keyring"], alice_ring);
+    assert_eq!(json["versions"][0]["source"]["signer"], signer);
+
+    p.bob(&["-v", "unwrap", "from-alice.kc"])
+        .ok()
+        .stdout_has("nightly dump")
+        .stderr_has(&format!(
+            "unwrapped with key alice-backups version 1 (imported from key 'backups' of keyring {alice_ring}, signature by {signer} verified)"
+        ));
+    p.bob(&["unwrap", "-k", "alice-backups", "from-alice.kc"])
+        .ok()
+        .stdout_has("nightly dump");
+    p.bob(&["unwrap", "-k", "own", "from-alice.kc", "-o", "out"])
+        .fails(
+            4,
+            "the envelope needs key 'alice-backups' (version 1), not 'own'",
+        );
+    p.bob(&["unwrap", "--key", "nosuch", "from-alice.kc"])
+        .fails(4, "no key named 'nosuch'");
+    assert!(!p.t.join("out").exists());
+    let doc = p
+        .bob(&["unwrap", "from-alice.kc", "-o", "out", "--json"])
+        .ok()
+        .json();
+    assert_eq!(doc["schema"], "keycask.unwrap/1");
+    assert_eq!(doc["key"], "alice-backups");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["envelope_key"], "backups");
+    assert_eq!(doc["envelope_keyring_id"], alice_ring);
+    assert_eq!(doc["origin"]["source_key"], "backups");
+    assert_eq!(doc["origin"]["signer"], signer);
+    assert_eq!(read(&p.t, "out"), b"nightly dump");
+    p.bob(&["unwrap", "from-alice.kc", "--json"])
+        .fails(2, "unwrap --json needs -o FILE");
+
+    // Bob wraps with the imported key: his envelope claims his keyring and
+    // the key's name here, and opens.
+    p.t.run_stdin(
+        &[
+            "--keyring",
+            "bob.json",
+            "wrap",
+            "-k",
+            "alice-backups",
+            "-o",
+            "from-bob.kc",
+        ],
+        b"bob's",
+    )
+    .ok();
+    p.bob(&["-v", "unwrap", "from-bob.kc"])
+        .ok()
+        .stdout_has("bob's");
+    // A key of Bob's own opens only envelopes that claim Bob's keyring.
+    p.t.run_stdin(
+        &["--keyring", "bob.json", "wrap", "-k", "own", "-o", "own.kc"],
+        b"own",
+    )
+    .ok();
+    p.bob(&["-v", "unwrap", "own.kc"])
+        .ok()
+        .stderr_has("unwrapped with key own version 1 (a key of this keyring)");
+}
+
+/// Issue 13 item 2, upgrade path: a version imported from a bundle before
+/// keycask recorded origins opens only envelopes that claim this keyring,
+/// with a hint; importing the bundle again (verified) records its origin,
+/// after which the sender's envelopes open again.
+#[test]
+fn an_unrecorded_origin_is_recorded_by_importing_the_bundle_again() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&[
+        "keygen",
+        "alice-signing",
+        "--type",
+        "p256",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    p.alice(&[
+        "export",
+        "alice-signing",
+        "--public",
+        "-o",
+        "alice-signing.pem",
+    ])
+    .ok();
+    p.alice_export_signed("backups", "b.kcx", &[]);
+    p.bob_import_verified("b.kcx", &[]).ok();
+    p.t.run_stdin(
+        &[
+            "--keyring",
+            "alice.json",
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "a.kc",
+        ],
+        b"dump",
+    )
+    .ok();
+    // What an older keycask left: the version without its source.
+    {
+        let sources = keycask::root::SecretSources::default();
+        let mut session = keycask::keyring::Session::open(&p.t.join("bob.json"), &sources).unwrap();
+        let key = session.keyring.doc.keys.get_mut("backups").unwrap();
+        key.versions[0].source = None;
+        session.commit().unwrap();
+    }
+    p.bob(&["unwrap", "a.kc"])
+        .fails(
+            4,
+            "refusing an envelope whose claimed origin is not its key's",
+        )
+        .stderr_has("import that bundle again to record where it came from");
+    // Unverified, the origin is not recorded.
+    let before = p.bob_bytes();
+    p.bob(&["import", "--bundle", "b.kcx", "--with", "inbox"])
+        .ok()
+        .stderr_has("it was NOT recorded now");
+    assert_eq!(p.bob_bytes(), before);
+    p.bob_import_verified("b.kcx", &[])
+        .ok()
+        .stderr_has("recorded that version 1 came from key 'backups'");
+    p.bob(&["unwrap", "a.kc"]).ok().stdout_has("dump");
+}

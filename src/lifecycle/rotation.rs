@@ -1091,6 +1091,7 @@ mod tests {
                         at: 86_400,
                         reason: Some("retired".into()),
                     }),
+                    source: None,
                 })
                 .collect(),
             destroyed: None,
