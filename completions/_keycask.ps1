@@ -352,6 +352,8 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             break
         }
         'keycask;unwrap' {
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Fail (exit 4) unless key NAME of this keyring opens the envelope')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Fail (exit 4) unless key NAME of this keyring opens the envelope')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600, created only on success) instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600, created only on success) instead of stdout')
             [CompletionResult]::new('--expect-context', '--expect-context', [CompletionResultType]::ParameterName, 'Fail unless the envelope''s context holds this key=value pair (repeatable)')

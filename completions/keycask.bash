@@ -1461,12 +1461,20 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__unwrap)
-            opts="-o -q -v -h --output --expect-context --no-progress --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-k -o -q -v -h --key --output --expect-context --no-progress --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1729,7 +1737,7 @@ __keycask_takes_value() {
         disable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         destroy) set -- "$2" --version --after --reason --check --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         wrap) set -- "$2" -k --key -o --output -c --context --chunk-size --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
-        unwrap) set -- "$2" -o --output --expect-context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        unwrap) set -- "$2" -k --key -o --output --expect-context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         inspect) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         datakey) set -- "$2" -k --key -c --context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         export) set -- "$2" --format --to --sign-with --version -o --output --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
@@ -1746,6 +1754,7 @@ __keycask_key_option() {
     case "$1,$2" in
         audit,--key) return 0 ;;
         wrap,-k|wrap,--key) return 0 ;;
+        unwrap,-k|unwrap,--key) return 0 ;;
         datakey,-k|datakey,--key) return 0 ;;
         sign,-k|sign,--key) return 0 ;;
         verify,-k|verify,--key) return 0 ;;

@@ -328,6 +328,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --help 'Print help'
         }
         &'keycask;unwrap'= {
+            cand -k 'Fail (exit 4) unless key NAME of this keyring opens the envelope'
+            cand --key 'Fail (exit 4) unless key NAME of this keyring opens the envelope'
             cand -o 'Write to FILE (mode 0600, created only on success) instead of stdout'
             cand --output 'Write to FILE (mode 0600, created only on success) instead of stdout'
             cand --expect-context 'Fail unless the envelope''s context holds this key=value pair (repeatable)'

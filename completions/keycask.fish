@@ -242,6 +242,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l json -d 'Print 
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s k -l key -d 'Fail (exit 4) unless key NAME of this keyring opens the envelope' -r
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s o -l output -d 'Write to FILE (mode 0600, created only on success) instead of stdout' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l expect-context -d 'Fail unless the envelope\'s context holds this key=value pair (repeatable)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -420,6 +421,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand enable" -f -a "(__keycas
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s k -l key -r -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -r -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand export" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -r -f -a "(__keycask_key_names)"

@@ -15,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 
-use crate::asymmetric::{self, PrivateKey, PublicKey, RsaScheme};
+use crate::asymmetric::{self, PrivateKey, PublicKey};
 use crate::clock::{self, Timestamp};
 use crate::crypto;
 use crate::error::Failure;
@@ -24,7 +24,17 @@ use crate::keyring::{Algorithm, MAX_VERSION, Purpose};
 use crate::secret::{SecretBytes, SecretKey32};
 
 pub const MAGIC: &[u8; 8] = b"KCBUNDLE";
-pub const FORMAT_VERSION: u8 = 1;
+/// Version 2: the signature covers [`SIGNATURE_CONTEXT`] and is made with
+/// SHA-384, so that no signature `keycask sign` makes can be a bundle
+/// signature (version 1 signed SHA-256 of the bytes, as `sign` does: a
+/// file signature could be turned into a signed bundle).
+pub const FORMAT_VERSION: u8 = 2;
+/// The withdrawn format, refused with the reason and the way forward.
+pub const WITHDRAWN_VERSION: u8 = 1;
+/// What a bundle signature signs before the bundle's bytes: its namespace
+/// (as SSHSIG's `namespace`). The hash is SHA-384, never the SHA-256 that
+/// `sign` uses; `docs/distribution.md` explains why both are needed.
+pub const SIGNATURE_CONTEXT: &[u8] = b"keycask bundle signature v2\0";
 pub const METADATA_KIND: &str = "keycask-key-bundle";
 
 /// How the content key reaches the recipient.
@@ -212,6 +222,70 @@ fn ecdh_payload_key(
     crypto::hkdf_sha256(shared.expose_secret(), Some(&salt), hkdf_info())
 }
 
+/// What a bundle signature signs: SHA-384 of [`SIGNATURE_CONTEXT`] followed
+/// by the signed bytes. Both halves matter. The context alone would not do:
+/// `keycask sign` signs SHA-256 of any file, and a file holding the context
+/// and a bundle body would hash to a SHA-256 context digest. The hash alone
+/// would leave no namespace for a later SHA-384 signature. With both, a
+/// file signature (an ECDSA or PSS signature over a SHA-256 digest) and a
+/// bundle signature (over a SHA-384 digest) never verify as each other
+/// short of a preimage of one hash in the other.
+fn signature_digest(signed: &[u8]) -> [u8; 48] {
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha384::new();
+    hash.update(SIGNATURE_CONTEXT);
+    hash.update(signed);
+    hash.finalize().into()
+}
+
+/// Signs a bundle: ECDSA P-256 over the SHA-384 digest (RFC 6979, low-S,
+/// DER), or RSASSA-PSS with SHA-384, MGF1-SHA-384 and a 48-byte salt.
+fn sign_bundle(signer: &PrivateKey, signed: &[u8]) -> anyhow::Result<Vec<u8>> {
+    use p256::ecdsa::signature::hazmat::PrehashSigner as _;
+    let digest = signature_digest(signed);
+    match signer {
+        PrivateKey::P256(key) => {
+            let signature: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from(key)
+                .sign_prehash(&digest)
+                .map_err(|e| Failure::other(format!("ECDSA signing failed: {e}")))?;
+            Ok(signature.normalize_s().to_der().as_bytes().to_vec())
+        }
+        PrivateKey::Rsa(key) => Ok(key
+            .pss_sign_prehash_with_rng::<sha2::Sha384, _>(&mut crypto::os_rng(), &digest)
+            .map_err(|e| Failure::other(format!("RSA signing failed: {e}")))?),
+    }
+}
+
+/// Checks a bundle signature made by [`sign_bundle`]: strict DER for ECDSA,
+/// exactly a 48-byte salt for PSS.
+fn verify_bundle(signer: &PublicKey, signed: &[u8], signature: &[u8]) -> Result<(), ()> {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
+    let digest = signature_digest(signed);
+    match signer {
+        PublicKey::P256(key) => {
+            let parsed = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| ())?;
+            let fixed = p256::ecdsa::Signature::try_from(parsed).map_err(|_| ())?;
+            if fixed.to_der().as_bytes() != signature {
+                return Err(());
+            }
+            p256::ecdsa::VerifyingKey::from(key)
+                .verify_prehash(&digest, &fixed)
+                .map_err(|_| ())
+        }
+        PublicKey::Rsa(key) => key
+            .verify(
+                rsa::Pss::<sha2::Sha384> {
+                    blinded: false,
+                    digest: <sha2::Sha384 as sha2::Digest>::new(),
+                    salt_len: Some(48),
+                },
+                &digest,
+                signature,
+            )
+            .map_err(|_| ()),
+    }
+}
+
 /// The SHA-256 of a public key's SPKI DER.
 pub fn spki_fingerprint(public: &PublicKey) -> [u8; 32] {
     crypto::sha256(&public.to_spki_der())
@@ -252,6 +326,25 @@ pub fn seal(
     recipient: &PublicKey,
     signer: Option<&PrivateKey>,
 ) -> anyhow::Result<Vec<u8>> {
+    let signer_public = signer.map(PrivateKey::public_key);
+    let mut out = seal_body(metadata, materials, recipient, signer_public.as_ref())?;
+    if let Some(signer) = signer {
+        let signature = sign_bundle(signer, &out)?;
+        push_u16(&mut out, &signature);
+    }
+    Ok(out)
+}
+
+/// The bytes a bundle signature covers: the bundle up to the end of its
+/// payload, naming `signer` in its signer field (an unsigned bundle when
+/// `None`). Public so that tests can play the attacker who prepares a body
+/// and has it signed some other way.
+pub fn seal_body(
+    metadata: &Metadata,
+    materials: &[SecretBytes],
+    recipient: &PublicKey,
+    signer: Option<&PublicKey>,
+) -> anyhow::Result<Vec<u8>> {
     assert_eq!(metadata.versions.len(), materials.len());
     let recipient_fp = spki_fingerprint(recipient);
     let (scheme, encapsulated, payload_key) = match recipient {
@@ -273,16 +366,12 @@ pub fn seal(
     out.extend_from_slice(&recipient_fp);
     push_u16(&mut out, &encapsulated);
     push_u32(&mut out, &serde_json::to_vec(metadata)?);
-    let signer_spki = signer.map(|s| s.public_key().to_spki_der());
+    let signer_spki = signer.map(PublicKey::to_spki_der);
     push_u16(&mut out, signer_spki.as_deref().unwrap_or_default());
 
     let plaintext = payload_plaintext(materials);
     let payload = crypto::seal(&payload_key, &plaintext, &out);
     push_u32(&mut out, &payload);
-    if let Some(signer) = signer {
-        let signature = signer.sign_digest(&crypto::sha256(&out), RsaScheme::Pss)?;
-        push_u16(&mut out, &signature);
-    }
     Ok(out)
 }
 
@@ -339,6 +428,14 @@ impl Bundle {
             return Err(damaged());
         }
         let version = r.u8()?;
+        if version == WITHDRAWN_VERSION {
+            return Err(Failure::auth(
+                "this key bundle is in format version 1, which keycask no longer imports: a version 1 signature could be forged from a file signature made with `keycask sign`, so neither its signature nor its origin can be trusted",
+            )
+            .hint(format!(
+                "ask the sender to upgrade keycask and export the key again (it then writes bundle format version {FORMAT_VERSION}); nothing was imported"
+            )));
+        }
         if version != FORMAT_VERSION {
             return Err(Failure::auth(format!(
                 "unsupported key bundle format version {version} (this keycask reads version {FORMAT_VERSION})"
@@ -386,9 +483,8 @@ impl Bundle {
     /// Unsigned bundles pass (the caller decides whether that is enough).
     pub fn check_signature(&self) -> Result<(), Failure> {
         match (&self.signer, &self.signature) {
-            (Some(signer), Some(signature)) => signer
-                .verify_digest(&crypto::sha256(&self.signed), signature, RsaScheme::Pss)
-                .map_err(|_| {
+            (Some(signer), Some(signature)) => verify_bundle(signer, &self.signed, signature)
+                .map_err(|()| {
                     Failure::auth(
                         "the bundle's signature is not valid: it was changed after signing",
                     )
@@ -611,11 +707,98 @@ mod tests {
         let mut bad = bundle.clone();
         *bad.last_mut().unwrap() ^= 1;
         assert!(Bundle::parse(&bad).unwrap().check_signature().is_err());
-        // fail_version: format version 2 is refused, not misread.
+        // fail_version: format version 3 is refused, not misread.
         let mut bad = bundle.clone();
-        bad[8] = 2;
+        bad[8] = 3;
         let err = Bundle::parse(&bad).unwrap_err();
-        assert!(err.message.contains("format version 2"));
+        assert!(err.message.contains("format version 3"));
+    }
+
+    /// The version 1 vector (signed SHA-256 of the bytes, as `keycask sign`
+    /// signs a file) is refused with the reason and the way forward, and so
+    /// is any bundle marked version 1, signed or not.
+    #[test]
+    fn withdrawn_version_1_is_refused_with_the_reason() {
+        let old =
+            hex::decode(include_str!("../tests/vectors/fail_bundle-p256-signed-v1.hex").trim())
+                .unwrap();
+        assert_eq!(old[8], 1);
+        let err = Bundle::parse(&old).unwrap_err();
+        assert_eq!(err.code, crate::error::ExitCode::Auth);
+        assert!(err.message.contains("format version 1"), "{}", err.message);
+        assert!(err.message.contains("forged"), "{}", err.message);
+        assert!(
+            err.hint
+                .as_deref()
+                .unwrap()
+                .contains("export the key again")
+        );
+        let recipient = p256_key();
+        let mut unsigned = seal(
+            &metadata(None, Algorithm::Aes256Gcm),
+            &[SecretBytes::new(vec![1; 32])],
+            &recipient.public_key(),
+            None,
+        )
+        .unwrap();
+        unsigned[8] = 1;
+        assert!(
+            Bundle::parse(&unsigned)
+                .unwrap_err()
+                .message
+                .contains("format version 1")
+        );
+    }
+
+    /// Domain separation both ways: a signature over the SHA-256 of the
+    /// signed bytes, with or without the context in front (what `keycask
+    /// sign` makes of a file holding them), is no bundle signature; and a
+    /// bundle signature verifies as no file signature of those bytes.
+    #[test]
+    fn file_signatures_and_bundle_signatures_never_verify_as_each_other() {
+        let recipient = p256_key();
+        let rsa = PrivateKey::Rsa(Box::new(
+            rsa::PrivateKey::new(&mut crypto::os_rng(), 2048).unwrap(),
+        ));
+        for signer in [p256_key(), rsa] {
+            let sealed = seal(
+                &metadata(None, Algorithm::Aes256Gcm),
+                &[SecretBytes::new(vec![2; 32])],
+                &recipient.public_key(),
+                Some(&signer),
+            )
+            .unwrap();
+            let parsed = Bundle::parse(&sealed).unwrap();
+            parsed.check_signature().unwrap();
+            let mut with_context = SIGNATURE_CONTEXT.to_vec();
+            with_context.extend_from_slice(&parsed.signed);
+            for file in [&parsed.signed, &with_context] {
+                let digest = crypto::sha256(file);
+                for scheme in [asymmetric::RsaScheme::Pss, asymmetric::RsaScheme::Pkcs1v15] {
+                    if matches!(signer, PrivateKey::P256(_)) && scheme != asymmetric::RsaScheme::Pss
+                    {
+                        continue;
+                    }
+                    // `keycask sign` of that file, appended as the signature.
+                    let file_signature = signer.sign_digest(&digest, scheme).unwrap();
+                    let mut forged = parsed.signed.clone();
+                    push_u16(&mut forged, &file_signature);
+                    assert!(
+                        Bundle::parse(&forged).unwrap().check_signature().is_err(),
+                        "a file signature verified as a bundle signature"
+                    );
+                    // And the bundle's signature is no file signature.
+                    let bundle_signature = parsed.signature.as_deref().unwrap();
+                    assert!(
+                        signer
+                            .public_key()
+                            .verify_digest(&digest, bundle_signature, scheme)
+                            .is_err(),
+                        "a bundle signature verified as a file signature"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

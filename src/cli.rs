@@ -530,6 +530,10 @@ pub struct UnwrapArgs {
     #[arg(value_name = "INPUT")]
     pub input: Option<std::path::PathBuf>,
 
+    /// Fail (exit 4) unless key NAME of this keyring opens the envelope
+    #[arg(short, long = "key", value_name = "NAME")]
+    pub key: Option<String>,
+
     /// Write to FILE (mode 0600, created only on success) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,

@@ -2117,7 +2117,7 @@ fn craft_bundle(p: &Pair, recipient_pem: &str, metadata: serde_json::Value, out:
 /// per entry, the last one primary.
 fn crafted_metadata(name: &str, created: &str, versions: &[(u32, &str)]) -> serde_json::Value {
     serde_json::json!({
-        "kind": "keycask-key-bundle", "format": 1,
+        "kind": "keycask-key-bundle", "format": keycask::bundle::FORMAT_VERSION,
         "source_keyring": "000102030405060708090a0b0c0d0e0f",
         "exported": "2026-01-01T00:00:00Z",
         "name": name, "algorithm": "aes256-gcm", "purpose": "encrypt",
@@ -2494,4 +2494,496 @@ fn export_and_import_options_that_would_be_ignored_are_refused() {
         .fails(2, "'--pem <FILE>' cannot be used with '--type <TYPE>'");
     assert_eq!(t.keyring_bytes(), before);
     assert!(!t.join("x.kcx").exists());
+}
+
+/// Issue 13 item 1: an attacker prepares a bundle body (their own AES key
+/// as a new version of the victim's `backups`, sealed to the victim's
+/// transport key, naming the victim's signing key as signer), gets the
+/// victim to `keycask sign` it as a "release artifact" (as it is, and with
+/// the bundle signature context in front), and appends that signature.
+/// `import --verify-with` refuses it, and the keyring is byte for byte
+/// unchanged.
+#[test]
+fn file_signature_cannot_be_turned_into_a_signed_bundle() {
+    use keycask::asymmetric::PublicKey;
+    use keycask::bundle::{self, Metadata, VersionMetadata};
+    use keycask::keyring::{Algorithm, Purpose};
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&[
+        "keygen",
+        "inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    t.run(&[
+        "keygen",
+        "release-signing",
+        "--type",
+        "p256",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["export", "inbox", "--public", "-o", "inbox.pem"])
+        .ok();
+    t.run(&["export", "release-signing", "--public", "-o", "signing.pem"])
+        .ok();
+    let inbox = PublicKey::from_pem(&read(&t, "inbox.pem"), "inbox.pem").unwrap();
+    let signing = PublicKey::from_pem(&read(&t, "signing.pem"), "signing.pem").unwrap();
+    let metadata = Metadata {
+        kind: bundle::METADATA_KIND.into(),
+        format: bundle::FORMAT_VERSION,
+        source_keyring: "4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d".into(),
+        exported: 1_700_000_000,
+        name: "backups".into(),
+        algorithm: Algorithm::Aes256Gcm,
+        purpose: Purpose::Encrypt,
+        created: 1_700_000_000,
+        rotation_period: None,
+        primary: 2,
+        versions: vec![VersionMetadata {
+            version: 2,
+            id: "6d".repeat(16),
+            created: 1_700_000_000,
+            public_key: None,
+            compromised: None,
+        }],
+    };
+    let mallory_key = keycask::secret::SecretBytes::new(vec![0x4d; 32]);
+    let body = bundle::seal_body(
+        &metadata,
+        std::slice::from_ref(&mallory_key),
+        &inbox,
+        Some(&signing),
+    )
+    .unwrap();
+    let mut with_context = bundle::SIGNATURE_CONTEXT.to_vec();
+    with_context.extend_from_slice(&body);
+    for artifact in [&body, &with_context] {
+        write(&t, "release.tar", artifact);
+        t.run(&[
+            "sign",
+            "-k",
+            "release-signing",
+            "release.tar",
+            "-o",
+            "release.sig",
+        ])
+        .ok();
+        // The victim's signature verifies as a file signature...
+        t.run(&[
+            "verify",
+            "--public-key",
+            "signing.pem",
+            "--signature",
+            "release.sig",
+            "release.tar",
+        ])
+        .ok();
+        // ...and appended in the bundle's encoding, makes no signed bundle.
+        let signature = read(&t, "release.sig");
+        let mut forged = body.clone();
+        forged.extend_from_slice(&u16::try_from(signature.len()).unwrap().to_be_bytes());
+        forged.extend_from_slice(&signature);
+        write(&t, "forged.kcx", &forged);
+        let before = t.keyring_bytes();
+        t.run(&[
+            "import",
+            "--bundle",
+            "forged.kcx",
+            "--with",
+            "inbox",
+            "--verify-with",
+            "signing.pem",
+            "--make-primary",
+        ])
+        .fails(3, "the bundle's signature is not valid");
+        assert_eq!(t.keyring_bytes(), before, "the keyring changed");
+    }
+    let shown = t.run(&["show", "backups", "--json"]).ok().json();
+    assert_eq!(shown["versions"].as_array().unwrap().len(), 1);
+}
+
+/// Issue 13 item 1: a bundle in the withdrawn format version 1 (the old
+/// known-answer vector) is refused with why and what to do; nothing changes.
+#[test]
+fn version_1_bundles_are_refused_with_the_reason() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&[
+        "keygen",
+        "inbox",
+        "--type",
+        "p256",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    let old = include_str!("vectors/fail_bundle-p256-signed-v1.hex");
+    write(&t, "old.kcx", &hex::decode(old.trim()).unwrap());
+    let before = t.keyring_bytes();
+    t.run(&["import", "--bundle", "old.kcx", "--with", "inbox"])
+        .fails(3, "format version 1, which keycask no longer imports")
+        .stderr_has("could be forged from a file signature")
+        .stderr_has("ask the sender to upgrade keycask and export the key again");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+/// An envelope made outside keycask with `material` (a key its maker holds),
+/// whose header claims keyring `keyring_id`, key `key_name` and version
+/// `number`/`version_id`: what an attacker holding that key can write.
+fn craft_envelope(
+    material: [u8; 32],
+    keyring_id: &str,
+    key_name: &str,
+    (number, version_id): (u32, &str),
+    context: &[(&str, &str)],
+    plaintext: &[u8],
+) -> Vec<u8> {
+    use keycask::envelope::stream::{self, PayloadCipher};
+    use keycask::envelope::{Cek, EncryptionContext, Header, HeaderParams, VersionRef};
+    use keycask::secret::SecretKey32;
+    let mut ctx = EncryptionContext::new();
+    for (k, v) in context {
+        ctx.insert(k, v).unwrap();
+    }
+    let params = HeaderParams {
+        keyring_id: hex::decode(keyring_id).unwrap().try_into().unwrap(),
+        key_name: key_name.into(),
+        version: VersionRef {
+            number,
+            id: hex::decode(version_id).unwrap().try_into().unwrap(),
+        },
+        context: ctx,
+        chunk_size: 65536,
+    };
+    let cek = Cek::generate();
+    let header = Header::seal(
+        &params,
+        &SecretKey32::from_bytes(material),
+        &cek,
+        [7; 32],
+        [8; 12],
+    )
+    .unwrap();
+    let mut out = header.to_bytes();
+    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
+    stream::encrypt(
+        &cipher,
+        65536,
+        Box::new(std::io::Cursor::new(plaintext.to_vec())),
+        &mut out,
+        &|_| {},
+    )
+    .unwrap();
+    out
+}
+
+/// Issue 13 item 2: Mallory once got Bob to import an unverified bundle of
+/// her key ("mallory-shared"). She crafts an envelope with that key whose
+/// header claims Alice's keyring and Alice's key `backups`. Bob's unwrap
+/// refuses it (exit 4) and writes nothing; Mallory's honest envelopes (which
+/// claim her keyring and key) still open, and `-v` names the key that
+/// opened them.
+#[test]
+fn unwrap_refuses_an_envelope_whose_claimed_origin_is_not_its_key() {
+    let p = Pair::new();
+    init_named(&p.t, "mallory.json");
+    let mallory = |args: &[&str]| run_in(&p.t, "mallory.json", args);
+    p.alice(&["keygen", "backups"]).ok();
+    let alice_ring = p.alice(&["show", "backups", "--json"]).ok().json()["keyring_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.bob_transport("inbox");
+    let material = [0x4d; 32];
+    write(&p.t, "m.key", &material);
+    mallory(&["import", "mallory-shared", "--raw", "m.key"]).ok();
+    mallory(&[
+        "export",
+        "mallory-shared",
+        "--to",
+        "inbox.pem",
+        "-o",
+        "m.kcx",
+    ])
+    .ok();
+    p.bob(&["import", "--bundle", "m.kcx", "--with", "inbox"])
+        .ok()
+        .stderr_has("its origin is unverified");
+    let shown = p.bob(&["show", "mallory-shared", "--json"]).ok().json();
+    let mallory_ring = mallory(&["show", "mallory-shared", "--json"]).ok().json()["keyring_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let version_id = shown["versions"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(shown["versions"][0]["source"]["keyring"], mallory_ring);
+    assert_eq!(shown["versions"][0]["source"]["key"], "mallory-shared");
+    assert!(shown["versions"][0]["source"]["signer"].is_null());
+
+    let spoof = craft_envelope(
+        material,
+        &alice_ring,
+        "backups",
+        (1, &version_id),
+        &[("env", "prod")],
+        b"attacker content",
+    );
+    write(&p.t, "spoof.kc", &spoof);
+    let before = p.bob_bytes();
+    p.bob(&[
+        "unwrap",
+        "spoof.kc",
+        "--expect-context",
+        "env=prod",
+        "-o",
+        "out",
+    ])
+    .fails(
+        4,
+        &format!("the envelope claims key 'backups' of keyring {alice_ring}"),
+    )
+    .stderr_has("version 1 of 'mallory-shared' here")
+    .stderr_has(&format!("key 'mallory-shared' of keyring {mallory_ring}"));
+    assert!(!p.t.join("out").exists());
+    let run = p.bob(&["unwrap", "spoof.kc", "--expect-context", "env=prod"]);
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    assert!(run.stdout().is_empty());
+    // Claiming Alice's keyring with the right name, or the right keyring
+    // with Alice's key name, is refused alike.
+    for (ring, name) in [
+        (alice_ring.as_str(), "mallory-shared"),
+        (mallory_ring.as_str(), "backups"),
+    ] {
+        write(
+            &p.t,
+            "spoof2.kc",
+            &craft_envelope(material, ring, name, (1, &version_id), &[], b"x"),
+        );
+        p.bob(&["unwrap", "spoof2.kc"]).fails(
+            4,
+            "refusing an envelope whose claimed origin is not its key's",
+        );
+    }
+    assert_eq!(p.bob_bytes(), before);
+
+    // What Mallory's keycask makes claims her keyring and key: it opens, and
+    // -v says which key opened it and where that key came from.
+    p.t.run_stdin(
+        &[
+            "--keyring",
+            "mallory.json",
+            "wrap",
+            "-k",
+            "mallory-shared",
+            "-o",
+            "honest.kc",
+        ],
+        b"hi",
+    )
+    .ok();
+    p.bob(&["-v", "unwrap", "honest.kc"])
+        .ok()
+        .stdout_has("hi")
+        .stderr_has(&format!(
+            "unwrapped with key mallory-shared version 1 (imported from key 'mallory-shared' of keyring {mallory_ring}, origin unverified)"
+        ));
+}
+
+/// Issue 13 item 2: envelopes of the keyring a key came from still open,
+/// also under another name (`import --as`); envelopes wrapped here with the
+/// imported key open too; `unwrap -k` refuses an envelope that needs another
+/// key; `-v` and `unwrap --json` name the opener; `show` says where each
+/// version came from.
+#[test]
+fn imported_keys_open_their_origin_s_envelopes_and_unwrap_names_the_opener() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&[
+        "keygen",
+        "alice-signing",
+        "--type",
+        "p256",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    p.alice(&[
+        "export",
+        "alice-signing",
+        "--public",
+        "-o",
+        "alice-signing.pem",
+    ])
+    .ok();
+    p.alice_export_signed("backups", "b.kcx", &[]);
+    p.bob_import_verified("b.kcx", &["--as", "alice-backups"])
+        .ok();
+    p.bob(&["keygen", "own"]).ok();
+    let alice_ring = p.alice(&["show", "backups", "--json"]).ok().json()["keyring_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let signer = p
+        .alice(&["show", "alice-signing", "--json"])
+        .ok()
+        .json()["versions"][0]["public_key_fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.t.run_stdin(
+        &[
+            "--keyring",
+            "alice.json",
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "from-alice.kc",
+        ],
+        b"nightly dump",
+    )
+    .ok();
+
+    let shown = p.bob(&["show", "alice-backups"]).ok();
+    shown.stdout_has(&format!(
+        "from       key 'backups' of keyring {alice_ring} (v1), signature by {signer} verified"
+    ));
+    let json = p.bob(&["show", "alice-backups", "--json"]).ok().json();
+    assert_eq!(json["versions"][0]["source"]["key"], "backups");
+    assert_eq!(json["versions"][0]["source"]["keyring"], alice_ring);
+    assert_eq!(json["versions"][0]["source"]["signer"], signer);
+
+    p.bob(&["-v", "unwrap", "from-alice.kc"])
+        .ok()
+        .stdout_has("nightly dump")
+        .stderr_has(&format!(
+            "unwrapped with key alice-backups version 1 (imported from key 'backups' of keyring {alice_ring}, signature by {signer} verified)"
+        ));
+    p.bob(&["unwrap", "-k", "alice-backups", "from-alice.kc"])
+        .ok()
+        .stdout_has("nightly dump");
+    p.bob(&["unwrap", "-k", "own", "from-alice.kc", "-o", "out"])
+        .fails(
+            4,
+            "the envelope needs key 'alice-backups' (version 1), not 'own'",
+        );
+    p.bob(&["unwrap", "--key", "nosuch", "from-alice.kc"])
+        .fails(4, "no key named 'nosuch'");
+    assert!(!p.t.join("out").exists());
+    let doc = p
+        .bob(&["unwrap", "from-alice.kc", "-o", "out", "--json"])
+        .ok()
+        .json();
+    assert_eq!(doc["schema"], "keycask.unwrap/1");
+    assert_eq!(doc["key"], "alice-backups");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["envelope_key"], "backups");
+    assert_eq!(doc["envelope_keyring_id"], alice_ring);
+    assert_eq!(doc["origin"]["source_key"], "backups");
+    assert_eq!(doc["origin"]["signer"], signer);
+    assert_eq!(read(&p.t, "out"), b"nightly dump");
+    p.bob(&["unwrap", "from-alice.kc", "--json"])
+        .fails(2, "unwrap --json needs -o FILE");
+
+    // Bob wraps with the imported key: his envelope claims his keyring and
+    // the key's name here, and opens.
+    p.t.run_stdin(
+        &[
+            "--keyring",
+            "bob.json",
+            "wrap",
+            "-k",
+            "alice-backups",
+            "-o",
+            "from-bob.kc",
+        ],
+        b"bob's",
+    )
+    .ok();
+    p.bob(&["-v", "unwrap", "from-bob.kc"])
+        .ok()
+        .stdout_has("bob's");
+    // A key of Bob's own opens only envelopes that claim Bob's keyring.
+    p.t.run_stdin(
+        &["--keyring", "bob.json", "wrap", "-k", "own", "-o", "own.kc"],
+        b"own",
+    )
+    .ok();
+    p.bob(&["-v", "unwrap", "own.kc"])
+        .ok()
+        .stderr_has("unwrapped with key own version 1 (a key of this keyring)");
+}
+
+/// Issue 13 item 2, upgrade path: a version imported from a bundle before
+/// keycask recorded origins opens only envelopes that claim this keyring,
+/// with a hint; importing the bundle again (verified) records its origin,
+/// after which the sender's envelopes open again.
+#[test]
+fn an_unrecorded_origin_is_recorded_by_importing_the_bundle_again() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    p.alice(&["keygen", "backups"]).ok();
+    p.alice(&[
+        "keygen",
+        "alice-signing",
+        "--type",
+        "p256",
+        "--purpose",
+        "sign",
+    ])
+    .ok();
+    p.alice(&[
+        "export",
+        "alice-signing",
+        "--public",
+        "-o",
+        "alice-signing.pem",
+    ])
+    .ok();
+    p.alice_export_signed("backups", "b.kcx", &[]);
+    p.bob_import_verified("b.kcx", &[]).ok();
+    p.t.run_stdin(
+        &[
+            "--keyring",
+            "alice.json",
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "a.kc",
+        ],
+        b"dump",
+    )
+    .ok();
+    // What an older keycask left: the version without its source.
+    {
+        let sources = keycask::root::SecretSources::default();
+        let mut session = keycask::keyring::Session::open(&p.t.join("bob.json"), &sources).unwrap();
+        let key = session.keyring.doc.keys.get_mut("backups").unwrap();
+        key.versions[0].source = None;
+        session.commit().unwrap();
+    }
+    p.bob(&["unwrap", "a.kc"])
+        .fails(
+            4,
+            "refusing an envelope whose claimed origin is not its key's",
+        )
+        .stderr_has("import that bundle again to record where it came from");
+    // Unverified, the origin is not recorded.
+    let before = p.bob_bytes();
+    p.bob(&["import", "--bundle", "b.kcx", "--with", "inbox"])
+        .ok()
+        .stderr_has("it was NOT recorded now");
+    assert_eq!(p.bob_bytes(), before);
+    p.bob_import_verified("b.kcx", &[])
+        .ok()
+        .stderr_has("recorded that version 1 came from key 'backups'");
+    p.bob(&["unwrap", "a.kc"]).ok().stdout_has("dump");
 }

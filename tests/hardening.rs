@@ -221,7 +221,7 @@ mod model {
 
     use keycask::keyring::{
         Algorithm, AuditState, KekSet, KekVersion, Key, KeyVersion, Keyring, Origin, Purpose,
-        Tombstone, VersionState, file,
+        Source, Tombstone, VersionState, file,
     };
     use keycask::root::RootConfig;
     use proptest::prelude::*;
@@ -254,6 +254,11 @@ mod model {
             tombstone(),
             proptest::option::of(time()),
             tombstone(),
+            proptest::option::of((
+                "[0-9a-f]{32}",
+                "[a-z0-9][a-z0-9._-]{0,10}",
+                proptest::option::of("SHA256:[0-9a-f]{64}"),
+            )),
         )
             .prop_map(
                 |(
@@ -267,6 +272,7 @@ mod model {
                     compromised,
                     destroy_after,
                     destruction,
+                    source,
                 )| {
                     KeyVersion {
                         version,
@@ -279,6 +285,11 @@ mod model {
                         compromised,
                         destroy_after,
                         destruction,
+                        source: source.map(|(keyring, key, signer)| Source {
+                            keyring,
+                            key,
+                            signer,
+                        }),
                     }
                 },
             )

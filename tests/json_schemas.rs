@@ -521,6 +521,26 @@ fn export_bundle_and_import() {
         .json();
     check_without(&doc, "keycask.import/1", &["fingerprint"]);
     assert_eq!(doc["signature_verified"], true);
+    // Where the version came from, in `show`; which key opened an
+    // envelope, in `unwrap -o FILE --json`.
+    let doc = t
+        .run(&["--keyring", b, "show", "backups", "--json"])
+        .ok()
+        .json();
+    check(&doc, "keycask.key/1");
+    assert_eq!(doc["versions"][0]["source"]["key"], "backups");
+    t.run_stdin(
+        &["wrap", "-k", "backups", "-c", "env=prod", "-o", "a.kc"],
+        b"data",
+    )
+    .ok();
+    let doc = t
+        .run(&["--keyring", b, "unwrap", "a.kc", "-o", "a.out", "--json"])
+        .ok()
+        .json();
+    check(&doc, "keycask.unwrap/1");
+    assert_eq!(doc["origin"]["source_key"], "backups");
+    assert_eq!(doc["context"]["env"], "prod");
     // A raw import has no bundle fields.
     std::fs::write(t.join("raw.key"), [9u8; 32]).unwrap();
     let doc = t

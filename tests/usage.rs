@@ -93,10 +93,16 @@ fn every_header_byte_flipped_is_refused() {
     for i in 0..hlen {
         let mut bad = env.clone();
         bad[i] ^= 0x01;
-        // A flipped keyring-id byte still finds the version by its id, and
-        // then fails the CEK's associated data and the header MAC.
+        // A flipped keyring-id byte still finds the version by its id, whose
+        // origin (this keyring) the header then no longer claims: exit 4
+        // before any key is used (issue 13 item 2, strict unwrap).
         let (code, needle) = if version_id.contains(&i) {
             (4, "has no version with id")
+        } else if (48..64).contains(&i) {
+            (
+                4,
+                "refusing an envelope whose claimed origin is not its key's",
+            )
         } else if i < 8 {
             (3, "not a keycask envelope")
         } else if i == 8 {
@@ -1119,6 +1125,7 @@ fn vector_keyring() -> TestDir {
             compromised: None,
             destroy_after: None,
             destruction: None,
+            source: None,
         };
         let material = SecretBytes::new(VECTOR_KEY.material.to_vec());
         s.keyring

@@ -160,6 +160,7 @@ mod tests {
                 at: 0,
                 reason: Some("why".into()),
             }),
+            source: None,
         }
     }
 

@@ -262,6 +262,7 @@ impl Unlocked {
             compromised: None,
             destroy_after: None,
             destruction: None,
+            source: None,
         };
         self.wrap_material(name, &key, &mut version, material)?;
         let key = self.doc.keys.get_mut(name).expect("looked up above");

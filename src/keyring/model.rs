@@ -153,6 +153,92 @@ pub struct KeyVersion {
     /// For `destroy-scheduled` and `destroyed`: when and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destruction: Option<Tombstone>,
+    /// For a version brought in by `import --bundle`: where it came from.
+    /// Absent for versions made here, imported with `--raw`/`--pem`, or
+    /// imported from a bundle before keycask recorded this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// Where an imported key version came from, as its bundle said. Envelopes
+/// that version opens must claim this keyring and key name.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The id of the keyring the bundle was exported from.
+    pub keyring: String,
+    /// The key's name in that keyring.
+    pub key: String,
+    /// The bundle signer's fingerprint (`SHA256:` and hex), when its
+    /// signature was verified with `--verify-with`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+}
+
+/// The origins an envelope may claim (header keyring id and key name) to be
+/// opened by one key version of this keyring.
+#[derive(Clone, Copy, Debug)]
+pub struct VersionOrigin<'a> {
+    /// This keyring's id, the key's name here and the version's number:
+    /// envelopes wrapped here with the version claim this keyring and name.
+    pub keyring_id: &'a str,
+    pub local_name: &'a str,
+    pub version: u32,
+    /// For a version imported from a bundle: the keyring and key name it
+    /// came from, which the sender's envelopes claim.
+    pub source: Option<(&'a str, &'a str)>,
+    /// An imported key whose version has no recorded source: imported from
+    /// a bundle before origins were recorded, or with `--raw`/`--pem`.
+    pub unrecorded_import: bool,
+}
+
+/// Strict unwrap (the AWS Encryption SDK's lesson): an envelope may only be
+/// opened by a key version whose origin is what the envelope's header
+/// claims: this keyring and the key's name here (an envelope wrapped here),
+/// or, for a version imported from a bundle, the keyring and key name it
+/// came from. Without it, whoever got a key imported here (an unverified
+/// bundle is enough) could make envelopes claiming any keyring and key, and
+/// they would open as if made there. Exit 4.
+pub fn check_envelope_origin(
+    origin: &VersionOrigin,
+    header_keyring_id: &str,
+    header_key_name: &str,
+) -> Result<(), Failure> {
+    let claims = |ring: &str, name: &str| ring == header_keyring_id && name == header_key_name;
+    if claims(origin.keyring_id, origin.local_name)
+        || origin.source.is_some_and(|(ring, name)| claims(ring, name))
+    {
+        return Ok(());
+    }
+    let VersionOrigin {
+        local_name,
+        version,
+        source,
+        unrecorded_import,
+        ..
+    } = *origin;
+    let belongs = match source {
+        Some((ring, name)) => format!(
+            "which came from key '{name}' of keyring {ring} and opens only envelopes of that key or made here"
+        ),
+        None if unrecorded_import => {
+            "which was imported with no recorded origin and opens only envelopes made here"
+                .to_string()
+        }
+        None => "a key of this keyring, which opens only envelopes made here".to_string(),
+    };
+    let failure = Failure::key_unusable(format!(
+        "the envelope claims key '{header_key_name}' of keyring {header_keyring_id}, but the version it names is version {version} of '{local_name}' here, {belongs}: refusing an envelope whose claimed origin is not its key's"
+    ));
+    Err(if unrecorded_import {
+        failure.hint(format!(
+            "if version {version} of '{local_name}' came from a bundle imported before keycask recorded origins, import that bundle again to record where it came from (`keycask import --bundle FILE --with KEY --verify-with SENDER.pem`)"
+        ))
+    } else {
+        failure.hint(
+            "whoever holds that key made the envelope, not the keyring it names; `keycask show NAME` shows where a key came from",
+        )
+    })
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -414,6 +500,26 @@ impl Key {
 }
 
 impl Keyring {
+    /// The origins an envelope opened by `version` of key `name` may claim
+    /// (see [`check_envelope_origin`]).
+    pub fn version_origin<'a>(
+        &'a self,
+        name: &'a str,
+        key: &Key,
+        version: &'a KeyVersion,
+    ) -> VersionOrigin<'a> {
+        VersionOrigin {
+            keyring_id: &self.keyring_id,
+            local_name: name,
+            version: version.version,
+            source: version
+                .source
+                .as_ref()
+                .map(|s| (s.keyring.as_str(), s.key.as_str())),
+            unrecorded_import: key.origin == Origin::Imported && version.source.is_none(),
+        }
+    }
+
     /// Finds the key that holds a version id, with that version.
     pub fn find_version_id(&self, id: &str) -> Option<(&str, &Key, &KeyVersion)> {
         self.keys.iter().find_map(|(name, key)| {
@@ -538,6 +644,7 @@ mod tests {
                     compromised: None,
                     destroy_after: None,
                     destruction: None,
+                    source: None,
                 })
                 .collect(),
             destroyed: None,
@@ -553,6 +660,44 @@ mod tests {
         assert_eq!(key(&[1, 2]).version_numbers_problem(), None);
         assert!(key(&[0]).version_numbers_problem().is_some());
         assert!(key(&[2, 2]).version_numbers_problem().is_some());
+    }
+
+    #[test]
+    fn envelope_origins() {
+        let here = "aa".repeat(16);
+        let there = "bb".repeat(16);
+        let local = VersionOrigin {
+            keyring_id: &here,
+            local_name: "backups",
+            version: 1,
+            source: None,
+            unrecorded_import: false,
+        };
+        assert!(check_envelope_origin(&local, &here, "backups").is_ok());
+        assert!(check_envelope_origin(&local, &there, "backups").is_err());
+        assert!(check_envelope_origin(&local, &here, "other").is_err());
+        let imported = VersionOrigin {
+            local_name: "alice-backups",
+            source: Some((&there, "backups")),
+            ..local
+        };
+        // The sender's envelopes, and envelopes wrapped here with it.
+        assert!(check_envelope_origin(&imported, &there, "backups").is_ok());
+        assert!(check_envelope_origin(&imported, &here, "alice-backups").is_ok());
+        for (ring, name) in [
+            (there.as_str(), "alice-backups"),
+            (here.as_str(), "backups"),
+            ("cc", "backups"),
+        ] {
+            let err = check_envelope_origin(&imported, ring, name).unwrap_err();
+            assert_eq!(err.code, crate::error::ExitCode::KeyUnusable);
+        }
+        let legacy = VersionOrigin {
+            unrecorded_import: true,
+            ..local
+        };
+        let err = check_envelope_origin(&legacy, &there, "backups").unwrap_err();
+        assert!(err.hint.unwrap().contains("import that bundle again"));
     }
 
     #[test]

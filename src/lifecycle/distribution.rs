@@ -27,8 +27,8 @@ use crate::clock::{self, Timestamp};
 use crate::error::Failure;
 use crate::input::{read_limited, source_name};
 use crate::keyring::{
-    Algorithm, Event, Key, KeyVersion, Origin, Purpose, Session, Tombstone, Unlocked, VersionState,
-    open_read_only, validate_key_name,
+    Algorithm, Event, Key, KeyVersion, Origin, Purpose, Session, Source, Tombstone, Unlocked,
+    VersionState, open_read_only, validate_key_name,
 };
 use crate::output;
 use crate::output::Output;
@@ -874,6 +874,19 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
             .collect(),
         None => Vec::new(),
     };
+    // Versions already here, imported from a bundle before keycask recorded
+    // origins: this bundle (same material) says where they came from.
+    let unrecorded: Vec<u32> = match &existing {
+        Some(key) if key.origin == Origin::Imported => metadata
+            .versions
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| matches!(o, Outcome::AlreadyPresent))
+            .filter(|(v, _)| key.version(v.version).is_some_and(|l| l.source.is_none()))
+            .map(|(v, _)| v.version)
+            .collect(),
+        _ => Vec::new(),
+    };
     let new_primary = match &existing {
         Some(key) if make_primary => {
             Some(primary_to_make(name, key, metadata)?).filter(|&p| p != key.primary)
@@ -893,6 +906,26 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
     } else {
         Vec::new()
     };
+    let source = Source {
+        keyring: metadata.source_keyring.clone(),
+        key: metadata.name.clone(),
+        signer: trusted.as_ref().and(signer_fp.clone()),
+    };
+    // Recording an origin changes which envelopes a key opens: the same
+    // rule as any change to an existing key.
+    let recorded: Vec<u32> = if flag_trusted {
+        unrecorded.clone()
+    } else {
+        Vec::new()
+    };
+    if !flag_trusted && !unrecorded.is_empty() {
+        ctx.warn(format!(
+            "key '{name}' holds versions of this bundle whose origin was never recorded (imported before keycask recorded origins); it was NOT recorded now: the bundle's signature is not verified"
+        ));
+        ctx.note(
+            "to record it, import again with --verify-with SENDER.pem, or with --add-unverified-versions if you trust the bundle's origin anyway",
+        );
+    }
     if !flag_trusted && !flagging.is_empty() {
         let numbers: Vec<u32> = flagging.iter().map(|(n, _)| *n).collect();
         ctx.warn(format!(
@@ -907,6 +940,11 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
     if let Some(key) = keyring.doc.keys.get_mut(name)
         && flag_trusted
     {
+        for number in &recorded {
+            if let Some(v) = key.version_mut(*number) {
+                v.source = Some(source.clone());
+            }
+        }
         for (number, at) in &flagging {
             if let Some(v) = key.version_mut(*number) {
                 v.compromised = Some(Tombstone {
@@ -950,6 +988,7 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
             }),
             destroy_after: None,
             destruction: None,
+            source: Some(source.clone()),
         };
         keyring.insert_version(name, stored, material)?;
         added.push(version.version);
@@ -973,7 +1012,7 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
             .filter(|_| new_primary.is_none())
             .map(|k| k.primary),
     };
-    if added.is_empty() && new_primary.is_none() && flagged.is_empty() {
+    if added.is_empty() && new_primary.is_none() && flagged.is_empty() && recorded.is_empty() {
         return print_import_summary(ctx, &summary);
     }
     // A new key follows the sender's primary when the bundle holds it, else
@@ -998,7 +1037,7 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
             .key(name)
             .versions(added.clone())
             .detail(format!(
-                "bundle from keyring {} ({}), {}{}{}{}",
+                "bundle from keyring {} ({}), {}{}{}{}{}",
                 metadata.source_keyring,
                 metadata.name,
                 match (&signer_fp, trusted.is_some()) {
@@ -1020,10 +1059,28 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
                     format!(
                         ", flagged compromised as the sender flagged them: versions {flagged:?}"
                     )
+                },
+                if recorded.is_empty() {
+                    String::new()
+                } else {
+                    format!(", origin recorded for versions {recorded:?} imported earlier")
                 }
             )),
     );
     session.commit()?;
+    if !recorded.is_empty() {
+        ctx.note(format!(
+            "key '{name}': recorded that version{} {} came from key '{}' of keyring {}",
+            if recorded.len() == 1 { "" } else { "s" },
+            recorded
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            source.key,
+            source.keyring
+        ));
+    }
     if !flagged.is_empty() {
         ctx.warn(format!(
             "key '{name}': the bundle flags version{} {} compromised, and so does this keyring now; {}",

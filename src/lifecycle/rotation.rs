@@ -1097,6 +1097,7 @@ mod tests {
                         at: 86_400,
                         reason: Some("retired".into()),
                     }),
+                    source: None,
                 })
                 .collect(),
             destroyed: None,

@@ -204,7 +204,59 @@ fn version_json(v: &KeyVersion, primary: u32) -> Value {
         "compromised": v.compromised.as_ref().map(TombstoneJson::of),
         "destroy_after": v.destroy_after.map(clock::format_time),
         "destruction": v.destruction.as_ref().map(TombstoneJson::of),
+        "source": v.source.as_ref().map(|s| json!({
+            "keyring": s.keyring,
+            "key": s.key,
+            "signer": s.signer,
+        })),
     })
+}
+
+/// `show`'s lines on where imported versions came from: one per source,
+/// with the versions that came from it.
+fn source_lines(key: &Key) -> Vec<String> {
+    let mut sources: Vec<(&crate::keyring::Source, Vec<u32>)> = Vec::new();
+    for v in &key.versions {
+        let Some(source) = &v.source else { continue };
+        match sources.iter_mut().find(|(s, _)| *s == source) {
+            Some((_, numbers)) => numbers.push(v.version),
+            None => sources.push((source, vec![v.version])),
+        }
+    }
+    let mut lines: Vec<String> = sources
+        .into_iter()
+        .map(|(s, numbers)| {
+            format!(
+                "key '{}' of keyring {} (v{}), {}",
+                s.key,
+                s.keyring,
+                numbers
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", v"),
+                match &s.signer {
+                    Some(fp) => format!("signature by {fp} verified"),
+                    None => "origin unverified".to_string(),
+                }
+            )
+        })
+        .collect();
+    if key.origin == Origin::Imported {
+        let unrecorded: Vec<String> = key
+            .versions
+            .iter()
+            .filter(|v| v.source.is_none())
+            .map(|v| format!("v{}", v.version))
+            .collect();
+        if !unrecorded.is_empty() {
+            lines.push(format!(
+                "this keyring ({}): made here, imported with --raw/--pem, or from a bundle imported before keycask recorded origins",
+                unrecorded.join(", ")
+            ));
+        }
+    }
+    lines
 }
 
 /// `list --names`: the key names, one per line, for shell completion. Reads
@@ -338,6 +390,9 @@ pub fn show(ctx: &Context, name: &str) -> Result<()> {
         "origin     {}",
         serde_json::to_value(key.origin)?.as_str().unwrap_or("-")
     )?;
+    for line in source_lines(key) {
+        writeln!(out, "from       {line}")?;
+    }
     writeln!(out, "created    {}", clock::format_time(key.created))?;
     writeln!(out, "rotation   {}", rotation_text(key, now, true))?;
     if let Some(t) = &key.destroyed {

@@ -78,6 +78,8 @@ impl WrapRequest {
 #[derive(Debug)]
 pub struct UnwrapRequest {
     pub input: Option<PathBuf>,
+    /// `-k NAME`: the only key that may open the envelope.
+    pub key: Option<String>,
     pub output: Option<PathBuf>,
     pub expect_context: EncryptionContext,
     pub progress: bool,
@@ -87,6 +89,7 @@ impl UnwrapRequest {
     pub fn from_args(args: &UnwrapArgs) -> Result<Self> {
         Ok(UnwrapRequest {
             input: stdio_path(args.input.as_deref()),
+            key: args.key.clone(),
             output: stdio_path(args.output.as_deref()),
             expect_context: parse_context(&args.expect_context, "--expect-context")?,
             progress: !args.no_progress,
@@ -346,6 +349,13 @@ fn parse_id(hex_id: &str) -> Result<[u8; 16]> {
 
 pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     let name = crate::input::source_name(request.input.as_deref());
+    if ctx.json && request.output.is_none() {
+        return Err(
+            Failure::usage("unwrap --json needs -o FILE: the plaintext goes to stdout")
+                .hint("keycask unwrap --json -o FILE INPUT prints which key opened it as JSON")
+                .into(),
+        );
+    }
     Output::check(request.output.as_deref())?;
     if let Some(path) = request.input.as_deref() {
         finish_interrupted_rekey(ctx, path)?;
@@ -359,7 +369,8 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     // Which version, and may it be used? All before asking for a passphrase.
     let doc = keyring::file::read(&ctx.keyring_path)?;
     let stanza = key_stanza(&header, &name)?;
-    let (key_name, version_number) = decryption_version(ctx, &doc, stanza, &name)?;
+    let (key_name, version_number) =
+        decryption_version(ctx, &doc, stanza, &name, request.key.as_deref())?;
     let root = root::open(&doc.root, &ctx.sources)?;
     let keyring = Unlocked::unlock(doc, root.as_ref())?;
     let material = symmetric_material(&keyring, &key_name, version_number)?;
@@ -407,12 +418,69 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     };
     result.map_err(|e| stream_failure(e, &name, began))?;
     sink.commit()?;
+    let opener = Opener::of(&keyring.doc, &key_name, version_number);
     if ctx.verbose > 0 {
         ctx.note(format!(
-            "unwrapped with key {key_name} version {version_number}"
+            "unwrapped with key {key_name} version {version_number} ({})",
+            opener.describe()
         ));
     }
+    if ctx.json {
+        return crate::output::print_json(&serde_json::json!({
+            "schema": "keycask.unwrap/1",
+            "input": name,
+            "output": request.output.as_deref().map(|p| p.display().to_string()),
+            "key": key_name,
+            "version": version_number,
+            "version_id": hex::encode(stanza.version.id),
+            "envelope_keyring_id": hex::encode(stanza.keyring_id),
+            "envelope_key": stanza.key_name,
+            "origin": opener,
+            "context": header.context.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
+        }));
+    }
     Ok(())
+}
+
+/// Where the key version that opened an envelope came from, for `-v` and
+/// `--json`.
+#[derive(Serialize)]
+struct Opener {
+    /// `generated` or `imported`: the key's origin.
+    key_origin: Origin,
+    /// For a version imported from a bundle: the source keyring's id, the
+    /// key's name there, and the verified signer's fingerprint (or null).
+    source_keyring: Option<String>,
+    source_key: Option<String>,
+    signer: Option<String>,
+}
+
+impl Opener {
+    fn of(doc: &Keyring, name: &str, number: u32) -> Opener {
+        let key = &doc.keys[name];
+        let source = key.version(number).and_then(|v| v.source.clone());
+        Opener {
+            key_origin: key.origin,
+            source_keyring: source.as_ref().map(|s| s.keyring.clone()),
+            source_key: source.as_ref().map(|s| s.key.clone()),
+            signer: source.and_then(|s| s.signer),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match (&self.source_keyring, &self.source_key, &self.signer) {
+            (Some(ring), Some(key), Some(signer)) => format!(
+                "imported from key '{key}' of keyring {ring}, signature by {signer} verified"
+            ),
+            (Some(ring), Some(key), None) => {
+                format!("imported from key '{key}' of keyring {ring}, origin unverified")
+            }
+            _ => match self.key_origin {
+                Origin::Generated => "a key of this keyring".to_string(),
+                Origin::Imported => "a key imported into this keyring".to_string(),
+            },
+        }
+    }
 }
 
 /// Finds the version an envelope names and checks that it may decrypt.
@@ -433,6 +501,7 @@ fn decryption_version(
     doc: &Keyring,
     header: &KeyStanza,
     input: &str,
+    wanted: Option<&str>,
 ) -> Result<(String, u32)> {
     // The version id finds the key version, wherever the envelope was made:
     // a key imported from another keyring keeps its version ids, so the
@@ -478,6 +547,14 @@ fn decryption_version(
             Began::Nothing,
         ));
     }
+    keyring::check_envelope_origin(
+        &doc.version_origin(name, key, version),
+        &envelope_ring,
+        &header.key_name,
+    )?;
+    if let Some(wanted) = wanted {
+        check_wanted_key(doc, wanted, name, version.version)?;
+    }
     if foreign && ctx.verbose > 0 {
         ctx.note(format!(
             "the envelope was made with keyring {envelope_ring}; its key version {version_id} was imported here as '{name}'"
@@ -510,6 +587,19 @@ fn decryption_version(
         ));
     }
     Ok((name.to_string(), version.version))
+}
+
+/// `unwrap -k NAME`: the envelope must need a version of key NAME.
+fn check_wanted_key(doc: &Keyring, wanted: &str, name: &str, number: u32) -> Result<()> {
+    find_key(doc, wanted)?;
+    if wanted != name {
+        return Err(Failure::key_unusable(format!(
+            "the envelope needs key '{name}' (version {number}), not '{wanted}': -k {wanted} refuses it"
+        ))
+        .hint("`keycask inspect FILE` shows which key an envelope names; nothing was written")
+        .into());
+    }
+    Ok(())
 }
 
 fn check_expected_context(actual: &EncryptionContext, expected: &EncryptionContext) -> Result<()> {
