@@ -364,6 +364,7 @@ mod model {
                     usage,
                 }),
                 mac,
+                mac_input: Default::default(),
             })
     }
 
