@@ -14,6 +14,7 @@ mod hardening;
 mod help;
 mod hsm;
 mod json_schemas;
+mod recovery;
 mod reliability;
 mod rotation;
 mod signatures;
