@@ -21,3 +21,4 @@ mod signatures;
 mod storage;
 mod supply_chain;
 mod usage;
+mod vectors_keyring;
