@@ -22,6 +22,23 @@ if [ "${KEYCASK_SKIP_HSM:-}" != 1 ]; then
     command -v pkcs11-tool >/dev/null 2>&1 || need="$need opensc"
 fi
 command -v script >/dev/null 2>&1 || need="$need bsdutils"   # a pseudo-terminal for `destroy` confirmation and PIN prompt tests
+command -v python3 >/dev/null 2>&1 || need="$need python3 python3-pip"  # contrib/recover.py (tests/recovery.rs)
+if [ -n "$need" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "test-deps: installing$need" >&2
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+        need=""
+    fi
+fi
+# contrib/recover.py needs Python's `cryptography`, and `argon2-cffi` for
+# passphrase roots (tests/recovery.rs runs it): from PyPI when missing.
+if [ -z "$need" ] && ! python3 -c 'import cryptography, argon2' >/dev/null 2>&1; then
+    echo "test-deps: installing the Python packages cryptography and argon2-cffi" >&2
+    python3 -m pip install --quiet cryptography argon2-cffi 2>/dev/null ||
+        python3 -m pip install --quiet --break-system-packages cryptography argon2-cffi ||
+        { echo "test-deps: the tests need: python3 -m pip install cryptography argon2-cffi" >&2; exit 1; }
+fi
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test-deps: installing$need" >&2

@@ -363,7 +363,7 @@ fn keyring_problems_exit_5_with_the_fix() {
         .stderr_has("hint: restore the keyring from a backup");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
 
-    std::fs::write(&path, text.replacen("\"format\": 1", "\"format\": 99", 1)).unwrap();
+    std::fs::write(&path, text.replacen("\"format\": 2", "\"format\": 99", 1)).unwrap();
     t.run(&["list"])
         .fails(5, "format version 99, newer than this keycask");
 

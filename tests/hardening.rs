@@ -375,6 +375,7 @@ mod model {
                     usage,
                 }),
                 mac,
+                mac_input: Default::default(),
             })
     }
 

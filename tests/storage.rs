@@ -1,4 +1,5 @@
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::Stdio;
 
 use crate::util::TestDir;
@@ -207,13 +208,13 @@ fn damaged_keyrings_are_refused_with_exit_5() {
         (b"[1,2]".to_vec(), "not a keycask keyring"),
         (
             String::from_utf8_lossy(&good)
-                .replace("\"format\": 1", "\"format\": 2")
+                .replace("\"format\": 2", "\"format\": 3")
                 .into_bytes(),
-            "format version 2, newer than this keycask",
+            "format version 3, newer than this keycask",
         ),
         (
             String::from_utf8_lossy(&good)
-                .replace("\"format\": 1", "\"format\": 0")
+                .replace("\"format\": 2", "\"format\": 0")
                 .into_bytes(),
             "unsupported format version",
         ),
@@ -552,4 +553,87 @@ fn a_keyring_with_version_0_or_a_repeated_version_number_is_refused() {
             assert_eq!(t.keyring_bytes(), bytes, "{args:?}");
         }
     }
+}
+
+/// Copies a keyring made by an older keycask (tests/vectors/keyring/v1:
+/// keyring format 1, its key file, audit log and an envelope) into `t`.
+fn copy_format_1_keyring(t: &TestDir) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keyring/v1");
+    for (from, to) in [
+        ("keyring.json", "keyring.json"),
+        ("keyring.json.audit.jsonl", "keyring.json.audit.jsonl"),
+        ("root.key", "root.key"),
+        ("envelope.kc", "envelope.kc"),
+    ] {
+        std::fs::copy(dir.join(from), t.join(to)).unwrap();
+        std::fs::set_permissions(t.join(to), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+#[test]
+fn a_format_1_keyring_is_read_and_becomes_format_2_at_its_next_write() {
+    let t = TestDir::new();
+    copy_format_1_keyring(&t);
+    let plain = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keyring/v1/plain.txt"),
+    )
+    .unwrap();
+    let unwrap = ["unwrap", "--keyfile", "root.key", "envelope.kc"];
+    assert_eq!(t.run(&unwrap).ok().output.stdout, plain);
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(doc["format"], 1, "a read does not rewrite the keyring");
+    t.run(&["keygen", "reports", "--keyfile", "root.key"]).ok();
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(doc["format"], 2);
+    assert_eq!(t.run(&unwrap).ok().output.stdout, plain);
+    t.run(&["audit", "verify", "--keyfile", "root.key"]).ok();
+    // A format 1 keyring edited is refused like any other.
+    let t = TestDir::new();
+    copy_format_1_keyring(&t);
+    let mut doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    doc["keys"]["backups"]["primary"] = 1.into();
+    std::fs::write(t.keyring(), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    t.run(&unwrap).fails(5, "integrity check");
+}
+
+#[test]
+fn a_keyring_reordered_and_reindented_still_verifies_and_an_edit_still_fails() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["rotate", "backups"]).ok();
+    let envelope = t
+        .run_stdin(&["wrap", "-k", "backups"], b"data")
+        .ok()
+        .output
+        .stdout;
+    std::fs::write(t.join("e.kc"), &envelope).unwrap();
+    let good = t.keyring_bytes();
+    // serde_json's map sorts members by name: every object is re-ordered;
+    // written compact, and again with tabs.
+    let value: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    let compact = serde_json::to_vec(&value).unwrap();
+    let tabbed = String::from_utf8(serde_json::to_vec_pretty(&value).unwrap())
+        .unwrap()
+        .replace("  ", "\t");
+    for bytes in [compact.clone(), tabbed.into_bytes()] {
+        assert_ne!(bytes, good);
+        std::fs::write(t.keyring(), &bytes).unwrap();
+        assert_eq!(t.run(&["unwrap", "e.kc"]).ok().output.stdout, b"data");
+    }
+    // A change of meaning in the same re-ordered form is refused.
+    let mut edited = value.clone();
+    edited["keys"]["backups"]["primary"] = 1.into();
+    std::fs::write(t.keyring(), serde_json::to_vec(&edited).unwrap()).unwrap();
+    t.run(&["unwrap", "e.kc"]).fails(5, "integrity check");
+    // An optional member spelled out as null is a change to the bytes the
+    // MAC covers (an independent reader sees it), so it is refused too.
+    let mut edited = value.clone();
+    edited["keys"]["backups"]["rotation_period"] = serde_json::Value::Null;
+    std::fs::write(t.keyring(), serde_json::to_vec(&edited).unwrap()).unwrap();
+    t.run(&["unwrap", "e.kc"]).fails(5, "integrity check");
+    // A write puts it back in keycask's own form, still verifying.
+    std::fs::write(t.keyring(), &compact).unwrap();
+    t.run(&["keygen", "other"]).ok();
+    assert_eq!(t.run(&["unwrap", "e.kc"]).ok().output.stdout, b"data");
 }

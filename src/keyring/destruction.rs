@@ -195,6 +195,7 @@ mod tests {
                 .collect::<BTreeMap<_, _>>(),
             audit: None,
             mac: None,
+            mac_input: Default::default(),
         }
     }
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::model::{FORMAT_VERSION, KEYRING_KIND, Keyring};
+use super::model::{FORMAT_V1, FORMAT_VERSION, KEYRING_KIND, Keyring, MacInput};
 use crate::error::Failure;
 use crate::root::RootConfig;
 
@@ -96,7 +96,7 @@ fn check_permissions(file: &File, path: &Path) -> Result<()> {
 /// Parses a keyring document, checking what it is and its format version
 /// before reading anything else, so that a future format is never misread.
 pub fn parse(bytes: &[u8]) -> Result<Keyring> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         Failure::keyring(format!(
             "the keyring is not valid JSON ({e}); it may be truncated or damaged"
         ))
@@ -105,8 +105,9 @@ pub fn parse(bytes: &[u8]) -> Result<Keyring> {
     if value.get("kind").and_then(|k| k.as_str()) != Some(KEYRING_KIND) {
         return Err(Failure::keyring("this file is not a keycask keyring").into());
     }
-    match value.get("format").and_then(|f| f.as_u64()) {
-        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+    let format = value.get("format").and_then(|f| f.as_u64());
+    match format {
+        Some(v) if v == u64::from(FORMAT_VERSION) || v == u64::from(FORMAT_V1) => {}
         Some(v) if v > u64::from(FORMAT_VERSION) => {
             return Err(Failure::keyring(format!(
                 "the keyring has format version {v}, newer than this keycask understands ({FORMAT_VERSION})"
@@ -122,9 +123,33 @@ pub fn parse(bytes: &[u8]) -> Result<Keyring> {
             .into());
         }
     }
-    let doc: Keyring = serde_json::from_value(value).map_err(|e| {
+    if let Some(problem) = number_problem(&value) {
+        return Err(
+            Failure::keyring(format!("the keyring is malformed: {problem}"))
+                .hint("restore it from a backup")
+                .into(),
+        );
+    }
+    // Format 2's MAC covers the canonical JSON of what the file holds, so
+    // it is taken now, from the parsed file, before anything is defaulted
+    // or normalised by reading it into the model.
+    let mac_input = if format == Some(u64::from(FORMAT_V1)) {
+        None
+    } else {
+        let object = value
+            .as_object_mut()
+            .expect("it has a kind, so it is an object");
+        let mac = object.remove("mac");
+        let canonical = serde_jcs::to_vec(&value).expect("parsed JSON always canonicalises");
+        if let (Some(mac), Some(object)) = (mac, value.as_object_mut()) {
+            object.insert("mac".to_string(), mac);
+        }
+        Some(canonical)
+    };
+    let mut doc: Keyring = serde_json::from_value(value).map_err(|e| {
         Failure::keyring(format!("the keyring is malformed: {e}")).hint("restore it from a backup")
     })?;
+    doc.mac_input = MacInput(mac_input);
     for (name, key) in &doc.keys {
         if let Some(problem) = key.version_numbers_problem() {
             return Err(Failure::keyring(format!(
@@ -135,6 +160,34 @@ pub fn parse(bytes: &[u8]) -> Result<Keyring> {
         }
     }
     Ok(doc)
+}
+
+/// The largest integer a keyring may hold: 2^53 - 1, the largest that
+/// every JSON reader (and RFC 8785's IEEE-754 numbers) holds exactly, so
+/// that canonical JSON writes every number of a keyring as plain decimal.
+pub const MAX_JSON_INTEGER: u64 = (1 << 53) - 1;
+
+/// A number that is not an integer from 0 to [`MAX_JSON_INTEGER`], anywhere
+/// in the document.
+fn number_problem(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Number(n) => match n.as_u64() {
+            Some(v) if v <= MAX_JSON_INTEGER => None,
+            _ => Some(format!(
+                "the number {n} is not an integer from 0 to 2^53 - 1"
+            )),
+        },
+        serde_json::Value::Array(items) => items.iter().find_map(number_problem),
+        serde_json::Value::Object(members) => members.values().find_map(number_problem),
+        _ => None,
+    }
+}
+
+/// RFC 8785 canonical JSON of a keyring as keycask writes it (the MAC's
+/// input, called with `mac` taken out). Equal to the canonical JSON of the
+/// file `to_bytes` writes, since canonical JSON ignores order and spacing.
+pub fn canonical_json(doc: &Keyring) -> Vec<u8> {
+    serde_jcs::to_vec(doc).expect("a keyring always serialises")
 }
 
 /// The exclusive writer's lock, held until dropped.

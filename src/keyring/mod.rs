@@ -67,6 +67,7 @@ impl Unlocked {
             keys: BTreeMap::new(),
             audit: None,
             mac: None,
+            mac_input: MacInput::default(),
         };
         let mut unlocked = Unlocked {
             doc,
@@ -161,12 +162,25 @@ impl Unlocked {
         ))
     }
 
-    /// The bytes the MAC covers: the document serialised without its `mac`
-    /// (taken out for the serialisation and put back, rather than cloning a
-    /// keyring of thousands of keys at every unlock and write).
+    /// The bytes the MAC covers (docs/FORMAT.md, "Keyring MAC"): in format
+    /// 2, the RFC 8785 canonical JSON of the document without `mac` — as
+    /// read from the file when it was, else of the document as keycask
+    /// writes it (the same bytes: canonical JSON ignores order and spacing);
+    /// in format 1, keycask's own compact serialisation without `mac`. The
+    /// `mac` is taken out and put back, rather than cloning a keyring of
+    /// thousands of keys at every unlock and write.
     fn mac_message(doc: &mut Keyring) -> Vec<u8> {
+        if doc.format == FORMAT_V1 {
+            let mac = doc.mac.take();
+            let message = serde_json::to_vec(doc).expect("a keyring always serialises");
+            doc.mac = mac;
+            return message;
+        }
+        if let Some(read) = &doc.mac_input.0 {
+            return read.clone();
+        }
         let mac = doc.mac.take();
-        let message = serde_json::to_vec(doc).expect("a keyring always serialises");
+        let message = file::canonical_json(doc);
         doc.mac = mac;
         message
     }
@@ -183,8 +197,11 @@ impl Unlocked {
             .map_err(|_| integrity_failure().into())
     }
 
-    /// Recomputes the MAC; called just before every write.
+    /// Recomputes the MAC; called just before every write. A format 1
+    /// keyring is written as format 2 from here on.
     pub fn seal_mac(&mut self) -> Result<()> {
+        self.doc.format = FORMAT_VERSION;
+        self.doc.mac_input = MacInput::default();
         let key = self.mac_key()?;
         let tag = crypto::hmac_sha256(&key, &Self::mac_message(&mut self.doc));
         self.doc.mac = Some(B64.encode(tag));
@@ -761,6 +778,82 @@ mod tests {
         let mut keyring = keyring_with(&["a"]);
         keyring.doc.keys.get_mut("a").unwrap().versions[0].version = 2;
         assert!(keyring.material("a", 2).is_err());
+    }
+
+    #[test]
+    fn mac_input_is_the_canonical_json_of_the_file_in_any_order() {
+        let mut keyring = keyring_with(&["a", "b"]);
+        keyring.seal_mac().unwrap();
+        assert_eq!(keyring.doc.format, FORMAT_VERSION);
+        let bytes = file::to_bytes(&keyring.doc);
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        value.as_object_mut().unwrap().remove("mac");
+        let expected = serde_jcs::to_vec(&value).unwrap();
+        // What keycask MACs when it writes is what a reader gets from the file.
+        let mut doc = keyring.doc.clone();
+        doc.mac = None;
+        assert_eq!(file::canonical_json(&doc), expected);
+        assert_eq!(
+            file::parse(&bytes).unwrap().mac_input.0.as_deref(),
+            Some(&expected[..])
+        );
+        // Compact, keys sorted by name (serde_json's map): other bytes, same input.
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let reordered = serde_json::to_vec(&value).unwrap();
+        assert_ne!(reordered, bytes);
+        let parsed = file::parse(&reordered).unwrap();
+        assert_eq!(parsed.mac_input.0.as_deref(), Some(&expected[..]));
+        let keks = keyring.keks.clone();
+        let mut reread = Unlocked { doc: parsed, keks };
+        assert!(reread.verify_mac().is_ok());
+    }
+
+    #[test]
+    fn format_1_is_verified_its_own_way_and_sealed_as_format_2() {
+        let mut keyring = keyring_with(&["a"]);
+        keyring.doc.format = FORMAT_V1;
+        let key = keyring.mac_key().unwrap();
+        let mut doc = keyring.doc.clone();
+        doc.mac = None;
+        let v1_message = serde_json::to_vec(&doc).unwrap();
+        keyring.doc.mac = Some(B64.encode(crypto::hmac_sha256(&key, &v1_message)));
+        let parsed = file::parse(&file::to_bytes(&keyring.doc)).unwrap();
+        assert_eq!(parsed.format, FORMAT_V1);
+        assert!(parsed.mac_input.0.is_none());
+        let mut reread = Unlocked {
+            doc: parsed,
+            keks: keyring.keks.clone(),
+        };
+        assert!(reread.verify_mac().is_ok());
+        reread.seal_mac().unwrap();
+        assert_eq!(reread.doc.format, FORMAT_VERSION);
+        let parsed = file::parse(&file::to_bytes(&reread.doc)).unwrap();
+        let mut again = Unlocked {
+            doc: parsed,
+            keks: keyring.keks.clone(),
+        };
+        assert!(again.verify_mac().is_ok());
+        // A format 2 document under the format 1 MAC is refused.
+        keyring.doc.format = FORMAT_VERSION;
+        let parsed = file::parse(&file::to_bytes(&keyring.doc)).unwrap();
+        let mut wrong = Unlocked {
+            doc: parsed,
+            keks: keyring.keks.clone(),
+        };
+        assert!(wrong.verify_mac().is_err());
+    }
+
+    #[test]
+    fn numbers_beyond_two_to_the_53_are_malformed() {
+        let mut keyring = keyring_with(&["a"]);
+        keyring.seal_mac().unwrap();
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&file::to_bytes(&keyring.doc)).unwrap();
+        value["audit"]["seq"] = serde_json::Value::from(1u64 << 53);
+        let err = file::parse(&serde_json::to_vec(&value).unwrap()).unwrap_err();
+        assert!(format!("{err:#}").contains("2^53"), "{err:#}");
+        value["audit"]["seq"] = serde_json::Value::from((1u64 << 53) - 1);
+        assert!(file::parse(&serde_json::to_vec(&value).unwrap()).is_ok());
     }
 
     #[test]

@@ -11,8 +11,15 @@ use crate::clock::Timestamp;
 use crate::error::Failure;
 use crate::root::RootConfig;
 
-/// The keyring format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The keyring format this build writes. It reads formats 1 and 2; they
+/// differ only in the MAC's input (docs/FORMAT.md, "Keyring MAC"): format 1
+/// MACs keycask's own serialisation of the document, format 2 the RFC 8785
+/// canonical JSON of the document as the file holds it. A format 1 keyring
+/// becomes format 2 at its next write.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The first format, still read.
+pub const FORMAT_V1: u32 = 1;
 
 /// The highest version number a key may reach: a million rotations, a
 /// daily rotation for 2,700 years. Far below `u32::MAX`, so that no
@@ -38,10 +45,39 @@ pub struct Keyring {
     /// written before the audit log existed; added at their next write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditState>,
-    /// HMAC-SHA256 (base64) over this document serialised without `mac`,
-    /// under a key derived from the primary KEK.
+    /// HMAC-SHA256 (base64) over this document without `mac` (format 2:
+    /// its RFC 8785 canonical JSON), under a key derived from the primary KEK.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
+    /// The bytes the MAC of a format 2 file covers, as read from the file
+    /// (not from keycask's serialisation of it): see [`MacInput`].
+    #[serde(skip)]
+    pub mac_input: MacInput,
+}
+
+/// The RFC 8785 canonical JSON of a keyring file without its `mac` member,
+/// kept from the moment the file was parsed, so that the MAC is checked over
+/// what the file says (whatever its member order, spacing or optional
+/// members) exactly as an independent reader checks it. Derived data, not
+/// part of the document: it takes no part in equality, and is cleared when
+/// the document is re-sealed.
+#[derive(Clone, Default)]
+pub struct MacInput(pub Option<Vec<u8>>);
+
+impl PartialEq for MacInput {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for MacInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "MacInput(read)"
+        } else {
+            "MacInput(none)"
+        })
+    }
 }
 
 pub const KEYRING_KIND: &str = "keycask-keyring";
