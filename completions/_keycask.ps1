@@ -326,8 +326,9 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             break
         }
         'keycask;wrap' {
-            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'The key that wraps the content key (purpose encrypt); its primary version is used')
-            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The key that wraps the content key (purpose encrypt); its primary version is used')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Also seal the content key to this public key (PEM, as `export --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds its private half opens the envelope. Repeatable; needs no keyring')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (created only on success) instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (created only on success) instead of stdout')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)')

@@ -303,8 +303,9 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --help 'Print help'
         }
         &'keycask;wrap'= {
-            cand -k 'The key that wraps the content key (purpose encrypt); its primary version is used'
-            cand --key 'The key that wraps the content key (purpose encrypt); its primary version is used'
+            cand -k 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking'
+            cand --key 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking'
+            cand --to 'Also seal the content key to this public key (PEM, as `export --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds its private half opens the envelope. Repeatable; needs no keyring'
             cand -o 'Write to FILE (created only on success) instead of stdout'
             cand --output 'Write to FILE (created only on success) instead of stdout'
             cand -c 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)'

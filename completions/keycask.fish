@@ -226,7 +226,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l json -d 'Pri
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -d 'The key that wraps the content key (purpose encrypt); its primary version is used' -r
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -d 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking' -r
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l to -d 'Also seal the content key to this public key (PEM, as `export --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds its private half opens the envelope. Repeatable; needs no keyring' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s o -l output -d 'Write to FILE (created only on success) instead of stdout' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s c -l context -d 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l chunk-size -d 'Plaintext bytes per chunk, 64 to 16777216' -r

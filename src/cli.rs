@@ -489,9 +489,21 @@ pub struct DestroyArgs {
 #[derive(Args, Debug)]
 pub struct WrapArgs {
     /// The key that wraps the content key (purpose encrypt); its primary
-    /// version is used
-    #[arg(short, long = "key", value_name = "NAME")]
-    pub key: String,
+    /// version is used. An aes256-gcm key needs the keyring unlocked; a P-256
+    /// or RSA encrypt key seals to its public half without unlocking
+    #[arg(
+        short,
+        long = "key",
+        value_name = "NAME",
+        required_unless_present = "to"
+    )]
+    pub key: Option<String>,
+
+    /// Also seal the content key to this public key (PEM, as `export
+    /// --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds
+    /// its private half opens the envelope. Repeatable; needs no keyring
+    #[arg(long = "to", value_name = "FILE.pem")]
+    pub to: Vec<std::path::PathBuf>,
 
     /// The file to encrypt; `-` or absent reads stdin
     #[arg(value_name = "INPUT")]

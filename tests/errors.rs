@@ -92,9 +92,16 @@ const CASES: &[Case] = &[
         None,
     ),
     case(
-        &["keygen", "x", "--type", "p256", "--purpose", "encrypt"],
+        &[
+            "keygen",
+            "x",
+            "--type",
+            "aes256-gcm",
+            "--purpose",
+            "transport",
+        ],
         2,
-        "a p256 key cannot have purpose encrypt",
+        "an aes256-gcm key cannot have purpose transport",
         None,
     ),
     case(
@@ -192,7 +199,7 @@ const CASES: &[Case] = &[
     case(
         &["wrap", "-k", "sig", "a.txt"],
         4,
-        "key 'sig' is a p256 key with purpose sign: only encrypt keys (aes256-gcm) wrap data",
+        "key 'sig' is a p256 key with purpose sign: only encrypt keys wrap data",
         Some("keycask keygen NAME"),
     ),
     case(

@@ -66,9 +66,16 @@ fn keygen_refuses_bad_input_and_leaves_keyring_unchanged() {
             "unknown key type 'ed448'",
         ),
         (
-            &["keygen", "x", "--type", "p256", "--purpose", "encrypt"],
+            &[
+                "keygen",
+                "x",
+                "--type",
+                "aes256-gcm",
+                "--purpose",
+                "transport",
+            ],
             2,
-            "cannot have purpose encrypt",
+            "cannot have purpose transport",
         ),
         (
             &["keygen", "x", "--purpose", "sign"],

@@ -370,7 +370,7 @@ impl Algorithm {
         if self.is_symmetric() {
             &[Purpose::Encrypt]
         } else {
-            &[Purpose::Sign, Purpose::Transport]
+            &[Purpose::Sign, Purpose::Transport, Purpose::Encrypt]
         }
     }
 

@@ -21,10 +21,11 @@ use crate::audit;
 use crate::cli::{DatakeyArgs, UnwrapArgs, WrapArgs};
 use crate::clock;
 use crate::envelope::armor::{self, ArmorWriter};
+use crate::envelope::header::MAX_STANZAS;
 use crate::envelope::stream::{self, PayloadCipher};
 use crate::envelope::{
-    Cek, EncryptionContext, EnvelopeError, Header, HeaderParams, KeyStanza, MAX_CHUNK_SIZE,
-    MIN_CHUNK_SIZE, VersionRef, read_header,
+    Cek, EncryptionContext, EnvelopeError, Header, KeyStanza, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE,
+    RecipientStanza, VersionRef, read_header,
 };
 use crate::error::Failure;
 use crate::keyring::{
@@ -35,12 +36,18 @@ use crate::output::Output;
 use crate::root;
 use crate::secret::SecretKey32;
 
+use super::recipients::{self, Recipient};
+
 /// A progress bar is shown only for inputs larger than this.
 const PROGRESS_THRESHOLD: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug)]
 pub struct WrapRequest {
-    pub key: String,
+    /// `-k NAME`: a key of the keyring (a key stanza, or a recipient stanza
+    /// for an asymmetric key).
+    pub key: Option<String>,
+    /// `--to FILE.pem`: recipients' public keys.
+    pub to: Vec<PathBuf>,
     /// `None` is stdin.
     pub input: Option<PathBuf>,
     /// `None` is stdout.
@@ -65,6 +72,7 @@ impl WrapRequest {
         }
         Ok(WrapRequest {
             key: args.key.clone(),
+            to: args.to.clone(),
             input: stdio_path(args.input.as_deref()),
             output: stdio_path(args.output.as_deref()),
             context: parse_context(&args.context, "-c")?,
@@ -142,11 +150,17 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
         );
     }
     Output::check(request.output.as_deref())?;
+    let recipients = request
+        .to
+        .iter()
+        .map(|path| Recipient::from_pem_file(path))
+        .collect::<Result<Vec<_>>>()?;
     let (input, input_len) = open_input(request.input.as_deref())?;
     let (header, cipher) = new_envelope(
         ctx,
         "wrap",
-        &request.key,
+        request.key.as_deref(),
+        recipients,
         &request.context,
         request.chunk_size,
     )?;
@@ -170,11 +184,19 @@ pub fn wrap(ctx: &Context, request: &WrapRequest) -> Result<()> {
     })?;
     sink.commit()?;
     if ctx.verbose > 0 {
-        ctx.note(format!(
-            "wrapped with key {} version {}",
-            request.key,
-            header.key_stanza().map_or(0, |k| k.version.number)
-        ));
+        for stanza in header.keys() {
+            ctx.note(format!(
+                "wrapped with key {} version {}",
+                stanza.key_name, stanza.version.number
+            ));
+        }
+        for stanza in header.recipients() {
+            ctx.note(format!(
+                "sealed to {} ({})",
+                recipients::fingerprint_text(&stanza.fingerprint),
+                stanza.scheme.name()
+            ));
+        }
     }
     Ok(())
 }
@@ -208,45 +230,94 @@ fn write_envelope(
     })
 }
 
-/// Unlocks the keyring, picks the key's primary version, logs the use
-/// (`operation`, when the keyring asks for it: before any output exists),
-/// and makes a fresh CEK and salt, the header that wraps the CEK under that
-/// version, and the payload cipher. The CEK itself is dropped (zeroized)
-/// here.
+/// Makes a fresh CEK and salt, the header that gives the CEK to each key
+/// (the key's primary version: a key stanza for an aes256-gcm key, which
+/// unlocks the keyring and logs the use as `operation` when the keyring asks
+/// for it, before any output exists; a recipient stanza for a P-256 or RSA
+/// encrypt key, from its public key alone) and to each of `recipients`, and
+/// the payload cipher. The CEK itself is dropped (zeroized) here.
 fn new_envelope(
     ctx: &Context,
     operation: &str,
-    key_name: &str,
+    key_name: Option<&str>,
+    mut recipients: Vec<Recipient>,
     context: &EncryptionContext,
     chunk_size: u32,
 ) -> Result<(Header, PayloadCipher)> {
-    let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
-    let chosen = encryption_version(ctx, &keyring, key_name)?;
-    audit::record_usage(
-        ctx,
-        &keyring,
-        Event::new(operation)
-            .key(key_name)
-            .versions([chosen.version.number]),
-    )?;
-    let params = HeaderParams {
-        keyring_id: parse_id(&keyring.doc.keyring_id)?,
-        key_name: key_name.to_string(),
-        version: chosen.version,
-        context: context.clone(),
-        chunk_size,
-    };
     let cek = Cek::generate();
-    let header = Header::seal(
-        &params,
-        &chosen.material,
-        &cek,
-        crate::crypto::random_array(),
-        crate::crypto::random_array(),
-    )
-    .map_err(|_| Failure::other("cannot build the envelope header"))?;
+    let mut header = Header::start(chunk_size, context, crate::crypto::random_array())
+        .map_err(|_| Failure::other("cannot build the envelope header"))?;
+    if let Some(name) = key_name {
+        let doc = keyring::file::read(&ctx.keyring_path)?;
+        match Recipient::of_key(&doc, name)? {
+            Some(recipient) if operation == "wrap" => recipients.insert(0, recipient),
+            Some(_) => {
+                return Err(Failure::key_unusable(format!(
+                    "key '{name}' is not an aes256-gcm key: {operation} needs a symmetric encrypt key"
+                ))
+                .hint("create one with `keycask keygen NAME` (aes256-gcm, purpose encrypt)")
+                .into());
+            }
+            None => {
+                let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
+                let chosen = encryption_version(ctx, &keyring, name)?;
+                audit::record_usage(
+                    ctx,
+                    &keyring,
+                    Event::new(operation)
+                        .key(name)
+                        .versions([chosen.version.number]),
+                )?;
+                header
+                    .add_key(
+                        parse_id(&keyring.doc.keyring_id)?,
+                        name,
+                        chosen.version,
+                        &chosen.material,
+                        &cek,
+                        crate::crypto::random_array(),
+                    )
+                    .map_err(|_| Failure::other("cannot build the envelope header"))?;
+            }
+        }
+    }
+    check_recipients(&header, &recipients)?;
+    for recipient in &recipients {
+        let stanza = recipient.seal(&header, &cek)?;
+        header
+            .add_recipient(stanza)
+            .map_err(|_| Failure::other("cannot build the envelope header"))?;
+    }
+    header.finish(&cek);
     let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
     Ok((header, cipher))
+}
+
+/// At most [`MAX_STANZAS`] keys and recipients, and no recipient twice
+/// (exit 2).
+fn check_recipients(header: &Header, recipients: &[Recipient]) -> Result<()> {
+    if header.stanzas.len() + recipients.len() > MAX_STANZAS {
+        return Err(Failure::usage(format!(
+            "an envelope has at most {MAX_STANZAS} keys and recipients; {} were given",
+            header.stanzas.len() + recipients.len()
+        ))
+        .into());
+    }
+    for (i, recipient) in recipients.iter().enumerate() {
+        if let Some(first) = recipients[..i]
+            .iter()
+            .find(|r| r.fingerprint == recipient.fingerprint)
+        {
+            return Err(Failure::usage(format!(
+                "{} and {} are the same public key ({})",
+                first.label,
+                recipient.label,
+                recipients::fingerprint_text(&recipient.fingerprint)
+            ))
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// The primary version of an encryption key, with its material.
@@ -368,16 +439,20 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
 
     // Which version, and may it be used? All before asking for a passphrase.
     let doc = keyring::file::read(&ctx.keyring_path)?;
-    let stanza = key_stanza(&header, &name)?;
-    let (key_name, version_number) =
-        decryption_version(ctx, &doc, stanza, &name, request.key.as_deref())?;
+    let opening = choose_opening(ctx, &doc, &header, &name, request.key.as_deref())?;
+    let (key_name, version_number) = (opening.key_name.clone(), opening.number);
     let root = root::open(&doc.root, &ctx.sources)?;
     let keyring = Unlocked::unlock(doc, root.as_ref())?;
-    let material = symmetric_material(&keyring, &key_name, version_number)?;
-    let cek = header
-        .open_key(stanza, &material)
-        .map_err(|e| stream_failure(e, &name, Began::Nothing))?;
-    drop(material);
+    let cek = match opening.via {
+        Via::Key(stanza) => {
+            let material = symmetric_material(&keyring, &key_name, version_number)?;
+            header.open_key(stanza, &material)
+        }
+        Via::Recipient(stanza) => {
+            recipients::open(&keyring, &header, stanza, &key_name, version_number)
+        }
+    }
+    .map_err(|e| stream_failure(e, &name, Began::Nothing))?;
     check_expected_context(&header.context, &request.expect_context)?;
     // Logged (when the keyring asks for it) before any plaintext is released.
     audit::record_usage(
@@ -432,9 +507,10 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
             "output": request.output.as_deref().map(|p| p.display().to_string()),
             "key": key_name,
             "version": version_number,
-            "version_id": hex::encode(stanza.version.id),
-            "envelope_keyring_id": hex::encode(stanza.keyring_id),
-            "envelope_key": stanza.key_name,
+            "version_id": keyring.doc.keys[&key_name].version(version_number).map(|v| v.id.clone()),
+            "envelope_keyring_id": opening.key_stanza().map(|k| hex::encode(k.keyring_id)),
+            "envelope_key": opening.key_stanza().map(|k| k.key_name.clone()),
+            "recipient": opening.recipient().map(|r| recipients::fingerprint_text(&r.fingerprint)),
             "origin": opener,
             "context": header.context.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
         }));
@@ -483,17 +559,90 @@ impl Opener {
     }
 }
 
-/// Finds the version an envelope names and checks that it may decrypt.
-/// Returns the key name and version number.
-/// The key stanza of an envelope that this keyring opens with one of its
-/// symmetric keys.
-fn key_stanza<'h>(header: &'h Header, input: &str) -> Result<&'h KeyStanza> {
-    header.key_stanza().ok_or_else(|| {
-        Failure::key_unusable(format!(
-            "{input}: the envelope is sealed to recipient public keys only, which this keycask cannot open yet"
+/// Which stanza of an envelope this keyring opens it with.
+enum Via<'h> {
+    Key(&'h KeyStanza),
+    Recipient(&'h RecipientStanza),
+}
+
+struct Opening<'h> {
+    via: Via<'h>,
+    key_name: String,
+    number: u32,
+}
+
+impl Opening<'_> {
+    fn key_stanza(&self) -> Option<&KeyStanza> {
+        match self.via {
+            Via::Key(k) => Some(k),
+            Via::Recipient(_) => None,
+        }
+    }
+
+    fn recipient(&self) -> Option<&RecipientStanza> {
+        match self.via {
+            Via::Recipient(r) => Some(r),
+            Via::Key(_) => None,
+        }
+    }
+}
+
+/// Chooses the stanza to open (of key `wanted`, with `unwrap -k`) and checks
+/// that its key version may decrypt, all before anything is unlocked. A key
+/// stanza whose version this keyring holds comes first (no public-key
+/// operation); then a recipient stanza sealed to a key of this keyring.
+/// When none is held, the error is the most precise one there is.
+fn choose_opening<'h>(
+    ctx: &Context,
+    doc: &Keyring,
+    header: &'h Header,
+    input: &str,
+    wanted: Option<&str>,
+) -> Result<Opening<'h>> {
+    let held = header.keys().find(|k| {
+        doc.find_version_id(&hex::encode(k.version.id))
+            .is_some_and(|(name, _, _)| wanted.is_none_or(|w| w == name))
+    });
+    let only_keys = header.recipients().next().is_none();
+    if let Some(stanza) = held.or_else(|| header.key_stanza().filter(|_| only_keys)) {
+        let (key_name, number) = decryption_version(ctx, doc, stanza, input, wanted)?;
+        return Ok(Opening {
+            via: Via::Key(stanza),
+            key_name,
+            number,
+        });
+    }
+    if let Some((stanza, key_name, number)) = recipients::local_stanza(doc, header, wanted) {
+        let key = &doc.keys[&key_name];
+        let version = key.version(number).expect("found by fingerprint");
+        if let Some(t) = &key.destroyed {
+            return Err(Failure::key_unusable(format!(
+                "key '{key_name}' was destroyed{}",
+                t.note()
+            ))
+            .into());
+        }
+        recipients::check_purpose(&key_name, key)?;
+        check_version_decrypts(ctx, &key_name, key, version)?;
+        return Ok(Opening {
+            via: Via::Recipient(stanza),
+            key_name,
+            number,
+        });
+    }
+    if let Some(wanted) = wanted {
+        find_key(doc, wanted)?;
+        return Err(Failure::key_unusable(format!(
+            "{input}: the envelope is not sealed to key '{wanted}': -k {wanted} refuses it"
         ))
-        .into()
-    })
+        .hint("`keycask inspect FILE` shows the keys and recipients of an envelope; nothing was written")
+        .into());
+    }
+    if let Some(stanza) = header.key_stanza() {
+        // A key stanza names its key: say precisely why it is not here.
+        decryption_version(ctx, doc, stanza, input, None)?;
+    }
+    Err(recipients::none_held(header, input).into())
 }
 
 fn decryption_version(
@@ -561,6 +710,18 @@ fn decryption_version(
         ));
     }
     check_key_usable(name, key)?;
+    check_version_decrypts(ctx, name, key, version)?;
+    Ok((name.to_string(), version.version))
+}
+
+/// Refuses a version that may not decrypt (disabled, scheduled, destroyed),
+/// with the way back where there is one; warns about a compromised one.
+fn check_version_decrypts(
+    ctx: &Context,
+    name: &str,
+    key: &Key,
+    version: &KeyVersion,
+) -> Result<()> {
     if version.state != VersionState::Enabled {
         let n = version.version;
         let hint = match version.state {
@@ -586,7 +747,7 @@ fn decryption_version(
             flag.note()
         ));
     }
-    Ok((name.to_string(), version.version))
+    Ok(())
 }
 
 /// `unwrap -k NAME`: the envelope must need a version of key NAME.
@@ -700,6 +861,9 @@ struct Inspected {
     version: Option<u32>,
     version_id: Option<String>,
     context: std::collections::BTreeMap<String, String>,
+    /// The public keys the CEK is sealed to, with the local key and version
+    /// that holds each where this keyring has it.
+    recipients: Vec<InspectedRecipient>,
     chunk_size: u32,
     header_bytes: usize,
     payload_bytes: u64,
@@ -708,6 +872,14 @@ struct Inspected {
     /// A rekey of the file was interrupted: the version its journal moves
     /// it to (`unwrap` or `rekey` finish it; `inspect` writes nothing).
     pending_rekey: Option<PendingRekey>,
+}
+
+#[derive(Serialize)]
+struct InspectedRecipient {
+    scheme: &'static str,
+    fingerprint: String,
+    key: Option<String>,
+    version: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -720,13 +892,16 @@ pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
     let mut results = Vec::new();
     let mut first_failure: Option<anyhow::Error> = None;
     let mut failed = 0;
+    // Recipients are named by the local key that holds them where this
+    // keyring has one; it is read, never unlocked, and may be absent.
+    let doc = keyring::file::read(&ctx.keyring_path).ok();
     for file in files {
         let path = stdio_path(Some(file));
         let name = crate::input::source_name(path.as_deref());
         // Reports name each file as it was given (`-` for stdin); messages
         // say "stdin".
         let given = file.display().to_string();
-        match inspect_one(path.as_deref(), &name) {
+        match inspect_one(path.as_deref(), &name, doc.as_ref()) {
             Ok(found) => results.push(Ok(Inspected {
                 file: given,
                 ..found
@@ -755,7 +930,7 @@ pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
     }
 }
 
-fn inspect_one(path: Option<&Path>, name: &str) -> Result<Inspected> {
+fn inspect_one(path: Option<&Path>, name: &str, doc: Option<&Keyring>) -> Result<Inspected> {
     let (input, input_len) = open_input(path)?;
     // A rekey journal beside the file: the header it had before the
     // interrupted rekey (the one on disk may be torn), and the one the
@@ -794,6 +969,18 @@ fn inspect_one(path: Option<&Path>, name: &str) -> Result<Inspected> {
     let last = payload_bytes - chunks.saturating_sub(1) * piece;
     let consistent = chunks > 0 && last >= stream::TAG_LEN as u64;
     let stanza = header.key_stanza();
+    let recipients = header
+        .recipients()
+        .map(|r| {
+            let local = doc.and_then(|d| recipients::find_by_fingerprint(d, &r.fingerprint));
+            InspectedRecipient {
+                scheme: r.scheme.name(),
+                fingerprint: recipients::fingerprint_text(&r.fingerprint),
+                key: local.map(|(name, _, _)| name.to_string()),
+                version: local.map(|(_, _, v)| v.version),
+            }
+        })
+        .collect();
     Ok(Inspected {
         file: name.to_string(),
         armored,
@@ -808,6 +995,7 @@ fn inspect_one(path: Option<&Path>, name: &str) -> Result<Inspected> {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+        recipients,
         chunk_size: header.chunk_size,
         header_bytes: header.len(),
         payload_bytes,
@@ -855,6 +1043,13 @@ fn print_inspected(ctx: &Context, results: &[Result<Inspected, (String, String)>
             writeln!(out, "  version id  {id}")?;
             writeln!(out, "  keyring     {ring}")?;
         }
+        for r in &found.recipients {
+            let local = match (&r.key, r.version) {
+                (Some(key), Some(version)) => format!(" = key {key} version {version}"),
+                _ => String::new(),
+            };
+            writeln!(out, "  recipient   {} {}{local}", r.scheme, r.fingerprint)?;
+        }
         writeln!(
             out,
             "  format      keycask envelope v{}, {}{}",
@@ -895,7 +1090,8 @@ pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
     let (header, cipher) = new_envelope(
         ctx,
         "datakey",
-        &request.key,
+        Some(&request.key),
+        Vec::new(),
         &request.context,
         crate::envelope::DEFAULT_CHUNK_SIZE,
     )?;

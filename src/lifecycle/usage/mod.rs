@@ -1,9 +1,11 @@
 //! Usage: the commands that use keys without changing the keyring.
 //!
 //! Envelope encryption (`wrap`, `unwrap`, `inspect`, `datakey`) lives in
-//! [`envelopes`]; the format itself is `crate::envelope`.
+//! [`envelopes`], with envelopes sealed to public keys in [`recipients`];
+//! the format itself is `crate::envelope`.
 
 mod envelopes;
+mod recipients;
 pub mod signatures;
 
 pub use envelopes::{DatakeyRequest, UnwrapRequest, WrapRequest, datakey, inspect, unwrap, wrap};

@@ -1,0 +1,186 @@
+//! Recipient envelopes: `wrap --to FILE.pem`, `wrap -k NAME` with a P-256
+//! or RSA encryption key, and `unwrap` of a stanza sealed to a key of this
+//! keyring. Sealing reads only public keys: no keyring is needed for
+//! `--to`, and no unlock for `-k` with an asymmetric key.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::asymmetric::{self, PrivateKey, PublicKey};
+use crate::envelope::recipient::{self, OpenWith, SealTo};
+use crate::envelope::{Cek, EnvelopeError, Header, RecipientStanza};
+use crate::error::Failure;
+use crate::keyring::{Key, KeyVersion, Keyring, Purpose, Unlocked, VersionState};
+
+/// At most this many bytes are read from a `--to` file.
+const MAX_PEM_LEN: u64 = 1 << 20;
+
+/// A public key an envelope is sealed to, and what to call it in messages.
+pub struct Recipient {
+    pub public: PublicKey,
+    pub fingerprint: [u8; 32],
+    pub label: String,
+}
+
+impl Recipient {
+    /// `--to FILE`: a PEM public key (SPKI, as `export --public` writes it;
+    /// PKCS#1 RSA too). Anything else is a usage error (exit 2).
+    pub fn from_pem_file(path: &Path) -> Result<Recipient> {
+        let label = path.display().to_string();
+        let text = crate::input::read_limited(Some(path), MAX_PEM_LEN, "a public key")?;
+        let public = PublicKey::from_pem(&text, &label)?;
+        Ok(Recipient {
+            fingerprint: crate::bundle::spki_fingerprint(&public),
+            public,
+            label,
+        })
+    }
+
+    /// `-k NAME` with an asymmetric key: its primary version's public key.
+    /// `None` for a symmetric key (a key stanza, which needs the unlocked
+    /// keyring). Refuses (exit 4) keys that are not for encryption and
+    /// primaries that cannot be used.
+    pub fn of_key(doc: &Keyring, name: &str) -> Result<Option<Recipient>> {
+        let key = crate::keyring::find_key(doc, name)?;
+        if key.algorithm.is_symmetric() {
+            return Ok(None);
+        }
+        if let Some(t) = &key.destroyed {
+            return Err(
+                Failure::key_unusable(format!("key '{name}' was destroyed{}", t.note())).into(),
+            );
+        }
+        if key.purpose != Purpose::Encrypt {
+            return Err(Failure::key_unusable(format!(
+                "key '{name}' is {} key with purpose {}: only encrypt keys wrap data",
+                key.algorithm.with_article(),
+                key.purpose
+            ))
+            .hint(format!(
+                "a recipient key is made with `keycask keygen NAME --type {} --purpose encrypt`",
+                key.algorithm
+            ))
+            .into());
+        }
+        let version = key
+            .primary_version()
+            .ok_or_else(|| Failure::keyring(format!("key '{name}' has no primary version")))?;
+        if version.state != VersionState::Enabled {
+            return Err(Failure::key_unusable(format!(
+                "version {} of key '{name}' (its primary) is {}",
+                version.version, version.state
+            ))
+            .hint(format!(
+                "make a new primary version with `keycask rotate {name}`"
+            ))
+            .into());
+        }
+        let public = PublicKey::of_version(name, version)?;
+        Ok(Some(Recipient {
+            fingerprint: crate::bundle::spki_fingerprint(&public),
+            public,
+            label: format!("key '{name}' version {}", version.version),
+        }))
+    }
+
+    /// Seals `cek` to this recipient for `header`.
+    pub fn seal(&self, header: &Header, cek: &Cek) -> Result<RecipientStanza> {
+        let to = match &self.public {
+            PublicKey::P256(p) => SealTo::P256(p),
+            PublicKey::Rsa(r) => SealTo::Rsa(r),
+        };
+        recipient::seal(header, to, self.fingerprint, cek).map_err(|_| {
+            Failure::other(format!("cannot seal the content key to {}", self.label)).into()
+        })
+    }
+}
+
+/// `SHA256:<hex>`, the form `show` and `inspect` print fingerprints in.
+pub fn fingerprint_text(fingerprint: &[u8; 32]) -> String {
+    format!("SHA256:{}", hex::encode(fingerprint))
+}
+
+/// The key version of `doc` whose public key has `fingerprint`: key name,
+/// key and version. Only asymmetric keys have public keys.
+pub fn find_by_fingerprint<'d>(
+    doc: &'d Keyring,
+    fingerprint: &[u8; 32],
+) -> Option<(&'d str, &'d Key, &'d KeyVersion)> {
+    doc.keys.iter().find_map(|(name, key)| {
+        if key.algorithm.is_symmetric() {
+            return None;
+        }
+        key.versions.iter().find_map(|v| {
+            let public = PublicKey::of_version(name, v).ok()?;
+            (crate::bundle::spki_fingerprint(&public) == *fingerprint).then_some((
+                name.as_str(),
+                key,
+                v,
+            ))
+        })
+    })
+}
+
+/// The first recipient stanza of `header` that a key of `doc` holds (of key
+/// `wanted`, when given), with that key's name and version number.
+pub fn local_stanza<'h>(
+    doc: &Keyring,
+    header: &'h Header,
+    wanted: Option<&str>,
+) -> Option<(&'h RecipientStanza, String, u32)> {
+    header.recipients().find_map(|stanza| {
+        let (name, _, version) = find_by_fingerprint(doc, &stanza.fingerprint)?;
+        if wanted.is_some_and(|w| w != name) {
+            return None;
+        }
+        Some((stanza, name.to_string(), version.version))
+    })
+}
+
+/// Refuses a key that holds a recipient stanza's private key but may not
+/// decrypt data: a sign or transport key (exit 4).
+pub fn check_purpose(name: &str, key: &Key) -> Result<(), Failure> {
+    if key.purpose != Purpose::Encrypt {
+        return Err(Failure::key_unusable(format!(
+            "the envelope is sealed to key '{name}', whose purpose is {}: only encrypt keys open envelopes",
+            key.purpose
+        )));
+    }
+    Ok(())
+}
+
+/// Opens a recipient stanza with the private key of version `number` of
+/// key `name` (the keyring unlocked), and checks the header MAC.
+pub fn open(
+    keyring: &Unlocked,
+    header: &Header,
+    stanza: &RecipientStanza,
+    name: &str,
+    number: u32,
+) -> Result<Cek, EnvelopeError> {
+    let material = keyring
+        .material(name, number)
+        .map_err(|_| EnvelopeError::Damaged)?;
+    let private =
+        asymmetric::private_from_material(&material).map_err(|_| EnvelopeError::Damaged)?;
+    let with = match &private {
+        PrivateKey::P256(secret) => OpenWith::P256(secret),
+        PrivateKey::Rsa(secret) => OpenWith::Rsa(secret),
+    };
+    recipient::open(header, stanza, with)
+}
+
+/// Why an envelope sealed only to recipients does not open here (exit 4).
+pub fn none_held(header: &Header, input: &str) -> Failure {
+    let prints: Vec<String> = header
+        .recipients()
+        .map(|r| fingerprint_text(&r.fingerprint))
+        .collect();
+    Failure::key_unusable(format!(
+        "{input}: none of the envelope's {} recipient keys is a key of this keyring ({})",
+        prints.len(),
+        prints.join(", ")
+    ))
+    .hint("`keycask inspect FILE` lists its recipients; name the keyring that holds one with --keyring PATH")
+}
