@@ -2987,3 +2987,77 @@ fn an_unrecorded_origin_is_recorded_by_importing_the_bundle_again() {
         .stderr_has("recorded that version 1 came from key 'backups'");
     p.bob(&["unwrap", "a.kc"]).ok().stdout_has("dump");
 }
+
+/// Issue 17 item 2, FORMAT.md's failure table for a key imported under
+/// another name (`import --as`), row by row. Bob holds Alice's `backups` as
+/// `alice-backups`. The header's key name must be the name of the key that
+/// holds the version id, with one exception: a header claiming another
+/// keyring, opened by an imported key, where the origin check decides
+/// instead. So: Alice's envelopes (her keyring, `backups`) open (exit 0);
+/// Bob's own (his keyring, `alice-backups`) open; his keyring with the
+/// source name `backups` is damage (exit 3); Alice's keyring with Bob's
+/// name, or a third keyring with `backups`, fail the origin check (exit 4);
+/// a wrong version number is damage (exit 3) even for Alice's envelope.
+#[test]
+fn a_key_imported_under_another_name_opens_its_origin_s_envelopes_and_nothing_else() {
+    let p = Pair::new();
+    p.bob_transport("inbox");
+    let material = [0x42; 32];
+    write(&p.t, "a.key", &material);
+    p.alice(&["import", "backups", "--raw", "a.key"]).ok();
+    p.alice(&["export", "backups", "--to", "inbox.pem", "-o", "b.kcx"])
+        .ok();
+    p.bob(&[
+        "import",
+        "--bundle",
+        "b.kcx",
+        "--with",
+        "inbox",
+        "--as",
+        "alice-backups",
+    ])
+    .ok();
+    let ring = |run: crate::util::Run| run.json()["keyring_id"].as_str().unwrap().to_string();
+    let alice_ring = ring(p.alice(&["show", "backups", "--json"]).ok());
+    let bob_ring = ring(p.bob(&["show", "alice-backups", "--json"]).ok());
+    let version_id = p.bob(&["show", "alice-backups", "--json"]).ok().json()["versions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let third_ring = "00112233445566778899aabbccddeeff";
+    let before = p.bob_bytes();
+    let envelope = |ring: &str, name: &str, number: u32| {
+        let env = craft_envelope(material, ring, name, (number, &version_id), &[], b"payload");
+        write(&p.t, "e.kc", &env);
+    };
+
+    envelope(&alice_ring, "backups", 1);
+    p.bob(&["unwrap", "e.kc"]).ok().stdout_has("payload");
+    envelope(&bob_ring, "alice-backups", 1);
+    p.bob(&["unwrap", "e.kc"]).ok().stdout_has("payload");
+
+    envelope(&bob_ring, "backups", 1);
+    let run = p
+        .bob(&["unwrap", "e.kc"])
+        .fails(3, "the envelope is damaged or was tampered with");
+    assert!(run.stdout().is_empty());
+    envelope(&alice_ring, "backups", 2);
+    p.bob(&["unwrap", "e.kc"])
+        .fails(3, "the envelope is damaged or was tampered with");
+
+    for (ring, name) in [
+        (alice_ring.as_str(), "alice-backups"),
+        (third_ring, "backups"),
+    ] {
+        envelope(ring, name, 1);
+        let run = p.bob(&["unwrap", "e.kc"]).fails(
+            4,
+            &format!("the envelope claims key '{name}' of keyring {ring}"),
+        );
+        assert!(run.stdout().is_empty());
+        run.stderr_has(&format!(
+            "which came from key 'backups' of keyring {alice_ring}"
+        ));
+    }
+    assert_eq!(p.bob_bytes(), before);
+}

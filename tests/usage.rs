@@ -89,6 +89,8 @@ fn every_header_byte_flipped_is_refused() {
     let plain = pattern(200);
     let env = wrap(&t, &["--chunk-size", "64", "-c", "env=prod"], &plain);
     let hlen = header_len(&env);
+    // The key stanza ends the header (format 2): version id (16), number
+    // (4), wrapped CEK (60), then the header MAC (32).
     let version_id = (hlen - 32 - 60 - 4 - 16)..(hlen - 32 - 60 - 4);
     // Format 2: the key stanza's body (its keyring id first) starts after
     // the context, the stanza count, and the stanza's kind and length.
@@ -100,7 +102,8 @@ fn every_header_byte_flipped_is_refused() {
         bad[i] ^= 0x01;
         // A flipped keyring-id byte still finds the version by its id, whose
         // origin (this keyring) the header then no longer claims: exit 4
-        // before any key is used (issue 13 item 2, strict unwrap).
+        // before any key is used (issue 13 item 2, strict unwrap). A flipped
+        // version number or key name byte is damage (exit 3).
         let (code, needle) = if version_id.contains(&i) {
             (4, "has no version with id")
         } else if keyring_id.contains(&i) {
@@ -1589,4 +1592,150 @@ fn output_naming_a_folder_is_refused_before_any_work() {
     t.run(&["unwrap", "h.kc", "-o", "out"])
         .fails(2, "-o out: is a folder");
     assert_eq!(std::fs::read_dir(t.join("out")).unwrap().count(), 0);
+}
+
+// ------------------------------------- issue 17 item 2: FORMAT.md, literally
+
+/// Byte ranges of the key stanza of a one-stanza format 2 envelope made by
+/// `wrap -k backups`: (keyring id, key name, version id, version number).
+fn key_stanza_fields(
+    env: &[u8],
+) -> (
+    std::ops::Range<usize>,
+    std::ops::Range<usize>,
+    std::ops::Range<usize>,
+    std::ops::Range<usize>,
+) {
+    let hlen = header_len(env);
+    let number = (hlen - 32 - 60 - 4)..(hlen - 32 - 60);
+    let version_id = (number.start - 16)..number.start;
+    let name = (version_id.start - 7)..version_id.start;
+    assert_eq!(env[name.start - 1], 7, "the stanza layout moved");
+    assert_eq!(&env[name.clone()], b"backups");
+    let keyring_id = (name.start - 1 - 16)..(name.start - 1);
+    (keyring_id, name, version_id, number)
+}
+
+/// FORMAT.md's failure table, the rows about the key stanza's fields, each
+/// as stated: a version number that is not the number of the version the
+/// id names is damage (exit 3: the number is checked, not informational);
+/// a key name that is not the name of the key holding that id is damage,
+/// also when the header claims another keyring (only a key imported under
+/// another name is exempt, tests/distribution.rs); a version id of a key
+/// that cannot wrap (a signing key) is refused as unusable (exit 4); and a
+/// header claiming another keyring for a key of this one is refused by the
+/// origin check (exit 4). Nothing is decrypted in any case.
+#[test]
+fn key_stanza_fields_fail_as_format_md_says() {
+    let t = setup();
+    // A signing key whose name is as long as "backups".
+    t.run(&["keygen", "signing", "--type", "p256", "--purpose", "sign"])
+        .ok();
+    let env = wrap(&t, &[], b"secret");
+    let (ring, name, id, number) = key_stanza_fields(&env);
+    let damaged = "the envelope is damaged or was tampered with";
+
+    let mut bad = env.clone();
+    bad[number.clone()].copy_from_slice(&2u32.to_be_bytes());
+    unwrap_fails(&t, &bad, 3, damaged);
+    t.run(&["rotate", "backups"]).ok();
+    // Version 2 exists now; the header still names version 1's id.
+    unwrap_fails(&t, &bad, 3, damaged);
+
+    let mut bad = env.clone();
+    bad[name.clone()].copy_from_slice(b"cackups");
+    unwrap_fails(&t, &bad, 3, damaged);
+    // The same, in a header that also claims another keyring.
+    bad[ring.start] ^= 0x01;
+    unwrap_fails(&t, &bad, 3, damaged);
+
+    // Only the keyring id changed: the origin check refuses (exit 4).
+    let mut bad = env.clone();
+    bad[ring.end - 1] ^= 0x80;
+    unwrap_fails(
+        &t,
+        &bad,
+        4,
+        "refusing an envelope whose claimed origin is not its key's",
+    )
+    .stderr_has("a key of this keyring, which opens only envelopes made here");
+
+    // The version id and name of the signing key: found, but it cannot wrap.
+    let signing = t.run(&["show", "signing", "--json"]).ok().json()["versions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut bad = env.clone();
+    bad[name].copy_from_slice(b"signing");
+    bad[id].copy_from_slice(&hex::decode(signing).unwrap());
+    unwrap_fails(&t, &bad, 4, "key 'signing' is a p256 key with purpose sign");
+}
+
+/// FORMAT.md, Armor: blank space is exactly space, \t, \n, \r and \f (ASCII
+/// whitespace as Rust's `u8::is_ascii_whitespace` and WHATWG define it);
+/// \v (0x0B) is not blank, wherever it stands.
+#[test]
+fn armor_blank_space_is_space_tab_lf_cr_ff_and_not_vt() {
+    let t = setup();
+    let armored = String::from_utf8(wrap(&t, &["--armor"], b"pasted")).unwrap();
+    let padded = |end: &str| -> String { armored.lines().map(|l| format!("{l}{end}")).collect() };
+    for blank in [" ", "\t", "\x0c", "\r"] {
+        let text = format!("{blank}\n{blank}{}{blank}", padded(&format!("{blank}\n")));
+        let run = t.run_stdin(&["unwrap"], text.as_bytes()).ok();
+        assert_eq!(run.output.stdout, b"pasted", "blank {blank:?}");
+    }
+    let cases = [
+        (padded("\x0b\n"), "bad armor: wrong label"),
+        (
+            format!("{armored}\x0b"),
+            "bad armor: data after the end line",
+        ),
+        (format!("\x0b\n{armored}"), "not a keycask envelope"),
+    ];
+    for (text, needle) in cases {
+        unwrap_fails(&t, text.as_bytes(), 3, needle);
+        std::fs::write(t.join("vt.asc"), &text).unwrap();
+        t.run(&["inspect", "vt.asc"]).fails(3, needle);
+    }
+}
+
+/// FORMAT.md, Context: "control characters" are the Unicode characters of
+/// general category Cc: U+0000..U+001F (tab included), DEL (U+007F) and
+/// U+0080..U+009F (U+0085 included). `wrap -c` and `--expect-context`
+/// refuse them (exit 2), a header holding one is malformed (exit 3, even
+/// for `inspect`, which checks no MAC), and other characters, such as
+/// U+00A0 and U+2028, are values like any other.
+#[test]
+fn context_control_characters_are_unicode_cc_with_del_and_u0085() {
+    let t = setup();
+    for value in ["a\u{7f}b", "a\u{85}b", "a\u{9f}b", "a\tb", "a\u{1b}b"] {
+        let pair = format!("k={value}");
+        t.run_stdin(&["wrap", "-k", "backups", "-c", &pair], b"x")
+            .fails(2, "a context value cannot hold control characters");
+        t.run(&["unwrap", "none.kc", "--expect-context", &pair])
+            .fails(2, "cannot hold control characters");
+    }
+    for value in ["a\u{a0}b", "a\u{2028}b"] {
+        let env = wrap(&t, &["-c", &format!("k={value}")], b"x");
+        std::fs::write(t.join("ok.kc"), &env).unwrap();
+        t.run(&["unwrap", "ok.kc", "--expect-context", &format!("k={value}")])
+            .ok()
+            .stdout_has("x");
+    }
+    // Headers made with a printable value, then one byte changed to make
+    // DEL ('~' 0x7E -> 0x7F) or U+0085 (U+00C5 is C3 85, U+0085 is C2 85).
+    for (value, byte) in [("a~b", 0x7e_u8), ("a\u{c5}b", 0xc3)] {
+        let env = wrap(&t, &["-c", &format!("k={value}")], b"x");
+        let at = 50 + 1 + 1 + 2 + 1; // m, klen, "k", vlen, then the value
+        assert_eq!(env[at], byte, "the context layout moved");
+        let mut bad = env.clone();
+        bad[at] ^= 0x01;
+        std::fs::write(t.join("cc.kc"), &bad).unwrap();
+        t.run(&["inspect", "cc.kc"])
+            .fails(3, "the envelope is damaged or was tampered with");
+        unwrap_fails(&t, &bad, 3, "the envelope is damaged or was tampered with");
+        // The unchanged header inspects fine.
+        std::fs::write(t.join("cc.kc"), &env).unwrap();
+        t.run(&["inspect", "cc.kc"]).ok();
+    }
 }
