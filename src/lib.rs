@@ -34,6 +34,7 @@ pub mod material;
 pub mod output;
 pub mod rekey;
 pub mod root;
+pub mod sealed;
 pub mod secret;
 pub mod temp;
 

@@ -493,9 +493,13 @@ fn check_envelopes(
     let mut needing: Vec<(&Path, u32, Option<&str>)> = Vec::new();
     for number in versions {
         let v = key.version(*number).expect("checked by targets()");
-        for (path, named) in deps.envelopes_needing(&v.id) {
-            let foreign = (named.keyring_id != doc.keyring_id).then_some(named.keyring_id.as_str());
-            needing.push((path, *number, foreign));
+        for id in crate::sealed::dependency_ids(name, v) {
+            for (path, named) in deps.envelopes_needing(&id) {
+                // A recipient stanza names no keyring: it is this one's key.
+                let foreign = (!named.keyring_id.is_empty() && named.keyring_id != doc.keyring_id)
+                    .then_some(named.keyring_id.as_str());
+                needing.push((path, *number, foreign));
+            }
         }
     }
     needing.sort();
@@ -564,11 +568,15 @@ fn check_envelopes(
         .into());
     }
     // This keyring's envelopes: those that need one of its versions (by
-    // version id, as `unwrap` finds them).
-    let ids: std::collections::HashSet<&str> = doc
+    // version id or public key, as `unwrap` finds them).
+    let ids: std::collections::HashSet<String> = doc
         .keys
-        .values()
-        .flat_map(|k| k.versions.iter().map(|v| v.id.as_str()))
+        .iter()
+        .flat_map(|(name, k)| {
+            k.versions
+                .iter()
+                .flat_map(|v| crate::sealed::dependency_ids(name, v))
+        })
         .collect();
     let envelopes = deps.envelopes.len();
     let ours = deps

@@ -239,6 +239,7 @@ fn rotate_key(ctx: &Context, name: &str, compromised: bool, reason: Option<&str>
     let key = find_key(&doc, name)?;
     check_rotatable(name, key)?;
     let algorithm = key.algorithm;
+    let purpose = key.purpose;
     let generated = material::generate(algorithm)?;
 
     let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
@@ -281,6 +282,20 @@ fn rotate_key(ctx: &Context, name: &str, compromised: bool, reason: Option<&str>
             version_list(&rotated.flagged)
         ));
     }
+    // A recipient key: hosts that seal to a copy of its public key keep
+    // sealing to the old version until they get the new one.
+    if algorithm.is_symmetric() || purpose != crate::keyring::Purpose::Encrypt {
+        return Ok(());
+    }
+    ctx.warn(format!(
+        "hosts that seal to key {name} with `wrap --to FILE.pem` keep using version {} until they get the new public key (`keycask export {name} --public -o {name}.pem`){}",
+        rotated.old,
+        if rotated.flagged.is_empty() {
+            ""
+        } else {
+            "; envelopes sealed to a compromised version are exposed: re-encrypt them (`keycask unwrap FILE | keycask wrap -k NAME`), as rekey keeps their content key"
+        }
+    ));
     Ok(())
 }
 
@@ -1044,10 +1059,12 @@ fn dependency_rows(doc: &Keyring, files: &[(&PathBuf, &FileReport)]) -> Vec<Depe
     let mut rows: Vec<DependencyRow> = doc
         .keys
         .iter()
-        .filter(|(_, key)| {
-            key.versions
-                .iter()
-                .any(|v| counts.contains_key(v.id.as_str()))
+        .filter(|(name, key)| {
+            key.versions.iter().any(|v| {
+                crate::sealed::dependency_ids(name, v)
+                    .iter()
+                    .any(|id| counts.contains_key(id.as_str()))
+            })
         })
         .flat_map(|(name, key)| {
             let counts = &counts;
@@ -1058,7 +1075,12 @@ fn dependency_rows(doc: &Keyring, files: &[(&PathBuf, &FileReport)]) -> Vec<Depe
                 state: v.state.to_string(),
                 primary: v.version == key.primary,
                 compromised: v.compromised.is_some(),
-                envelopes: counts.get(v.id.as_str()).copied().unwrap_or(0),
+                // By version id (key stanzas) and by public key (recipient
+                // stanzas).
+                envelopes: crate::sealed::dependency_ids(name, v)
+                    .iter()
+                    .map(|id| counts.get(id.as_str()).copied().unwrap_or(0))
+                    .sum(),
             })
         })
         .collect();

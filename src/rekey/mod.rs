@@ -21,7 +21,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::envelope::{self, Header, VersionRef};
+use crate::envelope::{self, Header, KeyStanza, RecipientStanza, VersionRef};
 use crate::keyring::{Keyring, Purpose, Unlocked, VersionState, cancel_command, destruction_note};
 use crate::secret::SecretKey32;
 use scan::{Encoding, Entry};
@@ -115,6 +115,9 @@ pub struct Rekeyer<'a> {
     keyring_id: [u8; 16],
     /// Version id → (key name, version number).
     index: HashMap<[u8; 16], (&'a str, u32)>,
+    /// Public-key fingerprint → (key name, version number), for recipient
+    /// stanzas.
+    fingerprints: HashMap<[u8; 32], (&'a str, u32)>,
 }
 
 impl<'a> Rekeyer<'a> {
@@ -139,6 +142,7 @@ impl<'a> Rekeyer<'a> {
             unlocked: None,
             keyring_id,
             index,
+            fingerprints: crate::sealed::fingerprint_index(doc),
         }
     }
 
@@ -150,11 +154,56 @@ impl<'a> Rekeyer<'a> {
         }
     }
 
-    /// Decides from a header alone what rekeying it means.
+    /// Decides from a header alone what rekeying it means: its key stanza
+    /// of this keyring, then its recipient stanzas sealed to keys of this
+    /// keyring (the first one that moves, fails, or else is current).
     pub fn plan(&self, header: &Header) -> FileReport {
-        let Some(header) = header.key_stanza() else {
-            return FileReport::skipped("an envelope sealed to recipient public keys only");
+        let report = match header.key_stanza() {
+            Some(stanza) => self.plan_key(stanza),
+            None => FileReport::skipped("none of its recipient keys is a key of this keyring"),
         };
+        if matches!(report.status, Status::Current | Status::Skipped)
+            && let Some(recipients) = self.plan_recipients(header)
+            && (report.status == Status::Skipped || recipients.status != Status::Current)
+        {
+            return recipients;
+        }
+        report
+    }
+
+    /// The recipient stanzas of `header` sealed to a key version here.
+    fn local_recipients<'h>(
+        &self,
+        header: &'h Header,
+    ) -> impl Iterator<Item = (&'h RecipientStanza, &'a str, u32)> {
+        header.recipients().filter_map(|r| {
+            let &(name, number) = self.fingerprints.get(&r.fingerprint)?;
+            Some((r, name, number))
+        })
+    }
+
+    fn plan_recipients(&self, header: &Header) -> Option<FileReport> {
+        let mut current = None;
+        for (_, name, number) in self.local_recipients(header) {
+            let report = self.plan_version(
+                FileReport {
+                    key: Some(name.to_string()),
+                    from_version: Some(number),
+                    ..FileReport::new(Status::Failed)
+                },
+                name,
+                number,
+            );
+            if report.status == Status::Current {
+                current.get_or_insert(report);
+            } else {
+                return Some(report);
+            }
+        }
+        current
+    }
+
+    fn plan_key(&self, header: &KeyStanza) -> FileReport {
         if header.keyring_id != self.keyring_id {
             let Some(&(name, number)) = self.index.get(&header.version.id) else {
                 return FileReport::skipped(format!(
@@ -177,7 +226,7 @@ impl<'a> Rekeyer<'a> {
                 ))
             };
         }
-        let mut report = FileReport {
+        let report = FileReport {
             key: Some(header.key_name.clone()),
             from_version: Some(header.version.number),
             ..FileReport::new(Status::Failed)
@@ -191,6 +240,11 @@ impl<'a> Rekeyer<'a> {
         if name != header.key_name || number != header.version.number {
             return report.failed_after("the envelope is damaged or was tampered with");
         }
+        self.plan_version(report, name, number)
+    }
+
+    /// Whether version `number` of key `name` may be moved off, and to which.
+    fn plan_version(&self, mut report: FileReport, name: &str, number: u32) -> FileReport {
         let key = &self.doc.keys[name];
         let version = key.version(number).expect("indexed");
         report.compromised = version.compromised.is_some();
@@ -200,7 +254,7 @@ impl<'a> Rekeyer<'a> {
                 crate::clock::format_date(t.at)
             ));
         }
-        if key.purpose != Purpose::Encrypt || !key.algorithm.is_symmetric() {
+        if key.purpose != Purpose::Encrypt {
             return report.failed_after(format!("key '{name}' is not an encryption key"));
         }
         match version.state {
@@ -373,36 +427,71 @@ impl<'a> Rekeyer<'a> {
     }
 
     /// The header re-wrapped for the key's primary version, or why not.
-    fn rewrap(&self, header: &Header, plan: &FileReport) -> Result<Header, String> {
+    /// The header with every stanza of this keyring (key and recipient)
+    /// moved to its key's primary version, or why not.
+    fn rewrap(&self, header: &Header, _plan: &FileReport) -> Result<Header, String> {
         let unlocked = self.unlocked.expect("rekey_file needs an unlocked keyring");
-        let stanza = header
-            .key_stanza()
-            .ok_or("the envelope has no key stanza")?;
-        let name = stanza.key_name.as_str();
-        let material = |number: u32| -> Result<SecretKey32, String> {
+        let damaged = |_| "the envelope is damaged or was tampered with".to_string();
+        let material = |name: &str, number: u32| -> Result<SecretKey32, String> {
             let bytes = unlocked
                 .material(name, number)
                 .map_err(|e| format!("{e:#}"))?;
             SecretKey32::from_slice(bytes.expose_secret())
                 .ok_or_else(|| format!("version {number} of key '{name}' is not a 32-byte key"))
         };
-        let to = plan.to_version.expect("planned");
-        let cek = header
-            .open_key(stanza, &material(stanza.version.number)?)
-            .map_err(|_| "the envelope is damaged or was tampered with".to_string())?;
-        let primary = self.doc.keys[name].version(to).expect("the primary exists");
-        let id: [u8; 16] = hex::decode(&primary.id)
-            .ok()
-            .and_then(|id| id.try_into().ok())
-            .ok_or("the keyring holds a malformed version id")?;
-        header
-            .rewrap(
-                &cek,
-                &stanza.version.id,
-                VersionRef { number: to, id },
-                &material(to)?,
-            )
-            .map_err(|_| "the envelope is damaged or was tampered with".to_string())
+        let local_key = |k: &KeyStanza| {
+            (k.keyring_id == self.keyring_id)
+                .then(|| self.index.get(&k.version.id).copied())
+                .flatten()
+        };
+        // The CEK, from a key stanza of this keyring, else a recipient one.
+        let cek = match header.keys().find_map(|k| Some((k, local_key(k)?))) {
+            Some((stanza, (name, number))) => header
+                .open_key(stanza, &material(name, number)?)
+                .map_err(damaged)?,
+            None => {
+                let (stanza, name, number) = self
+                    .local_recipients(header)
+                    .next()
+                    .ok_or("no stanza of the envelope is for a key of this keyring")?;
+                crate::sealed::open(unlocked, header, stanza, name, number).map_err(damaged)?
+            }
+        };
+        let mut new = header.clone();
+        for stanza in header.keys() {
+            let Some((name, number)) = local_key(stanza) else {
+                continue;
+            };
+            let to = self.doc.keys[name].primary;
+            if to == number {
+                continue;
+            }
+            let primary = self.doc.keys[name].version(to).expect("the primary exists");
+            let id: [u8; 16] = hex::decode(&primary.id)
+                .ok()
+                .and_then(|id| id.try_into().ok())
+                .ok_or("the keyring holds a malformed version id")?;
+            new = new
+                .rewrap(
+                    &cek,
+                    &stanza.version.id,
+                    VersionRef { number: to, id },
+                    &material(name, to)?,
+                )
+                .map_err(damaged)?;
+        }
+        for (stanza, name, number) in self.local_recipients(header) {
+            let key = &self.doc.keys[name];
+            if key.primary == number {
+                continue;
+            }
+            let primary = key.version(key.primary).expect("the primary exists");
+            let sealed = crate::sealed::seal_to_version(&new, name, primary, &cek)?;
+            new = new
+                .replace_recipient(&cek, &stanza.fingerprint, sealed)
+                .map_err(damaged)?;
+        }
+        Ok(new)
     }
 }
 
@@ -410,11 +499,23 @@ impl<'a> Rekeyer<'a> {
 /// (see [`Rekeyer::install`]); an error when neither version can be used
 /// here, and the journal is then left alone.
 pub fn install_choice(doc: &Keyring, entry: &journal::Entry) -> Result<journal::Install> {
+    let fingerprints = crate::sealed::fingerprint_index(doc);
     let usable = |bytes: &[u8]| -> bool {
         let Ok((header, _)) = envelope::read_header(&mut &bytes[..]) else {
             return false;
         };
-        header
+        let enabled = |name: &str, number: u32| {
+            let key = &doc.keys[name];
+            key.destroyed.is_none()
+                && key
+                    .version(number)
+                    .is_some_and(|v| v.state == VersionState::Enabled)
+        };
+        header.recipients().any(|r| {
+            fingerprints
+                .get(&r.fingerprint)
+                .is_some_and(|&(name, number)| enabled(name, number))
+        }) || header
             .key_stanza()
             .and_then(|k| doc.find_version_id(&hex::encode(k.version.id)))
             .is_some_and(|(_, key, v)| key.destroyed.is_none() && v.state == VersionState::Enabled)

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::journal;
-use crate::envelope::{self, EnvelopeError, Header, KeyStanza};
+use crate::envelope::{self, EnvelopeError, Header, KeyStanza, RecipientStanza};
 use crate::error::Failure;
 
 /// How an envelope is stored.
@@ -263,7 +263,10 @@ pub fn read_entry(path: &Path) -> Entry {
     classify(&mut file)
 }
 
-/// A key version as an envelope names it.
+/// A key version as an envelope names it: by version id in a key stanza,
+/// or, for a recipient stanza, by the fingerprint of the public key
+/// (`version_id` is then `SHA256:<hex>`, and the other fields are empty:
+/// see [`crate::sealed::dependency_ids`]).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct VersionName {
     /// The keyring id, hex.
@@ -275,6 +278,15 @@ pub struct VersionName {
 }
 
 impl VersionName {
+    pub fn of_recipient(stanza: &RecipientStanza) -> Self {
+        VersionName {
+            keyring_id: String::new(),
+            key: String::new(),
+            version: 0,
+            version_id: crate::sealed::fingerprint_text(&stanza.fingerprint),
+        }
+    }
+
     pub fn of(stanza: &KeyStanza) -> Self {
         VersionName {
             keyring_id: hex::encode(stanza.keyring_id),
@@ -321,9 +333,14 @@ impl Dependencies {
 
 /// The versions an envelope found by [`read_entry`] depends on.
 pub fn needs(header: &Header, pending: Option<&Header>) -> Vec<VersionName> {
-    let mut names: Vec<VersionName> = header.keys().map(VersionName::of).collect();
-    for stanza in pending.into_iter().flat_map(Header::keys) {
-        let name = VersionName::of(stanza);
+    let named = |h: &Header| -> Vec<VersionName> {
+        h.keys()
+            .map(VersionName::of)
+            .chain(h.recipients().map(VersionName::of_recipient))
+            .collect()
+    };
+    let mut names = named(header);
+    for name in pending.map(named).unwrap_or_default() {
         if !names.contains(&name) {
             names.push(name);
         }

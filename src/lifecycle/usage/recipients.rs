@@ -7,11 +7,11 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::asymmetric::{self, PrivateKey, PublicKey};
-use crate::envelope::recipient::{self, OpenWith, SealTo};
-use crate::envelope::{Cek, EnvelopeError, Header, RecipientStanza};
+use crate::asymmetric::PublicKey;
+use crate::envelope::recipient::{self, SealTo};
+use crate::envelope::{Cek, Header, RecipientStanza};
 use crate::error::Failure;
-use crate::keyring::{Key, KeyVersion, Keyring, Purpose, Unlocked, VersionState};
+use crate::keyring::{Key, Keyring, Purpose, VersionState};
 
 /// At most this many bytes are read from a `--to` file.
 const MAX_PEM_LEN: u64 = 1 << 20;
@@ -96,31 +96,7 @@ impl Recipient {
     }
 }
 
-/// `SHA256:<hex>`, the form `show` and `inspect` print fingerprints in.
-pub fn fingerprint_text(fingerprint: &[u8; 32]) -> String {
-    format!("SHA256:{}", hex::encode(fingerprint))
-}
-
-/// The key version of `doc` whose public key has `fingerprint`: key name,
-/// key and version. Only asymmetric keys have public keys.
-pub fn find_by_fingerprint<'d>(
-    doc: &'d Keyring,
-    fingerprint: &[u8; 32],
-) -> Option<(&'d str, &'d Key, &'d KeyVersion)> {
-    doc.keys.iter().find_map(|(name, key)| {
-        if key.algorithm.is_symmetric() {
-            return None;
-        }
-        key.versions.iter().find_map(|v| {
-            let public = PublicKey::of_version(name, v).ok()?;
-            (crate::bundle::spki_fingerprint(&public) == *fingerprint).then_some((
-                name.as_str(),
-                key,
-                v,
-            ))
-        })
-    })
-}
+pub use crate::sealed::{find_by_fingerprint, fingerprint_text, open};
 
 /// The first recipient stanza of `header` that a key of `doc` holds (of key
 /// `wanted`, when given), with that key's name and version number.
@@ -148,27 +124,6 @@ pub fn check_purpose(name: &str, key: &Key) -> Result<(), Failure> {
         )));
     }
     Ok(())
-}
-
-/// Opens a recipient stanza with the private key of version `number` of
-/// key `name` (the keyring unlocked), and checks the header MAC.
-pub fn open(
-    keyring: &Unlocked,
-    header: &Header,
-    stanza: &RecipientStanza,
-    name: &str,
-    number: u32,
-) -> Result<Cek, EnvelopeError> {
-    let material = keyring
-        .material(name, number)
-        .map_err(|_| EnvelopeError::Damaged)?;
-    let private =
-        asymmetric::private_from_material(&material).map_err(|_| EnvelopeError::Damaged)?;
-    let with = match &private {
-        PrivateKey::P256(secret) => OpenWith::P256(secret),
-        PrivateKey::Rsa(secret) => OpenWith::Rsa(secret),
-    };
-    recipient::open(header, stanza, with)
 }
 
 /// Why an envelope sealed only to recipients does not open here (exit 4).

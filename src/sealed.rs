@@ -1,0 +1,103 @@
+//! The keyring's recipient keys: which key version a recipient stanza is
+//! sealed to (by the fingerprint of its public key), and opening it with
+//! that version's private key. Shared by `unwrap` and `rekey`.
+
+use std::collections::HashMap;
+
+use crate::asymmetric::{self, PrivateKey, PublicKey};
+use crate::envelope::recipient::{self, OpenWith};
+use crate::envelope::{Cek, EnvelopeError, Header, RecipientStanza};
+use crate::keyring::{Key, KeyVersion, Keyring, Unlocked};
+
+/// `SHA256:<hex>`, the form `show` and `inspect` print fingerprints in.
+pub fn fingerprint_text(fingerprint: &[u8; 32]) -> String {
+    format!("SHA256:{}", hex::encode(fingerprint))
+}
+
+/// Every asymmetric key version of `doc` by the fingerprint of its public
+/// key (SHA-256 of the SubjectPublicKeyInfo DER): key name and version
+/// number.
+pub fn fingerprint_index(doc: &Keyring) -> HashMap<[u8; 32], (&str, u32)> {
+    doc.keys
+        .iter()
+        .filter(|(_, key)| !key.algorithm.is_symmetric())
+        .flat_map(|(name, key)| {
+            key.versions.iter().filter_map(move |v| {
+                let public = PublicKey::of_version(name, v).ok()?;
+                Some((
+                    crate::bundle::spki_fingerprint(&public),
+                    (name.as_str(), v.version),
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The key version of `doc` whose public key has `fingerprint`.
+pub fn find_by_fingerprint<'d>(
+    doc: &'d Keyring,
+    fingerprint: &[u8; 32],
+) -> Option<(&'d str, &'d Key, &'d KeyVersion)> {
+    doc.keys.iter().find_map(|(name, key)| {
+        if key.algorithm.is_symmetric() {
+            return None;
+        }
+        key.versions.iter().find_map(|v| {
+            let public = PublicKey::of_version(name, v).ok()?;
+            (crate::bundle::spki_fingerprint(&public) == *fingerprint).then_some((
+                name.as_str(),
+                key,
+                v,
+            ))
+        })
+    })
+}
+
+/// Opens a recipient stanza with the private key of version `number` of
+/// key `name` (the keyring unlocked), and checks the header MAC.
+pub fn open(
+    keyring: &Unlocked,
+    header: &Header,
+    stanza: &RecipientStanza,
+    name: &str,
+    number: u32,
+) -> Result<Cek, EnvelopeError> {
+    let material = keyring
+        .material(name, number)
+        .map_err(|_| EnvelopeError::Damaged)?;
+    let private =
+        asymmetric::private_from_material(&material).map_err(|_| EnvelopeError::Damaged)?;
+    let with = match &private {
+        PrivateKey::P256(secret) => OpenWith::P256(secret),
+        PrivateKey::Rsa(secret) => OpenWith::Rsa(secret),
+    };
+    recipient::open(header, stanza, with)
+}
+
+/// Seals `cek` for `header` to the public key of version `version` of key
+/// `name`: the stanza that `rekey` puts in place of an older version's.
+pub fn seal_to_version(
+    header: &Header,
+    name: &str,
+    version: &KeyVersion,
+    cek: &Cek,
+) -> Result<RecipientStanza, String> {
+    let public = PublicKey::of_version(name, version).map_err(|e| e.to_string())?;
+    let to = match &public {
+        PublicKey::P256(p) => recipient::SealTo::P256(p),
+        PublicKey::Rsa(r) => recipient::SealTo::Rsa(r),
+    };
+    recipient::seal(header, to, crate::bundle::spki_fingerprint(&public), cek)
+        .map_err(|_| format!("cannot seal to version {} of key '{name}'", version.version))
+}
+
+/// What envelopes name version `v` of key `name` by: its version id (key
+/// stanzas) and, for an asymmetric key, `SHA256:<hex>` of its public key
+/// (recipient stanzas). For `destroy --check` and `rekey --dry-run`.
+pub fn dependency_ids(name: &str, v: &KeyVersion) -> Vec<String> {
+    let mut ids = vec![v.id.clone()];
+    if let Ok(public) = PublicKey::of_version(name, v) {
+        ids.push(fingerprint_text(&crate::bundle::spki_fingerprint(&public)));
+    }
+    ids
+}
