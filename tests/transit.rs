@@ -88,6 +88,11 @@ fn random_token() -> String {
 /// A dev server (HTTP, or HTTPS with its generated CA when `tls`), with
 /// Transit enabled and an aes256-gcm96 key `keycask-root`.
 fn bao(t: &TestDir, tls: bool) -> Option<Bao<'_>> {
+    bao_with(t, tls, None)
+}
+
+/// `bao`, with more server configuration (HCL) beside -dev's.
+fn bao_with<'a>(t: &'a TestDir, tls: bool, config: Option<&str>) -> Option<Bao<'a>> {
     let bin = bao_binary()?;
     let port = free_port();
     let root_token = random_token();
@@ -99,6 +104,11 @@ fn bao(t: &TestDir, tls: bool) -> Option<Bao<'_>> {
         &format!("-dev-root-token-id={root_token}"),
         &format!("-dev-listen-address=127.0.0.1:{port}"),
     ]);
+    if let Some(config) = config {
+        let file = t.join("bao-extra.hcl");
+        std::fs::write(&file, config).unwrap();
+        cmd.arg(format!("-config={}", file.display()));
+    }
     let cert_dir = t.join("bao-tls");
     if tls {
         std::fs::create_dir_all(&cert_dir).unwrap();
@@ -748,6 +758,48 @@ fn migration_to_transit_and_back_from_passphrase_and_key_file() {
 }
 
 #[test]
+fn migration_to_transit_and_back_from_pkcs11() {
+    let t = TestDir::new();
+    let Some(hsm) = crate::hsm::hsm(&t) else {
+        return;
+    };
+    let Some(bao) = bao(&t, false) else { return };
+    // One command with both the token's PIN (SOFTHSM2_CONF) and the OpenBao token.
+    let run = |args: &[&str]| {
+        let mut cmd = hsm.command();
+        cmd.env("VAULT_TOKEN", &bao.root_token);
+        t.run_with(cmd, args, None)
+    };
+    run(&["init", "--root", &hsm.uri("kc-root")]).ok();
+    run(&["keygen", "backups"]).ok();
+    let mut cmd = hsm.command();
+    cmd.env("VAULT_TOKEN", &bao.root_token);
+    t.run_with(
+        cmd,
+        &["wrap", "-k", "backups", "-o", "e.kc"],
+        Some(b"hello"),
+    )
+    .ok();
+    run(&["rotate", "--root", "--to", &bao.url(KEY)]).ok();
+    // The HSM is no longer needed.
+    bao.run(&["unwrap", "e.kc"]).ok().stdout_has("hello");
+    assert_eq!(
+        bao.run(&["list", "--json"]).ok().json()["root"]["kind"],
+        "transit"
+    );
+    run(&["rotate", "--root", "--to", &hsm.uri("kc-root-2")]).ok();
+    assert_eq!(
+        t.run(&["list", "--json"]).ok().json()["root"]["kind"],
+        "pkcs11"
+    );
+    let mut cmd = hsm.command();
+    cmd.env_remove("VAULT_TOKEN");
+    t.run_with(cmd, &["unwrap", "e.kc"], None)
+        .ok()
+        .stdout_has("hello");
+}
+
+#[test]
 fn a_missing_key_or_one_that_cannot_encrypt_exits_4_and_creates_nothing() {
     let t = TestDir::new();
     let Some(bao) = bao(&t, false) else { return };
@@ -847,4 +899,100 @@ fn urls_are_checked_before_any_request() {
     ])
     .fails(2, "credentials");
     assert!(!t.keyring().exists());
+}
+
+/// docs/team.md, step by step: one keyring shared by three machines, each
+/// with its own AppRole and a decrypt-only policy; one machine revoked; the
+/// Transit key rotated and the KEK re-wrapped; OpenBao's audit device next
+/// to keycask's audit log.
+#[test]
+fn a_team_of_three_machines_with_approles() {
+    let t = TestDir::new();
+    // OpenBao 2.x enables audit devices from its configuration only.
+    let device_log = t.join("bao-audit.log");
+    let config = format!(
+        "audit \"file\" \"keycask\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n",
+        device_log.display()
+    );
+    let Some(bao) = bao_with(&t, false, Some(&config)) else {
+        return;
+    };
+    // The admin creates the keyring, with usage logging, and a key.
+    bao.run(&["init", "--root", &bao.url(KEY), "--audit-usage"])
+        .ok();
+    bao.run(&["keygen", "backups"]).ok();
+    bao.run_stdin(&["wrap", "-k", "backups", "-o", "e.kc"], b"hello")
+        .ok();
+    // Three machines, each with its own AppRole and decrypt-only policy.
+    let mut machines = Vec::new();
+    for name in ["web-1", "web-2", "batch"] {
+        bao.policy(
+            &format!("keycask-{name}"),
+            &format!("path \"transit/decrypt/{KEY}\" {{ capabilities = [\"update\"] }}"),
+        );
+        machines.push((name, bao.approle(name, &[&format!("keycask-{name}")])));
+    }
+    for (name, (role_id, secret)) in &machines {
+        bao.run_approle(role_id, secret, &["unwrap", "e.kc"], None)
+            .ok()
+            .stdout_has("hello");
+        let sealed = bao
+            .run_approle(
+                role_id,
+                secret,
+                &["wrap", "-k", "backups"],
+                Some(name.as_bytes()),
+            )
+            .ok();
+        bao.run_approle(role_id, secret, &["unwrap"], Some(&sealed.output.stdout))
+            .ok()
+            .stdout_has(name);
+    }
+    // A decrypt-only machine cannot move the root (it needs encrypt).
+    let (role_id, secret) = &machines[0].1;
+    let before = t.keyring_bytes();
+    bao.run_approle(role_id, secret, &["rotate", "--root"], None)
+        .fails(3, &format!("`update` on `transit/encrypt/{KEY}`"));
+    assert_eq!(t.keyring_bytes(), before);
+
+    // web-2 is retired: its role is deleted. Its next command exits 3; the
+    // others keep working.
+    bao.root("DELETE", "auth/approle/role/web-2", Value::Null);
+    let (role_id, secret) = &machines[1].1;
+    bao.run_approle(role_id, secret, &["unwrap", "e.kc"], None)
+        .fails(3, "AppRole login");
+    for i in [0, 2] {
+        let (role_id, secret) = &machines[i].1;
+        bao.run_approle(role_id, secret, &["unwrap", "e.kc"], None)
+            .ok();
+    }
+
+    // The admin rotates the Transit key and re-wraps the KEK.
+    bao.root("POST", &format!("transit/keys/{KEY}/rotate"), json!({}));
+    bao.run(&["rotate", "--root"]).ok();
+    assert!(kek_ciphertexts(&t)[0].starts_with("vault:v2:"));
+    for i in [0, 2] {
+        let (role_id, secret) = &machines[i].1;
+        bao.run_approle(role_id, secret, &["unwrap", "e.kc"], None)
+            .ok()
+            .stdout_has("hello");
+    }
+
+    // keycask's log names each machine's role id; OpenBao's names the same
+    // decrypts, with HMACed tokens: no token or secret id in either.
+    let log = audit_log(&t);
+    for (_, (role_id, _)) in &machines {
+        assert!(log.contains(&format!("approle role_id {role_id}")), "{log}");
+    }
+    bao.run(&["audit", "verify"]).ok();
+    let device = std::fs::read_to_string(&device_log).unwrap();
+    assert!(device.contains(&format!("transit/decrypt/{KEY}")));
+    assert!(device.contains("\"role_name\":\"web-1\""), "{device}");
+    for (_, (_, secret)) in &machines {
+        let secret = std::fs::read_to_string(secret).unwrap();
+        assert!(!device.contains(secret.trim()));
+        assert!(!log.contains(secret.trim()));
+    }
+    assert!(!device.contains(&bao.root_token));
+    assert!(!log.contains(&bao.root_token));
 }
