@@ -661,6 +661,9 @@ fn rotating_the_transit_key_then_rotate_root_rewraps_under_its_latest_version() 
     assert_eq!(json["schema"], "keycask.rotate-root/1");
     let audit = audit_log(&t);
     assert!(audit.contains("Transit key version(s) v1 -> v3"), "{audit}");
+    // A new KEK is wrapped by the latest version too.
+    bao.run(&["rotate", "--kek"]).ok();
+    assert!(kek_ciphertexts(&t)[0].starts_with("vault:v3:"));
     // Old versions retired in OpenBao: the keyring still opens, an old
     // copy of it no longer does (exit 3).
     bao.root(
@@ -997,4 +1000,194 @@ fn a_team_of_three_machines_with_approles() {
     }
     assert!(!device.contains(&bao.root_token));
     assert!(!log.contains(&bao.root_token));
+}
+
+impl Bao<'_> {
+    /// The HTTP status of a GET, or `None` when nothing answers.
+    fn status(&self, path: &str) -> Option<u16> {
+        self.agent
+            .get(format!("{}/v1/{path}", self.addr))
+            .header("X-Vault-Token", &self.root_token)
+            .call()
+            .ok()
+            .map(|r| r.status().as_u16())
+    }
+}
+
+/// Waits for `ready`, at most a minute.
+#[track_caller]
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// High availability: a 3-node Raft cluster on loopback, initialised and
+/// unsealed here; keycask points at a standby; the leader is killed
+/// (SIGKILL) during a loop of 50 `unwrap`s. Each either succeeds with the
+/// right plaintext or fails with exit 1 and a clear message naming the URL;
+/// the election's length and the failures are printed (never asserted).
+#[test]
+fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
+    let t = TestDir::new();
+    let Some(bin) = bao_binary() else { return };
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .new_agent();
+    let mut nodes = Vec::new();
+    for i in 0..3 {
+        let (api, cluster) = (free_port(), free_port());
+        let dir = t.join(&format!("raft-n{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = t.join(&format!("n{i}.hcl"));
+        std::fs::write(
+            &config,
+            format!(
+                "storage \"raft\" {{\n  path = \"{}\"\n  node_id = \"n{i}\"\n}}\n\
+                 listener \"tcp\" {{\n  address = \"127.0.0.1:{api}\"\n  cluster_address = \"127.0.0.1:{cluster}\"\n  tls_disable = true\n}}\n\
+                 api_addr = \"http://127.0.0.1:{api}\"\ncluster_addr = \"http://127.0.0.1:{cluster}\"\n\
+                 disable_mlock = true\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(t.join(&format!("n{i}.log"))).unwrap();
+        let child = Command::new(&bin)
+            .arg("server")
+            .arg(format!("-config={}", config.display()))
+            .env("HOME", t.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start bao server");
+        nodes.push(Bao {
+            t: &t,
+            child: Some(child),
+            addr: format!("http://127.0.0.1:{api}"),
+            root_token: String::new(),
+            ca: None,
+            agent: agent.clone(),
+        });
+    }
+    for node in &nodes {
+        wait_for("a node to listen", || node.status("sys/health").is_some());
+    }
+    let init = nodes[0].root(
+        "POST",
+        "sys/init",
+        json!({"secret_shares": 1, "secret_threshold": 1}),
+    );
+    let unseal_key = init["keys_base64"][0].as_str().unwrap().to_string();
+    let root_token = init["root_token"].as_str().unwrap().to_string();
+    for node in &mut nodes {
+        node.root_token = root_token.clone();
+    }
+    nodes[0].root("POST", "sys/unseal", json!({"key": unseal_key}));
+    wait_for("the first node to lead", || {
+        nodes[0].status("sys/health") == Some(200)
+    });
+    // Standbys become voters after 1 s of stability instead of 10.
+    nodes[0].root(
+        "POST",
+        "sys/storage/raft/autopilot/configuration",
+        json!({"server_stabilization_time": "1s"}),
+    );
+    let leader_addr = nodes[0].addr.clone();
+    for node in &nodes[1..] {
+        node.root(
+            "POST",
+            "sys/storage/raft/join",
+            json!({"leader_api_addr": leader_addr}),
+        );
+        node.root("POST", "sys/unseal", json!({"key": unseal_key}));
+    }
+    wait_for("three voters", || {
+        let (status, config) = nodes[0].call(
+            &root_token,
+            "GET",
+            "sys/storage/raft/configuration",
+            Value::Null,
+        );
+        let servers = config["data"]["config"]["servers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        status == 200 && servers.len() == 3 && servers.iter().all(|s| s["voter"] == true)
+    });
+    nodes[0].root("POST", "sys/mounts/transit", json!({"type": "transit"}));
+    nodes[0].new_key(KEY, "aes256-gcm96");
+    // keycask points at a standby.
+    let standby = &nodes[1];
+    // OpenBao's standbys serve reads from their own copy: wait until the
+    // key has reached it.
+    wait_for("the standby to serve the key", || {
+        standby.status("sys/health") == Some(429)
+            && standby.status(&format!("transit/keys/{KEY}")) == Some(200)
+    });
+    standby.ring();
+
+    let mut killed_at = None;
+    let mut first_success_after = None;
+    let mut failures = Vec::new();
+    let mut elected_after = None;
+    let mut retries = 0;
+    for i in 0..50 {
+        if i == 10 {
+            let mut leader = nodes[0].child.take().unwrap();
+            leader.kill().unwrap(); // SIGKILL
+            leader.wait().unwrap();
+            killed_at = Some(Instant::now());
+        }
+        if killed_at.is_some() {
+            // Spread the unwraps after the kill over the election.
+            std::thread::sleep(Duration::from_millis(100));
+            if elected_after.is_none() {
+                let (_, leader) = nodes[1].call(&root_token, "GET", "sys/leader", Value::Null);
+                let address = leader["leader_address"].as_str().unwrap_or_default();
+                if !address.is_empty() && address != leader_addr {
+                    elected_after = killed_at.map(|k| k.elapsed());
+                }
+            }
+        }
+        let run = nodes[1].run(&["unwrap", "e.kc"]);
+        let tried = run
+            .stderr()
+            .split("tried ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next().and_then(|n| n.parse::<u32>().ok()));
+        retries += tried.unwrap_or(1) - 1;
+        if run.code() == 0 {
+            assert_eq!(run.output.stdout, b"hello", "wrong data from unwrap {i}");
+            if let (Some(killed), None) = (killed_at, first_success_after) {
+                first_success_after = Some(killed.elapsed());
+            }
+        } else {
+            let run = run.fails(1, &nodes[1].addr);
+            assert!(run.stdout().is_empty());
+            failures.push(format!(
+                "unwrap {i}: {}",
+                run.stderr().lines().next().unwrap()
+            ));
+        }
+    }
+    eprintln!(
+        "raft HA: leader killed before unwrap 10; a new leader seen after {:?}; first unwrap success after the kill: {:?}; {} of 50 unwraps failed (exit 1); retries reported in failures: {}{}",
+        elected_after,
+        first_success_after,
+        failures.len(),
+        retries,
+        failures
+            .iter()
+            .map(|f| format!("\n  {f}"))
+            .collect::<String>()
+    );
+    assert!(
+        first_success_after.is_some(),
+        "no unwrap succeeded after the leader was killed: {failures:?}"
+    );
 }

@@ -569,8 +569,11 @@ impl TransitRoot {
         loop {
             attempts += 1;
             let outcome = self.send_once(call, &url, with_token);
+            // A standby redirects to the active node while it cannot
+            // forward (an election): not followed (the token would go to a
+            // server the URL does not name), but retried like a 5xx.
             let retryable = match &outcome {
-                Ok(answer) => answer.status >= 500,
+                Ok(answer) => answer.status >= 500 || (300..400).contains(&answer.status),
                 Err(e) => transient(e),
             };
             let now = Instant::now();
@@ -585,6 +588,13 @@ impl TransitRoot {
                         tried(attempts)
                     ))
                     .hint("is the server sealed, or a standby without an active leader? `bao status` tells; the keyring was not changed")),
+                    Ok(answer) if answer.status >= 300 && answer.status < 400 => Err(Failure::other(format!(
+                        "{} at {} redirects to another node (a standby that cannot reach its active node?){}",
+                        product(),
+                        self.url.url,
+                        tried(attempts)
+                    ))
+                    .hint("keycask does not follow redirects (the token would go to a server the URL does not name): point the URL at the active node or a load balancer; the keyring was not changed")),
                     Ok(answer) => Ok(answer),
                     Err(e) => Err(Failure::other(format!(
                         "cannot reach {} at {}: {}{}",
