@@ -59,7 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
             break
         }
         'keycask;init' {
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes), or a PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM, generated there if no object has that label)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes), or a PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM, generated there if no object has that label), or an OpenBao/Vault Transit key `transit:https://HOST:8200/v1/transit/keys/NAME` (token from VAULT_TOKEN, BAO_TOKEN or ~/.vault-token, or an AppRole login)')
             [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')
             [CompletionResult]::new('--passphrase-fd', '--passphrase-fd', [CompletionResultType]::ParameterName, 'Read the passphrase from this open file descriptor')
@@ -222,7 +222,7 @@ Register-ArgumentCompleter -Native -CommandName 'keycask' -ScriptBlock {
         }
         'keycask;rotate' {
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why the versions are compromised (recorded with the flag)')
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'With --root: the new root, `passphrase`, `keyfile:PATH` or `pkcs11:URI` [default: passphrase, when the current root is one]')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'With --root: the new root, `passphrase`, `keyfile:PATH`, `pkcs11:URI` or `transit:URL` [default: the current root when it is a passphrase (a new one) or Transit (re-wrap under its latest version)]')
             [CompletionResult]::new('--new-passphrase-file', '--new-passphrase-file', [CompletionResultType]::ParameterName, 'With --root: read the new passphrase from this file instead of the terminal')
             [CompletionResult]::new('--keyring', '--keyring', [CompletionResultType]::ParameterName, 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from this file (one trailing newline is ignored)')

@@ -55,7 +55,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keycask;init'= {
-            cand --root 'The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes), or a PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM, generated there if no object has that label)'
+            cand --root 'The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes), or a PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM, generated there if no object has that label), or an OpenBao/Vault Transit key `transit:https://HOST:8200/v1/transit/keys/NAME` (token from VAULT_TOKEN, BAO_TOKEN or ~/.vault-token, or an AppRole login)'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'
@@ -204,7 +204,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
         }
         &'keycask;rotate'= {
             cand --reason 'Why the versions are compromised (recorded with the flag)'
-            cand --to 'With --root: the new root, `passphrase`, `keyfile:PATH` or `pkcs11:URI` [default: passphrase, when the current root is one]'
+            cand --to 'With --root: the new root, `passphrase`, `keyfile:PATH`, `pkcs11:URI` or `transit:URL` [default: the current root when it is a passphrase (a new one) or Transit (re-wrap under its latest version)]'
             cand --new-passphrase-file 'With --root: read the new passphrase from this file instead of the terminal'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'

@@ -55,7 +55,7 @@ complete -c keycask -n "__fish_keycask_needs_command" -f -a "import" -d 'Import 
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "sign" -d 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "verify" -d 'Verify a signature with a key of the keyring or any public key PEM'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keycask -n "__fish_keycask_using_subcommand init" -l root -d 'The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes), or a PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM, generated there if no object has that label)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l root -d 'The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32 random bytes if absent, adopted if it holds exactly 32 bytes), or a PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM, generated there if no object has that label), or an OpenBao/Vault Transit key `transit:https://HOST:8200/v1/transit/keys/NAME` (token from VAULT_TOKEN, BAO_TOKEN or ~/.vault-token, or an AppRole login)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -154,7 +154,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l reason -d 'Why the versions are compromised (recorded with the flag)' -r
-complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l to -d 'With --root: the new root, `passphrase`, `keyfile:PATH` or `pkcs11:URI` [default: passphrase, when the current root is one]' -r
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l to -d 'With --root: the new root, `passphrase`, `keyfile:PATH`, `pkcs11:URI` or `transit:URL` [default: the current root when it is a passphrase (a new one) or Transit (re-wrap under its latest version)]' -r
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l new-passphrase-file -d 'With --root: read the new passphrase from this file instead of the terminal' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F

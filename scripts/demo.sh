@@ -68,5 +68,37 @@ if command -v openssl >/dev/null 2>&1; then
     step openssl dgst -sha256 -verify release-signing.pem -signature dist.sig dist.txt
 fi
 kc verify --public-key release-signing.pem --signature dist.sig dist.txt
+
+# The root in OpenBao Transit, when bao is here (`make test-deps` installs it).
+bao=$(command -v bao || true)
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/keycask/openbao-2.7.2/bao"
+if [ -z "$bao" ] && [ -x "$cache" ]; then bao=$cache; fi
+if [ -n "$bao" ]; then
+    printf '\nthe root in OpenBao Transit (a dev server on loopback, stopped at the end)\n'
+    port=$((20000 + $$ % 20000))
+    VAULT_ADDR=http://127.0.0.1:$port
+    VAULT_TOKEN=demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+    export VAULT_ADDR VAULT_TOKEN
+    "$bao" server -dev -dev-root-token-id="$VAULT_TOKEN" -dev-listen-address="127.0.0.1:$port" \
+        >"$demo_dir/bao.log" 2>&1 &
+    bao_pid=$!
+    trap 'kill $bao_pid 2>/dev/null; rm -rf "$demo_dir"' EXIT
+    i=0
+    until "$bao" status >/dev/null 2>&1; do
+        i=$((i + 1)); [ $i -lt 100 ] || { cat "$demo_dir/bao.log"; exit 1; }
+        sleep 0.1
+    done
+    step "$bao" secrets enable transit
+    step "$bao" write -f transit/keys/keycask-root type=aes256-gcm96
+    kc rotate --root --to "transit:$VAULT_ADDR/v1/transit/keys/keycask-root"
+    kc unwrap archive/dump.kc
+    step "$bao" write -f transit/keys/keycask-root/rotate
+    kc rotate --root
+    step sh -c "'$KEYCASK' audit | tail -n 2"
+    kc rotate --root --to "keyfile:$demo_dir/root2.key"
+    kill $bao_pid 2>/dev/null || true
+else
+    printf '\n(no Transit root demo: OpenBao'"'"'s bao is not installed; make test-deps installs it)\n'
+fi
 echo
 echo "demo finished"

@@ -63,6 +63,10 @@ pub struct Record {
     pub user: String,
     pub uid: u32,
     pub host: String,
+    /// Who unlocked a root that has an identity of its own: a Transit
+    /// token's accessor, or an AppRole role id. Never a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_identity: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// SHA-256 (hex) of the previous line.
@@ -374,6 +378,7 @@ pub fn append(
     }
 
     let (user, uid, host) = who();
+    let root_identity = crate::root::identity();
     let time = clock::format_time(now);
     let mut out = Vec::new();
     let mut push = |op: &str, event: Option<&Event>, detail: Option<String>| {
@@ -389,6 +394,7 @@ pub fn append(
             user: user.clone(),
             uid,
             host: host.clone(),
+            root_identity: root_identity.clone(),
             detail,
             prev: prev.clone(),
         };
@@ -728,6 +734,7 @@ mod tests {
             user: "u".into(),
             uid: 1,
             host: "h".into(),
+            root_identity: None,
             detail: None,
             prev,
         }

@@ -102,6 +102,7 @@ Examples:
   keycask init                                 # passphrase root, asked twice
   keycask init --root keyfile:/run/secrets/kc  # key-file root, for CI
   keycask init --root 'pkcs11:token=kc;object=kc-root' --pin-file pin  # HSM
+  keycask init --root transit:https://bao:8200/v1/transit/keys/kc  # OpenBao
   keycask --keyring ./ring.json init --passphrase-file pass.txt")]
     Init(InitArgs),
 
@@ -154,7 +155,8 @@ Examples:
   keycask rotate --due --dry-run --json   # what a cron job would rotate
   keycask rotate --kek               # new KEK; key material re-wrapped
   keycask rotate --root --new-passphrase-file new.txt
-  keycask rotate --root --to keyfile:/run/secrets/kc-root")]
+  keycask rotate --root --to keyfile:/run/secrets/kc-root
+  keycask rotate --root    # Transit root: re-wrap under its latest version")]
     Rotate(RotateArgs),
 
     /// Re-wrap envelopes to their key's primary version (header only)
@@ -270,7 +272,9 @@ pub struct InitArgs {
     /// The root key: `passphrase`, `keyfile:PATH` (created 0600 with 32
     /// random bytes if absent, adopted if it holds exactly 32 bytes), or a
     /// PKCS#11 URI `pkcs11:token=..;object=..` (an AES-256 key in an HSM,
-    /// generated there if no object has that label)
+    /// generated there if no object has that label), or an OpenBao/Vault
+    /// Transit key `transit:https://HOST:8200/v1/transit/keys/NAME` (token
+    /// from VAULT_TOKEN, BAO_TOKEN or ~/.vault-token, or an AppRole login)
     #[arg(long, value_name = "ROOT", default_value = "passphrase")]
     pub root: String,
 
@@ -391,8 +395,9 @@ pub struct RotateArgs {
     #[arg(long)]
     pub root: bool,
 
-    /// With --root: the new root, `passphrase`, `keyfile:PATH` or
-    /// `pkcs11:URI` [default: passphrase, when the current root is one]
+    /// With --root: the new root, `passphrase`, `keyfile:PATH`,
+    /// `pkcs11:URI` or `transit:URL` [default: the current root when it is
+    /// a passphrase (a new one) or Transit (re-wrap under its latest version)]
     #[arg(long, value_name = "ROOT")]
     pub to: Option<String>,
 

@@ -24,7 +24,7 @@ const MODULE_CANDIDATES: &[&str] = &[
 ];
 
 /// A SoftHSM2 token of the test's own, in the test's folder.
-struct Hsm<'a> {
+pub(crate) struct Hsm<'a> {
     t: &'a TestDir,
     conf: PathBuf,
     module: PathBuf,
@@ -38,7 +38,7 @@ fn on_path(tool: &str) -> bool {
 
 /// SoftHSM2 with a fresh token labelled `keycask`, or `None` when the run
 /// asked to skip HSM tests with KEYCASK_SKIP_HSM=1.
-fn hsm(t: &TestDir) -> Option<Hsm<'_>> {
+pub(crate) fn hsm(t: &TestDir) -> Option<Hsm<'_>> {
     if std::env::var("KEYCASK_SKIP_HSM").as_deref() == Ok("1") {
         eprintln!("KEYCASK_SKIP_HSM=1: skipping a SoftHSM2 test");
         return None;
@@ -103,7 +103,7 @@ impl<'a> Hsm<'a> {
     }
 
     /// The full URI of an object in the test token, with module and PIN file.
-    fn uri(&self, object: &str) -> String {
+    pub(crate) fn uri(&self, object: &str) -> String {
         format!(
             "pkcs11:token={TOKEN};object={object}?module-path={}&pin-source=file:{}",
             self.module.display(),
@@ -111,7 +111,7 @@ impl<'a> Hsm<'a> {
         )
     }
 
-    fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = self.t.command();
         cmd.env("SOFTHSM2_CONF", &self.conf);
         cmd

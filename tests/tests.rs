@@ -21,5 +21,6 @@ mod rotation;
 mod signatures;
 mod storage;
 mod supply_chain;
+mod transit;
 mod usage;
 mod vectors_keyring;

@@ -226,7 +226,7 @@ fn recorded_secret_file(path: &Path) -> Option<(&'static str, PathBuf)> {
             let uri: crate::root::pkcs11::Pkcs11Uri = uri.parse().ok()?;
             Some(("the PIN file of the keyring's root", uri.pin_source?))
         }
-        RootConfig::Passphrase(_) => None,
+        RootConfig::Passphrase(_) | RootConfig::Transit { .. } => None,
     }
 }
 

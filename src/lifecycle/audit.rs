@@ -52,6 +52,7 @@ struct RecordJson<'a> {
     key: Option<&'a str>,
     op: &'a str,
     outcome: &'a str,
+    root_identity: Option<&'a str>,
     seq: u64,
     time: &'a str,
     uid: u32,
@@ -67,6 +68,7 @@ impl<'a> RecordJson<'a> {
             key: r.key.as_deref(),
             op: &r.op,
             outcome: &r.outcome,
+            root_identity: r.root_identity.as_deref(),
             seq: r.seq,
             time: &r.time,
             uid: r.uid,
@@ -96,7 +98,10 @@ fn record_row(r: &Record) -> Vec<String> {
                 .join(",")
         },
         r.outcome.clone(),
-        format!("{}@{}", r.user, r.host),
+        match &r.root_identity {
+            Some(identity) => format!("{}@{} ({identity})", r.user, r.host),
+            None => format!("{}@{}", r.user, r.host),
+        },
         r.detail.clone().unwrap_or_default(),
     ]
 }

@@ -609,6 +609,11 @@ fn remnants(root: &RootConfig, old_kek: u32, new_kek: Option<u32>) -> String {
             "move to a new token object (`keycask rotate --root --to 'pkcs11:...;object=NEW'`) \
              and delete the old object from the token"
         }
+        RootConfig::Transit { .. } => {
+            "rotate the Transit key, re-wrap (`keycask rotate --root`), then raise its \
+             min_decryption_version (`bao write transit/keys/NAME/config min_decryption_version=N`) \
+             and trim the old versions"
+        }
     };
     match new_kek {
         None => format!(

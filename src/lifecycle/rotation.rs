@@ -489,6 +489,12 @@ fn rotate_root(
     let spec = match to {
         Some(spec) => spec.clone(),
         None if matches!(doc.root, RootConfig::Passphrase(_)) => RootSpec::Passphrase,
+        // A Transit root: re-wrap the KEK under the key's latest version.
+        None if let RootConfig::Transit { url } = &doc.root => {
+            RootSpec::Transit(Box::new(url.parse().map_err(|e: Failure| {
+                Failure::keyring(format!("the keyring's root URL is unusable: {e}"))
+            })?))
+        }
         None => {
             return Err(Failure::usage(format!(
                 "the keyring's root is a {}; say which root to move to",
@@ -523,6 +529,10 @@ fn rotate_root(
         .into());
     }
 
+    // Transit: the same key again means "re-wrap under its latest version".
+    let rewrap = matches!((&spec, &doc.root), (RootSpec::Transit(new_url), RootConfig::Transit { url })
+        if url.parse::<root::transit::TransitUrl>().is_ok_and(|old| old.same_key(new_url)));
+
     // Unlock with the current root first: a wrong old secret fails here,
     // before anything new is asked for or created. A PKCS#11 root that no
     // longer passes the adoption rules is opened here, and only here, to
@@ -548,11 +558,19 @@ fn rotate_root(
     let result = (|| -> Result<()> {
         let new_root = root::create(&spec, new_passphrase.as_ref(), &ctx.sources)?;
         let old_desc = session.keyring.doc.root.describe();
+        let old_versions = transit_versions(&session.keyring.doc);
         session.replace_root(new_root)?;
         let new_desc = session.keyring.doc.root.describe();
-        session.record(
-            Event::new("rotate-root").detail(format!("root moved from {old_desc} to {new_desc}")),
-        );
+        let detail = if rewrap {
+            format!(
+                "KEK re-wrapped under {new_desc}: Transit key version(s) {} -> {}",
+                old_versions,
+                transit_versions(&session.keyring.doc)
+            )
+        } else {
+            format!("root moved from {old_desc} to {new_desc}")
+        };
+        session.record(Event::new("rotate-root").detail(detail.clone()));
         let kek_versions = session.keyring.doc.kek.versions.len();
         session.commit()?;
         if ctx.json {
@@ -563,9 +581,13 @@ fn rotate_root(
                 "kek_versions_rewrapped": kek_versions,
             }));
         }
-        ctx.report(format_args!(
-            "rotated the root: {old_desc} -> {new_desc}; {kek_versions} KEK version(s) re-wrapped"
-        ))?;
+        if rewrap {
+            ctx.report(format_args!("{detail}"))?;
+        } else {
+            ctx.report(format_args!(
+                "rotated the root: {old_desc} -> {new_desc}; {kek_versions} KEK version(s) re-wrapped"
+            ))?;
+        }
         Ok(())
     })();
     if result.is_err()
@@ -582,6 +604,26 @@ fn rotate_root(
         ));
     }
     Ok(())
+}
+
+/// The Transit key versions the KEK versions are wrapped under (`v1,v2`),
+/// or `-` for another root.
+fn transit_versions(doc: &crate::keyring::Keyring) -> String {
+    let versions: Vec<String> = doc
+        .kek
+        .versions
+        .iter()
+        .filter_map(|v| {
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &v.wrapped).ok()
+        })
+        .filter_map(|blob| root::transit::ciphertext_version(&blob))
+        .map(|n| format!("v{n}"))
+        .collect();
+    if versions.is_empty() {
+        "-".into()
+    } else {
+        versions.join(",")
+    }
 }
 
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {

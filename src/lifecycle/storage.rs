@@ -142,7 +142,15 @@ struct ListDocument<'a> {
     keyring: &'a std::path::Path,
     keyring_id: &'a str,
     keys: Vec<KeySummary<'a>>,
+    root: RootJson,
     schema: &'static str,
+}
+
+/// The root in `list --json`: its kind and its one-line description.
+#[derive(Serialize)]
+struct RootJson {
+    description: String,
+    kind: &'static str,
 }
 
 /// A tombstone in JSON: its time and its reason, `null` when none was given.
@@ -285,6 +293,10 @@ pub fn list(ctx: &Context) -> Result<()> {
             keyring: &ctx.keyring_path,
             keyring_id: &doc.keyring_id,
             keys,
+            root: RootJson {
+                description: doc.root.describe(),
+                kind: doc.root.kind(),
+            },
             schema: "keycask.list/1",
         });
     }

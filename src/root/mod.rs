@@ -1,12 +1,13 @@
 //! The root key: the top of the hierarchy, which only ever wraps KEK versions.
 //!
-//! Every provider (passphrase, key file, PKCS#11) implements
+//! Every provider (passphrase, key file, PKCS#11, Transit) implements
 //! [`RootKey`]; the keyring code only ever sees that trait, so a provider
 //! that keeps its key inside a device slots in without touching callers.
 
 pub mod keyfile;
 pub mod passphrase;
 pub mod pkcs11;
+pub mod transit;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,9 @@ pub enum RootConfig {
     /// An AES-256 key inside a PKCS#11 token, named by an RFC 7512 URI
     /// (which never holds a PIN: `pin-value` is refused).
     Pkcs11 { uri: String },
+    /// A key in OpenBao's or Vault's Transit engine, named by its API URL
+    /// (`https://HOST:8200/v1/transit/keys/NAME`); never a token.
+    Transit { url: String },
 }
 
 impl RootConfig {
@@ -35,6 +39,7 @@ impl RootConfig {
             RootConfig::Passphrase(_) => "passphrase",
             RootConfig::Keyfile { .. } => "keyfile",
             RootConfig::Pkcs11 { .. } => "pkcs11",
+            RootConfig::Transit { .. } => "transit",
         }
     }
 
@@ -47,6 +52,7 @@ impl RootConfig {
             ),
             RootConfig::Keyfile { path } => format!("key file {}", path.display()),
             RootConfig::Pkcs11 { uri } => format!("PKCS#11 {uri}"),
+            RootConfig::Transit { url } => format!("Transit {url}"),
         }
     }
 }
@@ -88,6 +94,7 @@ pub enum RootSpec {
     Passphrase,
     Keyfile(PathBuf),
     Pkcs11(Box<pkcs11::Pkcs11Uri>),
+    Transit(Box<transit::TransitUrl>),
 }
 
 impl std::str::FromStr for RootSpec {
@@ -104,9 +111,11 @@ impl std::str::FromStr for RootSpec {
             Ok(RootSpec::Keyfile(PathBuf::from(path)))
         } else if text.starts_with("pkcs11:") {
             Ok(RootSpec::Pkcs11(Box::new(text.parse()?)))
+        } else if text.starts_with("transit:") {
+            Ok(RootSpec::Transit(Box::new(text.parse()?)))
         } else {
             Err(Failure::usage(format!("unknown root '{text}'")).hint(
-                "--root passphrase, --root keyfile:PATH or --root 'pkcs11:token=..;object=..'",
+                "--root passphrase, --root keyfile:PATH, --root 'pkcs11:token=..;object=..' or --root transit:https://HOST:8200/v1/transit/keys/NAME",
             ))
         }
     }
@@ -128,6 +137,12 @@ pub fn open(config: &RootConfig, sources: &SecretSources) -> Result<Box<dyn Root
                 Failure::keyring(format!("the keyring's root URI is unusable: {e}"))
             })?;
             Ok(Box::new(pkcs11::Pkcs11Root::open(&uri, sources)?))
+        }
+        RootConfig::Transit { url } => {
+            let url: transit::TransitUrl = url.parse().map_err(|e: Failure| {
+                Failure::keyring(format!("the keyring's root URL is unusable: {e}"))
+            })?;
+            Ok(Box::new(transit::TransitRoot::open(&url)?))
         }
     }
 }
@@ -153,7 +168,24 @@ pub fn create(
             Ok(Box::new(keyfile::KeyfileRoot::create_or_adopt(&path)?))
         }
         RootSpec::Pkcs11(uri) => Ok(Box::new(pkcs11::Pkcs11Root::create(uri, sources)?)),
+        RootSpec::Transit(url) => Ok(Box::new(transit::TransitRoot::create(url)?)),
     }
+}
+
+/// Who unlocked the root in this process, when the root has an identity of
+/// its own (a Transit token's accessor or an AppRole role id); recorded in
+/// the audit log. Never a secret.
+static IDENTITY: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+pub(crate) fn set_identity(identity: &str) {
+    if let Ok(mut slot) = IDENTITY.lock() {
+        *slot = Some(identity.to_string());
+    }
+}
+
+/// The root identity for audit records; `None` for roots without one.
+pub fn identity() -> Option<String> {
+    IDENTITY.lock().ok().and_then(|slot| slot.clone())
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

@@ -1,0 +1,891 @@
+//! The Transit root: a key in the Transit engine of OpenBao or HashiCorp
+//! Vault, named by its API URL (`transit:https://HOST:8200/v1/transit/keys/NAME`,
+//! the form SOPS uses). The service wraps and unwraps the KEK versions with
+//! the keyring's KEK AAD as Transit's `associated_data`; the root key never
+//! leaves the service. Identity, policy, revocation and audit are the
+//! service's, per machine (a token, or an AppRole login).
+//!
+//! The keyring records the URL only. A KEK version's blob is the ASCII
+//! Transit ciphertext (`vault:vN:...`) as returned by `encrypt`.
+//!
+//! HTTP goes through `ureq` (blocking, rustls). Secrets: the token, the
+//! AppRole secret id and the KEK in base64 are held in zeroizing buffers on
+//! keycask's side; they never reach argv, `Debug`, errors or the audit log.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::{RootConfig, RootKey};
+use crate::error::{Failure, untrusted};
+use crate::secret::SecretKey32;
+
+/// The retry budget for 5xx answers and connection errors, in seconds.
+pub const RETRY_VAR: &str = "KEYCASK_TRANSIT_RETRY_SECONDS";
+const DEFAULT_RETRY: Duration = Duration::from_secs(5);
+const MAX_RETRY_SECONDS: u64 = 300;
+
+/// Key types whose encryption takes `associated_data` (AEAD).
+pub const AEAD_TYPES: &[&str] = &["aes256-gcm96", "aes128-gcm96", "chacha20-poly1305"];
+
+/// A parsed `transit:` root URL.
+#[derive(Clone, PartialEq)]
+pub struct TransitUrl {
+    /// `https://HOST:PORT/v1/MOUNT/keys/NAME`, as given (without `transit:`).
+    pub url: String,
+    /// `https://HOST:PORT`.
+    origin: String,
+    /// The engine's mount path, e.g. `transit`.
+    pub mount: String,
+    /// The key's name.
+    pub name: String,
+    https: bool,
+    loopback: bool,
+}
+
+impl fmt::Debug for TransitUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TransitUrl").field(&self.url).finish()
+    }
+}
+
+fn url_error(message: impl fmt::Display) -> Failure {
+    Failure::usage(format!("invalid Transit URL: {message}"))
+        .hint("transit:https://HOST:8200/v1/transit/keys/NAME (the key's full API URL)")
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+impl std::str::FromStr for TransitUrl {
+    type Err = Failure;
+
+    /// Parses `transit:URL` (or the URL alone, as recorded in a keyring).
+    fn from_str(text: &str) -> Result<Self, Failure> {
+        let url = text.strip_prefix("transit:").unwrap_or(text);
+        let (https, rest) = if let Some(rest) = url.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = url.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err(url_error(
+                "it must start with https:// (or http:// to a loopback address)",
+            ));
+        };
+        if url.contains(['?', '#', ' ']) || url.chars().any(char::is_control) {
+            return Err(url_error(
+                "it must not have a query, a fragment, spaces or control characters",
+            ));
+        }
+        let (authority, path) = rest
+            .split_once('/')
+            .ok_or_else(|| url_error("it names no key (…/v1/MOUNT/keys/NAME)"))?;
+        if authority.contains('@') {
+            return Err(url_error(
+                "credentials in the URL would be stored in the keyring; give the token with VAULT_TOKEN or ~/.vault-token",
+            ));
+        }
+        let host = if authority.starts_with('[') {
+            authority
+                .split_once(']')
+                .map(|(h, _)| format!("{h}]"))
+                .ok_or_else(|| url_error("unclosed [ in the host"))?
+        } else {
+            authority.split(':').next().unwrap_or_default().to_string()
+        };
+        if host.is_empty() || host == "[]" {
+            return Err(url_error("it names no host"));
+        }
+        let port = authority[host.len()..].strip_prefix(':');
+        if let Some(port) = port
+            && port.parse::<u16>().is_err()
+        {
+            return Err(url_error(format!("bad port '{}'", untrusted(port))));
+        } else if port.is_none() && authority.len() != host.len() {
+            return Err(url_error("bad host"));
+        }
+        let path = path
+            .strip_prefix("v1/")
+            .ok_or_else(|| url_error("the path must start with /v1/ (…/v1/MOUNT/keys/NAME)"))?;
+        let (mount, name) = path
+            .rsplit_once("/keys/")
+            .ok_or_else(|| url_error("the path must end with /keys/NAME (…/v1/MOUNT/keys/NAME)"))?;
+        let segment_ok = |s: &str| {
+            !s.is_empty()
+                && s != "."
+                && s != ".."
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
+        if mount.is_empty() || !mount.split('/').all(segment_ok) {
+            return Err(url_error("bad mount path"));
+        }
+        if !segment_ok(name) {
+            return Err(url_error(
+                "bad key name (letters, digits, '-', '_' and '.' only)",
+            ));
+        }
+        let loopback = is_loopback(&host);
+        if !https && !loopback {
+            return Err(Failure::usage(format!(
+                "refusing plain http:// to {}: the token and the KEK would cross the network unencrypted",
+                untrusted(&host)
+            ))
+            .hint("use https:// (plain http is accepted for loopback dev servers only: 127.0.0.1, ::1, localhost)"));
+        }
+        Ok(TransitUrl {
+            url: url.to_string(),
+            origin: format!("{}://{authority}", if https { "https" } else { "http" }),
+            mount: mount.to_string(),
+            name: name.to_string(),
+            https,
+            loopback,
+        })
+    }
+}
+
+impl TransitUrl {
+    /// `transit/decrypt/NAME`: a policy path.
+    pub fn policy_path(&self, op: &str) -> String {
+        format!("{}/{op}/{}", self.mount, self.name)
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}/v1/{path}", self.origin)
+    }
+
+    /// True when both name the same key on the same server.
+    pub fn same_key(&self, other: &TransitUrl) -> bool {
+        self.origin.eq_ignore_ascii_case(&other.origin)
+            && self.mount == other.mount
+            && self.name == other.name
+    }
+}
+
+/// The Transit key version a ciphertext was made with (`vault:vN:...`).
+pub fn ciphertext_version(ciphertext: &[u8]) -> Option<u32> {
+    let text = std::str::from_utf8(ciphertext).ok()?;
+    let rest = text.strip_prefix("vault:v")?;
+    rest.split_once(':')?.0.parse().ok()
+}
+
+/// A token, held in zeroizing memory, with no `Debug` of its bytes.
+struct Token(Zeroizing<String>);
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token").finish_non_exhaustive()
+    }
+}
+
+/// A connection to one Transit key, authenticated, for one command.
+pub struct TransitRoot {
+    url: TransitUrl,
+    agent: ureq::Agent,
+    token: Token,
+    namespace: Option<String>,
+    retry: Duration,
+    /// The token's accessor or the AppRole role id, for the audit log.
+    identity: String,
+}
+
+impl fmt::Debug for TransitRoot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransitRoot")
+            .field("url", &self.url.url)
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The first of these environment variables that is set and not empty.
+fn env_first(names: &[&str]) -> Option<(String, String)> {
+    names.iter().find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(|v| (name.to_string(), v))
+    })
+}
+
+fn retry_budget() -> Result<Duration, Failure> {
+    match std::env::var(RETRY_VAR) {
+        Err(_) => Ok(DEFAULT_RETRY),
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|s| *s <= MAX_RETRY_SECONDS)
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "{RETRY_VAR} must be a whole number of seconds from 0 to {MAX_RETRY_SECONDS}"
+                ))
+            }),
+    }
+}
+
+fn skip_verify() -> Result<bool, Failure> {
+    match env_first(&["VAULT_SKIP_VERIFY", "BAO_SKIP_VERIFY"]) {
+        None => Ok(false),
+        Some((_, v)) if v == "0" => Ok(false),
+        Some((_, v)) if v == "1" => Ok(true),
+        Some((name, _)) => Err(Failure::usage(format!(
+            "{name} must be 1 (skip TLS verification, with a warning) or 0"
+        ))),
+    }
+}
+
+fn tls_config(url: &TransitUrl) -> Result<ureq::tls::TlsConfig> {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    if !url.https {
+        return Ok(TlsConfig::default());
+    }
+    if skip_verify()? {
+        crate::stderr_line!(
+            "keycask: warning: VAULT_SKIP_VERIFY=1: the TLS certificate of {} is NOT checked; whoever sits on the path can read the KEK",
+            url.origin
+        );
+        return Ok(TlsConfig::builder().disable_verification(true).build());
+    }
+    let mut certs: Vec<Certificate<'static>> = rustls_native_certs::load_native_certs()
+        .certs
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect();
+    if let Some((name, path)) = env_first(&["VAULT_CACERT", "BAO_CACERT"]) {
+        let pem = std::fs::read(&path).map_err(|e| {
+            Failure::usage(format!("cannot read {name} ({path}): {e}"))
+                .hint("point it at the PEM file of the CA that signed the server's certificate")
+        })?;
+        let before = certs.len();
+        for item in ureq::tls::parse_pem(&pem) {
+            if let Ok(ureq::tls::PemItem::Certificate(cert)) = item {
+                certs.push(cert);
+            }
+        }
+        if certs.len() == before {
+            return Err(Failure::usage(format!("{name} ({path}) holds no PEM certificate")).into());
+        }
+    }
+    Ok(TlsConfig::builder()
+        .root_certs(RootCerts::Specific(Arc::new(certs)))
+        .build())
+}
+
+fn agent(url: &TransitUrl) -> Result<ureq::Agent> {
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        // A redirect would carry the token to a server the URL does not name.
+        .max_redirects(0)
+        .timeout_connect(Some(Duration::from_secs(5)))
+        .timeout_global(Some(Duration::from_secs(30)))
+        .user_agent(concat!("keycask/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls_config(url)?);
+    if url.loopback {
+        config = config.proxy(None);
+    }
+    Ok(config.build().new_agent())
+}
+
+/// One answer: the status and the body, kept in zeroizing memory (a
+/// decrypt answer holds the KEK).
+struct Answer {
+    status: u16,
+    body: Zeroizing<Vec<u8>>,
+}
+
+#[derive(Deserialize)]
+struct Errors {
+    #[serde(default)]
+    errors: Vec<String>,
+}
+
+impl Answer {
+    /// The server's error text, one line, made safe to print.
+    fn error_text(&self) -> String {
+        let errors = serde_json::from_slice::<Errors>(&self.body)
+            .map(|e| e.errors)
+            .unwrap_or_default();
+        let text = errors
+            .iter()
+            .flat_map(|e| e.split(['\n', '\t', '*']))
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.ends_with("error occurred:"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if text.is_empty() {
+            format!("HTTP {}", self.status)
+        } else {
+            untrusted(&text)
+        }
+    }
+}
+
+/// Where a request is sent, named in messages; never holds a secret.
+enum Call<'a> {
+    Get(&'a str),
+    Post(&'a str, &'a [u8]),
+}
+
+fn product() -> &'static str {
+    "OpenBao/Vault"
+}
+
+impl TransitRoot {
+    /// Authenticates to the server of `url` (token or AppRole).
+    pub fn open(url: &TransitUrl) -> Result<Self> {
+        let retry = retry_budget()?;
+        let agent = agent(url)?;
+        let namespace = env_first(&["VAULT_NAMESPACE", "BAO_NAMESPACE"]).map(|(_, v)| v);
+        let mut root = TransitRoot {
+            url: url.clone(),
+            agent,
+            token: Token(Zeroizing::new(String::new())),
+            namespace,
+            retry,
+            identity: String::new(),
+        };
+        if let Ok(role_id) = std::env::var("KEYCASK_TRANSIT_ROLE_ID")
+            && !role_id.is_empty()
+        {
+            root.approle_login(&role_id)?;
+        } else {
+            root.token = read_token()?;
+            root.identity = root.lookup_accessor()?;
+        }
+        super::set_identity(&root.identity);
+        Ok(root)
+    }
+
+    /// Opens the root for a new keyring (or `rotate --root --to`): the key
+    /// must exist and be of a type whose encryption takes associated data.
+    pub fn create(url: &TransitUrl) -> Result<Self> {
+        let root = TransitRoot::open(url)?;
+        root.check_key()?;
+        Ok(root)
+    }
+
+    fn approle_login(&mut self, role_id: &str) -> Result<()> {
+        let Some(path) = std::env::var_os("KEYCASK_TRANSIT_SECRET_ID_FILE") else {
+            return Err(Failure::usage(
+                "KEYCASK_TRANSIT_ROLE_ID is set but KEYCASK_TRANSIT_SECRET_ID_FILE is not",
+            )
+            .hint("put the AppRole secret id in a 0600 file and name it with KEYCASK_TRANSIT_SECRET_ID_FILE")
+            .into());
+        };
+        let path = std::path::PathBuf::from(path);
+        let secret = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
+            Failure::auth(format!(
+                "cannot read the AppRole secret id file {}: {e}",
+                path.display()
+            ))
+        })?);
+        let secret_id = secret.trim_end_matches(['\n', '\r']);
+        if secret_id.is_empty() {
+            return Err(Failure::auth(format!(
+                "the AppRole secret id file {} is empty",
+                path.display()
+            ))
+            .into());
+        }
+        let body = Zeroizing::new(
+            serde_json::to_vec(&serde_json::json!({
+                "role_id": role_id,
+                "secret_id": secret_id,
+            }))
+            .expect("JSON of two strings"),
+        );
+        let answer = self.send(&Call::Post("auth/approle/login", &body), false)?;
+        if answer.status != 200 {
+            let text = answer.error_text();
+            if answer.status == 400 || answer.status == 403 {
+                return Err(Failure::auth(format!(
+                    "{} at {} refused the AppRole login of role id {}: {text}",
+                    product(),
+                    self.url.origin,
+                    untrusted(role_id)
+                ))
+                .hint("check KEYCASK_TRANSIT_ROLE_ID and the secret id (a secret id may be used up, expired or revoked)")
+                .into());
+            }
+            return Err(self.unexpected(&answer, "auth/approle/login").into());
+        }
+        #[derive(Deserialize)]
+        struct Login<'a> {
+            #[serde(borrow)]
+            auth: LoginAuth<'a>,
+        }
+        #[derive(Deserialize)]
+        struct LoginAuth<'a> {
+            client_token: &'a str,
+        }
+        let login: Login = serde_json::from_slice(&answer.body)
+            .map_err(|_| self.malformed("auth/approle/login"))?;
+        self.token = Token(Zeroizing::new(login.auth.client_token.to_string()));
+        self.identity = format!("approle role_id {}", untrusted(role_id));
+        Ok(())
+    }
+
+    /// `token accessor X`, from lookup-self; a token whose policy does not
+    /// allow lookup-self is named as such. A server that cannot be reached
+    /// fails here (exit 1), before anything else is asked.
+    fn lookup_accessor(&self) -> Result<String, Failure> {
+        #[derive(Deserialize)]
+        struct Lookup {
+            data: LookupData,
+        }
+        #[derive(Deserialize)]
+        struct LookupData {
+            accessor: String,
+        }
+        let answer = self.send(&Call::Get("auth/token/lookup-self"), true)?;
+        Ok(if answer.status == 200 {
+            serde_json::from_slice::<Lookup>(&answer.body)
+                .map(|l| format!("token accessor {}", untrusted(&l.data.accessor)))
+                .unwrap_or_else(|_| "token (accessor unknown)".into())
+        } else {
+            "token (accessor unknown: lookup-self not allowed)".into()
+        })
+    }
+
+    /// Reads the key's description; refuses a missing key and a key type
+    /// that cannot encrypt with associated data (exit 4). A token that may
+    /// not read the key skips this check (encrypt reports the same).
+    fn check_key(&self) -> Result<()> {
+        let path = format!("{}/keys/{}", self.url.mount, self.url.name);
+        let answer = self.send(&Call::Get(&path), true)?;
+        match answer.status {
+            200 => {}
+            403 => return Ok(()),
+            404 => return Err(self.missing_key().into()),
+            _ => return Err(self.unexpected(&answer, &path).into()),
+        }
+        #[derive(Deserialize)]
+        struct Key {
+            data: KeyData,
+        }
+        #[derive(Deserialize)]
+        struct KeyData {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(default)]
+            supports_encryption: bool,
+            #[serde(default)]
+            derived: bool,
+        }
+        let key: Key = serde_json::from_slice(&answer.body).map_err(|_| self.malformed(&path))?;
+        if !AEAD_TYPES.contains(&key.data.kind.as_str()) || !key.data.supports_encryption {
+            return Err(Failure::key_unusable(format!(
+                "the Transit key '{}' is of type {}, which cannot encrypt with associated data",
+                self.url.name,
+                untrusted(&key.data.kind)
+            ))
+            .hint(format!(
+                "keycask needs an AEAD key: bao write -f {}/keys/NEW-NAME type=aes256-gcm96 (or aes128-gcm96, chacha20-poly1305)",
+                self.url.mount
+            ))
+            .into());
+        }
+        if key.data.derived {
+            return Err(Failure::key_unusable(format!(
+                "the Transit key '{}' is a derived key (it needs a context per request), which keycask does not use",
+                self.url.name
+            ))
+            .hint(format!(
+                "make a key without derivation: bao write -f {}/keys/NEW-NAME type=aes256-gcm96",
+                self.url.mount
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    fn missing_key(&self) -> Failure {
+        Failure::key_unusable(format!(
+            "there is no Transit key '{}' at {}",
+            self.url.name, self.url.url
+        ))
+        .hint(format!(
+            "create it: bao write -f {}/keys/{} type=aes256-gcm96 (is the mount path right?)",
+            self.url.mount, self.url.name
+        ))
+    }
+
+    fn malformed(&self, path: &str) -> Failure {
+        Failure::other(format!(
+            "{} at {} gave an answer keycask cannot read for {path}",
+            product(),
+            self.url.origin
+        ))
+    }
+
+    fn unexpected(&self, answer: &Answer, path: &str) -> Failure {
+        Failure::other(format!(
+            "{} at {} answered {} for {path}: {}",
+            product(),
+            self.url.origin,
+            answer.status,
+            answer.error_text()
+        ))
+    }
+
+    /// A 403: the token's policy does not allow `op`, or the token is
+    /// revoked or expired (the server does not say which).
+    fn denied(&self, op: &str) -> Failure {
+        Failure::auth(format!(
+            "{} at {} denied {op} with the Transit key '{}': permission denied (the token lacks the capability, or is revoked or expired)",
+            product(),
+            self.url.origin,
+            self.url.name
+        ))
+        .hint(format!(
+            "the token or AppRole needs a policy with capability `update` on `{}`; a revoked or expired token must be replaced (VAULT_TOKEN, BAO_TOKEN, ~/.vault-token or AppRole)",
+            self.url.policy_path(op)
+        ))
+    }
+
+    /// Sends one request, retrying connection errors and 5xx answers with
+    /// backoff within the retry budget (never 4xx).
+    fn send(&self, call: &Call<'_>, with_token: bool) -> Result<Answer, Failure> {
+        let path = match call {
+            Call::Get(p) | Call::Post(p, _) => *p,
+        };
+        let url = self.url.api(path);
+        let deadline = Instant::now() + self.retry;
+        let mut delay = Duration::from_millis(100);
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let outcome = self.send_once(call, &url, with_token);
+            // A standby redirects to the active node while it cannot
+            // forward (an election): not followed (the token would go to a
+            // server the URL does not name), but retried like a 5xx.
+            let retryable = match &outcome {
+                Ok(answer) => answer.status >= 500 || (300..400).contains(&answer.status),
+                Err(e) => transient(e),
+            };
+            let now = Instant::now();
+            if !retryable || now + delay > deadline {
+                return match outcome {
+                    Ok(answer) if answer.status >= 500 => Err(Failure::other(format!(
+                        "{} at {} is not available: {} {}{}",
+                        product(),
+                        self.url.url,
+                        answer.status,
+                        answer.error_text(),
+                        tried(attempts)
+                    ))
+                    .hint("is the server sealed, or a standby without an active leader? `bao status` tells; the keyring was not changed")),
+                    Ok(answer) if answer.status >= 300 && answer.status < 400 => Err(Failure::other(format!(
+                        "{} at {} redirects to another node (a standby that cannot reach its active node?){}",
+                        product(),
+                        self.url.url,
+                        tried(attempts)
+                    ))
+                    .hint("keycask does not follow redirects (the token would go to a server the URL does not name): point the URL at the active node or a load balancer; the keyring was not changed")),
+                    Ok(answer) => Ok(answer),
+                    Err(e) => Err(Failure::other(format!(
+                        "cannot reach {} at {}: {}{}",
+                        product(),
+                        self.url.url,
+                        untrusted(&e.to_string()),
+                        tried(attempts)
+                    ))
+                    .hint(format!(
+                        "is the server running and the URL right? TLS: VAULT_CACERT names the CA; {RETRY_VAR} sets the retry time; the keyring was not changed"
+                    ))),
+                };
+            }
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    fn send_once(
+        &self,
+        call: &Call<'_>,
+        url: &str,
+        with_token: bool,
+    ) -> Result<Answer, ureq::Error> {
+        let token = with_token.then(|| self.token.0.as_str());
+        macro_rules! headers {
+            ($req:expr) => {{
+                let mut req = $req.header("X-Vault-Request", "true");
+                if let Some(token) = token {
+                    req = req.header("X-Vault-Token", token);
+                }
+                if let Some(ns) = &self.namespace {
+                    req = req.header("X-Vault-Namespace", ns.as_str());
+                }
+                req
+            }};
+        }
+        let mut response = match call {
+            Call::Get(_) => headers!(self.agent.get(url)).call()?,
+            Call::Post(_, body) => headers!(self.agent.post(url))
+                .header("Content-Type", "application/json")
+                .send(*body)?,
+        };
+        let status = response.status().as_u16();
+        let body = Zeroizing::new(
+            response
+                .body_mut()
+                .with_config()
+                .limit(1 << 20)
+                .read_to_vec()?,
+        );
+        Ok(Answer { status, body })
+    }
+
+    fn encrypt(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>> {
+        let mut body = Zeroizing::new(String::with_capacity(160));
+        body.push_str("{\"plaintext\":\"");
+        B64.encode_string(kek.expose_secret(), &mut body);
+        body.push_str("\",\"associated_data\":\"");
+        B64.encode_string(aad, &mut body);
+        body.push_str("\"}");
+        let path = self.url.policy_path("encrypt");
+        let answer = self.send(&Call::Post(&path, body.as_bytes()), true)?;
+        match answer.status {
+            200 => {}
+            403 => return Err(self.denied("encrypt").into()),
+            _ => return Err(self.refused(&answer, &path).into()),
+        }
+        #[derive(Deserialize)]
+        struct Encrypted {
+            data: EncryptedData,
+        }
+        #[derive(Deserialize)]
+        struct EncryptedData {
+            ciphertext: String,
+        }
+        let encrypted: Encrypted =
+            serde_json::from_slice(&answer.body).map_err(|_| self.malformed(&path))?;
+        let ciphertext = encrypted.data.ciphertext.into_bytes();
+        if ciphertext_version(&ciphertext).is_none() {
+            return Err(self.malformed(&path).into());
+        }
+        Ok(ciphertext)
+    }
+
+    /// A 4xx other than 403 from encrypt or decrypt.
+    fn refused(&self, answer: &Answer, path: &str) -> Failure {
+        let text = answer.error_text();
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("key not found") || (answer.status == 404 && !lower.contains("route")) {
+            self.missing_key()
+        } else if answer.status == 404 || lower.contains("no handler for route") {
+            Failure::key_unusable(format!(
+                "there is no Transit engine at '{}' on {}",
+                self.url.mount, self.url.origin
+            ))
+            .hint("check the mount path in the URL (…/v1/MOUNT/keys/NAME): `bao secrets list`")
+        } else if lower.contains("non-aead")
+            || lower.contains("does not support encryption")
+            || lower.contains("not supported")
+            || lower.contains("derived")
+            || lower.contains("context")
+        {
+            Failure::key_unusable(format!(
+                "the Transit key '{}' cannot encrypt with associated data: {text}",
+                self.url.name
+            ))
+            .hint(format!(
+                "keycask needs an AEAD key without derivation: bao write -f {}/keys/NEW-NAME type=aes256-gcm96",
+                self.url.mount
+            ))
+        } else if lower.contains("authentication failed")
+            || lower.contains("disallowed by policy")
+            || lower.contains("invalid ciphertext")
+            || lower.contains("invalid key version")
+            || lower.contains("decryption")
+        {
+            Failure::auth(format!(
+                "the Transit key '{}' could not decrypt the KEK: {text}",
+                self.url.name
+            ))
+            .hint("the keyring's KEK was made by another key, or was moved or changed; a key version below min_decryption_version or trimmed also fails")
+        } else {
+            self.unexpected(answer, path)
+        }
+    }
+}
+
+/// A connection that failed in a way that may pass (refused, reset, timed
+/// out, a name not resolved yet); not a TLS verification failure.
+fn transient(err: &ureq::Error) -> bool {
+    match err {
+        ureq::Error::Io(io) => io.kind() != std::io::ErrorKind::InvalidData,
+        ureq::Error::Timeout(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        _ => false,
+    }
+}
+
+fn tried(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (tried {attempts} times)")
+    } else {
+        String::new()
+    }
+}
+
+/// VAULT_TOKEN, else BAO_TOKEN, else ~/.vault-token.
+fn read_token() -> Result<Token> {
+    if let Some((_, token)) = env_first(&["VAULT_TOKEN", "BAO_TOKEN"]) {
+        return Ok(Token(Zeroizing::new(token.trim().to_string())));
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    if let Some(file) = home.map(|h| h.join(".vault-token"))
+        && let Ok(text) = std::fs::read_to_string(&file)
+    {
+        let text = Zeroizing::new(text);
+        let token = text.trim();
+        if !token.is_empty() {
+            return Ok(Token(Zeroizing::new(token.to_string())));
+        }
+    }
+    Err(Failure::usage("no token for the Transit root: VAULT_TOKEN, BAO_TOKEN and ~/.vault-token are all empty")
+        .hint("log in (`bao login` writes ~/.vault-token), set VAULT_TOKEN, or use AppRole: KEYCASK_TRANSIT_ROLE_ID and KEYCASK_TRANSIT_SECRET_ID_FILE")
+        .into())
+}
+
+impl RootKey for TransitRoot {
+    fn config(&self) -> RootConfig {
+        RootConfig::Transit {
+            url: self.url.url.clone(),
+        }
+    }
+
+    fn wrap_kek(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>> {
+        self.encrypt(kek, aad)
+    }
+
+    fn unwrap_kek(&self, wrapped: &[u8], aad: &[u8]) -> Result<SecretKey32> {
+        let ciphertext = std::str::from_utf8(wrapped)
+            .ok()
+            .filter(|c| ciphertext_version(c.as_bytes()).is_some() && !c.contains(['"', '\\']))
+            .ok_or_else(|| {
+                Failure::keyring(
+                    "the keyring failed its integrity check: a KEK version is not a Transit ciphertext",
+                )
+            })?;
+        let mut body = Zeroizing::new(String::with_capacity(ciphertext.len() + 80));
+        body.push_str("{\"ciphertext\":\"");
+        body.push_str(ciphertext);
+        body.push_str("\",\"associated_data\":\"");
+        B64.encode_string(aad, &mut body);
+        body.push_str("\"}");
+        let path = self.url.policy_path("decrypt");
+        let answer = self.send(&Call::Post(&path, body.as_bytes()), true)?;
+        match answer.status {
+            200 => {}
+            403 => return Err(self.denied("decrypt").into()),
+            _ => return Err(self.refused(&answer, &path).into()),
+        }
+        #[derive(Deserialize)]
+        struct Decrypted<'a> {
+            #[serde(borrow)]
+            data: DecryptedData<'a>,
+        }
+        #[derive(Deserialize)]
+        struct DecryptedData<'a> {
+            plaintext: &'a str,
+        }
+        let decrypted: Decrypted =
+            serde_json::from_slice(&answer.body).map_err(|_| self.malformed(&path))?;
+        let plain = Zeroizing::new(
+            B64.decode(decrypted.data.plaintext)
+                .map_err(|_| self.malformed(&path))?,
+        );
+        SecretKey32::from_slice(&plain).ok_or_else(|| {
+            Failure::auth(format!(
+                "the Transit key '{}' decrypted a KEK of {} bytes, not 32",
+                self.url.name,
+                plain.len()
+            ))
+            .hint("the keyring's KEK version was replaced by another ciphertext of this key")
+            .into()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<TransitUrl, Failure> {
+        text.parse()
+    }
+
+    #[test]
+    fn parses_the_sops_form() {
+        let url = parse("transit:https://bao.internal:8200/v1/transit/keys/keycask-root").unwrap();
+        assert_eq!(
+            url.url,
+            "https://bao.internal:8200/v1/transit/keys/keycask-root"
+        );
+        assert_eq!(url.mount, "transit");
+        assert_eq!(url.name, "keycask-root");
+        assert_eq!(
+            url.api("transit/decrypt/keycask-root"),
+            "https://bao.internal:8200/v1/transit/decrypt/keycask-root"
+        );
+        assert_eq!(url.policy_path("decrypt"), "transit/decrypt/keycask-root");
+        let nested = parse("transit:https://h/v1/team/transit/keys/k").unwrap();
+        assert_eq!(nested.mount, "team/transit");
+        let v6 = parse("transit:http://[::1]:8200/v1/transit/keys/k").unwrap();
+        assert!(v6.loopback);
+    }
+
+    #[test]
+    fn refuses_bad_urls() {
+        for bad in [
+            "transit:ftp://h/v1/transit/keys/k",
+            "transit:https://h/transit/keys/k",
+            "transit:https://h/v1/transit/k",
+            "transit:https://h/v1/transit/keys/",
+            "transit:https://h/v1/keys/k",
+            "transit:https://h/v1/transit/keys/a/b",
+            "transit:https://user:pw@h/v1/transit/keys/k",
+            "transit:https://h/v1/transit/keys/k?x=1",
+            "transit:https://h:port/v1/transit/keys/k",
+            "transit:https:///v1/transit/keys/k",
+            "transit:https://h/v1/../keys/k",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(parse("transit:http://127.0.0.1:8200/v1/transit/keys/k").is_ok());
+        assert!(parse("transit:http://localhost:8200/v1/transit/keys/k").is_ok());
+        let err = parse("transit:http://bao.internal:8200/v1/transit/keys/k").unwrap_err();
+        assert!(err.message.contains("plain http"), "{}", err.message);
+    }
+
+    #[test]
+    fn ciphertext_versions() {
+        assert_eq!(ciphertext_version(b"vault:v3:abc"), Some(3));
+        assert_eq!(ciphertext_version(b"vault:x3:abc"), None);
+        assert_eq!(ciphertext_version(b"\xff"), None);
+    }
+
+    #[test]
+    fn debug_shows_no_token() {
+        let token = Token(Zeroizing::new("s.secret-token".into()));
+        assert!(!format!("{token:?}").contains("secret"));
+    }
+}
