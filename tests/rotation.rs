@@ -1607,7 +1607,10 @@ fn a_keyring_holding_huge_times_still_lists_and_shows() {
     // As written by an older keycask (or by hand: list and show read
     // metadata without checking the MAC).
     let mut doc = keyring_json(&t);
-    doc["keys"]["far"]["rotation_period"] = serde_json::json!(u64::MAX);
+    // The largest number a keyring holds (format 2: RFC 8785 canonical JSON
+    // numbers are exact only up to 2^53 - 1; larger ones are refused as
+    // malformed, tested in storage.rs).
+    doc["keys"]["far"]["rotation_period"] = serde_json::json!((1u64 << 53) - 1);
     doc["keys"]["far"]["versions"][0]["destroy_after"] = serde_json::json!("9999-12-31T23:59:59Z");
     std::fs::write(t.keyring(), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     t.run(&["list"]).ok().stdout_has("far");

@@ -15,6 +15,7 @@ mod help;
 mod hsm;
 mod json_schemas;
 mod output_safety;
+mod recipients;
 mod recovery;
 mod reliability;
 mod rotation;
