@@ -6,7 +6,8 @@
 use std::process::{Command, Stdio};
 
 use base64::Engine;
-use keycask::keyring::{Algorithm, Event, Key, Origin, Purpose, Session};
+use keycask::key::{Algorithm, Purpose};
+use keycask::keyring::{Event, Key, Origin, Session};
 use keycask::root::{self, RootKey, SecretSources};
 use keycask::secret::{Passphrase, SecretBytes, SecretKey32};
 
