@@ -21,6 +21,7 @@ macro_rules! stderr_line {
 
 pub mod asymmetric;
 pub mod audit;
+pub mod audit_log;
 pub mod bundle;
 pub mod cli;
 pub mod clock;

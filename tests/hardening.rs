@@ -50,7 +50,7 @@ fn no_secret_holding_type_prints_its_bytes() {
     let pass = "correct horse battery staple";
     assert_hidden(&Passphrase::new(pass.to_string()), pass.as_bytes());
     assert_hidden(
-        &keycask::audit::MacKey::derive(&SecretKey32::from_bytes(raw), "id"),
+        &keycask::audit_log::MacKey::derive(&SecretKey32::from_bytes(raw), "id"),
         &raw,
     );
     assert_hidden(
@@ -171,15 +171,17 @@ fn record_usage_logs_only_when_the_keyring_says_so() {
     };
     let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
     let before = t.keyring_bytes();
-    keycask::audit::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1])).unwrap();
+    keycask::keyring::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1]))
+        .unwrap();
     assert_eq!(t.keyring_bytes(), before, "usage logging is off by default");
 
     t.run(&["config", "audit-usage", "on"]).ok();
     let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
     // Another writer moves the counter between our open and our record.
     t.run(&["keygen", "b"]).ok();
-    keycask::audit::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1])).unwrap();
-    keycask::audit::record_usage(
+    keycask::keyring::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1]))
+        .unwrap();
+    keycask::keyring::record_usage(
         &ctx,
         &opened,
         Event::new("unwrap")

@@ -204,7 +204,7 @@ pub fn own_files(path: &Path) -> Vec<(&'static str, PathBuf)> {
     let mut files = vec![
         ("the keyring", real.clone()),
         ("the keyring's lock file", lock_path(&real)),
-        ("the keyring's audit log", crate::audit::log_path(&real)),
+        ("the keyring's audit log", crate::audit_log::log_path(&real)),
     ];
     files.extend(recorded_secret_file(&real));
     files

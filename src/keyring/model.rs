@@ -8,6 +8,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::asymmetric::PublicKey;
+pub use crate::audit_log::AuditState;
 use crate::clock::Timestamp;
 use crate::error::Failure;
 use crate::root::RootConfig;
@@ -80,29 +81,6 @@ impl fmt::Debug for MacInput {
 }
 
 pub const KEYRING_KIND: &str = "keycask-keyring";
-
-/// The keyring's own record of its audit log, covered by the keyring MAC: how
-/// many records the log must hold and the hash of the last one, so that a
-/// truncated or replaced log is detected, and the key that MACs each record.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct AuditState {
-    /// The sequence number of the last record written with this keyring.
-    pub seq: u64,
-    /// SHA-256 (hex) of that record's line; empty while `seq` is 0.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub last: String,
-    /// A random 32-byte audit key wrapped by the KEK (base64 `nonce || ct ||
-    /// tag`, associated data from [`audit_key_aad`]); the record MAC key is
-    /// derived from it. Re-wrapped when the KEK rotates, so old records stay
-    /// verifiable.
-    pub key: String,
-    /// The KEK version that wraps `key`.
-    pub kek_version: u32,
-    /// Whether usage (wrap, unwrap, sign, export) is logged too.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub usage: bool,
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

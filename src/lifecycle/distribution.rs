@@ -20,7 +20,6 @@ use zeroize::Zeroizing;
 
 use crate::Context;
 use crate::asymmetric::{self, PrivateKey, PublicKey};
-use crate::audit;
 use crate::bundle::{self, Bundle, Metadata, VersionMetadata};
 use crate::cli::{ExportArgs, ImportArgs};
 use crate::clock::{self, Timestamp};
@@ -277,7 +276,7 @@ fn export_public(
     let public = PublicKey::of_version(name, v)?;
     // Only the public half leaves: a usage event, logged when asked for.
     // (A sealed export of material is always recorded, by its session.)
-    audit::record_usage(
+    crate::keyring::record_usage(
         ctx,
         &keyring,
         Event::new("export")
