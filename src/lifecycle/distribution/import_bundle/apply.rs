@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::Context;
 use crate::bundle::Metadata;
 use crate::keyring::{Event, Key, KeyVersion, Origin, Session, Tombstone, Unlocked, VersionState};
+use crate::lifecycle::common::version_list;
 use crate::output;
 use crate::secret::SecretBytes;
 
@@ -29,7 +30,7 @@ pub(super) fn warn_unapplied(ctx: &Context, plan: &Plan) {
         ctx.warn(format!(
             "the bundle flags version{} {} of key '{name}' compromised; the flag was NOT applied here: the bundle's signature is not verified",
             if numbers.len() == 1 { "" } else { "s" },
-            numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            version_list(&numbers)
         ));
         ctx.note(format!(
             "to apply it, import again with --verify-with SENDER.pem (a bundle signed by the sender), or flag the versions yourself: keycask rotate {name} --compromised"
@@ -110,11 +111,7 @@ pub(super) fn apply(
         ctx.note(format!(
             "key '{name}': recorded that version{} {} came from key '{}' of keyring {}",
             if recorded.len() == 1 { "" } else { "s" },
-            recorded
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
+            version_list(recorded),
             source.key,
             source.keyring
         ));
@@ -123,7 +120,7 @@ pub(super) fn apply(
         ctx.warn(format!(
             "key '{name}': the bundle flags version{} {} compromised, and so does this keyring now; {}",
             if flagged.len() == 1 { "" } else { "s" },
-            flagged.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+            version_list(flagged),
             "they still decrypt, with a warning: `keycask rekey` your envelopes"
         ));
     }
@@ -284,7 +281,6 @@ fn print_import_summary(ctx: &Context, summary: &ImportSummary) -> Result<()> {
             "signature_verified": verified,
         }));
     }
-    let list = |n: &[u32]| n.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
     if let Some(primary) = new_primary {
         ctx.report(format_args!(
             "key {name}: primary is now version {primary}, the sender's primary"
@@ -297,7 +293,7 @@ fn print_import_summary(ctx: &Context, summary: &ImportSummary) -> Result<()> {
         ctx.report(format_args!(
             "nothing to import: key {name} already holds version{} {} of this bundle",
             if skipped.len() == 1 { "" } else { "s" },
-            list(skipped)
+            version_list(skipped)
         ))?;
         return Ok(());
     }
@@ -306,7 +302,7 @@ fn print_import_summary(ctx: &Context, summary: &ImportSummary) -> Result<()> {
         metadata.algorithm,
         metadata.purpose,
         if added.len() == 1 { "" } else { "s" },
-        list(added),
+        version_list(added),
         metadata.source_keyring,
         match (signer_fp, verified) {
             (Some(fp), true) => format!("; signature by {fp} verified"),
@@ -317,7 +313,7 @@ fn print_import_summary(ctx: &Context, summary: &ImportSummary) -> Result<()> {
         ctx.report(format_args!(
             "already present: version{} {}",
             if skipped.len() == 1 { "" } else { "s" },
-            list(skipped)
+            version_list(skipped)
         ))?;
     }
     if let Some(kept) = kept_primary

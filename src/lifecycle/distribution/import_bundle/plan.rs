@@ -8,6 +8,7 @@ use crate::bundle::{Bundle, Metadata, VersionMetadata};
 use crate::clock::{self, Timestamp};
 use crate::error::Failure;
 use crate::keyring::{Key, Origin, Source, Unlocked, VersionState};
+use crate::lifecycle::common::version_list;
 use crate::secret::SecretBytes;
 
 use super::BundleImport;
@@ -261,11 +262,7 @@ fn unverified_into_existing(
         format!(
             "add version{} {} to",
             if adding.len() == 1 { "" } else { "s" },
-            adding
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            version_list(adding)
         )
     };
     let origin = match key.origin {
