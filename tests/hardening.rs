@@ -171,17 +171,15 @@ fn record_usage_logs_only_when_the_keyring_says_so() {
     };
     let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
     let before = t.keyring_bytes();
-    keycask::keyring::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1]))
-        .unwrap();
+    keycask::audit::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1])).unwrap();
     assert_eq!(t.keyring_bytes(), before, "usage logging is off by default");
 
     t.run(&["config", "audit-usage", "on"]).ok();
     let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
     // Another writer moves the counter between our open and our record.
     t.run(&["keygen", "b"]).ok();
-    keycask::keyring::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1]))
-        .unwrap();
-    keycask::keyring::record_usage(
+    keycask::audit::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1])).unwrap();
+    keycask::audit::record_usage(
         &ctx,
         &opened,
         Event::new("unwrap")

@@ -107,8 +107,13 @@ pub(super) fn set_aside_orphan_log(path: &Path) -> Result<()> {
 /// record whatever the usage setting (`rekey`'s summary), for a keyring
 /// opened with [`super::open_read_only`]: takes the writer's lock
 /// and writes the record and the keyring's new counter.
-pub fn record(ctx: &crate::Context, keyring: &Unlocked, event: Event) -> Result<()> {
-    commit_usage(&ctx.keyring_path, keyring, &ctx.sources, event)
+pub fn record(
+    keyring_path: &Path,
+    sources: &SecretSources,
+    keyring: &Unlocked,
+    event: Event,
+) -> Result<()> {
+    commit_usage(keyring_path, keyring, sources, event)
 }
 
 /// Logs one usage event (`wrap`, `unwrap`, `sign`, `export`, ...) when the
@@ -123,16 +128,21 @@ pub fn record(ctx: &crate::Context, keyring: &Unlocked, event: Event) -> Result<
 /// ```ignore
 /// let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
 /// // ... resolve the key version ...
-/// keyring::record_usage(ctx, &keyring, Event::new("unwrap").key(name).versions([v]))?;
+/// keyring::record_usage(&ctx.keyring_path, &ctx.sources, &keyring, Event::new("unwrap").key(name).versions([v]))?;
 /// ```
 ///
 /// With logging on it takes the writer's lock and rewrites the keyring (to
 /// move the audit counter): the cost is measured in docs/audit.md.
-pub fn record_usage(ctx: &crate::Context, keyring: &Unlocked, event: Event) -> Result<()> {
+pub fn record_usage(
+    keyring_path: &Path,
+    sources: &SecretSources,
+    keyring: &Unlocked,
+    event: Event,
+) -> Result<()> {
     if !keyring.doc.audit.as_ref().is_some_and(|a| a.usage) {
         return Ok(());
     }
-    commit_usage(&ctx.keyring_path, keyring, &ctx.sources, event)
+    commit_usage(keyring_path, keyring, sources, event)
 }
 
 /// Checks the whole log of an unlocked keyring: every record's MAC, the

@@ -77,7 +77,8 @@ fn export_public(
     // Only the public half leaves: a usage event, logged when asked for.
     // (A sealed export of material is always recorded, by its session.)
     crate::keyring::record_usage(
-        ctx,
+        &ctx.keyring_path,
+        &ctx.sources,
         &keyring,
         Event::new("export")
             .key(name)
