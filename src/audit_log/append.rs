@@ -136,7 +136,7 @@ pub fn append(
             Failure::other(format!("cannot open the audit log {}: {e}", path.display()))
                 .hint("the keyring was not changed")
         })?;
-    crate::keyring::file::match_keyring_owner(keyring_path, &file).map_err(|e| {
+    crate::output::match_keyring_owner(keyring_path, &file).map_err(|e| {
         Failure::other(format!(
             "cannot give the audit log {} the keyring's owner: {e}",
             path.display()
