@@ -8,7 +8,7 @@
 
 use std::io::{Cursor, Read};
 
-use keycask::audit::{MacKey, verify_bytes};
+use keycask::audit_log::{MacKey, verify_bytes};
 use keycask::bundle::Bundle;
 use keycask::envelope::header::Header;
 use keycask::envelope::stream::{self, PayloadCipher};

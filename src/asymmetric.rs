@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto;
 use crate::error::Failure;
-use crate::keyring::{Algorithm, KeyVersion};
+use crate::key::Algorithm;
 use crate::secret::{SecretBytes, SecretKey32};
 
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
@@ -136,21 +136,6 @@ pub enum RsaScheme {
 pub struct BadSignature;
 
 impl PublicKey {
-    /// The public key a key version of the keyring records (SPKI DER, base64).
-    pub fn of_version(name: &str, v: &KeyVersion) -> Result<PublicKey, Failure> {
-        let der = v
-            .public_key
-            .as_deref()
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-            .ok_or_else(|| {
-                Failure::keyring(format!(
-                    "version {} of key '{name}' has no readable public key",
-                    v.version
-                ))
-            })?;
-        PublicKey::from_spki_der(&der)
-    }
-
     /// Decodes a DER SubjectPublicKeyInfo, naming any curve, size or
     /// algorithm keycask refuses.
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, Failure> {

@@ -19,8 +19,7 @@ use crate::asymmetric::{self, PrivateKey, PublicKey};
 use crate::clock::{self, Timestamp};
 use crate::crypto;
 use crate::error::Failure;
-use crate::keyring::model::{rfc3339, rfc3339_opt};
-use crate::keyring::{Algorithm, MAX_VERSION, Purpose};
+use crate::key::{Algorithm, MAX_VERSION, Purpose, rfc3339, rfc3339_opt};
 use crate::secret::{SecretBytes, SecretKey32};
 
 pub const MAGIC: &[u8; 8] = b"KCBUNDLE";

@@ -265,6 +265,38 @@ impl Command {
             _ => None,
         }
     }
+
+    /// Whether this command writes a time: into the keyring (key versions,
+    /// tombstones, schedules, the audit counter), its audit log, or a key bundle.
+    /// Those refuse `KEYCASK_NOW` up front (`clock::check_writes`), before
+    /// anything is asked or done. The match is exhaustive on purpose: a new
+    /// command must be placed here. (Commands that write only a usage record,
+    /// when the keyring logs usage, are refused where that record is written,
+    /// before any output.)
+    pub fn writes_a_time(&self) -> bool {
+        match self {
+            Command::Init(_)
+            | Command::Keygen(_)
+            | Command::Config(_)
+            | Command::Import(_)
+            | Command::Enable(_)
+            | Command::Disable(_) => true,
+            Command::Rotate(args) => !(args.due && args.dry_run),
+            Command::Rekey(args) => !args.dry_run,
+            Command::Destroy(args) => !(args.pending && args.dry_run),
+            // A sealed bundle (not --public) is dated and logged.
+            Command::Export(args) => !args.public,
+            Command::List(_)
+            | Command::Show(_)
+            | Command::Audit(_)
+            | Command::Inspect(_)
+            | Command::Verify(_)
+            | Command::Wrap(_)
+            | Command::Unwrap(_)
+            | Command::Sign(_)
+            | Command::Datakey(_) => false,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

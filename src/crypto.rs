@@ -5,37 +5,16 @@
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
-use rand::TryRng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+// The OS random generator lives below `secret` (which needs it for
+// `SecretKey32::generate`); its callers keep reaching it through here.
+pub use crate::random::{fill_random, os_rng, random_array};
 use crate::secret::SecretKey32;
 
 pub const NONCE_LEN: usize = 12;
 pub const TAG_LEN: usize = 16;
-
-/// Fills `out` from the operating system's CSPRNG. A failing OS generator is
-/// not something keycask can recover from, so it aborts the command.
-pub fn fill_random(out: &mut [u8]) {
-    rand::rngs::SysRng
-        .try_fill_bytes(out)
-        .expect("the operating system's random generator failed");
-}
-
-/// Random bytes returned by value, for nonces, salts and ids. Not for key
-/// material: each move of the array may leave a copy on the stack; fill a
-/// `Zeroizing` buffer in place with [`fill_random`], or use
-/// `SecretKey32::generate()`.
-pub fn random_array<const N: usize>() -> [u8; N] {
-    let mut out = [0u8; N];
-    fill_random(&mut out);
-    out
-}
-
-/// The OS CSPRNG in the infallible form that `p256` and `rsa` expect.
-pub fn os_rng() -> rand::rand_core::UnwrapErr<rand::rngs::SysRng> {
-    rand::rand_core::UnwrapErr(rand::rngs::SysRng)
-}
 
 /// The authentication failed: wrong key, or the bytes or their associated
 /// data were changed. Deliberately says nothing more.

@@ -8,7 +8,7 @@ use p256::pkcs8::{EncodePrivateKey, EncodePublicKey};
 
 use crate::crypto;
 use crate::error::Failure;
-use crate::keyring::Algorithm;
+use crate::key::Algorithm;
 use crate::secret::{SecretBytes, SecretKey32};
 
 /// Fresh material for a key version, and its public key (SPKI DER) if any.

@@ -115,6 +115,22 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Gives `file` (the keyring's replacement, its lock file, its audit log)
+/// the owner and group of the keyring, when run as root: root running a
+/// command on a service's keyring (a `rekey` of its files, a rotation) must
+/// leave the keyring and its files the service's, or the service is locked
+/// out of them. Anyone else can read only a keyring they own (it is 0600),
+/// and cannot give files away.
+pub fn match_keyring_owner(keyring: &Path, file: &File) -> std::io::Result<()> {
+    if !rustix::process::geteuid().is_root() {
+        return Ok(());
+    }
+    match std::fs::metadata(keyring) {
+        Ok(keyring) => keep_owner(file, &keyring),
+        Err(_) => Ok(()),
+    }
+}
+
 /// Gives a file keycask just made the owner and group in `like` (the file
 /// it stands in for), when they differ: run as root over a service's files,
 /// what keycask writes must stay the service's. Only root can give a file

@@ -35,7 +35,7 @@ impl SecretKey32 {
     /// A fresh key from the operating system's CSPRNG.
     pub fn generate() -> Self {
         let mut key = Zeroizing::new([0u8; 32]);
-        crate::crypto::fill_random(key.as_mut());
+        crate::random::fill_random(key.as_mut());
         SecretKey32(key)
     }
 

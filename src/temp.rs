@@ -118,7 +118,7 @@ impl Naming {
             Naming::Random { prefix } => {
                 const CHARS: &[u8] =
                     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-                let random: [u8; RANDOM_LEN] = crate::crypto::random_array();
+                let random: [u8; RANDOM_LEN] = crate::random::random_array();
                 let mut name = prefix.clone();
                 name.push(
                     random

@@ -6,7 +6,8 @@
 use std::process::{Command, Stdio};
 
 use base64::Engine;
-use keycask::keyring::{Algorithm, Event, Key, Origin, Purpose, Session};
+use keycask::key::{Algorithm, Purpose};
+use keycask::keyring::{Event, Key, Origin, Session};
 use keycask::root::{self, RootKey, SecretSources};
 use keycask::secret::{Passphrase, SecretBytes, SecretKey32};
 
@@ -49,7 +50,7 @@ fn no_secret_holding_type_prints_its_bytes() {
     let pass = "correct horse battery staple";
     assert_hidden(&Passphrase::new(pass.to_string()), pass.as_bytes());
     assert_hidden(
-        &keycask::audit::MacKey::derive(&SecretKey32::from_bytes(raw), "id"),
+        &keycask::audit_log::MacKey::derive(&SecretKey32::from_bytes(raw), "id"),
         &raw,
     );
     assert_hidden(

@@ -159,7 +159,7 @@ fn check(name: &str) {
         b"keycask/audit-mac/v1",
     );
     assert_eq!(hex::encode(mac_key.expose_secret()), v["audit_mac_key"]);
-    assert_eq!(keycask::audit::genesis(&id), v["audit_genesis"]);
+    assert_eq!(keycask::audit_log::genesis(&id), v["audit_genesis"]);
     let log = std::fs::read(d.join("keyring.json.audit.jsonl")).unwrap();
     let lines: Vec<&[u8]> = log
         .split(|&b| b == b'\n')
@@ -167,7 +167,7 @@ fn check(name: &str) {
         .collect();
     let hashes = v["audit_line_sha256"].as_array().unwrap();
     assert_eq!(lines.len(), hashes.len());
-    let mut prev = keycask::audit::genesis(&id);
+    let mut prev = keycask::audit_log::genesis(&id);
     for (line, hash) in lines.iter().zip(hashes) {
         let record: Value = serde_json::from_slice(line).unwrap();
         assert_eq!(record["prev"], prev.as_str(), "{name}: chain");

@@ -843,7 +843,7 @@ fn parse_key_name(r: &mut Cursor<'_>) -> Result<String, EnvelopeError> {
         return Err(EnvelopeError::Malformed);
     }
     let key_name = std::str::from_utf8(r.take(name_len)?).map_err(|_| EnvelopeError::Malformed)?;
-    if crate::keyring::validate_key_name(key_name).is_err() {
+    if crate::key::validate_key_name(key_name).is_err() {
         return Err(EnvelopeError::Malformed);
     }
     Ok(key_name.to_string())

@@ -142,7 +142,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::keyring::model::{Algorithm, KekSet, Origin, Purpose};
+    use crate::key::{Algorithm, Purpose};
+    use crate::keyring::model::{KekSet, Origin};
     use crate::root::RootConfig;
 
     fn version(number: u32, state: VersionState, after: Option<Timestamp>) -> KeyVersion {

@@ -204,7 +204,7 @@ pub fn own_files(path: &Path) -> Vec<(&'static str, PathBuf)> {
     let mut files = vec![
         ("the keyring", real.clone()),
         ("the keyring's lock file", lock_path(&real)),
-        ("the keyring's audit log", crate::audit::log_path(&real)),
+        ("the keyring's audit log", crate::audit_log::log_path(&real)),
     ];
     files.extend(recorded_secret_file(&real));
     files
@@ -253,7 +253,7 @@ pub fn lock(path: &Path) -> Result<WriteLock> {
                 lock_path.display()
             ))
         })?;
-    match_keyring_owner(&path, &file)
+    crate::output::match_keyring_owner(&path, &file)
         .with_context(|| format!("giving {} the keyring's owner", lock_path.display()))?;
     file.lock()
         .with_context(|| format!("locking {}", lock_path.display()))?;
@@ -310,7 +310,7 @@ pub fn write(path: &Path, doc: &Keyring, _lock: &WriteLock) -> Result<()> {
             .hint("the keyring was left as it was")
     };
     let mut temp = crate::temp::TempFile::beside(&path, 0o600).map_err(write_err)?;
-    match_keyring_owner(&path, temp.as_file()).map_err(write_err)?;
+    crate::output::match_keyring_owner(&path, temp.as_file()).map_err(write_err)?;
     temp.write_all(&to_bytes(doc)).map_err(write_err)?;
     temp.as_file().sync_all().map_err(write_err)?;
     temp.persist(&path).map_err(write_err)?;
@@ -318,22 +318,6 @@ pub fn write(path: &Path, doc: &Keyring, _lock: &WriteLock) -> Result<()> {
         .and_then(|d| d.sync_all())
         .map_err(write_err)?;
     Ok(())
-}
-
-/// Gives `file` (the keyring's replacement, its lock file, its audit log)
-/// the owner and group of the keyring, when run as root: root running a
-/// command on a service's keyring (a `rekey` of its files, a rotation) must
-/// leave the keyring and its files the service's, or the service is locked
-/// out of them. Anyone else can read only a keyring they own (it is 0600),
-/// and cannot give files away.
-pub(crate) fn match_keyring_owner(keyring: &Path, file: &File) -> std::io::Result<()> {
-    if !rustix::process::geteuid().is_root() {
-        return Ok(());
-    }
-    match std::fs::metadata(keyring) {
-        Ok(keyring) => crate::output::keep_owner(file, &keyring),
-        Err(_) => Ok(()),
-    }
 }
 
 /// Creates the folder (0700) of a new keyring, refusing when a keyring exists.

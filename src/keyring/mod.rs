@@ -4,21 +4,26 @@
 pub mod destruction;
 pub mod file;
 pub mod model;
+mod record;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use crate::audit;
+use crate::audit_log as audit;
 use crate::clock::Timestamp;
 use crate::crypto;
 use crate::error::Failure;
 use crate::root::{self, RootConfig, RootKey, SecretSources};
 use crate::secret::{SecretBytes, SecretKey32};
 pub use model::*;
+use record::{commit_events, set_aside_orphan_log};
+pub use record::{record, record_usage, verify_audit_log};
+// The audit log's types, where the keyring's callers have always found them.
+pub use crate::audit_log::Event;
 
 /// A keyring whose KEK versions are unwrapped and whose integrity MAC has
 /// been checked. Key material is unwrapped on demand, one version at a time.
@@ -371,50 +376,6 @@ pub fn find_key<'a>(doc: &'a Keyring, name: &str) -> Result<&'a Key> {
     })
 }
 
-/// One lifecycle event, recorded by the command that changed the keyring
-/// and written to the audit log together with the keyring.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Event {
-    /// `init`, `keygen`, `rotate`, `rotate-kek`, `rotate-root`, `enable`,
-    /// `disable`, `destroy`, `import`, `rekey`, ...
-    pub operation: String,
-    pub key: Option<String>,
-    pub versions: Vec<u32>,
-    /// Free text for people; never a secret.
-    pub detail: Option<String>,
-    /// `ok` when absent; a usage command may record `denied` or `failed`.
-    pub outcome: Option<String>,
-}
-
-impl Event {
-    pub fn new(operation: &str) -> Event {
-        Event {
-            operation: operation.to_string(),
-            ..Event::default()
-        }
-    }
-
-    pub fn key(mut self, name: &str) -> Event {
-        self.key = Some(name.to_string());
-        self
-    }
-
-    pub fn versions(mut self, versions: impl IntoIterator<Item = u32>) -> Event {
-        self.versions = versions.into_iter().collect();
-        self
-    }
-
-    pub fn detail(mut self, detail: impl Into<String>) -> Event {
-        self.detail = Some(detail.into());
-        self
-    }
-
-    pub fn outcome(mut self, outcome: impl Into<String>) -> Event {
-        self.outcome = Some(outcome.into());
-        self
-    }
-}
-
 /// A locked, unlocked keyring, open for one read-modify-write.
 pub struct Session {
     path: PathBuf,
@@ -604,97 +565,6 @@ impl Session {
         }
         Ok(())
     }
-}
-
-/// The one place the keyring is written: under the writer's lock, first
-/// the audit records (appended and fsynced), then the keyring, whose audit
-/// counter and MAC move with it in one atomic rename. Killed between the
-/// two, the keyring is as before and the log holds records past its counter,
-/// which `audit verify` reports as uncommitted and the next write marks
-/// with an `interrupted` record (see `audit.rs`).
-fn commit_events(
-    path: &Path,
-    lock: &file::WriteLock,
-    keyring: &mut Unlocked,
-    events: &[Event],
-) -> Result<()> {
-    // Every keyring and audit write passes here: a pretended clock that may
-    // not be written is refused before anything is.
-    let now = crate::clock::now_for_writing()?;
-    if keyring.doc.audit.is_none() {
-        // A keyring from before the audit log: its log starts now, under a
-        // fresh audit key. A log already there (from an attempt killed
-        // before its keyring write) was MACed under a key never saved.
-        set_aside_orphan_log(path)?;
-    }
-    keyring.ensure_audit_state()?;
-    let key = keyring.audit_mac_key()?;
-    let state = keyring.doc.audit.clone().expect("ensured above");
-    let (seq, last) = audit::append(path, &keyring.doc.keyring_id, &state, &key, events, now)?;
-    let state = keyring.doc.audit.as_mut().expect("ensured above");
-    state.seq = seq;
-    state.last = last;
-    keyring.seal_mac()?;
-    file::write(path, &keyring.doc, lock)
-}
-
-/// Writes one usage record for a command that opened the keyring read-only
-/// (see `audit::record_usage`): takes the lock, re-reads the keyring (another
-/// writer may have moved its counter), checks it with the KEKs already
-/// unwrapped, and commits the record. A writer may also have rotated the
-/// KEK in between (`rotate --kek`): the re-read keyring is then unlocked
-/// again with the root, under the lock, so the reader's use is recorded
-/// rather than refused. A keyring replaced by another (other id) is
-/// refused.
-pub(crate) fn commit_usage(
-    path: &Path,
-    opened: &Unlocked,
-    sources: &SecretSources,
-    event: Event,
-) -> Result<()> {
-    let lock = file::lock(path)?;
-    let doc = file::read(path)?;
-    if doc.keyring_id != opened.doc.keyring_id {
-        return Err(Failure::keyring(
-            "the keyring was replaced by another one while this command ran",
-        )
-        .hint("run the command again")
-        .into());
-    }
-    let mut current = if opened.keks.contains_key(&doc.kek.primary) {
-        let mut current = Unlocked {
-            doc,
-            keks: opened.keks.clone(),
-        };
-        current.verify_mac()?;
-        current
-    } else {
-        // The KEK was rotated since this command unlocked: the lock is held,
-        // so the keyring read now is the one the record goes with.
-        let root = root::open(&doc.root, sources)?;
-        Unlocked::unlock(doc, root.as_ref())?
-    };
-    commit_events(path, &lock, &mut current, &[event])
-}
-
-/// A log left beside a path where no keyring exists (a keyring deleted by
-/// hand, or an `init` killed before its keyring write) belongs to no
-/// keyring: `init` moves it to `<log>.orphan-<unix time>` rather than
-/// deleting or extending it.
-fn set_aside_orphan_log(path: &Path) -> Result<()> {
-    let log = audit::log_path(path);
-    if log.exists() {
-        let mut name = log.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".orphan-{}", crate::clock::now_for_writing()?));
-        let aside = log.with_file_name(name);
-        std::fs::rename(&log, &aside)
-            .with_context(|| format!("moving the old audit log {} aside", log.display()))?;
-        crate::stderr_line!(
-            "keycask: warning: an audit log that this keyring does not know was moved to {}",
-            aside.display()
-        );
-    }
-    Ok(())
 }
 
 /// Reads and unlocks the keyring without taking the writer's lock, for

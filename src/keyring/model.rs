@@ -3,13 +3,19 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use crate::asymmetric::PublicKey;
+pub use crate::audit_log::AuditState;
 use crate::clock::Timestamp;
 use crate::error::Failure;
 use crate::root::RootConfig;
+
+// Moved to `crate::key` (issue 14); re-exported so that `crate::keyring::Algorithm`
+// and the like keep working until every caller names `crate::key`.
+pub use crate::key::{Algorithm, MAX_VERSION, Purpose, rfc3339, rfc3339_opt, validate_key_name};
 
 /// The keyring format this build writes. It reads formats 1 and 2; they
 /// differ only in the MAC's input (docs/FORMAT.md, "Keyring MAC"): format 1
@@ -20,12 +26,6 @@ pub const FORMAT_VERSION: u32 = 2;
 
 /// The first format, still read.
 pub const FORMAT_V1: u32 = 1;
-
-/// The highest version number a key may reach: a million rotations, a
-/// daily rotation for 2,700 years. Far below `u32::MAX`, so that no
-/// arithmetic on version numbers can wrap; bundles naming a higher number
-/// are refused, and a key that reaches it is no longer rotated.
-pub const MAX_VERSION: u32 = 1_000_000;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -81,29 +81,6 @@ impl fmt::Debug for MacInput {
 }
 
 pub const KEYRING_KIND: &str = "keycask-keyring";
-
-/// The keyring's own record of its audit log, covered by the keyring MAC: how
-/// many records the log must hold and the hash of the last one, so that a
-/// truncated or replaced log is detected, and the key that MACs each record.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct AuditState {
-    /// The sequence number of the last record written with this keyring.
-    pub seq: u64,
-    /// SHA-256 (hex) of that record's line; empty while `seq` is 0.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub last: String,
-    /// A random 32-byte audit key wrapped by the KEK (base64 `nonce || ct ||
-    /// tag`, associated data from [`audit_key_aad`]); the record MAC key is
-    /// derived from it. Re-wrapped when the KEK rotates, so old records stay
-    /// verifiable.
-    pub key: String,
-    /// The KEK version that wraps `key`.
-    pub kek_version: u32,
-    /// Whether usage (wrap, unwrap, sign, export) is logged too.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub usage: bool,
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -309,167 +286,6 @@ pub enum Origin {
     Imported,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
-pub enum Algorithm {
-    #[serde(rename = "aes256-gcm")]
-    Aes256Gcm,
-    #[serde(rename = "p256")]
-    P256,
-    #[serde(rename = "rsa-2048")]
-    Rsa2048,
-    #[serde(rename = "rsa-3072")]
-    Rsa3072,
-    #[serde(rename = "rsa-4096")]
-    Rsa4096,
-}
-
-impl Algorithm {
-    pub const ALL: [Algorithm; 5] = [
-        Algorithm::Aes256Gcm,
-        Algorithm::P256,
-        Algorithm::Rsa2048,
-        Algorithm::Rsa3072,
-        Algorithm::Rsa4096,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::Aes256Gcm => "aes256-gcm",
-            Algorithm::P256 => "p256",
-            Algorithm::Rsa2048 => "rsa-2048",
-            Algorithm::Rsa3072 => "rsa-3072",
-            Algorithm::Rsa4096 => "rsa-4096",
-        }
-    }
-
-    /// The name with its indefinite article, as read aloud: "an aes256-gcm",
-    /// "a p256", "an rsa-3072".
-    pub fn with_article(self) -> String {
-        let article = match self {
-            Algorithm::P256 => "a",
-            _ => "an",
-        };
-        format!("{article} {self}")
-    }
-
-    pub fn is_symmetric(self) -> bool {
-        self == Algorithm::Aes256Gcm
-    }
-
-    pub fn rsa_bits(self) -> Option<usize> {
-        match self {
-            Algorithm::Rsa2048 => Some(2048),
-            Algorithm::Rsa3072 => Some(3072),
-            Algorithm::Rsa4096 => Some(4096),
-            _ => None,
-        }
-    }
-
-    /// The purposes a key of this algorithm may have.
-    pub fn allowed_purposes(self) -> &'static [Purpose] {
-        if self.is_symmetric() {
-            &[Purpose::Encrypt]
-        } else {
-            &[Purpose::Sign, Purpose::Transport, Purpose::Encrypt]
-        }
-    }
-
-    pub fn default_purpose(self) -> Purpose {
-        self.allowed_purposes()[0]
-    }
-}
-
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Algorithm {
-    type Err = Failure;
-
-    fn from_str(text: &str) -> Result<Self, Failure> {
-        if let Some(algorithm) = Algorithm::ALL.iter().find(|a| a.as_str() == text) {
-            return Ok(*algorithm);
-        }
-        let known = Algorithm::ALL.map(Algorithm::as_str).join(", ");
-        if let Some(bits) = text
-            .strip_prefix("rsa-")
-            .and_then(|b| b.parse::<u32>().ok())
-            && bits < 2048
-        {
-            return Err(Failure::usage(format!(
-                "RSA keys of {bits} bits are refused: RSA under 2048 bits is breakable"
-            ))
-            .hint("use --type rsa-3072 (or rsa-2048, rsa-4096)"));
-        }
-        Err(Failure::usage(format!("unknown key type '{text}'"))
-            .hint(format!("key types: {known}")))
-    }
-}
-
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
-#[serde(rename_all = "kebab-case")]
-pub enum Purpose {
-    /// Envelope encryption (`wrap`, `unwrap`, `datakey`).
-    Encrypt,
-    /// Signatures (`sign`, `verify`).
-    Sign,
-    /// Receiving sealed key bundles (`import --bundle --with`).
-    Transport,
-}
-
-impl Purpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Encrypt => "encrypt",
-            Purpose::Sign => "sign",
-            Purpose::Transport => "transport",
-        }
-    }
-}
-
-impl fmt::Display for Purpose {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Purpose {
-    type Err = Failure;
-
-    fn from_str(text: &str) -> Result<Self, Failure> {
-        match text {
-            "encrypt" => Ok(Purpose::Encrypt),
-            "sign" => Ok(Purpose::Sign),
-            "transport" => Ok(Purpose::Transport),
-            _ => Err(Failure::usage(format!("unknown purpose '{text}'"))
-                .hint("purposes: encrypt, sign, transport")),
-        }
-    }
-}
-
-/// Checks a key name against `[a-z0-9][a-z0-9._-]{0,63}`.
-pub fn validate_key_name(name: &str) -> Result<(), Failure> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && name.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_' || b == b'-'
-        });
-    if valid {
-        Ok(())
-    } else {
-        let shown: String = name.chars().take(80).collect();
-        Err(Failure::usage(format!("invalid key name '{shown}'")).hint(
-            "a name is 1 to 64 characters: lowercase letters, digits, '.', '_' and '-', starting with a letter or digit",
-        ))
-    }
-}
-
 impl Key {
     pub fn version(&self, number: u32) -> Option<&KeyVersion> {
         self.versions.iter().find(|v| v.version == number)
@@ -589,74 +405,28 @@ pub fn material_aad(keyring_id: &str, name: &str, key: &Key, version: &KeyVersio
     .into_bytes()
 }
 
-/// Serde for timestamps as RFC 3339 text.
-pub mod rfc3339 {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use crate::clock::{Timestamp, format_time, parse_time};
-
-    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_time(*t))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
-        let text = String::deserialize(d)?;
-        parse_time(&text).map_err(|_| serde::de::Error::custom(format!("bad time '{text}'")))
-    }
-}
-
-/// Serde for optional timestamps as RFC 3339 text.
-pub mod rfc3339_opt {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use crate::clock::{Timestamp, format_time, parse_time};
-
-    pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => s.serialize_str(&format_time(*t)),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-        let text = Option::<String>::deserialize(d)?;
-        text.map(|text| {
-            parse_time(&text).map_err(|_| serde::de::Error::custom(format!("bad time '{text}'")))
-        })
-        .transpose()
+/// Defined here, not in `asymmetric`, so that the key-type module below the
+/// keyring never names a keyring type.
+impl PublicKey {
+    /// The public key a key version of the keyring records (SPKI DER, base64).
+    pub fn of_version(name: &str, v: &KeyVersion) -> Result<PublicKey, Failure> {
+        let der = v
+            .public_key
+            .as_deref()
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .ok_or_else(|| {
+                Failure::keyring(format!(
+                    "version {} of key '{name}' has no readable public key",
+                    v.version
+                ))
+            })?;
+        PublicKey::from_spki_der(&der)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_names() {
-        for good in [
-            "a",
-            "backups",
-            "release-signing",
-            "db.v2_x",
-            "0",
-            &"a".repeat(64),
-        ] {
-            assert!(validate_key_name(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "Backups",
-            "../x",
-            "-a",
-            ".a",
-            "a b",
-            "a/b",
-            &"a".repeat(65),
-            "é",
-        ] {
-            assert!(validate_key_name(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn version_numbers_stop_at_the_ceiling_and_never_wrap() {
@@ -734,15 +504,5 @@ mod tests {
         };
         let err = check_envelope_origin(&legacy, &there, "backups").unwrap_err();
         assert!(err.hint.unwrap().contains("import that bundle again"));
-    }
-
-    #[test]
-    fn algorithms() {
-        for a in Algorithm::ALL {
-            assert_eq!(a.as_str().parse::<Algorithm>().unwrap(), a);
-        }
-        let err = "rsa-1024".parse::<Algorithm>().unwrap_err();
-        assert!(err.message.contains("1024"));
-        assert!("dsa".parse::<Algorithm>().is_err());
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::Context;
-use crate::audit::{self, Record};
+use crate::audit_log::{self as audit, Record};
 use crate::cli::AuditArgs;
 use crate::clock::{self, Timestamp};
 use crate::error::Failure;
@@ -207,7 +207,7 @@ fn range(seqs: &[u64]) -> String {
 
 pub fn verify(ctx: &Context) -> Result<()> {
     let unlocked = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
-    let verdict = audit::verify(&ctx.keyring_path, &unlocked)?;
+    let verdict = keyring::verify_audit_log(&ctx.keyring_path, &unlocked)?;
     let log = audit::log_path(&ctx.keyring_path);
     if let Some((seq, time)) = &verdict.restarted {
         ctx.warn(format!(

@@ -7,7 +7,8 @@ use crate::Context;
 use crate::cli::KeygenArgs;
 use crate::clock;
 use crate::error::Failure;
-use crate::keyring::{Algorithm, Event, Key, Origin, Purpose, Session, validate_key_name};
+use crate::key::{Algorithm, Purpose, validate_key_name};
+use crate::keyring::{Event, Key, Origin, Session};
 use crate::material;
 use crate::output;
 

@@ -2,6 +2,7 @@
 //! they share lives below them (keyring, root, envelope, crypto).
 
 pub mod audit;
+pub mod common;
 pub mod destruction;
 pub mod distribution;
 pub mod generation;

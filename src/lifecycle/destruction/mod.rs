@@ -3,12 +3,18 @@
 //! cancelled, due schedules are carried out (`--pending`, and every writer
 //! through `Session::open`), and the tombstone of a destroyed key can be
 //! purged deliberately. See docs/destruction.md for the decisions.
+//! `destroy --check` (no envelope may still need what is destroyed) is in
+//! `check.rs`.
+
+mod check;
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use serde_json::{Value, json};
+
+use check::{check_envelopes, plural};
 
 use crate::Context;
 use crate::cli::DestroyArgs;
@@ -21,8 +27,8 @@ use crate::keyring::{
     Event, Key, Keyring, Session, Tombstone, VersionState, destruction_note, file, find_key,
     validate_key_name,
 };
+use crate::lifecycle::common::{MaxLen, check_reason, version_list};
 use crate::output;
-use crate::rekey::scan;
 use crate::root::RootConfig;
 
 /// When a destruction happens.
@@ -62,26 +68,8 @@ pub struct Plan {
     pub checks: Vec<PathBuf>,
 }
 
+/// The longest `--reason` that `destroy` takes, in characters.
 const MAX_REASON: usize = 200;
-
-fn check_reason(text: &str) -> Result<String, Failure> {
-    let reason = text.trim();
-    if reason.is_empty() {
-        return Err(Failure::usage("--reason is empty")
-            .hint("say why in a few words, e.g. --reason \"rotated 2026-11\""));
-    }
-    if reason.chars().any(char::is_control) {
-        return Err(Failure::usage(
-            "--reason must be one line of text without control characters",
-        ));
-    }
-    if reason.chars().count() > MAX_REASON {
-        return Err(Failure::usage(format!(
-            "--reason is longer than {MAX_REASON} characters"
-        )));
-    }
-    Ok(reason.to_string())
-}
 
 impl DestroyRequest {
     pub fn from_args(args: &DestroyArgs) -> Result<Self> {
@@ -132,7 +120,11 @@ impl DestroyRequest {
             name,
             version: args.version,
             when,
-            reason: args.reason.as_deref().map(check_reason).transpose()?,
+            reason: args
+                .reason
+                .as_deref()
+                .map(|r| check_reason(r, MaxLen::Chars(MAX_REASON)))
+                .transpose()?,
             yes: args.yes,
             rotate_kek: args.rotate_kek,
             checks: args.check.clone(),
@@ -268,14 +260,6 @@ fn refuse(session: Session, err: anyhow::Error) -> Result<()> {
     Err(err)
 }
 
-fn version_list(versions: &[u32]) -> String {
-    versions
-        .iter()
-        .map(|v| v.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn describe(name: &str, version: Option<u32>, versions: &[u32]) -> String {
     match version {
         Some(n) => format!("version {n} of key '{name}'"),
@@ -358,36 +342,7 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
         .keys
         .get_mut(name)
         .expect("checked by targets()");
-    let destroy_after = match when {
-        When::Now => {
-            let tombstone = Tombstone {
-                at: now,
-                reason: reason.clone(),
-            };
-            if version.is_none() {
-                destroy_key(key, tombstone);
-            } else {
-                for number in &versions {
-                    let v = key.version_mut(*number).expect("checked by targets()");
-                    destroy_version(v, tombstone.clone());
-                }
-            }
-            None
-        }
-        When::After(seconds) => {
-            let after = clock::later(now, seconds);
-            for number in &versions {
-                let v = key.version_mut(*number).expect("checked by targets()");
-                v.state = VersionState::DestroyScheduled;
-                v.destroy_after = Some(after);
-                v.destruction = Some(Tombstone {
-                    at: now,
-                    reason: reason.clone(),
-                });
-            }
-            Some(after)
-        }
-    };
+    let destroy_after = mark(key, version.is_none(), &versions, when, now, &reason);
     let mut event = Event::new(if destroy_after.is_some() {
         "destroy-schedule"
     } else {
@@ -455,141 +410,46 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-/// What `--check` looked at, when nothing needs the versions.
-#[derive(Debug)]
-struct Checked {
-    /// Regular files read.
-    files: usize,
-    /// Envelopes of this keyring among them.
-    envelopes: usize,
-    /// The other files read: not envelopes, or another keyring's.
-    not_ours: usize,
-    /// What the walk did not read (links inside folders, special files).
-    passed_over: Vec<(PathBuf, String)>,
-}
-
-/// How many files `--check` lists before it only counts.
-const LISTED: usize = 20;
-
-/// Scans `paths` with the same scan as `rekey --dry-run` (headers only, no
-/// unlock) and refuses while an envelope needs one of `versions`, or while a
-/// file that looks like an envelope cannot be read (it might need one).
-fn check_envelopes(
-    doc: &Keyring,
-    name: &str,
+/// Destroys the versions (or the whole key) now, or schedules them;
+/// returns when a schedule falls due.
+fn mark(
+    key: &mut Key,
+    whole_key: bool,
     versions: &[u32],
-    what: &str,
-    paths: &[PathBuf],
-) -> Result<Checked> {
-    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let deps = scan::dependencies(paths, jobs)?;
-    let key = find_key(doc, name)?;
-    // (path, version number, the keyring id its header names when that is
-    // another keyring's: an envelope made with a key imported here).
-    let mut needing: Vec<(&Path, u32, Option<&str>)> = Vec::new();
-    for number in versions {
-        let v = key.version(*number).expect("checked by targets()");
-        for id in crate::sealed::dependency_ids(name, v) {
-            for (path, named) in deps.envelopes_needing(&id) {
-                // A recipient stanza names no keyring: it is this one's key.
-                let foreign = (!named.keyring_id.is_empty() && named.keyring_id != doc.keyring_id)
-                    .then_some(named.keyring_id.as_str());
-                needing.push((path, *number, foreign));
-            }
-        }
-    }
-    needing.sort();
-    needing.dedup();
-    let list = |total: usize, lines: Vec<String>| {
-        let mut text = lines
-            .into_iter()
-            .take(LISTED)
-            .map(|line| format!("\n  {line}"))
-            .collect::<String>();
-        if total > LISTED {
-            text.push_str(&format!("\n  ... and {} more", total - LISTED));
-        }
-        text
-    };
-    if !needing.is_empty() {
-        let total = needing.len();
-        let foreign = needing.iter().any(|(_, _, f)| f.is_some());
-        let lines = needing
-            .iter()
-            .map(|(path, n, keyring)| match keyring {
-                None => format!("{} (version {n})", path.display()),
-                Some(id) => format!(
-                    "{} (version {n}; made by keyring {id}: re-encrypt it, rekey does not rewrite it)",
-                    path.display()
-                ),
-            })
-            .collect();
-        return Err(Failure::key_unusable(format!(
-            "{total} envelope{} under --check still need{} {}:{}",
-            plural(total),
-            if total == 1 { "s" } else { "" },
-            what,
-            list(total, lines)
-        ))
-        .hint(format!(
-            "re-key them to the primary version first (`keycask rekey {}`){}, then destroy again",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" "),
-            if foreign {
-                "; re-encrypt those another keyring made (`keycask unwrap FILE | keycask wrap -k NAME -o FILE.new`)"
+    when: When,
+    now: Timestamp,
+    reason: &Option<String>,
+) -> Option<Timestamp> {
+    match when {
+        When::Now => {
+            let tombstone = Tombstone {
+                at: now,
+                reason: reason.clone(),
+            };
+            if whole_key {
+                destroy_key(key, tombstone);
             } else {
-                ""
+                for number in versions {
+                    let v = key.version_mut(*number).expect("checked by targets()");
+                    destroy_version(v, tombstone.clone());
+                }
             }
-        ))
-        .into());
+            None
+        }
+        When::After(seconds) => {
+            let after = clock::later(now, seconds);
+            for number in versions {
+                let v = key.version_mut(*number).expect("checked by targets()");
+                v.state = VersionState::DestroyScheduled;
+                v.destroy_after = Some(after);
+                v.destruction = Some(Tombstone {
+                    at: now,
+                    reason: reason.clone(),
+                });
+            }
+            Some(after)
+        }
     }
-    if !deps.unreadable.is_empty() {
-        let total = deps.unreadable.len();
-        let lines = deps
-            .unreadable
-            .iter()
-            .map(|(path, why)| format!("{}: {why}", path.display()))
-            .collect();
-        return Err(Failure::key_unusable(format!(
-            "cannot tell whether {total} file{} under --check need{} {}: they look like envelopes but cannot be read:{}",
-            plural(total),
-            if total == 1 { "s" } else { "" },
-            what,
-            list(total, lines)
-        ))
-        .hint("repair, move or delete them, or leave their folder out of --check")
-        .into());
-    }
-    // This keyring's envelopes: those that need one of its versions (by
-    // version id or public key, as `unwrap` finds them).
-    let ids: std::collections::HashSet<String> = doc
-        .keys
-        .iter()
-        .flat_map(|(name, k)| {
-            k.versions
-                .iter()
-                .flat_map(|v| crate::sealed::dependency_ids(name, v))
-        })
-        .collect();
-    let envelopes = deps.envelopes.len();
-    let ours = deps
-        .envelopes
-        .iter()
-        .filter(|(_, needs)| needs.iter().any(|v| ids.contains(v.version_id.as_str())))
-        .count();
-    Ok(Checked {
-        files: envelopes + deps.not_envelopes.len(),
-        envelopes: ours,
-        not_ours: envelopes - ours + deps.not_envelopes.len(),
-        passed_over: deps.passed_over,
-    })
 }
 
 /// What still holds destroyed material after a destruction, and the remedy.
