@@ -28,13 +28,15 @@ r3=$(age-keygen 2>/dev/null | age-keygen -y)
 ssh-keygen -q -t rsa -b 3072 -N "" -f "$work/ssh" >/dev/null
 
 head -c 100 /dev/urandom > "$work/small"
-# The encrypt-only host: no keyring variable at all for --to.
-host="env -u KEYCASK_KEYRING"
+# The encrypt-only host: no keyring variable at all for --to; the symmetric
+# runs name the keyring with --keyring (no `env` process in any command).
+ring="--keyring $KEYCASK_KEYRING"
+unset KEYCASK_KEYRING
 hyperfine --style none -N --warmup 20 --runs 300 --export-json "$work/small.json" \
-    -n "keycask wrap -k (aes256-gcm), 100 B" "$KEYCASK wrap -k sym $work/small" \
-    -n "keycask wrap --to p256.pem, 100 B" "$host $KEYCASK wrap --to $work/inbox1.pem $work/small" \
-    -n "keycask wrap --to rsa-3072.pem, 100 B" "$host $KEYCASK wrap --to $work/rinbox.pem $work/small" \
-    -n "keycask wrap --to x3 p256, 100 B" "$host $KEYCASK wrap --to $work/inbox1.pem --to $work/inbox2.pem --to $work/inbox3.pem $work/small" \
+    -n "keycask wrap -k (aes256-gcm), 100 B" "$KEYCASK $ring wrap -k sym $work/small" \
+    -n "keycask wrap --to p256.pem, 100 B" "$KEYCASK wrap --to $work/inbox1.pem $work/small" \
+    -n "keycask wrap --to rsa-3072.pem, 100 B" "$KEYCASK wrap --to $work/rinbox.pem $work/small" \
+    -n "keycask wrap --to x3 p256, 100 B" "$KEYCASK wrap --to $work/inbox1.pem --to $work/inbox2.pem --to $work/inbox3.pem $work/small" \
     -n "age -r, 100 B" "age -r $r1 $work/small" \
     -n "age -R ssh-rsa, 100 B" "age -R $work/ssh.pub $work/small" \
     -n "age -r x3, 100 B" "age -r $r1 -r $r2 -r $r3 $work/small" >/dev/null
@@ -42,18 +44,18 @@ hyperfine --style none -N --warmup 20 --runs 300 --export-json "$work/small.json
 dd if=/dev/urandom of="$work/data" bs=1M count=1024 status=none
 cat "$work/data" > /dev/null
 hyperfine --style none --warmup 1 --runs 5 --export-json "$work/big.json" \
-    -n "keycask wrap -k (aes256-gcm), 1 GiB" "$KEYCASK wrap -k sym $work/data" \
-    -n "keycask wrap --to p256.pem, 1 GiB" "$host $KEYCASK wrap --to $work/inbox1.pem $work/data" \
+    -n "keycask wrap -k (aes256-gcm), 1 GiB" "$KEYCASK $ring wrap -k sym $work/data" \
+    -n "keycask wrap --to p256.pem, 1 GiB" "$KEYCASK wrap --to $work/inbox1.pem $work/data" \
     -n "age -r, 1 GiB" "age -r $r1 $work/data" >/dev/null
 
 # rekey of a recipient envelope after a rotation: header only, against the
 # pipe that re-encrypts. Each run gets a fresh copy made in --prepare.
 "$KEYCASK" wrap --to "$work/inbox1.pem" "$work/data" -o "$work/orig.kc"
-"$KEYCASK" rotate inbox1 >/dev/null 2>&1
+"$KEYCASK" $ring rotate inbox1 >/dev/null 2>&1
 hyperfine --style none --runs 5 --export-json "$work/rekey.json" \
     --prepare "cp $work/orig.kc $work/r.kc && sync" \
-    -n "keycask rekey (recipient, 1 GiB)" "$KEYCASK rekey $work/r.kc" \
-    -n "unwrap | wrap (recipient, 1 GiB)" "$KEYCASK unwrap $work/r.kc | $KEYCASK wrap -k inbox1 -o $work/r2.kc" >/dev/null
+    -n "keycask rekey (recipient, 1 GiB)" "$KEYCASK $ring rekey $work/r.kc" \
+    -n "unwrap | wrap (recipient, 1 GiB)" "$KEYCASK $ring unwrap $work/r.kc | $KEYCASK $ring wrap -k inbox1 -o $work/r2.kc" >/dev/null
 
 python3 - "$work/small.json" "$work/big.json" "$work/rekey.json" <<'PY'
 import json, sys
