@@ -11,6 +11,7 @@
 //! same length, so it can be written over the old one in place.
 
 pub mod armor;
+pub mod context;
 pub mod header;
 pub mod recipient;
 pub mod stream;
