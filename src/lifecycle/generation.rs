@@ -6,10 +6,10 @@ use serde_json::json;
 use crate::Context;
 use crate::cli::KeygenArgs;
 use crate::clock;
+use crate::crypto::material;
 use crate::error::Failure;
 use crate::key::{Algorithm, Purpose, validate_key_name};
 use crate::keyring::{Event, Key, Origin, Session, name_taken};
-use crate::material;
 use crate::output;
 
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::Context;
-use crate::asymmetric::PrivateKey;
+use crate::crypto::asymmetric::PrivateKey;
 use crate::error::Failure;
 use crate::input::{read_limited, source_name};
 use crate::key::{Algorithm, Purpose};
@@ -192,7 +192,7 @@ fn import_new_key(
         },
     ));
     session.commit()?;
-    let fingerprint = public_key_der.map(crate::material::fingerprint);
+    let fingerprint = public_key_der.map(crate::crypto::material::fingerprint);
     if ctx.json {
         output::print_json(&json!({
             "schema": "keycask.import/1",

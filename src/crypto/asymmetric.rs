@@ -265,7 +265,7 @@ impl PublicKey {
         pem.expect("a valid public key always encodes")
     }
 
-    /// `SHA256:<hex>` over the SPKI DER, as `crate::material::fingerprint`.
+    /// `SHA256:<hex>` over the SPKI DER, as `crate::crypto::material::fingerprint`.
     pub fn fingerprint(&self) -> String {
         format!(
             "SHA256:{}",
