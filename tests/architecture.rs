@@ -1,7 +1,7 @@
 //! The shape of the code (issue 14): reads `src/` as text and fails when
 //!
 //! - a module imports a module on a higher floor ([`FLOORS`], the same table
-//!   as in docs/ARCHITECTURE.md);
+//!   as in docs/ARCHITECTURE.md), or one lifecycle phase imports another;
 //! - files import each other in a cycle;
 //! - a file under `src/` is over [`MAX_LINES`] lines, its unit tests not
 //!   counted;
@@ -310,6 +310,24 @@ fn the_code_keeps_its_shape() {
                     "{} ({name}, floor {floor}) imports `{target_top}` ({target_name}, floor {target_floor}) at {shown}: \
                      a module may import only its own floor and those below. Move what it needs down, \
                      or the importer up (docs/ARCHITECTURE.md)",
+                    file.path
+                ));
+            }
+            // The lifecycle phases never import each other; what they share
+            // is in `lifecycle::common` or below.
+            let phase = |m: &str| -> Option<String> {
+                let mut parts = m.split("::");
+                (parts.next() == Some("lifecycle"))
+                    .then(|| parts.next().map(str::to_string))
+                    .flatten()
+            };
+            if let (Some(own), Some(other)) = (phase(&file.module), phase(&target))
+                && own != other
+                && other != "common"
+            {
+                broken.push(format!(
+                    "{} (phase `{own}`) imports the phase `{other}` at {shown}: the lifecycle phases never import each other; \
+                     move what both need to src/lifecycle/common.rs or a lower floor",
                     file.path
                 ));
             }
