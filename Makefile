@@ -27,7 +27,7 @@ test-deps:
 ## fmt, clippy, generated files current, cargo-deny's offline checks
 ## (licenses, bans, sources), and the RustSec advisories when the advisory
 ## database can be had (the network, or a mirror in ADVISORY_DB); when it
-## cannot, lint says "NOT CHECKED" and goes on.
+## cannot, lint says "NOT CHECKED" and goes on (under CI, CI=true, it fails).
 lint: gen-check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings

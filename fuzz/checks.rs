@@ -135,7 +135,7 @@ pub fn bundle(data: &[u8]) {
 /// `verify --signature` read): never panic; a key they accept re-encodes to
 /// bytes they read back as the same key; arbitrary bytes never verify.
 pub fn keys(data: &[u8]) {
-    use keycask::asymmetric::{PrivateKey, PublicKey, RsaScheme};
+    use keycask::crypto::asymmetric::{PrivateKey, PublicKey, RsaScheme};
     let publics = [
         PublicKey::from_pem(data, "fuzz").ok(),
         PublicKey::from_spki_der(data).ok(),

@@ -15,9 +15,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 
-use crate::asymmetric::{self, PrivateKey, PublicKey};
 use crate::clock::{self, Timestamp};
 use crate::crypto;
+use crate::crypto::asymmetric::{self, PrivateKey, PublicKey};
 use crate::error::Failure;
 use crate::key::{Algorithm, MAX_VERSION, Purpose, rfc3339, rfc3339_opt};
 use crate::secret::{SecretBytes, SecretKey32};

@@ -10,7 +10,6 @@
 
 #[macro_use]
 pub mod messages;
-pub mod asymmetric;
 pub mod audit;
 pub mod audit_log;
 pub mod bundle;
@@ -25,7 +24,6 @@ pub mod input;
 pub mod key;
 pub mod keyring;
 pub mod lifecycle;
-pub mod material;
 pub mod output;
 pub mod random;
 pub mod rekey;
@@ -37,6 +35,9 @@ pub mod temp;
 use anyhow::Result;
 
 pub use crate::context::Context;
+// Bridge (issue 14): the key types moved under `crypto/`; these keep the
+// old paths for the files not yet repointed.
+pub use crate::crypto::{asymmetric, material};
 pub use crate::hardening::harden_process;
 pub use crate::messages::{report_error, report_usage_error};
 

@@ -126,20 +126,18 @@ fn a_destroyed_key_blocks_keygen_until_purged() {
     t.run(&["keygen", "old"]).ok();
     t.run(&["destroy", "old", "--now", "--yes", "--reason", "retired"])
         .ok();
-    let before = t.keyring_bytes();
-    t.run(&["keygen", "old"])
-        .fails(2, "was destroyed on")
+    t.refuses_unchanged(&["keygen", "old"], 2, "was destroyed on")
         .stderr_has("keycask destroy --purge old");
-    t.run(&["destroy", "old", "--now", "--yes"])
-        .fails(4, "key 'old' was destroyed on")
-        .stderr_has("(retired)");
-    t.run(&["destroy", "--cancel", "old"])
-        .fails(4, "was destroyed")
+    t.refuses_unchanged(
+        &["destroy", "old", "--now", "--yes"],
+        4,
+        "key 'old' was destroyed on",
+    )
+    .stderr_has("(retired)");
+    t.refuses_unchanged(&["destroy", "--cancel", "old"], 4, "was destroyed")
         .stderr_has("cannot be undone");
-    t.run(&["destroy", "--purge", "old"])
-        .fails(2, "no terminal")
+    t.refuses_unchanged(&["destroy", "--purge", "old"], 2, "no terminal")
         .stderr_has("--yes");
-    assert_eq!(t.keyring_bytes(), before);
 
     t.run(&["destroy", "--purge", "old", "--yes"])
         .ok()
@@ -282,9 +280,9 @@ fn destroy_refuses_bad_requests_and_leaves_the_keyring_unchanged() {
         ),
     ];
     for (args, code, needle) in cases {
-        t.run(args).fails(*code, needle);
-        assert_eq!(t.keyring_bytes(), before, "keyring changed by {args:?}");
+        t.refuses_unchanged(args, *code, needle);
     }
+    assert_eq!(t.keyring_bytes(), before);
     t.run(&["destroy", "backups", "--version", "1", "--now", "--yes"])
         .fails(4, "primary")
         .stderr_has("keycask rotate backups");
@@ -755,13 +753,17 @@ fn scheduled_versions_and_whole_keys_interact_predictably() {
     t.run(&["destroy", "k", "--after", "7d", "--yes"])
         .ok()
         .stdout_has("scheduled key 'k' (versions 2, 3)");
-    let before = t.keyring_bytes();
-    t.run(&["destroy", "--cancel", "k", "--version", "2"])
-        .fails(4, "the whole key 'k' is scheduled")
-        .stderr_has("keycask destroy --cancel k");
-    t.run(&["destroy", "k", "--after", "1d", "--yes"])
-        .fails(4, "already scheduled");
-    assert_eq!(t.keyring_bytes(), before);
+    t.refuses_unchanged(
+        &["destroy", "--cancel", "k", "--version", "2"],
+        4,
+        "the whole key 'k' is scheduled",
+    )
+    .stderr_has("keycask destroy --cancel k");
+    t.refuses_unchanged(
+        &["destroy", "k", "--after", "1d", "--yes"],
+        4,
+        "already scheduled",
+    );
     let out = t.run(&["destroy", "--cancel", "k", "--json"]).ok().json();
     assert_eq!(out["action"], "cancelled");
     assert_eq!(out["versions"], serde_json::json!([2, 3]));

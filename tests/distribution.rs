@@ -2512,8 +2512,8 @@ fn export_and_import_options_that_would_be_ignored_are_refused() {
 /// unchanged.
 #[test]
 fn file_signature_cannot_be_turned_into_a_signed_bundle() {
-    use keycask::asymmetric::PublicKey;
     use keycask::bundle::{self, Metadata, VersionMetadata};
+    use keycask::crypto::asymmetric::PublicKey;
     use keycask::key::{Algorithm, Purpose};
     let t = TestDir::new();
     t.init_keyfile();

@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use keycask::asymmetric::{PublicKey, RsaScheme};
+use keycask::crypto::asymmetric::{PublicKey, RsaScheme};
 use serde_json::Value;
 use sha2::Digest;
 

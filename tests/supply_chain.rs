@@ -78,6 +78,8 @@ fn mirror(t: &TestDir, advisories: &[(&str, &str, &str, &str)]) -> PathBuf {
 fn audit(t: &TestDir, mirror: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(project().join("scripts/audit.sh"));
     cmd.env("AUDIT_DIR", t.join("audit-work"))
+        .env_remove("CI")
+        .env_remove("KEYCASK_ADVISORIES_UNREACHABLE")
         .env("CARGO", env!("CARGO"))
         .env_remove("ADVISORY_DB")
         .env_remove("GIT_CONFIG_COUNT");
@@ -247,20 +249,30 @@ fn a_mirror_that_is_not_an_advisory_database_fails_and_says_so() {
     );
 }
 
+/// The git setting that makes git read the public database's URL from a
+/// folder that does not exist: the same failure as a machine without the
+/// network, whatever this machine has.
+fn offline_key(t: &TestDir) -> String {
+    format!("url.file://{}.insteadOf", t.join("nowhere").display())
+}
+
+/// The environment for [`audit`] with the public database out of reach.
+fn offline(key: &str) -> [(&str, &str); 3] {
+    [
+        ("GIT_CONFIG_COUNT", "1"),
+        ("GIT_CONFIG_KEY_0", key),
+        ("GIT_CONFIG_VALUE_0", PUBLIC),
+    ]
+}
+
 #[test]
 fn an_unreachable_public_database_fails_make_audit_but_lint_goes_on_saying_not_checked() {
     if !cargo_deny_present() {
         return;
     }
     let t = TestDir::new();
-    // git reads the public URL from a folder that does not exist: the same
-    // failure as a machine without the network, whatever this machine has.
-    let key = format!("url.file://{}.insteadOf", t.join("nowhere").display());
-    let offline = [
-        ("GIT_CONFIG_COUNT", "1"),
-        ("GIT_CONFIG_KEY_0", key.as_str()),
-        ("GIT_CONFIG_VALUE_0", PUBLIC),
-    ];
+    let key = offline_key(&t);
+    let offline = offline(&key);
     refused(
         audit(&t, None, &[], &offline),
         "cannot be reached from here",
@@ -272,4 +284,26 @@ fn an_unreachable_public_database_fails_make_audit_but_lint_goes_on_saying_not_c
         "{}",
         lint.stderr()
     );
+}
+
+/// Under CI (`CI=true`) a check that cannot run fails: lint's audit does not
+/// pass quietly when the advisory database cannot be had (issue 14).
+#[test]
+fn under_ci_an_unreachable_public_database_fails_lint_too() {
+    let t = TestDir::new();
+    let key = offline_key(&t);
+    let mut env = offline(&key).to_vec();
+    env.push(("CI", "true"));
+    refused(
+        audit(&t, None, &["--if-reachable"], &env),
+        "under CI (CI=true) a check that cannot run fails",
+    )
+    .stderr_has("set ADVISORY_DB to a git mirror");
+    // A CI job that cannot reach the database says so explicitly (.ci/run
+    // here: this CI reaches package registries only), and the run says
+    // loudly that the advisories were not checked.
+    env.push(("KEYCASK_ADVISORIES_UNREACHABLE", "accept"));
+    audit(&t, None, &["--if-reachable"], &env)
+        .ok()
+        .stderr_has("NOT CHECKED");
 }

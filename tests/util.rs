@@ -151,6 +151,21 @@ impl TestDir {
         std::fs::read(self.keyring()).unwrap()
     }
 
+    /// Runs `args` and asserts that it is refused with exit `code` and
+    /// `needle` in its error, and that the keyring file is byte for byte as
+    /// before: the refused-and-keyring-unchanged pattern.
+    #[track_caller]
+    pub fn refuses_unchanged(&self, args: &[&str], code: i32, needle: &str) -> Run {
+        let before = self.keyring_bytes();
+        let run = self.run(args).fails(code, needle);
+        assert!(
+            self.keyring_bytes() == before,
+            "the keyring changed although it was refused:{}",
+            run.dump()
+        );
+        run
+    }
+
     /// A `keycask` command with a clean environment pointed at this folder.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("keycask"));
@@ -236,4 +251,22 @@ impl TestDir {
             .filter(|n| n.ends_with(".tmp"))
             .collect()
     }
+}
+
+/// A check that cannot run on this machine (no root to mount a tmpfs, no
+/// `/dev/full`): under CI (`CI=true`) the test fails, so that CI never
+/// passes a check it did not make; elsewhere it says so on stderr and the
+/// caller returns without checking.
+#[track_caller]
+pub fn cannot_check(why: &str) {
+    if under_ci() {
+        panic!("CI=true, but this check cannot run here: {why}");
+    }
+    eprintln!("not checked here: {why}");
+}
+
+/// Whether the tests run under CI (`CI=true`, as GitHub Actions and most CI
+/// services set it).
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }

@@ -348,6 +348,19 @@ pub fn refuse_scheduled(name: &str, key: &Key, refused: &str, then: &str) -> Res
     )))
 }
 
+/// The refusal of a new key under a name already taken, by a key or by the
+/// tombstone of a destroyed one: one message for `keygen` and `import`,
+/// which add their own hint.
+pub fn name_taken(name: &str, existing: &Key) -> Failure {
+    match &existing.destroyed {
+        Some(tombstone) => Failure::usage(format!(
+            "key '{name}' was destroyed on {} and its name is kept as a tombstone",
+            crate::clock::format_date(tombstone.at)
+        )),
+        None => Failure::usage(format!("a key named '{name}' already exists")),
+    }
+}
+
 /// Why a destroyed version is gone, for error messages: " on DATE (REASON)".
 pub fn destruction_note(v: &KeyVersion) -> String {
     v.destruction

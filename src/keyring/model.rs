@@ -7,9 +7,9 @@ use std::fmt;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use crate::asymmetric::PublicKey;
 pub use crate::audit_log::AuditState;
 use crate::clock::Timestamp;
+use crate::crypto::asymmetric::PublicKey;
 use crate::error::Failure;
 use crate::root::RootConfig;
 

@@ -6,10 +6,10 @@ use serde_json::json;
 use crate::Context;
 use crate::cli::KeygenArgs;
 use crate::clock;
+use crate::crypto::material;
 use crate::error::Failure;
 use crate::key::{Algorithm, Purpose, validate_key_name};
-use crate::keyring::{Event, Key, Origin, Session};
-use crate::material;
+use crate::keyring::{Event, Key, Origin, Session, name_taken};
 use crate::output;
 
 #[derive(Debug)]
@@ -67,24 +67,17 @@ pub fn keygen(ctx: &Context, request: &KeygenRequest) -> Result<()> {
     let now = session.now();
     let keyring = &mut session.keyring;
     if let Some(existing) = keyring.doc.keys.get(&request.name) {
-        let failure = match &existing.destroyed {
-            Some(tombstone) => Failure::usage(format!(
-                "key '{}' was destroyed on {} and its name is kept as a tombstone",
-                request.name,
-                clock::format_date(tombstone.at)
-            ))
-            .hint(format!(
+        let hint = match &existing.destroyed {
+            Some(_) => format!(
                 "to reuse the name deliberately, `keycask destroy --purge {}` first",
                 request.name
-            )),
-            None => Failure::usage(format!("a key named '{}' already exists", request.name)).hint(
-                format!(
-                    "to get new material under that name, `keycask rotate {}`",
-                    request.name
-                ),
+            ),
+            None => format!(
+                "to get new material under that name, `keycask rotate {}`",
+                request.name
             ),
         };
-        return Err(failure.into());
+        return Err(name_taken(&request.name, existing).hint(hint).into());
     }
     keyring.doc.keys.insert(
         request.name.clone(),

@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 
 use crate::Context;
 use crate::clock::{self, Timestamp};
+use crate::crypto::material;
 use crate::keyring::{
     Event, Key, KeyVersion, Keyring, Origin, Session, Tombstone, VersionState, file, find_key,
 };
-use crate::material;
 use crate::output;
 use crate::root::{self, RootSpec, passphrase};
 

@@ -7,9 +7,9 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::Context;
-use crate::asymmetric::{self, PrivateKey, PublicKey};
 use crate::bundle::{self, Metadata, VersionMetadata};
 use crate::clock;
+use crate::crypto::asymmetric::{self, PrivateKey, PublicKey};
 use crate::error::Failure;
 use crate::key::Purpose;
 use crate::keyring::{Event, KeyVersion, Session, Unlocked, VersionState, open_read_only};

@@ -13,12 +13,11 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::Context;
-use crate::asymmetric::PrivateKey;
-use crate::clock;
+use crate::crypto::asymmetric::PrivateKey;
 use crate::error::Failure;
 use crate::input::{read_limited, source_name};
 use crate::key::{Algorithm, Purpose};
-use crate::keyring::{Event, Key, Origin, Session, Unlocked};
+use crate::keyring::{Event, Key, Origin, Session, Unlocked, name_taken};
 use crate::output;
 use crate::secret::SecretBytes;
 
@@ -144,14 +143,9 @@ fn decode_key_text(text: &[u8], key: &mut [u8; 32]) -> bool {
 
 fn refuse_existing(keyring: &Unlocked, name: &str) -> Result<()> {
     if let Some(existing) = keyring.doc.keys.get(name) {
-        let failure = match &existing.destroyed {
-            Some(tombstone) => Failure::usage(format!(
-                "key '{name}' was destroyed on {} and its name is kept as a tombstone",
-                clock::format_date(tombstone.at)
-            )),
-            None => Failure::usage(format!("a key named '{name}' already exists")),
-        };
-        return Err(failure.hint("import under another name").into());
+        return Err(name_taken(name, existing)
+            .hint("import under another name")
+            .into());
     }
     Ok(())
 }
@@ -198,7 +192,7 @@ fn import_new_key(
         },
     ));
     session.commit()?;
-    let fingerprint = public_key_der.map(crate::material::fingerprint);
+    let fingerprint = public_key_der.map(crate::crypto::material::fingerprint);
     if ctx.json {
         output::print_json(&json!({
             "schema": "keycask.import/1",

@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::Context;
-use crate::asymmetric::PublicKey;
 use crate::cli::{ExportArgs, ImportArgs};
+use crate::crypto::asymmetric::PublicKey;
 use crate::error::Failure;
 use crate::input::read_limited;
 use crate::key::{Algorithm, Purpose, validate_key_name};

@@ -11,9 +11,9 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::Context;
-use crate::asymmetric::{self, PublicKey};
 use crate::bundle::{self, Bundle, Metadata};
 use crate::clock;
+use crate::crypto::asymmetric::{self, PublicKey};
 use crate::error::Failure;
 use crate::input::read_limited;
 use crate::key::{Purpose, validate_key_name};

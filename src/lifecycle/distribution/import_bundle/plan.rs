@@ -3,9 +3,9 @@
 
 use anyhow::Result;
 
-use crate::asymmetric::PublicKey;
 use crate::bundle::{Bundle, Metadata, VersionMetadata};
 use crate::clock::{self, Timestamp};
+use crate::crypto::asymmetric::PublicKey;
 use crate::error::Failure;
 use crate::keyring::{Key, Origin, Source, Unlocked, VersionState};
 use crate::lifecycle::common::version_list;

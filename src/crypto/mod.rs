@@ -1,6 +1,12 @@
 //! Thin, typed wrappers over the RustCrypto crates: AES-256-GCM with
 //! associated data, HKDF-SHA256, HMAC-SHA256 and the OS random generator.
 //! Nothing here knows about keyrings or the command line.
+//!
+//! [`asymmetric`] holds the public and private keys (P-256, RSA) and
+//! [`material`] the key material of each algorithm.
+
+pub mod asymmetric;
+pub mod material;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};

@@ -34,35 +34,34 @@ pub fn generate(algorithm: Algorithm) -> Result<Generated> {
         }
         Algorithm::P256 => {
             let secret = p256::SecretKey::generate_from_rng(&mut crypto::os_rng());
-            let pkcs8 = secret
-                .to_pkcs8_der()
-                .map_err(|e| Failure::other(format!("encoding a P-256 key: {e}")))?;
-            let public = secret
-                .public_key()
-                .to_public_key_der()
-                .map_err(|e| Failure::other(format!("encoding a P-256 public key: {e}")))?;
-            Ok(Generated {
-                material: SecretBytes::from(pkcs8.to_bytes()),
-                public_key_der: Some(public.as_bytes().to_vec()),
-            })
+            encoded(&secret, &secret.public_key(), "a P-256")
         }
         Algorithm::Rsa2048 | Algorithm::Rsa3072 | Algorithm::Rsa4096 => {
             let bits = algorithm.rsa_bits().expect("an RSA algorithm");
             let private = rsa::PrivateKey::new(&mut crypto::os_rng(), bits)
                 .map_err(|e| Failure::other(format!("generating an RSA-{bits} key: {e}")))?;
-            let pkcs8 = private
-                .to_pkcs8_der()
-                .map_err(|e| Failure::other(format!("encoding an RSA key: {e}")))?;
-            let public = private
-                .to_public_key()
-                .to_public_key_der()
-                .map_err(|e| Failure::other(format!("encoding an RSA public key: {e}")))?;
-            Ok(Generated {
-                material: SecretBytes::from(pkcs8.to_bytes()),
-                public_key_der: Some(public.as_bytes().to_vec()),
-            })
+            encoded(&private, &private.to_public_key(), "an RSA")
         }
     }
+}
+
+/// A fresh private key as PKCS#8 DER and its public key as SPKI DER; `what`
+/// ("a P-256") names the key in an error.
+fn encoded(
+    private: &impl EncodePrivateKey,
+    public: &impl EncodePublicKey,
+    what: &str,
+) -> Result<Generated> {
+    let pkcs8 = private
+        .to_pkcs8_der()
+        .map_err(|e| Failure::other(format!("encoding {what} key: {e}")))?;
+    let public = public
+        .to_public_key_der()
+        .map_err(|e| Failure::other(format!("encoding {what} public key: {e}")))?;
+    Ok(Generated {
+        material: SecretBytes::from(pkcs8.to_bytes()),
+        public_key_der: Some(public.as_bytes().to_vec()),
+    })
 }
 
 /// The fingerprint of a public key: SHA-256 over its SPKI DER, in hex, the

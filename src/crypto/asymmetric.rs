@@ -71,6 +71,19 @@ fn unsupported_curve(oid: &ObjectIdentifier) -> Failure {
     .hint("generate a P-256 key: openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256")
 }
 
+/// Refuses EC key parameters that name a curve other than P-256; `what`
+/// names the key when the parameters cannot be read.
+fn require_p256(
+    algorithm: &p256::pkcs8::spki::AlgorithmIdentifierRef<'_>,
+    what: &str,
+) -> Result<(), Failure> {
+    let curve = algorithm.parameters_oid().map_err(|_| malformed(what))?;
+    if curve != OID_P256 {
+        return Err(unsupported_curve(&curve));
+    }
+    Ok(())
+}
+
 fn unsupported_algorithm(oid: &ObjectIdentifier) -> Failure {
     Failure::usage(format!(
         "{} keys are not supported: keycask uses P-256 and RSA (2048 bits or more)",
@@ -143,13 +156,7 @@ impl PublicKey {
             SubjectPublicKeyInfoRef::from_der(der).map_err(|_| malformed("the public key"))?;
         let oid = spki.algorithm.oid;
         if oid == OID_EC_PUBLIC_KEY {
-            let curve = spki
-                .algorithm
-                .parameters_oid()
-                .map_err(|_| malformed("the EC public key"))?;
-            if curve != OID_P256 {
-                return Err(unsupported_curve(&curve));
-            }
+            require_p256(&spki.algorithm, "the EC public key")?;
             p256::PublicKey::from_public_key_der(der)
                 .map(PublicKey::P256)
                 .map_err(|_| malformed("the P-256 public key"))
@@ -265,7 +272,7 @@ impl PublicKey {
         pem.expect("a valid public key always encodes")
     }
 
-    /// `SHA256:<hex>` over the SPKI DER, as `crate::material::fingerprint`.
+    /// `SHA256:<hex>` over the SPKI DER, as `crate::crypto::material::fingerprint`.
     pub fn fingerprint(&self) -> String {
         format!(
             "SHA256:{}",
@@ -387,13 +394,7 @@ impl PrivateKey {
         let info = PrivateKeyInfoRef::from_der(der).map_err(|_| malformed("the private key"))?;
         let oid = info.algorithm.oid;
         if oid == OID_EC_PUBLIC_KEY {
-            let curve = info
-                .algorithm
-                .parameters_oid()
-                .map_err(|_| malformed("the EC private key"))?;
-            if curve != OID_P256 {
-                return Err(unsupported_curve(&curve));
-            }
+            require_p256(&info.algorithm, "the EC private key")?;
             p256::SecretKey::from_pkcs8_der(der)
                 .map(PrivateKey::P256)
                 .map_err(|_| malformed("the P-256 private key"))
