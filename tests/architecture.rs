@@ -74,11 +74,6 @@ const ALLOWED: &[(&str, Rule, &str)] = &[
         "issue 15 landed it at 823 lines: split the HTTP client (retries, TLS) from the provider",
     ),
     (
-        "src/envelope/header.rs",
-        Rule::Long,
-        "issue 14: the envelope header grows with recipient envelopes; split it by stanza kind",
-    ),
-    (
         "src/root/pkcs11.rs",
         Rule::Long,
         "issue 14 move 5: split into pkcs11/{uri,session,objects}.rs",

@@ -5,9 +5,13 @@
 use std::collections::BTreeMap;
 
 use super::EnvelopeError;
-use super::header::{
-    Cursor, MAX_CONTEXT_KEY_LEN, MAX_CONTEXT_LEN, MAX_CONTEXT_PAIRS, MAX_CONTEXT_VALUE_LEN,
-};
+use super::cursor::Cursor;
+
+pub const MAX_CONTEXT_PAIRS: usize = 64;
+pub const MAX_CONTEXT_KEY_LEN: usize = 64;
+pub const MAX_CONTEXT_VALUE_LEN: usize = 1024;
+/// The encoded context (its 2-byte length excluded) is at most this long.
+pub const MAX_CONTEXT_LEN: usize = 8192;
 
 /// The encryption context: sorted, unique `key=value` pairs, bound into the
 /// header and shown by `inspect`. Not secret.

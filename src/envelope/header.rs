@@ -10,7 +10,11 @@ use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 
 use super::EnvelopeError;
-pub use super::context::{EncryptionContext, context_text};
+pub use super::context::{
+    EncryptionContext, MAX_CONTEXT_KEY_LEN, MAX_CONTEXT_LEN, MAX_CONTEXT_PAIRS,
+    MAX_CONTEXT_VALUE_LEN, context_text,
+};
+use super::cursor::Cursor;
 use crate::crypto;
 use crate::secret::SecretKey32;
 
@@ -39,11 +43,6 @@ pub const MAX_CHUNK_SIZE: u32 = 16 * 1024 * 1024;
 pub const DEFAULT_CHUNK_SIZE: u32 = 64 * 1024;
 
 pub const MAX_KEY_NAME_LEN: usize = 64;
-pub const MAX_CONTEXT_PAIRS: usize = 64;
-pub const MAX_CONTEXT_KEY_LEN: usize = 64;
-pub const MAX_CONTEXT_VALUE_LEN: usize = 1024;
-/// The encoded context (its 2-byte length excluded) is at most this long.
-pub const MAX_CONTEXT_LEN: usize = 8192;
 /// At most this many stanzas (keys and recipients) in one header.
 pub const MAX_STANZAS: usize = 16;
 
@@ -769,36 +768,6 @@ pub(crate) fn read_full(input: &mut dyn Read, buf: &mut [u8]) -> Result<usize, E
         }
     }
     Ok(filled)
-}
-
-/// A bounds-checked reader over a byte slice.
-pub(super) struct Cursor<'a>(pub(super) &'a [u8]);
-
-impl<'a> Cursor<'a> {
-    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], EnvelopeError> {
-        if self.0.len() < n {
-            return Err(EnvelopeError::Malformed);
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Ok(head)
-    }
-
-    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], EnvelopeError> {
-        Ok(self.take(N)?.try_into().expect("took N bytes"))
-    }
-
-    pub(super) fn u8(&mut self) -> Result<u8, EnvelopeError> {
-        Ok(self.take(1)?[0])
-    }
-
-    pub(super) fn u16(&mut self) -> Result<u16, EnvelopeError> {
-        Ok(u16::from_be_bytes(self.array()?))
-    }
-
-    pub(super) fn u32(&mut self) -> Result<u32, EnvelopeError> {
-        Ok(u32::from_be_bytes(self.array()?))
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 pub mod armor;
 pub mod context;
+mod cursor;
 pub mod header;
 pub mod recipient;
 pub mod stream;
