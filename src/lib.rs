@@ -19,6 +19,7 @@ macro_rules! stderr_line {
     }};
 }
 
+pub mod agent;
 pub mod asymmetric;
 pub mod audit;
 pub mod bundle;
@@ -204,7 +205,8 @@ fn writes_a_time(command: &Command) -> bool {
         | Command::Config(_)
         | Command::Import(_)
         | Command::Enable(_)
-        | Command::Disable(_) => true,
+        | Command::Disable(_)
+        | Command::Unlock(_) => true,
         Command::Rotate(args) => !(args.due && args.dry_run),
         Command::Rekey(args) => !args.dry_run,
         Command::Destroy(args) => !(args.pending && args.dry_run),
@@ -218,7 +220,11 @@ fn writes_a_time(command: &Command) -> bool {
         | Command::Wrap(_)
         | Command::Unwrap(_)
         | Command::Sign(_)
-        | Command::Datakey(_) => false,
+        | Command::Datakey(_)
+        // `lock` forgets whatever the clock; its audit record is refused
+        // where it is written.
+        | Command::Lock(_)
+        | Command::Agent(_) => false,
     }
 }
 
@@ -272,6 +278,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Unwrap(args) => usage::unwrap(&ctx, &usage::UnwrapRequest::from_args(&args)?),
         Command::Inspect(args) => usage::inspect(&ctx, &args.files),
         Command::Datakey(args) => usage::datakey(&ctx, &usage::DatakeyRequest::from_args(&args)?),
+        Command::Agent(args) => agent::agent(&ctx, &agent::AgentRequest::from_args(&args)),
+        Command::Unlock(args) => agent::unlock(&ctx, agent::parse_for(&args.duration)?),
+        Command::Lock(args) => agent::lock(&ctx, args.all),
     }
 }
 
