@@ -2,6 +2,7 @@
 
 mod util;
 
+mod agent;
 mod audit;
 mod clock;
 mod destruction;
