@@ -13,14 +13,14 @@ use crate::util::{Run, TestDir};
 
 /// An agent run with `--foreground`, its socket in a folder of the test's
 /// own (TMPDIR); killed when dropped.
-struct Agent {
+pub struct Agent {
     child: Child,
-    socket: PathBuf,
-    pid: u32,
+    pub socket: PathBuf,
+    pub pid: u32,
 }
 
 impl Agent {
-    fn start(t: &TestDir) -> Agent {
+    pub fn start(t: &TestDir) -> Agent {
         let mut cmd = t.command();
         cmd.args(["agent", "--foreground"])
             .env("TMPDIR", t.path())
@@ -53,7 +53,7 @@ impl Agent {
     }
 
     /// A keycask command that uses this agent.
-    fn command(&self, t: &TestDir) -> Command {
+    pub fn command(&self, t: &TestDir) -> Command {
         let mut cmd = t.command();
         cmd.env("KEYCASK_AGENT_SOCK", &self.socket)
             .env("KEYCASK_AGENT_PID", self.pid.to_string());

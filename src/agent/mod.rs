@@ -339,12 +339,13 @@ pub fn unlock(ctx: &Context, seconds: u64) -> Result<()> {
         return Err(e);
     }
     if ctx.json {
-        let out = serde_json::json!({
+        return crate::output::print_json(&serde_json::json!({
+            "schema": "keycask.unlock/1",
+            "keyring": path,
             "keyring_id": id,
             "agent_pid": pid,
             "expires": crate::clock::format_time(expires),
-        });
-        return ctx.print(out);
+        }));
     }
     ctx.report(format!(
         "unlocked {} in the agent (pid {pid}) until {}",
@@ -400,7 +401,11 @@ pub fn lock(ctx: &Context, all: bool) -> Result<()> {
         client.call_ok(&Request::LockAll).map_err(no_agent)?;
     }
     if ctx.json {
-        ctx.print(serde_json::json!({ "agent_pid": pid, "locked": chosen.len() }))?;
+        crate::output::print_json(&serde_json::json!({
+            "schema": "keycask.lock/1",
+            "agent_pid": pid,
+            "keyrings": chosen.iter().map(|(_, path)| path).collect::<Vec<_>>(),
+        }))?;
     } else if chosen.is_empty() {
         ctx.report(format!("the agent (pid {pid}) held no keyring to lock"))?;
     } else {
