@@ -16,6 +16,9 @@ _keycask() {
             ",$1")
                 cmd="keycask"
                 ;;
+            keycask,agent)
+                cmd="keycask__subcmd__agent"
+                ;;
             keycask,audit)
                 cmd="keycask__subcmd__audit"
                 ;;
@@ -55,6 +58,9 @@ _keycask() {
             keycask,list)
                 cmd="keycask__subcmd__list"
                 ;;
+            keycask,lock)
+                cmd="keycask__subcmd__lock"
+                ;;
             keycask,rekey)
                 cmd="keycask__subcmd__rekey"
                 ;;
@@ -66,6 +72,9 @@ _keycask() {
                 ;;
             keycask,sign)
                 cmd="keycask__subcmd__sign"
+                ;;
+            keycask,unlock)
+                cmd="keycask__subcmd__unlock"
                 ;;
             keycask,unwrap)
                 cmd="keycask__subcmd__unwrap"
@@ -99,6 +108,9 @@ _keycask() {
                 ;;
             keycask__subcmd__config__subcmd__help,help)
                 cmd="keycask__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            keycask__subcmd__help,agent)
+                cmd="keycask__subcmd__help__subcmd__agent"
                 ;;
             keycask__subcmd__help,audit)
                 cmd="keycask__subcmd__help__subcmd__audit"
@@ -139,6 +151,9 @@ _keycask() {
             keycask__subcmd__help,list)
                 cmd="keycask__subcmd__help__subcmd__list"
                 ;;
+            keycask__subcmd__help,lock)
+                cmd="keycask__subcmd__help__subcmd__lock"
+                ;;
             keycask__subcmd__help,rekey)
                 cmd="keycask__subcmd__help__subcmd__rekey"
                 ;;
@@ -150,6 +165,9 @@ _keycask() {
                 ;;
             keycask__subcmd__help,sign)
                 cmd="keycask__subcmd__help__subcmd__sign"
+                ;;
+            keycask__subcmd__help,unlock)
+                cmd="keycask__subcmd__help__subcmd__unlock"
                 ;;
             keycask__subcmd__help,unwrap)
                 cmd="keycask__subcmd__help__subcmd__unwrap"
@@ -173,12 +191,58 @@ _keycask() {
 
     case "${cmd}" in
         keycask)
-            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help"
+            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --keyring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keycask__subcmd__agent)
+            opts="-k -q -v -h --foreground --kill --exit-with --socket --daemon --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --exit-with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --keyring)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -709,8 +773,22 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__help)
-            opts="init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help"
+            opts="init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keycask__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -932,6 +1010,20 @@ _keycask() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keycask__subcmd__help__subcmd__lock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keycask__subcmd__help__subcmd__rekey)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -975,6 +1067,20 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keycask__subcmd__help__subcmd__unlock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1268,6 +1374,44 @@ _keycask() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keycask__subcmd__lock)
+            opts="-q -v -h --all --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keyring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keycask__subcmd__rekey)
             opts="-j -q -v -h --dry-run --jobs --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1427,6 +1571,48 @@ _keycask() {
                     ;;
                 --scheme)
                     COMPREPLY=($(compgen -W "pss pkcs1v15" -- "${cur}"))
+                    return 0
+                    ;;
+                --keyring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keycask__subcmd__unlock)
+            opts="-q -v -h --for --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --keyring)
@@ -1748,6 +1934,9 @@ __keycask_takes_value() {
         import) set -- "$2" --bundle --with --verify-with --as --raw --type --pem --purpose --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         sign) set -- "$2" -k --key -o --output --scheme --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         verify) set -- "$2" -k --key --public-key --signature --scheme --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        agent) set -- "$2" --exit-with --socket --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        unlock) set -- "$2" --for --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        lock) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         *) return 1 ;;
     esac
     local w=$1 o; shift

@@ -52,6 +52,9 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand import 'Import a sealed key bundle, or bring your own key (raw AES, PEM)'
             cand sign 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)'
             cand verify 'Verify a signature with a key of the keyring or any public key PEM'
+            cand agent 'Start an agent that holds unlocked keyrings for a while (like ssh-agent)'
+            cand unlock 'Unlock the keyring once; the agent holds its KEK for a while'
+            cand lock 'Make the agent forget the keyring now'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keycask;init'= {
@@ -471,6 +474,59 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'keycask;agent'= {
+            cand --exit-with 'Stop when this process ends (such as the login shell: --exit-with $$)'
+            cand --socket 'The socket to bind (set by `keycask agent` for the agent it starts)'
+            cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
+            cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
+            cand --passphrase-fd 'Read the passphrase from this open file descriptor'
+            cand --keyfile 'The root key file, instead of the path recorded in the keyring'
+            cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
+            cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --foreground 'Stay in the foreground and log to stderr (the shell lines are printed all the same)'
+            cand -k 'Stop the agent named by KEYCASK_AGENT_PID, as `ssh-agent -k` does'
+            cand --kill 'Stop the agent named by KEYCASK_AGENT_PID, as `ssh-agent -k` does'
+            cand --daemon 'Run as the background agent (set by `keycask agent`)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keycask;unlock'= {
+            cand --for 'How long the agent holds the keyring: 90s, 30m, 2h; at most 12h'
+            cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
+            cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
+            cand --passphrase-fd 'Read the passphrase from this open file descriptor'
+            cand --keyfile 'The root key file, instead of the path recorded in the keyring'
+            cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
+            cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keycask;lock'= {
+            cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
+            cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
+            cand --passphrase-fd 'Read the passphrase from this open file descriptor'
+            cand --keyfile 'The root key file, instead of the path recorded in the keyring'
+            cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
+            cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --all 'Every keyring the agent holds, not only this one'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'keycask;help'= {
             cand init 'Create a keyring with a root key'
             cand keygen 'Generate a new named key'
@@ -491,6 +547,9 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand import 'Import a sealed key bundle, or bring your own key (raw AES, PEM)'
             cand sign 'Sign a file (ECDSA P-256 or RSA-PSS, SHA-256; OpenSSL-compatible)'
             cand verify 'Verify a signature with a key of the keyring or any public key PEM'
+            cand agent 'Start an agent that holds unlocked keyrings for a while (like ssh-agent)'
+            cand unlock 'Unlock the keyring once; the agent holds its KEK for a while'
+            cand lock 'Make the agent forget the keyring now'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keycask;help;init'= {
@@ -536,6 +595,12 @@ set edit:completion:arg-completer[keycask] = {|@words|
         &'keycask;help;sign'= {
         }
         &'keycask;help;verify'= {
+        }
+        &'keycask;help;agent'= {
+        }
+        &'keycask;help;unlock'= {
+        }
+        &'keycask;help;lock'= {
         }
         &'keycask;help;help'= {
         }

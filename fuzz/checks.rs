@@ -186,3 +186,19 @@ const P256_PKCS8: [u8; 138] = [
     0x60, 0xd9, 0x20, 0x46, 0x23, 0x9a, 0xa9, 0x06, 0x5c, 0xde, 0x13, 0xe4, 0x06, 0xed, 0x71, 0x79,
     0x33, 0x06, 0xf1, 0xa1, 0xe8, 0xfd, 0x57, 0x75, 0xd8, 0x24,
 ];
+
+/// The agent's request parser on arbitrary bytes (a frame's body, or a
+/// whole frame with its length): never panics; a request it accepts is
+/// written back by `encode_request` to a body it parses the same; a frame
+/// read from the bytes is never longer than the bound.
+pub fn agent_request(data: &[u8]) {
+    use keycask::agent::protocol::{MAX_FRAME, encode_request, parse_request, read_frame};
+    if let Ok(request) = parse_request(data) {
+        let body = encode_request(&request);
+        assert_eq!(parse_request(&body).as_ref(), Ok(&request));
+    }
+    if let Ok(Some(body)) = read_frame(data) {
+        assert!(body.len() <= MAX_FRAME);
+        let _ = parse_request(&body);
+    }
+}

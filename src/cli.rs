@@ -252,6 +252,28 @@ Examples:
   keycask verify -k release-signing --signature dist.sig < dist.tar.gz
 Exit status 0 when the signature is valid, 3 when it is not.")]
     Verify(VerifyArgs),
+
+    /// Start an agent that holds unlocked keyrings for a while (like ssh-agent)
+    #[command(after_help = "\
+Examples:
+  eval \"$(keycask agent)\"      # sets KEYCASK_AGENT_SOCK and KEYCASK_AGENT_PID
+  keycask unlock --for 30m       # asks once; then no more prompts
+  keycask agent --kill           # stops the agent of KEYCASK_AGENT_PID")]
+    Agent(AgentArgs),
+
+    /// Unlock the keyring once; the agent holds its KEK for a while
+    #[command(after_help = "\
+Examples:
+  keycask unlock                    # 15 minutes
+  keycask unlock --for 2h --passphrase-file pass.txt")]
+    Unlock(UnlockArgs),
+
+    /// Make the agent forget the keyring now
+    #[command(after_help = "\
+Examples:
+  keycask lock
+  keycask lock --all")]
+    Lock(LockArgs),
 }
 
 impl Command {
@@ -280,7 +302,8 @@ impl Command {
             | Command::Config(_)
             | Command::Import(_)
             | Command::Enable(_)
-            | Command::Disable(_) => true,
+            | Command::Disable(_)
+            | Command::Unlock(_) => true,
             Command::Rotate(args) => !(args.due && args.dry_run),
             Command::Rekey(args) => !args.dry_run,
             Command::Destroy(args) => !(args.pending && args.dry_run),
@@ -294,7 +317,11 @@ impl Command {
             | Command::Wrap(_)
             | Command::Unwrap(_)
             | Command::Sign(_)
-            | Command::Datakey(_) => false,
+            | Command::Datakey(_)
+            // `lock` forgets whatever the clock; its audit record is refused
+            // where it is written.
+            | Command::Lock(_)
+            | Command::Agent(_) => false,
         }
     }
 }
@@ -758,4 +785,42 @@ pub struct VerifyArgs {
 
     /// The signed file [default: stdin]
     pub input: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct AgentArgs {
+    /// Stay in the foreground and log to stderr (the shell lines are
+    /// printed all the same)
+    #[arg(long)]
+    pub foreground: bool,
+
+    /// Stop the agent named by KEYCASK_AGENT_PID, as `ssh-agent -k` does
+    #[arg(short = 'k', long, conflicts_with_all = ["foreground", "exit_with"])]
+    pub kill: bool,
+
+    /// Stop when this process ends (such as the login shell: --exit-with $$)
+    #[arg(long, value_name = "PID")]
+    pub exit_with: Option<u32>,
+
+    /// The socket to bind (set by `keycask agent` for the agent it starts)
+    #[arg(long, hide = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
+    /// Run as the background agent (set by `keycask agent`)
+    #[arg(long, hide = true, requires = "socket")]
+    pub daemon: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UnlockArgs {
+    /// How long the agent holds the keyring: 90s, 30m, 2h; at most 12h
+    #[arg(long = "for", value_name = "DURATION", default_value = "15m")]
+    pub duration: String,
+}
+
+#[derive(Args, Debug)]
+pub struct LockArgs {
+    /// Every keyring the agent holds, not only this one
+    #[arg(long)]
+    pub all: bool,
 }

@@ -10,6 +10,7 @@
 
 #[macro_use]
 pub mod messages;
+pub mod agent;
 pub mod audit;
 pub mod audit_log;
 pub mod bundle;
@@ -42,6 +43,7 @@ pub use crate::hardening::harden_process;
 pub use crate::messages::{report_error, report_usage_error};
 
 use crate::cli::{Cli, Command};
+use crate::lifecycle::agent as session;
 use crate::lifecycle::usage::{self, signatures};
 use crate::lifecycle::{destruction, distribution, generation, rotation, storage};
 
@@ -97,5 +99,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Unwrap(args) => usage::unwrap(&ctx, &usage::UnwrapRequest::from_args(&args)?),
         Command::Inspect(args) => usage::inspect(&ctx, &args.files),
         Command::Datakey(args) => usage::datakey(&ctx, &usage::DatakeyRequest::from_args(&args)?),
+        Command::Agent(args) => session::agent(&ctx, &session::AgentRequest::from_args(&args)),
+        Command::Unlock(args) => session::unlock(&ctx, session::parse_for(&args.duration)?),
+        Command::Lock(args) => session::lock(&ctx, args.all),
     }
 }

@@ -29,7 +29,11 @@ const FLOORS: &[(u8, &str, &[&str])] = &[
         ],
     ),
     (1, "crypto", &["bundle", "crypto"]),
-    (2, "formats and roots", &["audit_log", "envelope", "root"]),
+    (
+        2,
+        "formats and roots",
+        &["agent", "audit_log", "envelope", "root"],
+    ),
     (3, "keyring", &["keyring"]),
     (
         4,
@@ -68,6 +72,11 @@ enum Rule {
 /// Known breaches, each to be removed when its file is reshaped. Issue 14
 /// left these because other work was under way in the files at the time.
 const ALLOWED: &[(&str, Rule, &str)] = &[
+    (
+        "src/cli.rs",
+        Rule::Long,
+        "issues 18 and 20 added commands and help: split the clap types by command group (cli/{keys,data,lifecycle,distribution,inspection}.rs) while keeping one definition for the generator",
+    ),
     (
         "src/root/transit.rs",
         Rule::Long,

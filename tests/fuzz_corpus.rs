@@ -67,3 +67,9 @@ fn keys_corpus() {
     // P-384 key and an ECDSA signature.
     assert!(each_input("keys", checks::keys) >= 10);
 }
+
+#[test]
+fn agent_request_corpus() {
+    // Each request kind, refused ones, and whole frames with their length.
+    assert!(each_input("agent_request", checks::agent_request) >= 10);
+}

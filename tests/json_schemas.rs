@@ -591,3 +591,21 @@ fn audit_config_and_verify() {
     check(&doc, "keycask.audit-verify/1");
     assert_eq!(doc["ok"], true);
 }
+
+#[test]
+fn unlock_and_lock() {
+    let t = ring();
+    let agent = crate::agent::Agent::start(&t);
+    let doc = t
+        .run_with(agent.command(&t), &["unlock", "--json"], None)
+        .ok()
+        .json();
+    check(&doc, "keycask.unlock/1");
+    assert_eq!(doc["agent_pid"], agent.pid);
+    let doc = t
+        .run_with(agent.command(&t), &["lock", "--json"], None)
+        .ok()
+        .json();
+    check(&doc, "keycask.lock/1");
+    assert_eq!(doc["keyrings"].as_array().unwrap().len(), 1);
+}

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod agent;
 mod architecture;
 mod audit;
 mod clock;

@@ -1,6 +1,7 @@
 //! The keyring: its stored model, its file, and the unlocked form in which
 //! commands read and change it.
 
+mod agent;
 pub mod destruction;
 pub mod file;
 pub mod model;
@@ -150,6 +151,32 @@ impl Unlocked {
         let mut unlocked = Unlocked { doc, keks };
         unlocked.verify_mac()?;
         Ok(unlocked)
+    }
+
+    /// Unlocks with KEK versions an agent held (see `src/agent`): every
+    /// KEK version the document names must be among them (else the KEK was
+    /// rotated since `keycask unlock`, and the document is handed back to
+    /// be unlocked with its root), and the MAC must verify under them (else
+    /// the keyring was changed outside keycask: exit 5).
+    pub(crate) fn unlock_with_keks(
+        doc: Keyring,
+        held: &BTreeMap<u32, SecretKey32>,
+    ) -> Result<std::result::Result<Self, Keyring>> {
+        let mut keks = BTreeMap::new();
+        for version in &doc.kek.versions {
+            match held.get(&version.version) {
+                Some(kek) => keks.insert(version.version, kek.clone()),
+                None => return Ok(Err(doc)),
+            };
+        }
+        let mut unlocked = Unlocked { doc, keks };
+        unlocked.verify_mac()?;
+        Ok(Ok(unlocked))
+    }
+
+    /// The unlocked KEK versions, for `keycask unlock` to hand the agent.
+    pub(crate) fn keks(&self) -> &BTreeMap<u32, SecretKey32> {
+        &self.keks
     }
 
     pub fn primary_kek(&self) -> Result<(u32, &SecretKey32)> {
@@ -393,7 +420,13 @@ pub fn find_key<'a>(doc: &'a Keyring, name: &str) -> Result<&'a Key> {
 pub struct Session {
     path: PathBuf,
     lock: file::WriteLock,
-    root: Box<dyn RootKey>,
+    /// The root, when it was opened: a keyring unlocked with an agent's
+    /// KEK versions opens it only when a command needs it
+    /// ([`Session::root`]).
+    root: Option<Box<dyn RootKey>>,
+    sources: SecretSources,
+    /// Set by `rotate_kek`: `commit` hands the agent the new KEK.
+    kek_rotated: bool,
     pub keyring: Unlocked,
     /// What this session did, for the audit log.
     pub events: Vec<Event>,
@@ -415,8 +448,15 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Locks, reads, unlocks and verifies the keyring at `path`.
+    /// Locks, reads, unlocks and verifies the keyring at `path`, with the
+    /// KEK versions an agent holds for it when there are some, else with
+    /// its root.
     pub fn open(path: &Path, sources: &SecretSources) -> Result<Session> {
+        Session::open_with(path, sources, AgentUse::Prefer)
+    }
+
+    /// [`Session::open`], saying whether an agent may be used.
+    pub fn open_with(path: &Path, sources: &SecretSources, agent: AgentUse) -> Result<Session> {
         // First: a pretended clock is refused before anything is asked.
         let now = crate::clock::now_for_writing()?;
         // A missing keyring is reported as such ("no keyring at ..."), and
@@ -426,8 +466,7 @@ impl Session {
         }
         let lock = file::lock(path)?;
         let doc = file::read(path)?;
-        let root = root::open(&doc.root, sources)?;
-        let mut keyring = Unlocked::unlock(doc, root.as_ref())?;
+        let (mut keyring, root) = unlock_with(doc, sources, agent)?;
         // Every writer carries out the scheduled destructions that fell due,
         // before the command sees the keyring.
         let destroyed_due = destruction::carry_out_due(&mut keyring.doc, now);
@@ -447,6 +486,8 @@ impl Session {
             path: path.to_path_buf(),
             lock,
             root,
+            sources: sources.clone(),
+            kek_rotated: false,
             keyring,
             events,
             destroyed_due,
@@ -466,7 +507,9 @@ impl Session {
         Ok(Session {
             path: path.to_path_buf(),
             lock,
-            root,
+            root: Some(root),
+            sources: SecretSources::default(),
+            kek_rotated: false,
             keyring,
             events: vec![Event::new("init")],
             destroyed_due: Vec::new(),
@@ -488,8 +531,8 @@ impl Session {
     /// re-wrapped under it and the old KEK versions are removed. Returns the
     /// new KEK version number. Envelopes are untouched.
     pub fn rotate_kek(&mut self, now: Timestamp) -> Result<u32> {
-        let keyring = &mut self.keyring;
-        let number = keyring
+        let number = self
+            .keyring
             .doc
             .kek
             .versions
@@ -499,9 +542,10 @@ impl Session {
             .unwrap_or(0)
             + 1;
         let kek = SecretKey32::generate();
-        let wrapped = self
-            .root
-            .wrap_kek(&kek, &kek_aad(&keyring.doc.keyring_id, number))?;
+        let aad = kek_aad(&self.keyring.doc.keyring_id, number);
+        let wrapped = self.root()?.wrap_kek(&kek, &aad)?;
+        self.kek_rotated = true;
+        let keyring = &mut self.keyring;
         keyring.ensure_audit_state()?;
         let audit_key = keyring.audit_key()?;
         // Unwrap everything under the old KEKs first, then switch.
@@ -558,8 +602,35 @@ impl Session {
             version.wrapped = B64.encode(wrapped);
         }
         keyring.doc.root = new_root.config();
-        self.root = new_root;
+        self.root = Some(new_root);
         Ok(())
+    }
+
+    /// The keyring's root, opened now if the keyring was unlocked with an
+    /// agent's KEK versions. Checked before use: it must unwrap the primary
+    /// KEK version to the KEK held, so that a wrong passphrase can never
+    /// wrap a new KEK the keyring could not open again.
+    fn root(&mut self) -> Result<&dyn RootKey> {
+        if self.root.is_none() {
+            let doc = &self.keyring.doc;
+            let root = root::open(&doc.root, &self.sources)?;
+            let (number, held) = self.keyring.primary_kek()?;
+            let version = doc
+                .kek
+                .versions
+                .iter()
+                .find(|v| v.version == number)
+                .ok_or_else(integrity_failure)?;
+            let wrapped = B64
+                .decode(&version.wrapped)
+                .map_err(|_| integrity_failure())?;
+            let kek = root.unwrap_kek(&wrapped, &kek_aad(&doc.keyring_id, number))?;
+            if &kek != held {
+                return Err(integrity_failure().into());
+            }
+            self.root = Some(root);
+        }
+        Ok(self.root.as_deref().expect("opened above"))
     }
 
     pub fn path(&self) -> &Path {
@@ -573,6 +644,9 @@ impl Session {
     /// command carried out must never go unnoticed.
     pub fn commit(mut self) -> Result<()> {
         commit_events(&self.path, &self.lock, &mut self.keyring, &self.events)?;
+        if self.kek_rotated {
+            agent::after_kek_rotation(&self.keyring);
+        }
         for done in &self.destroyed_due {
             crate::stderr_line!("keycask: {}", done.report());
         }
@@ -584,8 +658,52 @@ impl Session {
 /// commands that only use keys (`wrap`, `unwrap`, `sign`).
 pub fn open_read_only(path: &Path, sources: &SecretSources) -> Result<Unlocked> {
     let doc = file::read(path)?;
-    let root = root::open(&doc.root, sources)?;
-    Unlocked::unlock(doc, root.as_ref())
+    unlock_doc(doc, sources)
+}
+
+/// Unlocks a keyring read by the caller: with an agent's KEK versions when
+/// one holds them, else with its root.
+pub fn unlock_doc(doc: Keyring, sources: &SecretSources) -> Result<Unlocked> {
+    Ok(unlock_with(doc, sources, AgentUse::Prefer)?.0)
+}
+
+/// Whether a command may unlock with KEK versions an agent holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentUse {
+    /// The agent's when it holds them, else the root (every command).
+    Prefer,
+    /// The root only (`unlock`, `rotate --root`: they prove the root).
+    Never,
+    /// The agent's only (`lock`); not held is an error, nothing is asked.
+    Only,
+}
+
+/// Unlocks `doc` as `agent` says; the root comes back when it was opened.
+fn unlock_with(
+    doc: Keyring,
+    sources: &SecretSources,
+    agent: AgentUse,
+) -> Result<(Unlocked, Option<Box<dyn RootKey>>)> {
+    let (doc, missed) = match agent {
+        AgentUse::Never => (doc, None),
+        AgentUse::Prefer | AgentUse::Only => match agent::unlock_from_agent(doc)? {
+            Ok(unlocked) => return Ok((unlocked, None)),
+            Err((doc, missed)) => (doc, missed),
+        },
+    };
+    if agent == AgentUse::Only {
+        return Err(Failure::keyring(format!(
+            "the agent does not hold this keyring{}",
+            missed.map(|why| format!(": {why}")).unwrap_or_default()
+        ))
+        .into());
+    }
+    let root = root::open(&doc.root, sources).map_err(|e| match &missed {
+        Some(why) => agent::hint_unlock(e, why),
+        None => e,
+    })?;
+    let unlocked = Unlocked::unlock(doc, root.as_ref())?;
+    Ok((unlocked, Some(root)))
 }
 
 #[cfg(test)]

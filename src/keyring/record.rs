@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 
-use super::{Event, Unlocked, file, root};
+use super::{Event, Unlocked, file};
 use crate::audit_log as audit;
 use crate::error::Failure;
 use crate::root::SecretSources;
@@ -77,8 +77,7 @@ fn commit_usage(
     } else {
         // The KEK was rotated since this command unlocked: the lock is held,
         // so the keyring read now is the one the record goes with.
-        let root = root::open(&doc.root, sources)?;
-        Unlocked::unlock(doc, root.as_ref())?
+        super::unlock_with(doc, sources, super::AgentUse::Prefer)?.0
     };
     commit_events(path, &lock, &mut current, &[event])
 }

@@ -541,7 +541,9 @@ fn rotate_root(
         leaving_root: true,
         ..ctx.sources.clone()
     };
-    let mut session = Session::open(&ctx.keyring_path, &leaving)?;
+    // Never with an agent's KEK: moving to a new root proves the old one.
+    let mut session =
+        Session::open_with(&ctx.keyring_path, &leaving, crate::keyring::AgentUse::Never)?;
     let new_passphrase = match spec {
         RootSpec::Passphrase => {
             let pass =

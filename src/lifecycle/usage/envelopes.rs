@@ -33,7 +33,6 @@ use crate::keyring::{
     destruction_note, find_key,
 };
 use crate::output::Output;
-use crate::root;
 use crate::secret::SecretKey32;
 
 use super::recipients::{self, Recipient};
@@ -441,8 +440,7 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     let doc = keyring::file::read(&ctx.keyring_path)?;
     let opening = choose_opening(ctx, &doc, &header, &name, request.key.as_deref())?;
     let (key_name, version_number) = (opening.key_name.clone(), opening.number);
-    let root = root::open(&doc.root, &ctx.sources)?;
-    let keyring = Unlocked::unlock(doc, root.as_ref())?;
+    let keyring = keyring::unlock_doc(doc, &ctx.sources)?;
     let cek = match opening.via {
         Via::Key(stanza) => {
             let material = symmetric_material(&keyring, &key_name, version_number)?;
