@@ -17,6 +17,7 @@ mod json_schemas;
 mod output_safety;
 mod recipients;
 mod recovery;
+mod reencrypt;
 mod reliability;
 mod rotation;
 mod signatures;

@@ -1086,7 +1086,7 @@ fn import_bundle(ctx: &Context, path: Option<&Path>, options: BundleImport) -> R
             "key '{name}': the bundle flags version{} {} compromised, and so does this keyring now; {}",
             if flagged.len() == 1 { "" } else { "s" },
             flagged.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
-            "they still decrypt, with a warning: `keycask rekey` your envelopes"
+            "they still decrypt, with a warning: re-encrypt your envelopes with a fresh content key (`keycask rekey --reencrypt PATH...`)"
         ));
     }
     print_import_summary(ctx, &summary)
