@@ -728,3 +728,75 @@ fn an_envelope_made_with_an_imported_key_is_reencrypted_here() {
     // Alice no longer opens it: it is bob's keyring's envelope now.
     ring("alice.json", &["unwrap", "arch/h.kc"]).fails(4, "");
 }
+
+/// A payload damaged past the header fails that file when its chunk is
+/// reached: the file is left byte for byte, no temporary file is left, and
+/// the other files are re-encrypted.
+#[test]
+fn a_damaged_payload_fails_the_file_and_leaves_it_whole() {
+    let t = ring();
+    wrap(&t, "d/bad.kc", &pattern(13, 500_000), &["-k", "b"]);
+    wrap(&t, "d/good.kc", &pattern(14, 500_000), &["-k", "b"]);
+    let mut bytes = std::fs::read(t.join("d/bad.kc")).unwrap();
+    let at = bytes.len() - 70_000;
+    bytes[at] ^= 1;
+    std::fs::write(t.join("d/bad.kc"), &bytes).unwrap();
+    compromise(&t, "b");
+    t.run(&["rekey", "--reencrypt", "d"])
+        .fails(1, "1 file(s) could not be re-encrypted")
+        .stdout_has("failed d/bad.kc: the envelope is damaged or was tampered with")
+        .stdout_has("re-encrypted 1 (");
+    assert_eq!(std::fs::read(t.join("d/bad.kc")).unwrap(), bytes);
+    assert!(leftovers(&t.join("d")).is_empty());
+    unwraps_to(&t, "d/good.kc", &pattern(14, 500_000));
+}
+
+/// A header-only rekey killed after its journal was synced: `--reencrypt`
+/// (dry run and real) plans on the header the journal installs, finishes
+/// the journal first, and leaves no journal behind.
+#[test]
+fn a_journal_left_by_a_killed_header_rekey_is_finished_first() {
+    use keycask::rekey::journal::{Entry, path_for, payload_sample};
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let t = ring();
+    let plain = pattern(15, 100_000);
+    wrap(&t, "d/j.kc", &plain, &["-k", "b"]);
+    t.run(&["rotate", "b"]).ok();
+    let file = t.join("d/j.kc");
+    let old = std::fs::read(&file).unwrap();
+    t.run(&["rekey", "d/j.kc"]).ok();
+    let new = std::fs::read(&file).unwrap();
+    let len = split(&old).0;
+    std::fs::write(&file, &old).unwrap();
+    let entry = Entry {
+        file_len: old.len() as u64,
+        old_header: old[..len].to_vec(),
+        new_header: new[..len].to_vec(),
+        payload_sample: payload_sample(
+            &std::fs::File::open(&file).unwrap(),
+            len as u64,
+            old.len() as u64,
+        )
+        .unwrap(),
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path_for(&file))
+        .unwrap()
+        .write_all(&entry.encode())
+        .unwrap();
+    // The journal installs version 2, the primary: nothing left to do.
+    t.run(&["rekey", "--reencrypt", "--dry-run", "d"])
+        .ok()
+        .stdout_has("would re-encrypt 0 (0 B), already current 1");
+    assert!(path_for(&file).exists(), "a dry run wrote");
+    t.run(&["rekey", "--reencrypt", "--force", "d"])
+        .ok()
+        .stdout_has("re-encrypted 1 (");
+    assert!(leftovers(&t.join("d")).is_empty());
+    assert_eq!(inspect(&t, "d/j.kc")["version"], 2);
+    unwraps_to(&t, "d/j.kc", &plain);
+}

@@ -455,15 +455,18 @@ impl<'a> Reencrypter<'a> {
                 header, pending, ..
             } => {
                 // A pending header-only rekey is finished first by the real
-                // run; its header is what would be planned on.
-                let header = match pending {
-                    Some(new) => match self.rekeyer.plan_file(path).status {
-                        PlanStatus::Failed => header,
-                        _ => *new,
-                    },
-                    None => header,
-                };
-                self.plan(&header)
+                // run: the header it would install is what is planned on.
+                let pending = pending.map(|new| {
+                    let entry = File::open(path)
+                        .ok()
+                        .and_then(|f| journal::pending(path, &f).ok().flatten());
+                    (new, entry.map(|e| self.rekeyer.install(&e)))
+                });
+                match pending {
+                    Some((_, Some(Err(e)))) => Report::failed(format!("{e:#}")),
+                    Some((new, Some(Ok(journal::Install::New)))) => self.plan(&new),
+                    _ => self.plan(&header),
+                }
             }
             other => Report::from_plan(super::entry_report(other)),
         };
