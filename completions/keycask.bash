@@ -1413,7 +1413,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__rekey)
-            opts="-j -q -v -h --dry-run --jobs --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-j -q -v -h --dry-run --jobs --reencrypt --force --only-compromised --to --drop-recipient --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1424,6 +1424,14 @@ _keycask() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drop-recipient)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1922,7 +1930,7 @@ __keycask_takes_value() {
         audit) set -- "$2" --key --since --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         config) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         rotate) set -- "$2" --reason --to --new-passphrase-file --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
-        rekey) set -- "$2" -j --jobs --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        rekey) set -- "$2" -j --jobs --to --drop-recipient --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         enable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         disable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         destroy) set -- "$2" --version --after --reason --check --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;

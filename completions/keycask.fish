@@ -42,7 +42,7 @@ complete -c keycask -n "__fish_keycask_needs_command" -f -a "show" -d 'Show one 
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "audit" -d 'Show the audit log, or verify its chain and MACs'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "config" -d 'Change a keyring setting'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "rotate" -d 'Rotate a key (new primary version), every key that is due, the KEK, or the root'
-complete -c keycask -n "__fish_keycask_needs_command" -f -a "rekey" -d 'Re-wrap envelopes to their key\'s primary version (header only)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "rekey" -d 'Re-wrap envelopes to their key\'s primary version (header only), or re-encrypt them with a fresh content key (--reencrypt)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "enable" -d 'Enable a disabled version of a key again'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "disable" -d 'Disable a version of a key: it refuses all use until enabled again'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "destroy" -d 'Destroy a key version or a whole key, scheduled or at once'
@@ -175,6 +175,8 @@ complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s q -l quiet -d
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s j -l jobs -d 'Files rekeyed in parallel [default: the number of cores]' -r
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l to -d 'With --reencrypt: the public key (PEM) of a recipient that is not a key of this keyring, to seal the new envelopes to again (repeatable)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l drop-recipient -d 'With --reencrypt: leave this recipient (SHA256:<hex>, as `inspect` shows it) out of the new envelopes (repeatable)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -182,6 +184,9 @@ complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l keyfile -d 'Th
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l dry-run -d 'Change nothing; report per key and version how many envelopes still depend on it'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l reencrypt -d 'Decrypt each envelope and encrypt it again under its key\'s primary version, with a fresh content key and salt (after a compromise: header-only rekey keeps the content key)'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l force -d 'With --reencrypt: also envelopes already under a primary version that is not compromised'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l only-compromised -d 'With --reencrypt: only envelopes under a compromised version'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -395,7 +400,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_see
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "audit" -d 'Show the audit log, or verify its chain and MACs'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "config" -d 'Change a keyring setting'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "rotate" -d 'Rotate a key (new primary version), every key that is due, the KEK, or the root'
-complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "rekey" -d 'Re-wrap envelopes to their key\'s primary version (header only)'
+complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "rekey" -d 'Re-wrap envelopes to their key\'s primary version (header only), or re-encrypt them with a fresh content key (--reencrypt)'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "enable" -d 'Enable a disabled version of a key again'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "disable" -d 'Disable a version of a key: it refuses all use until enabled again'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "destroy" -d 'Destroy a key version or a whole key, scheduled or at once'

@@ -159,12 +159,16 @@ Examples:
   keycask rotate --root    # Transit root: re-wrap under its latest version")]
     Rotate(RotateArgs),
 
-    /// Re-wrap envelopes to their key's primary version (header only)
+    /// Re-wrap envelopes to their key's primary version (header only), or
+    /// re-encrypt them with a fresh content key (--reencrypt)
     #[command(after_help = "\
 Examples:
   keycask rekey backups/ *.kc                 # folders are walked recursively
   keycask rekey --dry-run --json archive/  # what the files still depend on
-  keycask rekey --jobs 1 big.kc")]
+  keycask rekey --jobs 1 big.kc
+  keycask rekey --reencrypt --dry-run /srv/backups   # after a compromise
+  keycask rekey --reencrypt --only-compromised /srv/backups
+  keycask rekey --reencrypt --to ops.pem shared.kc  # recipient held elsewhere")]
     Rekey(RekeyArgs),
 
     /// Enable a disabled version of a key again
@@ -481,6 +485,31 @@ pub struct RekeyArgs {
     /// Files rekeyed in parallel [default: the number of cores]
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+
+    /// Decrypt each envelope and encrypt it again under its key's primary
+    /// version, with a fresh content key and salt (after a compromise:
+    /// header-only rekey keeps the content key)
+    #[arg(long)]
+    pub reencrypt: bool,
+
+    /// With --reencrypt: also envelopes already under a primary version
+    /// that is not compromised
+    #[arg(long, requires = "reencrypt")]
+    pub force: bool,
+
+    /// With --reencrypt: only envelopes under a compromised version
+    #[arg(long, requires = "reencrypt")]
+    pub only_compromised: bool,
+
+    /// With --reencrypt: the public key (PEM) of a recipient that is not a
+    /// key of this keyring, to seal the new envelopes to again (repeatable)
+    #[arg(long, value_name = "PEM", requires = "reencrypt")]
+    pub to: Vec<PathBuf>,
+
+    /// With --reencrypt: leave this recipient (SHA256:<hex>, as `inspect`
+    /// shows it) out of the new envelopes (repeatable)
+    #[arg(long, value_name = "FINGERPRINT", requires = "reencrypt")]
+    pub drop_recipient: Vec<String>,
 }
 
 #[derive(Args, Debug)]

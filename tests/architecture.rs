@@ -73,6 +73,11 @@ enum Rule {
 /// left these because other work was under way in the files at the time.
 const ALLOWED: &[(&str, Rule, &str)] = &[
     (
+        "src/rekey/reencrypt.rs",
+        Rule::Long,
+        "issue 21 landed it at 828 lines: split the planning (which files, which recipients) from the streaming rewrite",
+    ),
+    (
         "src/cli.rs",
         Rule::Long,
         "issues 18 and 20 added commands and help: split the clap types by command group (cli/{keys,data,lifecycle,distribution,inspection}.rs) while keeping one definition for the generator",

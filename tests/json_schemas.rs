@@ -296,6 +296,31 @@ fn rekey() {
 }
 
 #[test]
+fn reencrypt() {
+    let t = ring();
+    t.run(&["keygen", "backups"]).ok();
+    std::fs::create_dir(t.join("archive")).unwrap();
+    t.run_stdin(&["wrap", "-k", "backups", "-o", "archive/a.kc"], b"data")
+        .ok();
+    std::fs::write(t.join("archive/notes.txt"), "not an envelope").unwrap();
+    t.run(&["rotate", "backups", "--compromised"]).ok();
+    let dry = t
+        .run(&["rekey", "--reencrypt", "--dry-run", "archive", "--json"])
+        .ok()
+        .json();
+    check(&dry, "keycask.reencrypt/1");
+    assert_eq!(dry["summary"]["would_reencrypt"], 1);
+    assert_eq!(dry["files"][0]["keys"][0]["compromised"], true);
+    let done = t
+        .run(&["rekey", "--reencrypt", "archive", "--json"])
+        .ok()
+        .json();
+    check(&done, "keycask.reencrypt/1");
+    assert_eq!(done["summary"]["reencrypted"], 1);
+    assert_eq!(done["summary"]["bytes"], done["files"][0]["bytes"]);
+}
+
+#[test]
 fn destroy() {
     let t = ring();
     t.run(&["keygen", "backups"]).ok();

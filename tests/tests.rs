@@ -19,6 +19,7 @@ mod json_schemas;
 mod output_safety;
 mod recipients;
 mod recovery;
+mod reencrypt;
 mod reliability;
 mod rotation;
 mod signatures;

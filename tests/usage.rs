@@ -1480,7 +1480,7 @@ fn the_compromised_warning_does_not_call_rekey_re_encryption() {
         .run(&["unwrap", "1.kc"])
         .ok()
         .stderr_has("`keycask rekey` only moves the envelope off that version (same content key)")
-        .stderr_has("re-encrypting protects it (`keycask unwrap FILE | keycask wrap -k k`)");
+        .stderr_has("re-encrypting protects it (`keycask rekey --reencrypt FILE`)");
     assert!(
         !run.stderr()
             .contains("re-encrypt this data (`keycask rekey`)")

@@ -196,6 +196,60 @@ pub fn decrypt(
     )
 }
 
+/// Re-encrypts a payload from `input` (sealed under `old`) to `output`
+/// (sealed under `new`), chunk for chunk: the chunk size, and so the chunk
+/// boundaries and the last-chunk flag, stay the same. Each chunk is opened,
+/// and sealed again only once its tag verified; at the first failure
+/// nothing more is written and the result is [`EnvelopeError::Damaged`].
+/// The plaintext lives only in the pipeline's zeroizing buffers. `progress`
+/// is called with each count of input bytes consumed. Returns the
+/// plaintext length.
+pub fn reencrypt(
+    old: &PayloadCipher,
+    new: &PayloadCipher,
+    chunk_size: u32,
+    input: Box<dyn Read + Send>,
+    output: &mut (dyn Write + Send),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64, EnvelopeError> {
+    let piece = chunk_size as usize + TAG_LEN;
+    pipeline(
+        input,
+        output,
+        piece,
+        0,
+        |batch: &mut Batch| {
+            let count = batch.chunks.len();
+            let verdicts: Vec<bool> = batch
+                .chunks
+                .par_iter_mut()
+                .enumerate()
+                .map(|(i, chunk)| {
+                    let index = batch.first + i as u64;
+                    let last = batch.last && i + 1 == count;
+                    let opened = old.open_chunk(index, last, chunk).is_ok();
+                    if opened {
+                        // Its capacity holds the tag again: no reallocation.
+                        new.seal_chunk(index, last, chunk);
+                    }
+                    opened
+                })
+                .collect();
+            match verdicts.iter().position(|ok| !ok) {
+                None => Ok(()),
+                Some(bad) => {
+                    batch.chunks.truncate(bad);
+                    Err(EnvelopeError::Damaged)
+                }
+            }
+        },
+        |written| {
+            progress(written.len() as u64);
+            (written.len() - TAG_LEN) as u64
+        },
+    )
+}
+
 /// Reader thread → `process` on this thread (on every core) → writer thread.
 /// `process` may fail after keeping a good prefix of its batch: that prefix
 /// is still written, then the pipeline stops with the error.
@@ -486,6 +540,37 @@ mod tests {
         }
         let result = encrypt(&cipher(), 4096, boxed(&plain), &mut Closed, &|_| {});
         assert!(matches!(result, Err(EnvelopeError::Write(_))));
+    }
+
+    #[test]
+    fn reencrypt_gives_the_same_plaintext_under_the_new_key_only() {
+        let other = PayloadCipher::new(&SecretKey32::from_bytes([9; 32]));
+        for len in [0usize, 1, 64, 65, 3 * BATCH_BYTES / 64 + 7] {
+            let plain: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+            let sealed = seal(&plain, 64);
+            let mut moved = Vec::new();
+            let n = reencrypt(&cipher(), &other, 64, boxed(&sealed), &mut moved, &|_| {}).unwrap();
+            assert_eq!(n, len as u64);
+            assert_eq!(moved.len(), sealed.len());
+            let mut out = Vec::new();
+            decrypt(&other, 64, boxed(&moved), &mut out, &|_| {}).unwrap();
+            assert_eq!(out, plain);
+            assert_eq!(open(&moved, 64), Err(EnvelopeError::Damaged));
+        }
+        // A damaged chunk stops it: nothing from that chunk on is written.
+        let plain = vec![3u8; 64 * 4];
+        let mut sealed = seal(&plain, 64);
+        sealed[(64 + TAG_LEN) * 2 + 5] ^= 1;
+        let mut moved = Vec::new();
+        let err = reencrypt(&cipher(), &other, 64, boxed(&sealed), &mut moved, &|_| {});
+        assert_eq!(err, Err(EnvelopeError::Damaged));
+        assert_eq!(moved.len(), 2 * (64 + TAG_LEN));
+        // Truncated: the last chunk is not marked last, so it fails.
+        let sealed = seal(&plain, 64);
+        let mut moved = Vec::new();
+        let cut = &sealed[..3 * (64 + TAG_LEN)];
+        let err = reencrypt(&cipher(), &other, 64, boxed(cut), &mut moved, &|_| {});
+        assert_eq!(err, Err(EnvelopeError::Damaged));
     }
 
     #[test]

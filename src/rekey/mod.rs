@@ -11,6 +11,7 @@
 //! [`Rekeyer::rekey_file`] per file in parallel and reports.
 
 pub mod journal;
+pub mod reencrypt;
 pub mod scan;
 
 use std::collections::HashMap;
@@ -221,7 +222,7 @@ impl<'a> Rekeyer<'a> {
                 from_version: Some(number),
                 compromised: version.compromised.is_some(),
                 ..FileReport::skipped(format!(
-                    "an envelope of another keyring (id {}) under version {number} of key '{name}', imported here: rekey does not rewrite another keyring's envelopes; to move it off version {number}, re-encrypt it (`keycask unwrap FILE | keycask wrap -k {name} -o FILE.new`)",
+                    "an envelope of another keyring (id {}) under version {number} of key '{name}', imported here: rekey does not rewrite another keyring's envelopes; to move it off version {number}, re-encrypt it (`keycask rekey --reencrypt FILE`)",
                     hex::encode(header.keyring_id)
                 ))
             };

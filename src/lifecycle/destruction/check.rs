@@ -78,7 +78,7 @@ pub(super) fn check_envelopes(
             .map(|(path, n, keyring)| match keyring {
                 None => format!("{} (version {n})", path.display()),
                 Some(id) => format!(
-                    "{} (version {n}; made by keyring {id}: re-encrypt it, rekey does not rewrite it)",
+                    "{} (version {n}; made by keyring {id}: re-encrypt it, a header-only rekey does not rewrite it)",
                     path.display()
                 ),
             })
@@ -91,14 +91,14 @@ pub(super) fn check_envelopes(
             list(total, lines)
         ))
         .hint(format!(
-            "re-key them to the primary version first (`keycask rekey {}`){}, then destroy again",
+            "re-key them to the primary version first (`keycask rekey {0}`; after a compromise, re-encrypt them with a fresh content key: `keycask rekey --reencrypt {0}`){1}, then destroy again",
             paths
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(" "),
             if foreign {
-                "; re-encrypt those another keyring made (`keycask unwrap FILE | keycask wrap -k NAME -o FILE.new`)"
+                "; those another keyring made need `keycask rekey --reencrypt`"
             } else {
                 ""
             }

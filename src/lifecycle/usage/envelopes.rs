@@ -740,7 +740,7 @@ fn check_version_decrypts(
     }
     if let Some(flag) = &version.compromised {
         ctx.warn(format!(
-            "version {} of key '{name}' is flagged compromised{}: this data may be exposed; `keycask rekey` only moves the envelope off that version (same content key), re-encrypting protects it (`keycask unwrap FILE | keycask wrap -k {name}`)",
+            "version {} of key '{name}' is flagged compromised{}: this data may be exposed; `keycask rekey` only moves the envelope off that version (same content key), re-encrypting protects it (`keycask rekey --reencrypt FILE`)",
             version.version,
             flag.note()
         ));

@@ -121,7 +121,7 @@ pub(super) fn apply(
             "key '{name}': the bundle flags version{} {} compromised, and so does this keyring now; {}",
             if flagged.len() == 1 { "" } else { "s" },
             version_list(flagged),
-            "they still decrypt, with a warning: `keycask rekey` your envelopes"
+            "they still decrypt, with a warning: re-encrypt your envelopes with a fresh content key (`keycask rekey --reencrypt PATH...`)"
         ));
     }
     print_import_summary(ctx, &summary)
