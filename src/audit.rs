@@ -4,7 +4,7 @@
 //! rather than the command's `Context` (the keyring sits below it). This
 //! module keeps the old paths and signatures for the callers not yet
 //! repointed (lifecycle/usage/{envelopes,signatures}.rs and
-//! lifecycle/rotation.rs); delete it once they call the keyring directly.
+//! lifecycle/rotation/); delete it once they call the keyring directly.
 
 use anyhow::Result;
 

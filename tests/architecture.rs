@@ -93,11 +93,6 @@ const ALLOWED: &[(&str, Rule, &str)] = &[
         "issue 14 move 5: split into pkcs11/{uri,session,objects}.rs",
     ),
     (
-        "src/lifecycle/rotation.rs",
-        Rule::Long,
-        "issue 14 move 5: split into rotation/{keys,hierarchy,states,rekey}.rs",
-    ),
-    (
         "src/lifecycle/usage/envelopes.rs",
         Rule::Long,
         "issue 14 move 5: split into usage/{envelopes,inspect,datakey}.rs",

@@ -1,0 +1,231 @@
+//! `rotate --kek` and `rotate --root`: the levels above the keys.
+
+#[allow(unused_imports)]
+use super::*;
+
+pub(super) fn rotate_kek(ctx: &Context) -> Result<()> {
+    let mut session = Session::open(&ctx.keyring_path, &ctx.sources)?;
+    let old: Vec<u32> = session
+        .keyring
+        .doc
+        .kek
+        .versions
+        .iter()
+        .map(|v| v.version)
+        .collect();
+    let rewrapped = live_versions(&session);
+    let new = session.rotate_kek(session.now())?;
+    session.record(
+        Event::new("rotate-kek")
+            .versions([new])
+            .detail(format!("{rewrapped} key versions re-wrapped")),
+    );
+    session.commit()?;
+    if ctx.json {
+        return output::print_json(&json!({
+            "schema": "keycask.rotate-kek/1",
+            "old_kek_versions": old,
+            "new_kek_version": new,
+            "key_versions_rewrapped": rewrapped,
+        }));
+    }
+    ctx.report(format_args!(
+        "rotated the KEK: version {} -> {new}; {rewrapped} key versions re-wrapped, envelopes untouched",
+        version_list(&old).replace('v', "")
+    ))?;
+    Ok(())
+}
+
+/// Key versions that still hold material (all but the destroyed).
+pub(super) fn live_versions(session: &Session) -> usize {
+    session
+        .keyring
+        .doc
+        .keys
+        .values()
+        .flat_map(|k| &k.versions)
+        .filter(|v| v.wrapped.is_some())
+        .count()
+}
+
+pub(super) fn rotate_root(
+    ctx: &Context,
+    to: Option<&RootSpec>,
+    new_passphrase_file: Option<&std::path::Path>,
+) -> Result<()> {
+    let doc = file::read(&ctx.keyring_path)?;
+    let spec = match to {
+        Some(spec) => spec.clone(),
+        None if matches!(doc.root, RootConfig::Passphrase(_)) => RootSpec::Passphrase,
+        // A Transit root: re-wrap the KEK under the key's latest version.
+        None if let RootConfig::Transit { url } = &doc.root => {
+            RootSpec::Transit(Box::new(url.parse().map_err(|e: Failure| {
+                Failure::keyring(format!("the keyring's root URL is unusable: {e}"))
+            })?))
+        }
+        None => {
+            return Err(Failure::usage(format!(
+                "the keyring's root is a {}; say which root to move to",
+                doc.root.kind()
+            ))
+            .hint("keycask rotate --root --to keyfile:NEW-PATH (or --to passphrase)")
+            .into());
+        }
+    };
+    if let (RootSpec::Keyfile(new_path), RootConfig::Keyfile { path: old_path }) =
+        (&spec, &doc.root)
+        && same_file(new_path, old_path)
+    {
+        return Err(Failure::usage(format!(
+            "{} is already the keyring's root key file",
+            new_path.display()
+        ))
+        .hint("name a new path: keycask rotate --root --to keyfile:NEW-PATH")
+        .into());
+    }
+
+    if let (RootSpec::Pkcs11(new_uri), RootConfig::Pkcs11 { uri }) = (&spec, &doc.root)
+        && uri
+            .parse::<root::pkcs11::Pkcs11Uri>()
+            .is_ok_and(|old| old.same_object(new_uri))
+    {
+        return Err(Failure::usage(format!(
+            "the PKCS#11 {} is already the keyring's root",
+            new_uri.describe()
+        ))
+        .hint("name another object or token: keycask rotate --root --to 'pkcs11:token=..;object=NEW-LABEL?..'")
+        .into());
+    }
+
+    // Transit: the same key again means "re-wrap under its latest version".
+    let rewrap = matches!((&spec, &doc.root), (RootSpec::Transit(new_url), RootConfig::Transit { url })
+        if url.parse::<root::transit::TransitUrl>().is_ok_and(|old| old.same_key(new_url)));
+
+    // Unlock with the current root first: a wrong old secret fails here,
+    // before anything new is asked for or created. A PKCS#11 root that no
+    // longer passes the adoption rules is opened here, and only here, to
+    // move the keyring off it.
+    let leaving = root::SecretSources {
+        leaving_root: true,
+        ..ctx.sources.clone()
+    };
+    // Never with an agent's KEK: moving to a new root proves the old one.
+    let mut session =
+        Session::open_with(&ctx.keyring_path, &leaving, crate::keyring::AgentUse::Never)?;
+    let new_passphrase = match spec {
+        RootSpec::Passphrase => {
+            let pass =
+                passphrase::read_new(new_passphrase_file, "New passphrase for the keyring: ")?;
+            refuse_same_passphrase(&session, &pass)?;
+            Some(pass)
+        }
+        _ => None,
+    };
+    let created_file = match &spec {
+        RootSpec::Keyfile(path) if !path.exists() => Some(std::path::absolute(path)?),
+        _ => None,
+    };
+    let result = (|| -> Result<()> {
+        let new_root = root::create(&spec, new_passphrase.as_ref(), &ctx.sources)?;
+        let old_desc = session.keyring.doc.root.describe();
+        let old_versions = transit_versions(&session.keyring.doc);
+        session.replace_root(new_root)?;
+        let new_desc = session.keyring.doc.root.describe();
+        let detail = if rewrap {
+            format!(
+                "KEK re-wrapped under {new_desc}: Transit key version(s) {} -> {}",
+                old_versions,
+                transit_versions(&session.keyring.doc)
+            )
+        } else {
+            format!("root moved from {old_desc} to {new_desc}")
+        };
+        session.record(Event::new("rotate-root").detail(detail.clone()));
+        let kek_versions = session.keyring.doc.kek.versions.len();
+        session.commit()?;
+        if ctx.json {
+            return output::print_json(&json!({
+                "schema": "keycask.rotate-root/1",
+                "old_root": old_desc,
+                "new_root": new_desc,
+                "kek_versions_rewrapped": kek_versions,
+            }));
+        }
+        if rewrap {
+            ctx.report(format_args!("{detail}"))?;
+        } else {
+            ctx.report(format_args!(
+                "rotated the root: {old_desc} -> {new_desc}; {kek_versions} KEK version(s) re-wrapped"
+            ))?;
+        }
+        Ok(())
+    })();
+    if result.is_err()
+        && let Some(path) = created_file
+    {
+        // The keyring was not changed; a key file made for it protects nothing.
+        let _ = std::fs::remove_file(path);
+    }
+    result?;
+    if let RootConfig::Keyfile { path } = &doc.root {
+        ctx.note(format!(
+            "the old key file {} no longer unlocks this keyring (but still unlocks its old backups); remove it when you are done with them",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The Transit key versions the KEK versions are wrapped under (`v1,v2`),
+/// or `-` for another root.
+pub(super) fn transit_versions(doc: &crate::keyring::Keyring) -> String {
+    let versions: Vec<String> = doc
+        .kek
+        .versions
+        .iter()
+        .filter_map(|v| {
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &v.wrapped).ok()
+        })
+        .filter_map(|blob| root::transit::ciphertext_version(&blob))
+        .map(|n| format!("v{n}"))
+        .collect();
+    if versions.is_empty() {
+        "-".into()
+    } else {
+        versions.join(",")
+    }
+}
+
+pub(super) fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
+    }
+}
+
+/// A "new" passphrase equal to the current one would leave the old
+/// passphrase working, which is what the user asked to stop.
+pub(super) fn refuse_same_passphrase(
+    session: &Session,
+    new: &crate::secret::Passphrase,
+) -> Result<()> {
+    let RootConfig::Passphrase(kdf) = &session.keyring.doc.root else {
+        return Ok(());
+    };
+    let Some(first) = session.keyring.doc.kek.versions.first() else {
+        return Ok(());
+    };
+    let candidate = passphrase::PassphraseRoot::derive(kdf, new)?;
+    let wrapped =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &first.wrapped)
+            .unwrap_or_default();
+    let aad = crate::keyring::kek_aad(&session.keyring.doc.keyring_id, first.version);
+    if root::RootKey::unwrap_kek(&candidate, &wrapped, &aad).is_ok() {
+        return Err(
+            Failure::usage("the new passphrase is the same as the current one")
+                .hint("choose a different passphrase")
+                .into(),
+        );
+    }
+    Ok(())
+}
