@@ -88,11 +88,6 @@ const ALLOWED: &[(&str, Rule, &str)] = &[
         "issue 15 landed it at 823 lines: split the HTTP client (retries, TLS) from the provider",
     ),
     (
-        "src/root/pkcs11.rs",
-        Rule::Long,
-        "issue 14 move 5: split into pkcs11/{uri,session,objects}.rs",
-    ),
-    (
         "src/lifecycle/usage/envelopes.rs",
         Rule::Long,
         "issue 14 move 5: split into usage/{envelopes,inspect,datakey}.rs",
