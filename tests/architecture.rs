@@ -83,11 +83,6 @@ const ALLOWED: &[(&str, Rule, &str)] = &[
         "issues 18 and 20 added commands and help: split the clap types by command group (cli/{keys,data,lifecycle,distribution,inspection}.rs) while keeping one definition for the generator",
     ),
     (
-        "src/root/transit.rs",
-        Rule::Long,
-        "issue 15 landed it at 823 lines: split the HTTP client (retries, TLS) from the provider",
-    ),
-    (
         "src/lifecycle/usage/envelopes.rs",
         Rule::Long,
         "issue 14 move 5: split into usage/{envelopes,inspect,datakey}.rs",
