@@ -90,6 +90,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --help 'Print help'
         }
         &'keycask;list'= {
+            cand --purpose 'With --names: only the keys of this purpose (what `-k` of wrap, sign or `import --with` accepts), without destroyed keys'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'

@@ -82,6 +82,9 @@ complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l json -d 'Prin
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l purpose -d 'With --names: only the keys of this purpose (what `-k` of wrap, sign or `import --with` accepts), without destroyed keys' -r -f -a "encrypt\t''
+sign\t''
+transport\t''"
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -412,7 +415,9 @@ function __keycask_key_names
                 set keyring $tokens[$i]
         end
     end
-    command keycask $keyring list --names 2>/dev/null
+    set -l purpose
+    test -n "$argv[1]"; and set purpose --purpose $argv[1]
+    command keycask $keyring list --names $purpose 2>/dev/null
 end
 # Generated from src/cli.rs by `make gen`.
 complete -c keycask -n "__fish_keycask_using_subcommand show" -f -a "(__keycask_key_names)"
@@ -421,9 +426,11 @@ complete -c keycask -n "__fish_keycask_using_subcommand rotate" -f -a "(__keycas
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -r -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s k -l key -r -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l sign-with -r -f -a "(__keycask_key_names sign)"
 complete -c keycask -n "__fish_keycask_using_subcommand export" -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -r -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l with -r -f -a "(__keycask_key_names transport)"
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -r -f -a "(__keycask_key_names sign)"
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -r -f -a "(__keycask_key_names sign)"

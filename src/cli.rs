@@ -342,6 +342,12 @@ pub struct ListArgs {
     /// the keyring without unlocking it)
     #[arg(long, hide = true)]
     pub names: bool,
+
+    /// With --names: only the keys of this purpose (what `-k` of wrap, sign
+    /// or `import --with` accepts), without destroyed keys
+    #[arg(long, hide = true, requires = "names", value_name = "PURPOSE",
+          value_parser = ["encrypt", "sign", "transport"])]
+    pub purpose: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -55,7 +55,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Keygen(args) => {
             generation::keygen(&ctx, &generation::KeygenRequest::from_args(&args)?)
         }
-        Command::List(args) if args.names => storage::list_names(&ctx),
+        Command::List(args) if args.names => {
+            let purpose = args.purpose.as_deref().map(str::parse).transpose()?;
+            storage::list_names(&ctx, purpose)
+        }
         Command::List(_) => storage::list(&ctx),
         Command::Show(args) => storage::show(&ctx, &args.name),
         Command::Audit(args) => match args.action {

@@ -702,3 +702,206 @@ fn version_flags_only_at_the_top_level() {
     t.run(&["disable", "backups", "--version", "1"]).ok();
     t.run(&["enable", "backups", "--version", "1"]).ok();
 }
+
+/// A keyring with one key of each purpose: `backups` (encrypt), `rel`
+/// (sign), `inbox` (transport), and files `f.kc` and `notes.txt`.
+fn keys_of_each_purpose() -> (TestDir, String) {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "rel", "--type", "p256", "--purpose", "sign"])
+        .ok();
+    t.run(&[
+        "keygen",
+        "inbox",
+        "--type",
+        "rsa-2048",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    std::fs::write(t.join("f.kc"), b"x").unwrap();
+    std::fs::write(t.join("notes.txt"), b"x").unwrap();
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (t, path)
+}
+
+/// Where a file is expected (INPUT of wrap, unwrap, sign, verify; FILE of
+/// inspect; PATH of rekey), the shells offer file names, not options (issue
+/// 18, bug 2: `keycask unwrap <TAB>` inserted `-`); after `-k`, only the
+/// keys whose purpose fits the command: encrypt keys for wrap, unwrap and
+/// datakey, sign keys for sign, verify and `export --sign-with`, transport
+/// keys for `import --with`.
+#[test]
+fn completions_offer_files_for_inputs_and_keys_that_fit() {
+    let (t, path) = keys_of_each_purpose();
+    let bash = format!(
+        r#"
+set -u
+source "{completion}"
+t() {{
+    local label=$1; COMP_LINE=$2; COMP_POINT=${{#2}}; shift 2
+    COMP_WORDS=("$@"); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMPREPLY=()
+    _keycask_with_names keycask "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    local IFS=$'\n'; echo "$label=>$(sort <<<"${{COMPREPLY[*]}}" | tr '\n' ' ')"
+}}
+t unwrap 'keycask unwrap ' keycask unwrap ''
+t unwrap-f 'keycask unwrap f' keycask unwrap f
+t wrap 'keycask wrap -k backups ' keycask wrap -k backups ''
+t inspect 'keycask inspect ' keycask inspect ''
+t inspect-2 'keycask inspect f.kc ' keycask inspect f.kc ''
+t rekey 'keycask rekey --dry-run ' keycask rekey --dry-run ''
+t sign 'keycask sign -k rel ' keycask sign -k rel ''
+t verify 'keycask verify -k rel --signature s ' keycask verify -k rel --signature s ''
+t unwrap-opt 'keycask unwrap --e' keycask unwrap --e
+t wrap-k 'keycask wrap -k ' keycask wrap -k ''
+t unwrap-k 'keycask unwrap -k ' keycask unwrap -k ''
+t datakey-k 'keycask datakey --key=' keycask datakey --key =
+t sign-k 'keycask sign -k ' keycask sign -k ''
+t verify-k 'keycask verify -k ' keycask verify -k ''
+t with 'keycask import --bundle b --with ' keycask import --bundle b --with ''
+t sign-with 'keycask export backups --to x --sign-with ' keycask export backups --to x --sign-with ''
+t show 'keycask show ' keycask show ''
+t audit 'keycask audit --key ' keycask audit --key ''
+"#,
+        completion = repo("completions/keycask.bash").display(),
+    );
+    let stdout = run_shell(&t, &path, &["bash", "-c"], &bash);
+    let files = "f.kc keyring.json keyring.json.audit.jsonl keyring.json.lock notes.txt root.key ";
+    for (label, replies) in [
+        ("unwrap", files),
+        ("unwrap-f", "f.kc "),
+        ("wrap", files),
+        ("inspect", files),
+        ("inspect-2", files),
+        ("rekey", files),
+        ("sign", files),
+        ("verify", files),
+        ("unwrap-opt", "--expect-context "),
+        ("wrap-k", "backups "),
+        ("unwrap-k", "backups "),
+        ("datakey-k", "backups "),
+        ("sign-k", "rel "),
+        ("verify-k", "rel "),
+        ("with", "inbox "),
+        ("sign-with", "rel "),
+        ("show", "backups inbox rel "),
+        ("audit", "backups inbox rel "),
+    ] {
+        let line = format!("{label}=>{replies}");
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "bash: lacks {line:?}:\n{stdout}"
+        );
+    }
+
+    let zsh = format!(
+        r#"
+compdef() {{ : }}
+_describe() {{ print -r -- "${{(P)${{@[-1]}}}}" }}
+source "{completion}"
+_keycask_clap() {{ print -r -- "clap" }}
+t() {{ local label=$1; shift; words=("$@"); CURRENT=$#words; print -rn -- "$label=>"; _keycask }}
+t wrap-k keycask wrap -k ''
+t sign-k keycask sign -k ''
+t verify-k keycask verify -k ''
+t with keycask import --bundle b --with ''
+t sign-with keycask export backups --to x --sign-with ''
+t show keycask show ''
+t unwrap keycask unwrap ''
+"#,
+        completion = repo("completions/_keycask").display(),
+    );
+    let stdout = run_shell(&t, &path, &["zsh", "-f", "-c"], &zsh);
+    for line in [
+        "wrap-k=>backups",
+        "sign-k=>rel",
+        "verify-k=>rel",
+        "with=>inbox",
+        "sign-with=>rel",
+        "show=>backups inbox rel",
+        "unwrap=>clap",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "zsh: lacks {line:?}:\n{stdout}"
+        );
+    }
+    // zsh's own completion (clap's `_arguments`) completes files for every
+    // INPUT, FILE and PATH.
+    let generated = std::fs::read_to_string(repo("completions/_keycask")).unwrap();
+    for spec in [
+        "'::input -- The file to encrypt",
+        "'::input -- The envelope",
+        "'*::files -- Envelopes to inspect",
+        "'*::paths -- Envelope files",
+    ] {
+        let line = generated
+            .lines()
+            .find(|l| l.starts_with(spec))
+            .unwrap_or_else(|| panic!("_keycask: no {spec:?}"));
+        assert!(line.ends_with(":_files' \\"), "{line}");
+    }
+
+    let fish = format!(
+        r#"
+source {completion}
+function t
+    set -l r (complete -C $argv[2] | string split -f1 \t | sort)
+    echo "$argv[1]=>$r"
+end
+t unwrap 'keycask unwrap '
+t wrap 'keycask wrap -k backups '
+t inspect 'keycask inspect '
+t wrap-k 'keycask wrap -k '
+t sign-k 'keycask sign -k '
+t with 'keycask import --bundle b --with '
+t show 'keycask show '
+"#,
+        completion = repo("completions/keycask.fish").display(),
+    );
+    let stdout = run_shell(&t, &path, &["fish", "--no-config", "-c"], &fish);
+    let files = files.trim_end();
+    for line in [
+        format!("unwrap=>{files}"),
+        format!("wrap=>{files}"),
+        format!("inspect=>{files}"),
+        "wrap-k=>backups".to_string(),
+        "sign-k=>rel".to_string(),
+        "with=>inbox".to_string(),
+        "show=>backups inbox rel".to_string(),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "fish: lacks {line:?}:\n{stdout}"
+        );
+    }
+}
+
+/// `list --names --purpose P`, the helper of the completions: only the live
+/// keys of that purpose.
+#[test]
+fn list_names_by_purpose() {
+    let (t, _) = keys_of_each_purpose();
+    t.run(&["keygen", "old"]).ok();
+    t.run(&["destroy", "old", "--now", "--yes"]).ok();
+    for (purpose, names) in [
+        ("encrypt", "backups\n"),
+        ("sign", "rel\n"),
+        ("transport", "inbox\n"),
+    ] {
+        let run = t.run(&["list", "--names", "--purpose", purpose]).ok();
+        assert_eq!(run.stdout(), names, "{purpose}");
+    }
+    // Without a purpose, every name, tombstones too (for destroy --purge).
+    assert_eq!(
+        t.run(&["list", "--names"]).ok().stdout(),
+        "backups\ninbox\nold\nrel\n"
+    );
+    t.run(&["list", "--purpose", "sign"]).fails(2, "--names");
+}

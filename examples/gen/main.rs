@@ -141,9 +141,42 @@ fn spellings(arg: &Arg) -> Vec<String> {
     all
 }
 
+/// Options whose value names an existing key, besides `-k/--key`.
+const OTHER_KEY_OPTIONS: &[(&str, &str)] = &[("import", "with"), ("export", "sign-with")];
+
 /// An option whose value is an existing key's name.
 fn is_key_option(sub: &Command, arg: &Arg) -> bool {
-    !NEW_NAME_COMMANDS.contains(&sub.get_name()) && arg.get_long() == Some("key")
+    let name = sub.get_name();
+    let long = arg.get_long().unwrap_or_default();
+    (!NEW_NAME_COMMANDS.contains(&name) && long == "key")
+        || OTHER_KEY_OPTIONS.contains(&(name, long))
+}
+
+/// The purpose a key named by this option must have: only those keys are
+/// offered (`keycask list --names --purpose P`). Every key option but
+/// `audit --key` (any key) must be placed here.
+fn key_purpose(sub: &Command, arg: &Arg) -> Option<&'static str> {
+    let purpose = match (sub.get_name(), arg.get_long().unwrap_or_default()) {
+        ("wrap" | "unwrap" | "datakey", "key") => "encrypt",
+        ("sign" | "verify", "key") | ("export", "sign-with") => "sign",
+        ("import", "with") => "transport",
+        ("audit", "key") => return None,
+        (name, long) => panic!("{name} --{long}: which purpose of key does it take? (key_purpose)"),
+    };
+    Some(purpose)
+}
+
+/// Every positional argument of the command is a path (INPUT, FILE,
+/// PATH): bash completes file names there instead of options.
+fn has_path_positionals(sub: &Command) -> bool {
+    let mut positionals = sub.get_positionals().peekable();
+    positionals.peek().is_some()
+        && positionals.all(|a| {
+            matches!(
+                a.get_value_hint(),
+                clap::ValueHint::AnyPath | clap::ValueHint::FilePath | clap::ValueHint::DirPath
+            )
+        })
 }
 
 /// The first positional argument names an existing key.
@@ -202,6 +235,30 @@ fn shell_tables(cmd: &Command) -> String {
         "__keycask_key_option() {\n    case \"$1\" in",
         "__keycask_key_option() {\n    case \"$1,$2\" in",
     );
+
+    s.push_str("__keycask_key_purpose() {\n    case \"$1,$2\" in\n");
+    for sub in subcommands(cmd) {
+        for arg in sub.get_arguments().filter(|a| is_key_option(sub, a)) {
+            if let Some(purpose) = key_purpose(sub, arg) {
+                let pattern: Vec<String> = spellings(arg)
+                    .iter()
+                    .map(|o| format!("{},{o}", sub.get_name()))
+                    .collect();
+                let _ = writeln!(s, "        {}) echo {purpose} ;;", pattern.join("|"));
+            }
+        }
+    }
+    s.push_str("    esac\n}\n");
+
+    s.push_str("__keycask_path_positional() {\n    case \"$1\" in\n");
+    let paths: Vec<&str> = subcommands(cmd)
+        .filter(|s| has_path_positionals(s))
+        .map(|s| s.get_name())
+        .collect();
+    if !paths.is_empty() {
+        let _ = writeln!(s, "        {}) return 0 ;;", paths.join("|"));
+    }
+    s.push_str("    esac\n    return 1\n}\n");
 
     s.push_str("__keycask_name_positional() {\n    case \"$1\" in\n");
     let named: Vec<&str> = subcommands(cmd)
@@ -264,7 +321,11 @@ fn fish(cmd: &Command) -> String {
             if let Some(long) = arg.get_long() {
                 let _ = write!(line, " -l {long}");
             }
-            line.push_str(" -r -f -a \"(__keycask_key_names)\"");
+            let names = match key_purpose(sub, arg) {
+                Some(purpose) => format!("__keycask_key_names {purpose}"),
+                None => "__keycask_key_names".to_string(),
+            };
+            let _ = write!(line, " -r -f -a \"({names})\"");
             let _ = writeln!(out, "{line}");
         }
         if has_name_positional(sub) {

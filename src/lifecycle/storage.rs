@@ -269,11 +269,14 @@ fn source_lines(key: &Key) -> Vec<String> {
 
 /// `list --names`: the key names, one per line, for shell completion. Reads
 /// the file without unlocking it; destroyed keys' tombstones are included
-/// (`destroy --purge NAME` completes them too).
-pub fn list_names(ctx: &Context) -> Result<()> {
+/// (`destroy --purge NAME` completes them too). With a purpose, only the
+/// live keys of that purpose (what `wrap -k`, `sign -k` or `import --with`
+/// can use).
+pub fn list_names(ctx: &Context, purpose: Option<crate::key::Purpose>) -> Result<()> {
     let doc = file::read(&ctx.keyring_path)?;
     let mut out = crate::output::report_stdout();
-    for name in doc.keys.keys() {
+    let fits = |key: &Key| purpose.is_none_or(|p| key.purpose == p && key.destroyed.is_none());
+    for (name, _) in doc.keys.iter().filter(|(_, key)| fits(key)) {
         writeln!(out, "{name}")?;
     }
     out.flush()?;
