@@ -712,3 +712,57 @@ fn a_report_that_cannot_be_written_does_not_fail_a_done_change() {
     );
     t.run(&["show", "fresh"]).ok();
 }
+
+/// An environment variable set but empty (an unset CI secret) is named as
+/// such, exit 2, instead of clap's "a value is required for '--keyring
+/// <PATH>'" about a flag nobody typed (issue 18, bug 3). The variables read
+/// at use (KEYCASK_PASSPHRASE_FILE, KEYCASK_PIN_FILE) no longer pass for
+/// unset either.
+#[test]
+fn an_empty_environment_variable_is_named() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    for (name, option) in [
+        ("KEYCASK_KEYRING", "--keyring"),
+        ("KEYCASK_KEYFILE", "--keyfile"),
+        ("KEYCASK_PKCS11_MODULE", "--pkcs11-module"),
+    ] {
+        for args in [vec!["list"], vec!["--keyring", "keyring.json", "list"]] {
+            let mut cmd = t.command();
+            cmd.env(name, "");
+            let run = t.run_with(cmd, &args, None).fails(
+                2,
+                &format!("environment variable {name} is set but empty (it stands for {option})"),
+            );
+            assert!(
+                run.stderr()
+                    .contains(&format!("hint: give it a value, or unset it: unset {name}")),
+                "{}",
+                run.stderr()
+            );
+            assert!(
+                !run.stderr().contains("a value is required"),
+                "{}",
+                run.stderr()
+            );
+        }
+    }
+    // An empty value typed on the line is the line's fault.
+    t.run(&["--keyring=", "list"])
+        .fails(2, "a value is required for '--keyring <PATH>'");
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE_FILE", "");
+    t.run_with(cmd, &["keygen", "backups"], None).fails(
+        2,
+        "environment variable KEYCASK_PASSPHRASE_FILE is set but empty (it stands for --passphrase-file)",
+    );
+    // --passphrase-file given: the variable is not read.
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE_FILE", "");
+    t.run_with(
+        cmd,
+        &["--passphrase-file", "pass.txt", "keygen", "backups"],
+        None,
+    )
+    .ok();
+}

@@ -162,8 +162,8 @@ pub fn read(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<Pass
     if let Some(path) = &sources.passphrase_file {
         return PASSPHRASE.read_file(path, "--passphrase-file");
     }
-    if let Some(path) = std::env::var_os("KEYCASK_PASSPHRASE_FILE").filter(|p| !p.is_empty()) {
-        return PASSPHRASE.read_file(Path::new(&path), "KEYCASK_PASSPHRASE_FILE");
+    if let Some(path) = crate::input::env_path("KEYCASK_PASSPHRASE_FILE", "--passphrase-file")? {
+        return PASSPHRASE.read_file(&path, "KEYCASK_PASSPHRASE_FILE");
     }
     // var_os, not var: a value that is not UTF-8 is refused by `parse`, not
     // taken for an unset variable.
