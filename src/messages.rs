@@ -41,7 +41,12 @@ pub fn report_usage_error(err: clap::Error) -> u8 {
         if let Some(first) = line.strip_prefix("error: ") {
             message.push_str(first);
         } else if let Some(t) = trimmed.strip_prefix("tip: ") {
-            tip.get_or_insert_with(|| t.to_string());
+            // "to pass '-k' as a value, use '-- -k'" misleads: an option
+            // mistyped or given to the wrong command is far likelier than a
+            // file named `-k` (issue 18); the usage line says what is there.
+            if !t.starts_with("to pass '") {
+                tip.get_or_insert_with(|| t.to_string());
+            }
         } else if let Some(u) = line.strip_prefix("Usage: ") {
             // clap lists a global option that an environment variable set
             // (KEYCASK_KEYRING, ...) as if the command required it.
