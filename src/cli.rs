@@ -10,7 +10,7 @@ pub const EXIT_CODES: &str = "\
 Exit status:
   0  success
   1  failure (I/O, full disk, anything not below)
-  2  usage: wrong arguments or values, missing input
+  2  usage: wrong arguments or values, missing input, not an envelope
   3  authentication failed: wrong passphrase or key file, tampered data
   4  key or version not usable: unknown, disabled, destroyed, wrong purpose
   5  keyring problem: missing, unreadable, unsupported format, integrity

@@ -165,13 +165,14 @@ const CASES: &[Case] = &[
         "unknown root 'vault:x'",
         Some("--root keyfile:PATH"),
     ),
-    // Data that fails authentication (exit 3).
+    // Not an envelope at all: exit 2 (issue 18), not 3.
     case(
         &["unwrap", "junk.txt"],
-        3,
-        "junk.txt",
+        2,
+        "junk.txt: not a keycask envelope",
         Some("keycask unwraps what `keycask wrap` made"),
     ),
+    // Data that fails authentication (exit 3).
     case(
         &["unwrap", "--expect-context", "env=dev", "a.kc"],
         3,
@@ -509,7 +510,7 @@ fn a_closed_stderr_keeps_the_exit_code() {
     let t = setup();
     for (args, code) in [
         (&["show", "nosuchkey"][..], 4),
-        (&["unwrap", "junk.txt"], 3),
+        (&["unwrap", "junk.txt"], 2),
         (&["wrap"], 2),
         (&["--keyfile", "wrong.key", "unwrap", "a.kc"], 3),
     ] {

@@ -112,7 +112,8 @@ fn every_header_byte_flipped_is_refused() {
                 "refusing an envelope whose claimed origin is not its key's",
             )
         } else if i < 8 {
-            (3, "not a keycask envelope")
+            // Without the magic it is not an envelope: exit 2 (issue 18).
+            (2, "not a keycask envelope")
         } else if i == 8 {
             (3, "envelope format version 3 is not supported")
         } else {
@@ -181,7 +182,7 @@ fn truncation_anywhere_is_refused() {
     let env = wrap(&t, &["--chunk-size", "64"], &plain);
     let h = header_len(&env);
     let piece = 64 + TAG_LEN;
-    unwrap_fails(&t, b"", 3, "not a keycask envelope");
+    unwrap_fails(&t, b"", 2, "not a keycask envelope");
     for cut in [3, 8, 12, 40, h / 2, h - 1] {
         unwrap_fails(&t, &env[..cut], 3, "the envelope is truncated");
     }
@@ -366,10 +367,6 @@ fn bad_armor_is_refused() {
     let cases = [
         (bad_b64.join("\n"), "bad armor: invalid base64"),
         (
-            armored.replace("KEYCASK ENVELOPE", "PGP MESSAGE"),
-            "bad armor: wrong label",
-        ),
-        (
             armored.replace("END KEYCASK ENVELOPE", "END KEYCASK THING"),
             "bad armor: wrong end line",
         ),
@@ -389,6 +386,16 @@ fn bad_armor_is_refused() {
     for (text, needle) in cases {
         unwrap_fails(&t, text.as_bytes(), 3, needle).stderr_has("hint: ");
     }
+    // PEM text of another kind is not a keycask envelope: exit 2 (issue 18).
+    unwrap_fails(
+        &t,
+        armored
+            .replace("KEYCASK ENVELOPE", "PGP MESSAGE")
+            .as_bytes(),
+        2,
+        "not a keycask envelope (bad armor: wrong label",
+    )
+    .stderr_has("hint: ");
     // Pasted with CRLF line ends and surrounding blank lines: still fine.
     let pasted = format!("\n\n{}\n", armored.replace('\n', "\r\n"));
     let run = t.run_stdin(&["unwrap"], pasted.as_bytes()).ok();
@@ -405,12 +412,14 @@ fn not_an_envelope_is_refused() {
         b"KCASK",
         &[0u8; 4096],
     ] {
-        let needle = if input == b"KCASK" {
-            "the envelope is truncated"
+        // Input without the magic is not an envelope at all: a usage
+        // error (exit 2), not failed authentication (issue 18).
+        let (code, needle) = if input == b"KCASK" {
+            (3, "the envelope is truncated")
         } else {
-            "not a keycask envelope"
+            (2, "not a keycask envelope")
         };
-        unwrap_fails(&t, input, 3, needle);
+        unwrap_fails(&t, input, code, needle);
     }
     t.run(&["unwrap", "missing.kc"])
         .fails(2, "cannot open missing.kc: no such file");
@@ -517,7 +526,7 @@ fn inspect_reads_headers_without_the_keyring_and_reports_each_file() {
     std::fs::remove_file(t.join("root.key")).unwrap();
     let run = t
         .run(&["inspect", "a.kc", "c.txt", "b.asc", "missing"])
-        .fails(3, "c.txt: not a keycask envelope");
+        .fails(2, "c.txt: not a keycask envelope");
     run.stderr_has("missing: no such file")
         .stderr_has("2 of 4 files could not be inspected")
         .stdout_has("a.kc\n  key         backups version 1")
@@ -1079,7 +1088,14 @@ fn vectors_through_the_command_line() {
     }
     for (file, message, _) in fail_vectors() {
         let path = dir.join(file);
-        t.run(&["unwrap", path.to_str().unwrap()]).fails(3, message);
+        // Not an envelope at all (no magic, other PEM text): exit 2.
+        let code = if message == "not a keycask envelope" || message.contains("wrong label") {
+            2
+        } else {
+            3
+        };
+        t.run(&["unwrap", path.to_str().unwrap()])
+            .fails(code, message);
     }
     // Format 1 envelopes, from before format 2, still open.
     let v1 = v1_vectors_dir();
@@ -1095,8 +1111,15 @@ fn vectors_through_the_command_line() {
     }
     for v in manifest["fail"].as_array().unwrap() {
         let path = v1.join(v["file"].as_str().unwrap());
+        // Not an envelope at all (no magic, other PEM text): exit 2.
+        let message = v["message"].as_str().unwrap();
+        let code = if message == "not a keycask envelope" || message.contains("wrong label") {
+            2
+        } else {
+            3
+        };
         t.run(&["unwrap", path.to_str().unwrap()])
-            .fails(3, v["message"].as_str().unwrap());
+            .fails(code, message);
     }
     assert_eq!(t.keyring_bytes(), before);
 }
@@ -1337,7 +1360,7 @@ fn unusable_envelopes_are_refused_before_the_passphrase_is_asked() {
     t.run_stdin(&["unwrap"], &foreign)
         .fails(4, "the envelope was made with keyring");
     t.run_stdin(&["unwrap"], b"not an envelope")
-        .fails(3, "not a keycask envelope");
+        .fails(2, "not a keycask envelope");
     // A good envelope needs the passphrase.
     t.run_stdin(&["unwrap"], &env).fails(2, "passphrase");
     // Headers are readable without it.
@@ -1524,9 +1547,9 @@ fn blank_space_before_armor_has_one_limit_for_every_reader() {
     text.extend_from_slice(&armored);
     std::fs::write(t.join("blank.txt"), &text).unwrap();
     t.run(&["unwrap", "blank.txt"])
-        .fails(3, "not a keycask envelope");
+        .fails(2, "not a keycask envelope");
     t.run_stdin(&["unwrap"], &text)
-        .fails(3, "not a keycask envelope");
+        .fails(2, "not a keycask envelope");
     t.run(&["rekey", "--dry-run", "blank.txt"])
         .ok()
         .stdout_has("skipped blank.txt: not an envelope");
@@ -1570,7 +1593,7 @@ fn trailing_blank_space_on_armor_lines_is_accepted() {
     let other = armored.replace("KEYCASK ENVELOPE", "PGP MESSAGE");
     std::fs::write(t.join("pgp.asc"), other).unwrap();
     t.run(&["unwrap", "pgp.asc"])
-        .fails(3, "bad armor: wrong label");
+        .fails(2, "not a keycask envelope (bad armor: wrong label");
 }
 
 /// adv-c F8: `-o` naming a folder is refused up front (exit 2, "is a
@@ -1684,18 +1707,20 @@ fn armor_blank_space_is_space_tab_lf_cr_ff_and_not_vt() {
         let run = t.run_stdin(&["unwrap"], text.as_bytes()).ok();
         assert_eq!(run.output.stdout, b"pasted", "blank {blank:?}");
     }
+    // Not an envelope (exit 2), or our armor damaged (exit 3).
     let cases = [
-        (padded("\x0b\n"), "bad armor: wrong label"),
+        (padded("\x0b\n"), 2, "bad armor: wrong label"),
         (
             format!("{armored}\x0b"),
+            3,
             "bad armor: data after the end line",
         ),
-        (format!("\x0b\n{armored}"), "not a keycask envelope"),
+        (format!("\x0b\n{armored}"), 2, "not a keycask envelope"),
     ];
-    for (text, needle) in cases {
-        unwrap_fails(&t, text.as_bytes(), 3, needle);
+    for (text, code, needle) in cases {
+        unwrap_fails(&t, text.as_bytes(), code, needle);
         std::fs::write(t.join("vt.asc"), &text).unwrap();
-        t.run(&["inspect", "vt.asc"]).fails(3, needle);
+        t.run(&["inspect", "vt.asc"]).fails(code, needle);
     }
 }
 

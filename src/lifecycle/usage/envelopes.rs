@@ -812,6 +812,8 @@ impl Write for Counting<'_> {
     }
 }
 
+const NOT_ENVELOPE_HINT: &str = "keycask unwraps what `keycask wrap` made: binary, or armored text starting with -----BEGIN KEYCASK ENVELOPE-----";
+
 /// Turns an envelope error into the message the user sees, saying what
 /// became of the output.
 fn stream_failure(err: EnvelopeError, input: &str, began: Began) -> anyhow::Error {
@@ -828,14 +830,25 @@ fn stream_failure(err: EnvelopeError, input: &str, began: Began) -> anyhow::Erro
         }
         EnvelopeError::Read(e) => {
             if let Some(bad) = armor::armor_error(&e) {
+                if bad.not_ours() {
+                    // PEM text of another kind, or text: not an envelope
+                    // at all, a usage error (exit 2) like binary input
+                    // without the magic.
+                    return Failure::usage(format!("{input}: not a keycask envelope ({bad})"))
+                        .hint(NOT_ENVELOPE_HINT)
+                        .into();
+                }
                 return Failure::auth(format!("{input}: {bad}{consequence}"))
                     .hint("an armored envelope is the text from -----BEGIN KEYCASK ENVELOPE----- to -----END KEYCASK ENVELOPE-----, unchanged")
                     .into();
             }
             anyhow::Error::new(e).context(format!("cannot read {input}{consequence}"))
         }
-        EnvelopeError::NotEnvelope => Failure::auth(format!("{input}: {err}"))
-            .hint("keycask unwraps what `keycask wrap` made: binary, or armored text starting with -----BEGIN KEYCASK ENVELOPE-----")
+        // Not an envelope at all (no magic, no armor): the wrong file was
+        // given, a usage error (exit 2), not failed authentication (issue
+        // 18: scripts reported a wrong passphrase).
+        EnvelopeError::NotEnvelope => Failure::usage(format!("{input}: {err}"))
+            .hint(NOT_ENVELOPE_HINT)
             .into(),
         EnvelopeError::UnsupportedVersion(_) => Failure::auth(format!("{input}: {err}"))
             .hint("a newer keycask made it: upgrade keycask")
