@@ -82,7 +82,10 @@ pub fn report_error(err: &anyhow::Error) -> u8 {
     if is_broken_pipe(err) {
         return 0;
     }
-    crate::stderr_line!("keycask: error: {err:#}");
+    crate::stderr_line!(
+        "keycask: error: {}",
+        error::without_os_error(&format!("{err:#}"))
+    );
     if let Some(Failure {
         hint: Some(hint), ..
     }) = find_failure(err)

@@ -909,3 +909,37 @@ fn every_hint_that_names_a_command_runs_as_printed() {
     }
     assert!(ran >= 9, "only {ran} hints ran");
 }
+
+/// A missing file is "no such file" in every message, never the system's
+/// "No such file or directory (os error 2)" (issue 18, bug 6).
+#[test]
+fn a_missing_file_is_said_one_way() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let k = TestDir::new();
+    k.init_passphrase("correct horse battery staple");
+    for (dir, args, code) in [
+        (&t, &["--keyfile", "nope.key", "keygen", "x"][..], 3),
+        (&k, &["--passphrase-file", "nope.txt", "keygen", "x"], 2),
+        (&t, &["unwrap", "nope.kc"], 2),
+        (&t, &["inspect", "nope.kc"], 2),
+        (&t, &["wrap", "--to", "nope.pem"], 2),
+        (&t, &["import", "x", "--raw", "nope"], 2),
+    ] {
+        let run = dir.run(args).fails(code, "no such file");
+        assert!(
+            !run.stderr().contains("os error"),
+            "{args:?}: {}",
+            run.stderr()
+        );
+        assert!(
+            !run.stderr().contains("No such file or directory"),
+            "{args:?}: {}",
+            run.stderr()
+        );
+    }
+    let json = t.run(&["inspect", "--json", "nope.kc"]).fails(2, "").json();
+    let error = json["envelopes"][0]["error"].as_str().unwrap();
+    assert!(error.ends_with("no such file"), "{error}");
+}

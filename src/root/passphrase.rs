@@ -212,9 +212,10 @@ impl SecretText {
     pub(crate) fn read_file(self, path: &Path, source: &str) -> Result<Passphrase> {
         let bytes = self.read_limited(path).map_err(|e| {
             Failure::usage(format!(
-                "cannot read the {} file {} ({source}): {e}",
+                "cannot read the {} file {} ({source}): {}",
                 self.noun,
-                path.display()
+                path.display(),
+                crate::error::io_reason(&e)
             ))
         })?;
         self.parse(bytes, &format!("{} ({source})", path.display()))

@@ -746,7 +746,8 @@ fn pending(ctx: &Context, dry_run: bool) -> Result<()> {
             "would_destroy": [],
             "scheduled": scheduled_json(&doc),
         }))?;
-    } else if ctx.verbose > 0 && done.is_empty() {
+    } else if done.is_empty() {
+        // As `rotate --due` says so; `-q` silences it (issue 18).
         ctx.note("no scheduled destruction has fallen due");
     }
     if !done.is_empty() {

@@ -921,10 +921,11 @@ pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
             })),
             Err(err) => {
                 failed += 1;
+                let shown = crate::error::without_os_error(&format!("{err:#}"));
                 if !ctx.json {
-                    crate::stderr_line!("keycask: error: {err:#}");
+                    crate::stderr_line!("keycask: error: {shown}");
                 }
-                results.push(Err((given, format!("{err:#}"))));
+                results.push(Err((given, shown)));
                 first_failure.get_or_insert(err);
             }
         }
