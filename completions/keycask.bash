@@ -25,6 +25,9 @@ _keycask() {
             keycask,datakey)
                 cmd="keycask__subcmd__datakey"
                 ;;
+            keycask,decrypt)
+                cmd="keycask__subcmd__unwrap"
+                ;;
             keycask,destroy)
                 cmd="keycask__subcmd__destroy"
                 ;;
@@ -33,6 +36,9 @@ _keycask() {
                 ;;
             keycask,enable)
                 cmd="keycask__subcmd__enable"
+                ;;
+            keycask,encrypt)
+                cmd="keycask__subcmd__wrap"
                 ;;
             keycask,export)
                 cmd="keycask__subcmd__export"
@@ -173,7 +179,7 @@ _keycask() {
 
     case "${cmd}" in
         keycask)
-            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify help"
+            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version init keygen list show audit config rotate rekey enable disable destroy wrap encrypt unwrap decrypt inspect datakey export import sign verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1773,8 +1779,8 @@ __keycask_takes_value() {
         enable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         disable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         destroy) set -- "$2" --version --after --reason --check --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
-        wrap) set -- "$2" -k --key --to -o --output -c --context --chunk-size --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
-        unwrap) set -- "$2" -k --key -o --output --expect-context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        wrap|encrypt) set -- "$2" -k --key --to -o --output -c --context --chunk-size --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        unwrap|decrypt) set -- "$2" -k --key -o --output --expect-context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         inspect) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         datakey) set -- "$2" -k --key -c --context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         export) set -- "$2" --format --to --sign-with --version -o --output --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
@@ -1790,8 +1796,8 @@ __keycask_takes_value() {
 __keycask_key_option() {
     case "$1,$2" in
         audit,--key) return 0 ;;
-        wrap,-k|wrap,--key) return 0 ;;
-        unwrap,-k|unwrap,--key) return 0 ;;
+        wrap,-k|wrap,--key|encrypt,-k|encrypt,--key) return 0 ;;
+        unwrap,-k|unwrap,--key|decrypt,-k|decrypt,--key) return 0 ;;
         datakey,-k|datakey,--key) return 0 ;;
         export,--sign-with) return 0 ;;
         import,--with) return 0 ;;
@@ -1802,8 +1808,8 @@ __keycask_key_option() {
 }
 __keycask_key_purpose() {
     case "$1,$2" in
-        wrap,-k|wrap,--key) echo encrypt ;;
-        unwrap,-k|unwrap,--key) echo encrypt ;;
+        wrap,-k|wrap,--key|encrypt,-k|encrypt,--key) echo encrypt ;;
+        unwrap,-k|unwrap,--key|decrypt,-k|decrypt,--key) echo encrypt ;;
         datakey,-k|datakey,--key) echo encrypt ;;
         export,--sign-with) echo sign ;;
         import,--with) echo transport ;;
@@ -1813,7 +1819,7 @@ __keycask_key_purpose() {
 }
 __keycask_path_positional() {
     case "$1" in
-        rekey|wrap|unwrap|inspect|sign|verify) return 0 ;;
+        rekey|wrap|encrypt|unwrap|decrypt|inspect|sign|verify) return 0 ;;
     esac
     return 1
 }

@@ -47,7 +47,9 @@ complete -c keycask -n "__fish_keycask_needs_command" -f -a "enable" -d 'Enable 
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "disable" -d 'Disable a version of a key: it refuses all use until enabled again'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "destroy" -d 'Destroy a key version or a whole key, scheduled or at once'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "wrap" -d 'Encrypt data under a fresh content key wrapped by a key (envelope)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "encrypt" -d 'Encrypt data under a fresh content key wrapped by a key (envelope)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "unwrap" -d 'Decrypt an envelope made by `wrap` (binary or armored)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "decrypt" -d 'Decrypt an envelope made by `wrap` (binary or armored)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "inspect" -d 'Show envelope headers without unlocking anything'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "datakey" -d 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "export" -d 'Export a public key (PEM, JWK), or a key sealed to a recipient'
@@ -246,6 +248,23 @@ complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l json -d 'Print 
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s k -l key -d 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking' -r
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l to -d 'Also seal the content key to this public key (PEM, as `export --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds its private half opens the envelope. Repeatable; needs no keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s o -l output -d 'Write to FILE (created only on success) instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s c -l context -d 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l chunk-size -d 'Plaintext bytes per chunk, 64 to 16777216' -r
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s a -l armor -d 'Write ASCII armor (PEM-style base64) instead of binary'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l no-progress -d 'No progress bar, even on a terminal'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s k -l key -d 'Fail (exit 4) unless key NAME of this keyring opens the envelope' -r
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s o -l output -d 'Write to FILE (mode 0600, created only on success) instead of stdout' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l expect-context -d 'Fail unless the envelope\'s context holds this key=value pair (repeatable)' -r
@@ -260,6 +279,20 @@ complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l json -d 'Prin
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s k -l key -d 'Fail (exit 4) unless key NAME of this keyring opens the envelope' -r
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s o -l output -d 'Write to FILE (mode 0600, created only on success) instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l expect-context -d 'Fail unless the envelope\'s context holds this key=value pair (repeatable)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l no-progress -d 'No progress bar, even on a terminal'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s h -l help -d 'Print help'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -427,7 +460,9 @@ complete -c keycask -n "__fish_keycask_using_subcommand enable" -f -a "(__keycas
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
 complete -c keycask -n "__fish_keycask_using_subcommand export" -l sign-with -r -f -a "(__keycask_key_names sign)"
 complete -c keycask -n "__fish_keycask_using_subcommand export" -f -a "(__keycask_key_names)"

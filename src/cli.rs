@@ -191,19 +191,25 @@ Examples:
   keycask destroy --pending          # from cron: carry out what fell due")]
     Destroy(DestroyArgs),
     /// Encrypt data under a fresh content key wrapped by a key (envelope)
-    #[command(after_help = "\
+    #[command(
+        visible_alias = "encrypt",
+        after_help = "\
 Examples:
   keycask wrap -k backups < db.dump > db.dump.kc
   pg_dump app | keycask wrap -k backups -c env=prod -c app=billing > app.kc
-  keycask wrap -k api-tokens --armor <<< \"$TOKEN\" > token.kc.asc")]
+  keycask wrap -k api-tokens --armor <<< \"$TOKEN\" > token.kc.asc"
+    )]
     Wrap(WrapArgs),
 
     /// Decrypt an envelope made by `wrap` (binary or armored)
-    #[command(after_help = "\
+    #[command(
+        visible_alias = "decrypt",
+        after_help = "\
 Examples:
   keycask unwrap < db.dump.kc > db.dump
   keycask unwrap --expect-context env=prod -o db.dump db.dump.kc
-  keycask unwrap token.kc.asc")]
+  keycask unwrap token.kc.asc"
+    )]
     Unwrap(UnwrapArgs),
 
     /// Show envelope headers without unlocking anything

@@ -905,3 +905,54 @@ fn list_names_by_purpose() {
     );
     t.run(&["list", "--purpose", "sign"]).fails(2, "--names");
 }
+
+/// `encrypt` and `decrypt` are visible aliases of `wrap` and `unwrap` (issue
+/// 18, usability 2: `keycask decrypt` answered "a similar subcommand
+/// exists: 'destroy'"), in the help and in the completions.
+#[test]
+fn encrypt_and_decrypt_are_aliases_of_wrap_and_unwrap() {
+    let (t, path) = keys_of_each_purpose();
+    t.run_stdin(&["encrypt", "-k", "backups", "-o", "m.kc"], b"hello")
+        .ok();
+    let run = t.run(&["decrypt", "m.kc"]).ok();
+    assert_eq!(run.stdout(), "hello");
+    let help = t.run(&["--help"]).ok().stdout();
+    let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("[alias: encrypt]"), "{help}");
+    assert!(words.contains("[alias: decrypt]"), "{help}");
+    assert!(
+        t.run(&["decrypt", "--help"])
+            .ok()
+            .stdout()
+            .contains("Usage: keycask unwrap")
+    );
+
+    let bash = format!(
+        r#"
+source "{completion}"
+t() {{
+    local label=$1; COMP_LINE=$2; COMP_POINT=${{#2}}; shift 2
+    COMP_WORDS=("$@"); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMPREPLY=()
+    _keycask_with_names keycask "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    echo "$label=>${{COMPREPLY[*]}}"
+}}
+t enc-k 'keycask encrypt -k ' keycask encrypt -k ''
+t dec-f 'keycask decrypt m' keycask decrypt m
+t dec 'keycask dec' keycask dec
+"#,
+        completion = repo("completions/keycask.bash").display(),
+    );
+    let stdout = run_shell(&t, &path, &["bash", "-c"], &bash);
+    for line in ["enc-k=>backups", "dec-f=>m.kc", "dec=>decrypt"] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "bash: lacks {line:?}:\n{stdout}"
+        );
+    }
+    let fish = format!(
+        "source {}; complete -C 'keycask encrypt -k ' | string split -f1 \\t; true",
+        repo("completions/keycask.fish").display()
+    );
+    let stdout = run_shell(&t, &path, &["fish", "--no-config", "-c"], &fish);
+    assert_eq!(stdout, "backups\n");
+}

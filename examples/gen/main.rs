@@ -122,6 +122,22 @@ fn subcommands(cmd: &Command) -> impl Iterator<Item = &Command> {
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
 }
 
+/// The names a subcommand is typed by: its name and its visible aliases
+/// (`encrypt` for `wrap`).
+fn typed_names(sub: &Command) -> Vec<&str> {
+    std::iter::once(sub.get_name())
+        .chain(sub.get_visible_aliases())
+        .collect()
+}
+
+/// `SUB,OPTION` case patterns for every typed name of `sub`.
+fn option_patterns(sub: &Command, options: &[String]) -> Vec<String> {
+    typed_names(sub)
+        .iter()
+        .flat_map(|name| options.iter().map(move |o| format!("{name},{o}")))
+        .collect()
+}
+
 fn takes_value(arg: &Arg) -> bool {
     !arg.is_positional()
         && arg
@@ -207,7 +223,7 @@ fn shell_tables(cmd: &Command) -> String {
         let _ = writeln!(
             s,
             "        {}) set -- \"$2\" {} ;;",
-            sub.get_name(),
+            typed_names(sub).join("|"),
             opts.join(" ")
         );
     }
@@ -222,10 +238,7 @@ fn shell_tables(cmd: &Command) -> String {
             .flat_map(spellings)
             .collect();
         if !opts.is_empty() {
-            let pattern: Vec<String> = opts
-                .iter()
-                .map(|o| format!("{},{o}", sub.get_name()))
-                .collect();
+            let pattern = option_patterns(sub, &opts);
             let _ = writeln!(s, "        {}) return 0 ;;", pattern.join("|"));
         }
     }
@@ -240,10 +253,7 @@ fn shell_tables(cmd: &Command) -> String {
     for sub in subcommands(cmd) {
         for arg in sub.get_arguments().filter(|a| is_key_option(sub, a)) {
             if let Some(purpose) = key_purpose(sub, arg) {
-                let pattern: Vec<String> = spellings(arg)
-                    .iter()
-                    .map(|o| format!("{},{o}", sub.get_name()))
-                    .collect();
+                let pattern = option_patterns(sub, &spellings(arg));
                 let _ = writeln!(s, "        {}) echo {purpose} ;;", pattern.join("|"));
             }
         }
@@ -253,7 +263,7 @@ fn shell_tables(cmd: &Command) -> String {
     s.push_str("__keycask_path_positional() {\n    case \"$1\" in\n");
     let paths: Vec<&str> = subcommands(cmd)
         .filter(|s| has_path_positionals(s))
-        .map(|s| s.get_name())
+        .flat_map(typed_names)
         .collect();
     if !paths.is_empty() {
         let _ = writeln!(s, "        {}) return 0 ;;", paths.join("|"));
@@ -263,7 +273,7 @@ fn shell_tables(cmd: &Command) -> String {
     s.push_str("__keycask_name_positional() {\n    case \"$1\" in\n");
     let named: Vec<&str> = subcommands(cmd)
         .filter(|s| has_name_positional(s))
-        .map(|s| s.get_name())
+        .flat_map(typed_names)
         .collect();
     if !named.is_empty() {
         let _ = writeln!(s, "        {}) return 0 ;;", named.join("|"));
@@ -312,30 +322,36 @@ fn fish(cmd: &Command) -> String {
     out.push_str(include_str!("names.fish"));
     out.push_str("# Generated from src/cli.rs by `make gen`.\n");
     for sub in subcommands(cmd) {
-        let name = sub.get_name();
-        for arg in sub.get_arguments().filter(|a| is_key_option(sub, a)) {
-            let mut line = format!("complete -c {BIN} -n \"__fish_{BIN}_using_subcommand {name}\"");
-            if let Some(short) = arg.get_short() {
-                let _ = write!(line, " -s {short}");
-            }
-            if let Some(long) = arg.get_long() {
-                let _ = write!(line, " -l {long}");
-            }
-            let names = match key_purpose(sub, arg) {
-                Some(purpose) => format!("__keycask_key_names {purpose}"),
-                None => "__keycask_key_names".to_string(),
-            };
-            let _ = write!(line, " -r -f -a \"({names})\"");
-            let _ = writeln!(out, "{line}");
-        }
-        if has_name_positional(sub) {
-            let _ = writeln!(
-                out,
-                "complete -c {BIN} -n \"__fish_{BIN}_using_subcommand {name}\" -f -a \"(__keycask_key_names)\""
-            );
+        for name in typed_names(sub) {
+            fish_key_names(&mut out, sub, name);
         }
     }
     out
+}
+
+/// fish completes key names for `sub`, typed as `name`.
+fn fish_key_names(out: &mut String, sub: &Command, name: &str) {
+    for arg in sub.get_arguments().filter(|a| is_key_option(sub, a)) {
+        let mut line = format!("complete -c {BIN} -n \"__fish_{BIN}_using_subcommand {name}\"");
+        if let Some(short) = arg.get_short() {
+            let _ = write!(line, " -s {short}");
+        }
+        if let Some(long) = arg.get_long() {
+            let _ = write!(line, " -l {long}");
+        }
+        let names = match key_purpose(sub, arg) {
+            Some(purpose) => format!("__keycask_key_names {purpose}"),
+            None => "__keycask_key_names".to_string(),
+        };
+        let _ = write!(line, " -r -f -a \"({names})\"");
+        let _ = writeln!(out, "{line}");
+    }
+    if has_name_positional(sub) {
+        let _ = writeln!(
+            *out,
+            "complete -c {BIN} -n \"__fish_{BIN}_using_subcommand {name}\" -f -a \"(__keycask_key_names)\""
+        );
+    }
 }
 
 fn write_completions(cmd: &Command, dir: &Path) {
