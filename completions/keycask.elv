@@ -70,8 +70,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;keygen'= {
             cand --type 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096'
@@ -88,8 +88,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;list'= {
             cand --purpose 'With --names: only the keys of this purpose (what `-k` of wrap, sign or `import --with` accepts), without destroyed keys'
@@ -105,8 +105,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;show'= {
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
@@ -120,8 +120,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;audit'= {
             cand --key 'Only records about this key'
@@ -137,8 +137,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand verify 'Check every record''s MAC, the hash chain, and the end of the log against the keyring''s counter (unlocks the keyring)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -154,8 +154,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;audit;help'= {
             cand verify 'Check every record''s MAC, the hash chain, and the end of the log against the keyring''s counter (unlocks the keyring)'
@@ -177,8 +177,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand audit-usage 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -194,8 +194,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;config;help'= {
             cand audit-usage 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
@@ -225,8 +225,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;rekey'= {
             cand -j 'Files rekeyed in parallel [default: the number of cores]'
@@ -243,8 +243,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;enable'= {
             cand --version 'The version number'
@@ -259,8 +259,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;disable'= {
             cand --version 'The version number'
@@ -275,8 +275,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;destroy'= {
             cand --version 'The version to destroy (never the primary: rotate first)'
@@ -302,60 +302,60 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;wrap'= {
-            cand -k 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking'
-            cand --key 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking'
-            cand --to 'Also seal the content key to this public key (PEM, as `export --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds its private half opens the envelope. Repeatable; needs no keyring'
-            cand -o 'Write to FILE (created only on success) instead of stdout'
-            cand --output 'Write to FILE (created only on success) instead of stdout'
-            cand -c 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)'
-            cand --context 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)'
-            cand --chunk-size 'Plaintext bytes per chunk, 64 to 16777216'
+            cand -k 'The key to encrypt to (purpose encrypt)'
+            cand --key 'The key to encrypt to (purpose encrypt)'
+            cand --to 'Also seal to this public key (PEM; repeatable)'
+            cand -o 'Write to FILE instead of stdout'
+            cand --output 'Write to FILE instead of stdout'
+            cand -c 'Encryption context (repeatable; not secret)'
+            cand --context 'Encryption context (repeatable; not secret)'
+            cand --chunk-size 'Plaintext bytes per chunk (64 to 16777216)'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'
             cand --keyfile 'The root key file, instead of the path recorded in the keyring'
             cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
             cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
-            cand -a 'Write ASCII armor (PEM-style base64) instead of binary'
-            cand --armor 'Write ASCII armor (PEM-style base64) instead of binary'
+            cand -a 'Write ASCII armor instead of binary'
+            cand --armor 'Write ASCII armor instead of binary'
             cand --no-progress 'No progress bar, even on a terminal'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;encrypt'= {
-            cand -k 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking'
-            cand --key 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking'
-            cand --to 'Also seal the content key to this public key (PEM, as `export --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds its private half opens the envelope. Repeatable; needs no keyring'
-            cand -o 'Write to FILE (created only on success) instead of stdout'
-            cand --output 'Write to FILE (created only on success) instead of stdout'
-            cand -c 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)'
-            cand --context 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)'
-            cand --chunk-size 'Plaintext bytes per chunk, 64 to 16777216'
+            cand -k 'The key to encrypt to (purpose encrypt)'
+            cand --key 'The key to encrypt to (purpose encrypt)'
+            cand --to 'Also seal to this public key (PEM; repeatable)'
+            cand -o 'Write to FILE instead of stdout'
+            cand --output 'Write to FILE instead of stdout'
+            cand -c 'Encryption context (repeatable; not secret)'
+            cand --context 'Encryption context (repeatable; not secret)'
+            cand --chunk-size 'Plaintext bytes per chunk (64 to 16777216)'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'
             cand --keyfile 'The root key file, instead of the path recorded in the keyring'
             cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
             cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
-            cand -a 'Write ASCII armor (PEM-style base64) instead of binary'
-            cand --armor 'Write ASCII armor (PEM-style base64) instead of binary'
+            cand -a 'Write ASCII armor instead of binary'
+            cand --armor 'Write ASCII armor instead of binary'
             cand --no-progress 'No progress bar, even on a terminal'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;unwrap'= {
             cand -k 'Fail (exit 4) unless key NAME of this keyring opens the envelope'
@@ -375,8 +375,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;decrypt'= {
             cand -k 'Fail (exit 4) unless key NAME of this keyring opens the envelope'
@@ -396,8 +396,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;inspect'= {
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
@@ -411,8 +411,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;datakey'= {
             cand -k 'The key that wraps the data key (purpose encrypt)'
@@ -431,8 +431,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;export'= {
             cand --format 'Output format of --public: pem or jwk'
@@ -453,8 +453,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;import'= {
             cand --bundle 'A key bundle made by `keycask export --to` (`-` for stdin)'
@@ -478,8 +478,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;sign'= {
             cand -k 'The sign-purpose key; its primary version signs'
@@ -498,8 +498,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;verify'= {
             cand -k 'A sign-purpose key of the keyring (any enabled version may match)'
@@ -518,8 +518,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;help'= {
             cand init 'Create a keyring with a root key'

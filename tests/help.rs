@@ -918,8 +918,8 @@ fn encrypt_and_decrypt_are_aliases_of_wrap_and_unwrap() {
     assert_eq!(run.stdout(), "hello");
     let help = t.run(&["--help"]).ok().stdout();
     let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(words.contains("[alias: encrypt]"), "{help}");
-    assert!(words.contains("[alias: decrypt]"), "{help}");
+    assert!(words.contains("wrap, encrypt"), "{help}");
+    assert!(words.contains("unwrap, decrypt"), "{help}");
     assert!(
         t.run(&["decrypt", "--help"])
             .ok()
@@ -955,4 +955,87 @@ t dec 'keycask dec' keycask dec
     );
     let stdout = run_shell(&t, &path, &["fish", "--no-config", "-c"], &fish);
     assert_eq!(stdout, "backups\n");
+}
+
+/// `--help` a person can read (issue 18, usability 1): a command's own
+/// options first, the global ones under "Global options" (in the man pages
+/// too); `-h` leaves the global ones out, and `wrap -h` fits a 24-line
+/// screen; `keycask --help` groups the commands as git does and lists the
+/// environment.
+#[test]
+fn help_puts_own_options_first_and_groups_the_commands() {
+    let t = TestDir::new();
+    for name in subcommands() {
+        let help = t.run(&[&name, "--help"]).ok().stdout();
+        let global = help
+            .find("\nGlobal options:\n")
+            .unwrap_or_else(|| panic!("{name} --help: no Global options heading:\n{help}"));
+        let own = help.find("\nOptions:\n").expect("Options");
+        assert!(own < global, "{name} --help:\n{help}");
+        let keyring = help.find("--keyring <PATH>").unwrap();
+        assert!(
+            keyring > global,
+            "{name} --help: --keyring before the heading"
+        );
+        let short = t.run(&[&name, "-h"]).ok().stdout();
+        assert!(!short.contains("--keyring <PATH>"), "{name} -h:\n{short}");
+        let page = std::fs::read_to_string(repo(&format!("man/keycask-{name}.1"))).unwrap();
+        let options = page.find(".SH OPTIONS").expect(".SH OPTIONS");
+        let global = page
+            .find(".SH \"GLOBAL OPTIONS\"")
+            .unwrap_or_else(|| panic!("keycask-{name}.1: no GLOBAL OPTIONS"));
+        assert!(options < global && page.find(".TP\n\\fB\\-\\-keyring\\fR").unwrap() > global);
+    }
+    let wrap = t.run(&["wrap", "-h"]).ok().stdout();
+    assert!(wrap.lines().count() <= 24, "wrap -h:\n{wrap}");
+
+    let help = t.run(&["--help"]).ok().stdout();
+    let mut at = 0;
+    for (title, names) in keycask::cli::COMMAND_GROUPS {
+        let heading = format!("\n{title}:\n");
+        let found = help[at..]
+            .find(&heading)
+            .unwrap_or_else(|| panic!("no {title:?} group after the previous one:\n{help}"));
+        at += found + heading.len();
+        let section = &help[at..help[at..].find("\n\n").map_or(help.len(), |e| at + e)];
+        for name in *names {
+            assert!(
+                section.lines().any(|l| l.trim_start().starts_with(name)),
+                "{name} not under {title}:\n{help}"
+            );
+        }
+    }
+    for name in subcommands() {
+        let listed = help
+            .lines()
+            .filter(|l| {
+                l.starts_with("  ")
+                    && l.split_whitespace().next().map(|w| w.trim_end_matches(',')) == Some(&name)
+            })
+            .count();
+        assert_eq!(listed, 1, "{name} is listed {listed} times:\n{help}");
+    }
+    assert!(!help.contains("\nCommands:\n"), "{help}");
+    assert!(
+        help.contains("Usage: keycask [OPTIONS] <COMMAND>"),
+        "{help}"
+    );
+    let environment = &help[help.find("\nEnvironment:\n").expect("Environment")..];
+    for (name, _) in keycask::cli::ENVIRONMENT {
+        assert!(
+            environment.contains(&format!("  {name}\n")),
+            "{name}:\n{help}"
+        );
+    }
+    assert!(environment.contains("KEYCASK_PASSPHRASE_FILE"));
+    // `help` still works, and a typo still finds its command.
+    assert!(
+        t.run(&["help", "wrap"])
+            .ok()
+            .stdout()
+            .contains("Usage: keycask wrap")
+    );
+    t.run(&["lisst"])
+        .fails(2, "unrecognized subcommand 'lisst'")
+        .stderr_has("'list'");
 }

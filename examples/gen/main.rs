@@ -27,53 +27,6 @@ const BIN: &str = "keycask";
 /// Subcommands whose NAME argument names a key that does not exist yet.
 const NEW_NAME_COMMANDS: &[&str] = &["keygen", "import", "init"];
 
-const ENVIRONMENT: &[(&str, &str)] = &[
-    (
-        "KEYCASK_KEYRING",
-        "The keyring file, when --keyring is not given.",
-    ),
-    (
-        "KEYCASK_KEYFILE",
-        "The root key file, instead of the path recorded in the keyring (--keyfile).",
-    ),
-    (
-        "KEYCASK_PASSPHRASE_FILE",
-        "Read the passphrase from this file, when neither --passphrase-file nor --passphrase-fd is given.",
-    ),
-    (
-        "KEYCASK_PASSPHRASE",
-        "The passphrase itself. Fragile: visible in /proc to the same user and inherited by child processes; prefer a file or a file descriptor.",
-    ),
-    (
-        "KEYCASK_PIN_FILE",
-        "Read the PKCS#11 token's PIN from this file, when --pin-file is not given.",
-    ),
-    (
-        "KEYCASK_PIN",
-        "The PKCS#11 token's PIN itself. Fragile, like KEYCASK_PASSPHRASE.",
-    ),
-    (
-        "KEYCASK_PKCS11_MODULE",
-        "The PKCS#11 module (.so) to load, instead of the URI's module-path (--pkcs11-module).",
-    ),
-    (
-        "KEYCASK_PKCS11_MECHANISM",
-        "aes-key-wrap makes init generate a wrap/unwrap-only root key in the token; aes-gcm insists on AES-GCM.",
-    ),
-    (
-        "KEYCASK_NOW",
-        "Preview a day: pretend the current time is this RFC 3339 instant (or date), for commands that change nothing (list, show, rotate --due --dry-run, destroy --pending --dry-run). A command that writes refuses it (exit 2), unless KEYCASK_NOW_WRITES=1 (for tests only).",
-    ),
-    (
-        "XDG_DATA_HOME",
-        "The default keyring is $XDG_DATA_HOME/keycask/keyring.json (~/.local/share when unset).",
-    ),
-    (
-        "NO_COLOR",
-        "keycask prints no colour, so there is nothing to turn off. Progress bars appear only when stderr is a terminal (and never with --no-progress).",
-    ),
-];
-
 const FILES: &[(&str, &str)] = &[
     (
         "$XDG_DATA_HOME/keycask/keyring.json",
@@ -505,7 +458,7 @@ fn man_page(top: &Command, cmd: &Command, page: &str, examples: &[String]) -> Ve
     let mut roff = Roff::default();
     examples_section(&mut roff, examples);
     exit_status_section(&mut roff);
-    definitions_section(&mut roff, "ENVIRONMENT", ENVIRONMENT);
+    definitions_section(&mut roff, "ENVIRONMENT", keycask::cli::ENVIRONMENT);
     definitions_section(&mut roff, "FILES", FILES);
     see_also_section(&mut roff, top, page);
     roff.to_writer(&mut out).unwrap();
