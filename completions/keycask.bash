@@ -1107,7 +1107,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__init)
-            opts="-q -v -h --root --audit-usage --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-q -v -h --root --audit-usage --allow-weak-passphrase --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1325,7 +1325,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__rotate)
-            opts="-q -v -h --compromised --reason --due --dry-run --kek --root --to --new-passphrase-file --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-q -v -h --compromised --reason --due --dry-run --kek --root --to --new-passphrase-file --allow-weak-passphrase --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

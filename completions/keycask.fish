@@ -65,6 +65,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand init" -l keyfile -d 'The
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l audit-usage -d 'Log usage (wrap, unwrap, datakey, sign, export) in the audit log too, not only changes; each use then writes the keyring'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l allow-weak-passphrase -d 'Accept a new passphrase shorter than 12 characters from a file, a descriptor or a variable (at a terminal it only gets a warning)'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -172,6 +173,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l due -d 'Rotat
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l dry-run -d 'With --due: say what would be rotated, change nothing'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l kek -d 'New KEK version; every key version\'s material is re-wrapped under it'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l root -d 'Re-wrap the KEK under a new root: a new passphrase, or another kind of root with --to'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l allow-weak-passphrase -d 'Accept a new passphrase shorter than 12 characters from a file, a descriptor or a variable (at a terminal it only gets a warning)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s v -l verbose -d 'Say more on stderr (repeat for more)'

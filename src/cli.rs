@@ -289,6 +289,16 @@ impl Command {
         }
     }
 
+    /// Whether a new passphrase shorter than 12 characters may come from a
+    /// file, a descriptor or a variable (`--allow-weak-passphrase`).
+    pub fn allows_weak_passphrase(&self) -> bool {
+        match self {
+            Command::Init(args) => args.allow_weak_passphrase,
+            Command::Rotate(args) => args.allow_weak_passphrase,
+            _ => false,
+        }
+    }
+
     /// Whether this command writes a time: into the keyring (key versions,
     /// tombstones, schedules, the audit counter), its audit log, or a key bundle.
     /// Those refuse `KEYCASK_NOW` up front (`clock::check_writes`), before
@@ -337,6 +347,11 @@ pub struct InitArgs {
     /// changes; each use then writes the keyring
     #[arg(long)]
     pub audit_usage: bool,
+
+    /// Accept a new passphrase shorter than 12 characters from a file, a
+    /// descriptor or a variable (at a terminal it only gets a warning)
+    #[arg(long)]
+    pub allow_weak_passphrase: bool,
 }
 
 #[derive(Args, Debug)]
@@ -466,6 +481,11 @@ pub struct RotateArgs {
     /// terminal
     #[arg(long, value_name = "PATH")]
     pub new_passphrase_file: Option<PathBuf>,
+
+    /// Accept a new passphrase shorter than 12 characters from a file, a
+    /// descriptor or a variable (at a terminal it only gets a warning)
+    #[arg(long)]
+    pub allow_weak_passphrase: bool,
 }
 
 #[derive(Args, Debug)]

@@ -45,7 +45,8 @@ use crate::lifecycle::usage::{self, signatures};
 use crate::lifecycle::{destruction, distribution, generation, rotation, storage};
 
 pub fn run(cli: Cli) -> Result<()> {
-    let ctx = Context::from_cli(&cli.global)?;
+    let mut ctx = Context::from_cli(&cli.global)?;
+    ctx.sources.allow_weak_passphrase = cli.command.allows_weak_passphrase();
     ctx.refuse_overwriting_own_files(cli.command.output())?;
     if cli.command.writes_a_time() {
         clock::check_writes()?;

@@ -544,8 +544,7 @@ fn rotate_root(
     let mut session = Session::open(&ctx.keyring_path, &leaving)?;
     let new_passphrase = match spec {
         RootSpec::Passphrase => {
-            let pass =
-                passphrase::read_new(new_passphrase_file, "New passphrase for the keyring: ")?;
+            let pass = passphrase::read_new(new_passphrase_file, &ctx.sources)?;
             refuse_same_passphrase(&session, &pass)?;
             Some(pass)
         }

@@ -22,11 +22,7 @@ pub fn init(ctx: &Context, spec: &RootSpec, audit_usage: bool) -> Result<()> {
     // Refuse early, before asking for a passphrase, when a keyring exists.
     file::prepare_new(&ctx.keyring_path)?;
     let passphrase = match spec {
-        RootSpec::Passphrase => Some(passphrase::read(
-            &ctx.sources,
-            "New passphrase for the keyring: ",
-            true,
-        )?),
+        RootSpec::Passphrase => Some(passphrase::read_new_for(&ctx.sources)?),
         _ => None,
     };
     let root = root::create(spec, passphrase.as_ref(), &ctx.sources)?;
