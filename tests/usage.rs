@@ -1436,6 +1436,54 @@ fn at_terminal(t: &TestDir, args: &str) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
+/// Input of unknown size at a terminal (`cat big | keycask wrap`): once
+/// past 64 MiB, bytes done and the rate, as `pv` shows them, with no total
+/// (issue 18, usability 4); nothing for a small pipe or with `-q`.
+#[test]
+fn progress_of_a_pipe_shows_bytes_and_rate() {
+    let t = setup();
+    let run = |pipe: &str, args: &str| -> (i32, String) {
+        let mut cmd = std::process::Command::new("sh");
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("KEYCASK_") {
+                cmd.env_remove(&name);
+            }
+        }
+        let out = cmd
+            .env("KEYCASK_KEYRING", t.keyring())
+            .env("KEYCASK_BIN", assert_cmd::cargo::cargo_bin!("keycask"))
+            .current_dir(t.path())
+            .arg("-c")
+            .arg(format!(
+                "script -qec \"{pipe} | $KEYCASK_BIN {args}\" /dev/null < /dev/null"
+            ))
+            .output()
+            .expect("sh and script (util-linux) are needed");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code().unwrap_or(-1), text)
+    };
+    let big = "head -c 68157440 /dev/zero";
+    let (code, screen) = run(big, "wrap -k backups -o big.kc");
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("MiB/s"), "no rate: {screen:?}");
+    assert!(
+        screen.contains("65.00 MiB") || screen.contains("64."),
+        "no bytes: {screen:?}"
+    );
+    assert!(
+        !screen.contains(" / "),
+        "a total that is not known: {screen:?}"
+    );
+    assert!(std::fs::metadata(t.join("big.kc")).unwrap().len() > 68_157_440);
+
+    let (code, screen) = run("echo small", "wrap -k backups -o small.kc");
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("B/s"), "{screen:?}");
+    let (code, screen) = run(big, "wrap -q -k backups -o quiet.kc");
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("B/s"), "{screen:?}");
+}
+
 /// A progress bar appears only when stderr is a terminal and the input is a
 /// file over 64 MiB; `--no-progress` and `-q` turn it off.
 #[test]

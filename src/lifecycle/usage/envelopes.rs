@@ -225,7 +225,7 @@ fn write_envelope(
         .map_err(EnvelopeError::Write)?;
     stream::encrypt(cipher, header.chunk_size, input, out, &|n| {
         if let Some(bar) = bar {
-            bar.inc(n);
+            advance(bar, n);
         }
     })
 }
@@ -479,7 +479,7 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     };
     let result = stream::decrypt(&cipher, header.chunk_size, input, &mut output, &|n| {
         if let Some(bar) = &bar {
-            bar.inc(n);
+            advance(bar, n);
         }
     });
     if let Some(bar) = &bar {
@@ -1230,13 +1230,30 @@ fn regular_len(file: &File) -> Option<u64> {
         .map(|m| m.len())
 }
 
+/// A progress bar on stderr when it is a terminal, for inputs over
+/// [`PROGRESS_THRESHOLD`]. With a known size (a file): a bar with the total
+/// and the time left. With an unknown size (a pipe: `cat big | keycask
+/// wrap`): bytes done and the rate, as `pv` shows them, drawn only once the
+/// threshold has passed (see [`advance`]), so small inputs show nothing.
 fn progress_bar(
     ctx: &Context,
     wanted: bool,
     input_len: Option<u64>,
 ) -> Option<indicatif::ProgressBar> {
-    let len = input_len?;
-    if !wanted || ctx.quiet || len <= PROGRESS_THRESHOLD || !io::stderr().is_terminal() {
+    if !wanted || ctx.quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let Some(len) = input_len else {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} {bytes:>10} {binary_bytes_per_sec} {elapsed}",
+        ) {
+            bar.set_style(style);
+        }
+        return Some(bar);
+    };
+    if len <= PROGRESS_THRESHOLD {
         return None;
     }
     let bar = indicatif::ProgressBar::with_draw_target(
@@ -1249,4 +1266,14 @@ fn progress_bar(
         bar.set_style(style.progress_chars("=> "));
     }
     Some(bar)
+}
+
+/// Counts `n` more bytes; a bar of unknown size appears once it has passed
+/// [`PROGRESS_THRESHOLD`].
+fn advance(bar: &indicatif::ProgressBar, n: u64) {
+    bar.inc(n);
+    if bar.length().is_none() && bar.is_hidden() && bar.position() > PROGRESS_THRESHOLD {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    }
 }
