@@ -375,8 +375,8 @@ fn bad_armor_is_refused() {
             "bad armor: missing the end line",
         ),
         (
-            format!("{armored}more text\n"),
-            "bad armor: data after the end line",
+            format!("{armored}more text\n{armored}"),
+            "bad armor: a second envelope after the end line",
         ),
         (
             [&lines[..2], &lines[3..]].concat().join("\n"),
@@ -1558,68 +1558,116 @@ fn the_compromised_warning_does_not_call_rekey_re_encryption() {
     );
 }
 
-/// adv-c F2: one limit on the blank space before armor (4096 bytes), for
-/// `unwrap FILE`, `unwrap` from stdin, `rekey` and `destroy --check` alike.
-/// Past it, armor is bad armor for all of them (exit 3; `--check` refuses,
-/// the dry run fails the file), never "not an envelope" to one and an
-/// envelope to another.
+/// adv-c F2, as changed by issue 18 (armor inside text): one limit for
+/// `unwrap FILE`, `unwrap` from stdin, `rekey` and `destroy --check` alike:
+/// the begin line is looked for in the first 64 KiB of text, blank or not.
+/// Within it, every reader sees the envelope; past it, none does ("not an
+/// envelope" to all of them).
 #[test]
-fn blank_space_before_armor_has_one_limit_for_every_reader() {
+fn text_before_armor_has_one_limit_for_every_reader() {
     let t = setup();
     std::fs::create_dir(t.join("ok")).unwrap();
     std::fs::create_dir(t.join("far")).unwrap();
     let armored = wrap(&t, &["--armor"], b"pasted secret");
-    for (dir, blank) in [
-        ("ok", 4096usize),
-        ("far", 4097),
-        ("far", 5000),
-        ("far", 60_000),
-    ] {
+    for blank in [4096usize, 4097, 60_000] {
         let mut text = vec![b'\n'; blank];
         text.extend_from_slice(&armored);
-        let name = format!("{dir}/s{blank}.asc");
+        let name = format!("ok/s{blank}.asc");
         std::fs::write(t.join(&name), &text).unwrap();
-        if dir == "ok" {
-            t.run(&["unwrap", &name]).ok().stdout_has("pasted secret");
-            t.run_stdin(&["unwrap"], &text)
-                .ok()
-                .stdout_has("pasted secret");
-        } else {
-            let needle = "bad armor: more than 4096 blank bytes before the begin line";
-            t.run(&["unwrap", &name]).fails(3, needle);
-            t.run_stdin(&["unwrap"], &text).fails(3, needle);
-        }
+        t.run(&["unwrap", &name]).ok().stdout_has("pasted secret");
+        t.run_stdin(&["unwrap"], &text)
+            .ok()
+            .stdout_has("pasted secret");
     }
     // Far beyond, it is not an envelope, for every reader.
     let mut text = vec![b' '; 70_000];
     text.extend_from_slice(&armored);
-    std::fs::write(t.join("blank.txt"), &text).unwrap();
-    t.run(&["unwrap", "blank.txt"])
+    std::fs::write(t.join("far/blank.txt"), &text).unwrap();
+    t.run(&["unwrap", "far/blank.txt"])
         .fails(2, "not a keycask envelope");
     t.run_stdin(&["unwrap"], &text)
         .fails(2, "not a keycask envelope");
-    t.run(&["rekey", "--dry-run", "blank.txt"])
+    t.run(&["rekey", "--dry-run", "far"])
         .ok()
-        .stdout_has("skipped blank.txt: not an envelope");
+        .stdout_has("skipped far/blank.txt: not an envelope");
 
     t.run(&["rotate", "backups"]).ok();
     t.run(&["rekey", "--dry-run", "ok"])
         .ok()
-        .stdout_has("would rekey 1,");
-    t.run(&["rekey", "--dry-run", "far"])
-        .fails(1, "3 file(s) would fail to rekey")
-        .stdout_has("failed far/s5000.asc: looks like an envelope, but bad armor: more than 4096 blank bytes");
+        .stdout_has("would rekey 3,");
     let keyring = t.keyring_bytes();
     let check = |dir: &str| {
         let args = format!("destroy backups --version 1 --now --yes --check {dir}");
         t.run(&args.split(' ').collect::<Vec<_>>())
     };
-    check("far").fails(
-        4,
-        "cannot tell whether 3 files under --check need version 1",
-    );
     check("ok").fails(4, "ok/s4096.asc (version 1)");
     assert_eq!(t.keyring_bytes(), keyring);
+    // Blank space around the block only: rekey rewrites it in place.
+    t.run(&["rekey", "ok"]).ok().stdout_has("rekeyed 3,");
+    t.run(&["unwrap", "ok/s4097.asc"])
+        .ok()
+        .stdout_has("pasted secret");
+}
+
+/// Issue 18, usability 5: an envelope pasted into an email or a ticket,
+/// indented, with text around it, opens as it is, for unwrap and inspect;
+/// `destroy --check` sees it. `rekey` would lose the text around it, so it
+/// leaves that file alone and says why. Two envelopes in one input are
+/// refused.
+#[test]
+fn armor_pasted_inside_text_is_found() {
+    let t = setup();
+    let armored = String::from_utf8(wrap(&t, &["--armor"], b"pasted secret")).unwrap();
+    let indented: String = armored.lines().map(|l| format!("    {l}\n")).collect();
+    let mail = format!(
+        "Hi Bob,\n\nthe token, as agreed:\n\n{indented}\nCheers,\nAlice\n-- \nsent from a phone\n"
+    );
+    std::fs::create_dir(t.join("mail")).unwrap();
+    std::fs::write(t.join("mail/mail.txt"), &mail).unwrap();
+    t.run(&["unwrap", "mail/mail.txt"])
+        .ok()
+        .stdout_has("pasted secret");
+    t.run_stdin(&["unwrap"], mail.as_bytes())
+        .ok()
+        .stdout_has("pasted secret");
+    t.run(&["inspect", "mail/mail.txt"])
+        .ok()
+        .stdout_has("key         backups version 1");
+
+    t.run(&["rotate", "backups"]).ok();
+    let keyring = t.keyring_bytes();
+    t.run(&[
+        "destroy",
+        "backups",
+        "--version",
+        "1",
+        "--now",
+        "--yes",
+        "--check",
+        "mail",
+    ])
+    .fails(4, "mail/mail.txt (version 1)");
+    assert_eq!(t.keyring_bytes(), keyring);
+    let run = t.run(&["rekey", "mail"]);
+    assert_ne!(run.code(), 0, "{}", run.stdout());
+    assert!(
+        run.stdout().contains("inside other text") || run.stderr().contains("inside other text"),
+        "{}{}",
+        run.stdout(),
+        run.stderr()
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.join("mail/mail.txt")).unwrap(),
+        mail
+    );
+
+    let two = format!("{mail}\nand again:\n{armored}");
+    unwrap_fails(
+        &t,
+        two.as_bytes(),
+        3,
+        "a second envelope after the end line",
+    );
 }
 
 /// adv-c F8: blank space that editors and chat clients leave at the end of
@@ -1755,20 +1803,18 @@ fn armor_blank_space_is_space_tab_lf_cr_ff_and_not_vt() {
         let run = t.run_stdin(&["unwrap"], text.as_bytes()).ok();
         assert_eq!(run.output.stdout, b"pasted", "blank {blank:?}");
     }
-    // Not an envelope (exit 2), or our armor damaged (exit 3).
-    let cases = [
-        (padded("\x0b\n"), 2, "bad armor: wrong label"),
-        (
-            format!("{armored}\x0b"),
-            3,
-            "bad armor: data after the end line",
-        ),
-        (format!("\x0b\n{armored}"), 2, "not a keycask envelope"),
-    ];
-    for (text, code, needle) in cases {
-        unwrap_fails(&t, text.as_bytes(), code, needle);
-        std::fs::write(t.join("vt.asc"), &text).unwrap();
-        t.run(&["inspect", "vt.asc"]).fails(code, needle);
+    // \v ends no line: a begin line followed by it is not the begin line,
+    // so the input is not an envelope (exit 2).
+    let text = padded("\x0b\n");
+    unwrap_fails(&t, text.as_bytes(), 2, "bad armor: wrong label");
+    std::fs::write(t.join("vt.asc"), &text).unwrap();
+    t.run(&["inspect", "vt.asc"])
+        .fails(2, "bad armor: wrong label");
+    // Around the block it is text like any other (issue 18: armor is found
+    // inside text).
+    for text in [format!("{armored}\x0b"), format!("\x0b\n{armored}")] {
+        let run = t.run_stdin(&["unwrap"], text.as_bytes()).ok();
+        assert_eq!(run.output.stdout, b"pasted");
     }
 }
 
