@@ -28,6 +28,9 @@ _keycask() {
             keycask,datakey)
                 cmd="keycask__subcmd__datakey"
                 ;;
+            keycask,decrypt)
+                cmd="keycask__subcmd__unwrap"
+                ;;
             keycask,destroy)
                 cmd="keycask__subcmd__destroy"
                 ;;
@@ -36,6 +39,9 @@ _keycask() {
                 ;;
             keycask,enable)
                 cmd="keycask__subcmd__enable"
+                ;;
+            keycask,encrypt)
+                cmd="keycask__subcmd__wrap"
                 ;;
             keycask,export)
                 cmd="keycask__subcmd__export"
@@ -191,7 +197,7 @@ _keycask() {
 
     case "${cmd}" in
         keycask)
-            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help"
+            opts="-q -v -h -V --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help --version init keygen list show audit config rotate rekey enable disable destroy wrap encrypt unwrap decrypt inspect datakey export import sign verify agent unlock lock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1207,7 +1213,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__init)
-            opts="-q -v -h --root --audit-usage --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-q -v -h --root --audit-usage --allow-weak-passphrase --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1337,12 +1343,16 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__list)
-            opts="-q -v -h --names --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-q -v -h --names --purpose --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --purpose)
+                    COMPREPLY=($(compgen -W "encrypt sign transport" -- "${cur}"))
+                    return 0
+                    ;;
                 --keyring)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1467,7 +1477,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__rotate)
-            opts="-q -v -h --compromised --reason --due --dry-run --kek --root --to --new-passphrase-file --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-q -v -h --compromised --reason --due --dry-run --kek --root --to --new-passphrase-file --allow-weak-passphrase --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1853,9 +1863,13 @@ _keycask() {
 # Prints the key names for the words of the command line given as arguments,
 # their quotes already removed and a leading ~ expanded by the caller (the
 # words are only compared and passed to keycask as one argument, never
-# evaluated).
+# evaluated). When __keycask_purpose is set (by __keycask_wants_key_name),
+# only the keys of that purpose: encrypt keys after `wrap -k`, sign keys
+# after `sign -k`, transport keys after `import --with`.
 __keycask_key_names() {
     local keyring="" next=0 w
+    local -a purpose=()
+    [ -n "${__keycask_purpose-}" ] && purpose=(--purpose "$__keycask_purpose")
     for w in "$@"; do
         if [ "$next" = 1 ]; then keyring=$w; next=0; continue; fi
         case "$w" in
@@ -1864,9 +1878,9 @@ __keycask_key_names() {
         esac
     done
     if [ -n "$keyring" ]; then
-        command keycask --keyring "$keyring" list --names 2>/dev/null
+        command keycask --keyring "$keyring" list --names "${purpose[@]}" 2>/dev/null
     else
-        command keycask list --names 2>/dev/null
+        command keycask list --names "${purpose[@]}" 2>/dev/null
     fi
 }
 
@@ -1896,27 +1910,52 @@ __keycask_key_target() {
     __keycask_wants_key_name "$@"
 }
 
-# Succeeds when the word being completed is a key name, given the words
-# before it (the command name first).
-__keycask_wants_key_name() {
-    local sub="" positionals=0 skip=0 prev="" w
+# Reads the words before the one being completed (the command name first):
+# sets __keycask_sub (the subcommand), __keycask_npos (positional words after
+# it), __keycask_prev (the last word) and __keycask_skip (1 when the word
+# being completed is the value of the option __keycask_prev). The caller
+# declares them local.
+__keycask_parse() {
+    local w
+    __keycask_sub="" __keycask_npos=0 __keycask_skip=0 __keycask_prev=""
     shift   # the command name
     for w in "$@"; do
-        prev=$w
-        if [ "$skip" = 1 ]; then skip=0; continue; fi
+        __keycask_prev=$w
+        if [ "$__keycask_skip" = 1 ]; then __keycask_skip=0; continue; fi
         case "$w" in
             --*=*) ;;
-            -*) __keycask_takes_value "${sub:-keycask}" "$w" && skip=1 ;;
-            *) if [ -z "$sub" ]; then sub=$w; else positionals=$((positionals + 1)); fi ;;
+            -*) __keycask_takes_value "${__keycask_sub:-keycask}" "$w" && __keycask_skip=1 ;;
+            *)
+                if [ -z "$__keycask_sub" ]; then __keycask_sub=$w
+                else __keycask_npos=$((__keycask_npos + 1)); fi ;;
         esac
     done
-    [ -n "$sub" ] || return 1
-    if [ "$skip" = 1 ]; then
+}
+
+# Succeeds when the word being completed is a key name, given the words
+# before it (the command name first). Sets __keycask_purpose to the purpose
+# the key must have (empty: any key).
+__keycask_wants_key_name() {
+    local __keycask_sub __keycask_npos __keycask_skip __keycask_prev
+    __keycask_purpose=""
+    __keycask_parse "$@"
+    [ -n "$__keycask_sub" ] || return 1
+    if [ "$__keycask_skip" = 1 ]; then
         # The word is the value of the option just before it.
-        __keycask_key_option "$sub" "$prev"
-        return
+        __keycask_key_option "$__keycask_sub" "$__keycask_prev" || return 1
+        __keycask_purpose=$(__keycask_key_purpose "$__keycask_sub" "$__keycask_prev")
+        return 0
     fi
-    [ "$positionals" = 0 ] && __keycask_name_positional "$sub"
+    [ "$__keycask_npos" = 0 ] && __keycask_name_positional "$__keycask_sub"
+}
+
+# Succeeds when the word being completed (not an option) is an INPUT, FILE or
+# PATH argument of the subcommand, given the words before it: a file name.
+__keycask_wants_file() {
+    local __keycask_sub __keycask_npos __keycask_skip __keycask_prev
+    __keycask_parse "$@"
+    [ -n "$__keycask_sub" ] && [ "$__keycask_skip" = 0 ] \
+        && __keycask_path_positional "$__keycask_sub"
 }
 
 # Generated from src/cli.rs by `make gen`.
@@ -1925,7 +1964,7 @@ __keycask_takes_value() {
         keycask) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         init) set -- "$2" --root --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         keygen) set -- "$2" --type --purpose --rotate-every --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
-        list) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        list) set -- "$2" --purpose --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         show) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         audit) set -- "$2" --key --since --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         config) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
@@ -1934,8 +1973,8 @@ __keycask_takes_value() {
         enable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         disable) set -- "$2" --version --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         destroy) set -- "$2" --version --after --reason --check --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
-        wrap) set -- "$2" -k --key --to -o --output -c --context --chunk-size --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
-        unwrap) set -- "$2" -k --key -o --output --expect-context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        wrap|encrypt) set -- "$2" -k --key --to -o --output -c --context --chunk-size --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        unwrap|decrypt) set -- "$2" -k --key -o --output --expect-context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         inspect) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         datakey) set -- "$2" -k --key -c --context --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         export) set -- "$2" --format --to --sign-with --version -o --output --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
@@ -1954,11 +1993,30 @@ __keycask_takes_value() {
 __keycask_key_option() {
     case "$1,$2" in
         audit,--key) return 0 ;;
-        wrap,-k|wrap,--key) return 0 ;;
-        unwrap,-k|unwrap,--key) return 0 ;;
+        wrap,-k|wrap,--key|encrypt,-k|encrypt,--key) return 0 ;;
+        unwrap,-k|unwrap,--key|decrypt,-k|decrypt,--key) return 0 ;;
         datakey,-k|datakey,--key) return 0 ;;
+        export,--sign-with) return 0 ;;
+        import,--with) return 0 ;;
         sign,-k|sign,--key) return 0 ;;
         verify,-k|verify,--key) return 0 ;;
+    esac
+    return 1
+}
+__keycask_key_purpose() {
+    case "$1,$2" in
+        wrap,-k|wrap,--key|encrypt,-k|encrypt,--key) echo encrypt ;;
+        unwrap,-k|unwrap,--key|decrypt,-k|decrypt,--key) echo encrypt ;;
+        datakey,-k|datakey,--key) echo encrypt ;;
+        export,--sign-with) echo sign ;;
+        import,--with) echo transport ;;
+        sign,-k|sign,--key) echo sign ;;
+        verify,-k|verify,--key) echo sign ;;
+    esac
+}
+__keycask_path_positional() {
+    case "$1" in
+        rekey|wrap|encrypt|unwrap|decrypt|inspect|sign|verify) return 0 ;;
     esac
     return 1
 }
@@ -2096,6 +2154,7 @@ _keycask_with_names() {
     local n=${#__keycask_val[@]}
     local cur=${__keycask_val[n - 1]} rawcur=${__keycask_raw[n - 1]} REPLY
     local -a before=("${__keycask_val[@]:0:n-1}")
+    local __keycask_purpose=""
     if ((n > 1)) && __keycask_key_target "$cur" "${before[@]}"; then
         # bash replaces only the part of the word after the last = or :
         # (COMP_WORDBREAKS), which COMP_WORDS holds: a reply carries as much
@@ -2112,6 +2171,17 @@ _keycask_with_names() {
         while IFS= read -r name; do
             [[ -n $name && $name == "$value"* ]] && COMPREPLY+=("$pre$name")
         done < <(__keycask_key_names "${before[@]}")
+        return 0
+    fi
+    if ((n > 1)) && [[ $cur != -* ]] && __keycask_wants_file "${before[@]}"; then
+        # INPUT, FILE, PATH: file names (clap's completion would offer the
+        # options there).
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=()
+        local file
+        while IFS= read -r file; do
+            COMPREPLY+=("$file")
+        done < <(compgen -f -- "$cur")
         return 0
     fi
     _keycask "$@"

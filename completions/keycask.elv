@@ -45,7 +45,9 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand disable 'Disable a version of a key: it refuses all use until enabled again'
             cand destroy 'Destroy a key version or a whole key, scheduled or at once'
             cand wrap 'Encrypt data under a fresh content key wrapped by a key (envelope)'
+            cand encrypt 'Encrypt data under a fresh content key wrapped by a key (envelope)'
             cand unwrap 'Decrypt an envelope made by `wrap` (binary or armored)'
+            cand decrypt 'Decrypt an envelope made by `wrap` (binary or armored)'
             cand inspect 'Show envelope headers without unlocking anything'
             cand datakey 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
             cand export 'Export a public key (PEM, JWK), or a key sealed to a recipient'
@@ -66,13 +68,14 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
             cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
             cand --audit-usage 'Log usage (wrap, unwrap, datakey, sign, export) in the audit log too, not only changes; each use then writes the keyring'
+            cand --allow-weak-passphrase 'Accept a new passphrase shorter than 12 characters from a file, a descriptor or a variable (at a terminal it only gets a warning)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;keygen'= {
             cand --type 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096'
@@ -89,10 +92,11 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;list'= {
+            cand --purpose 'With --names: only the keys of this purpose (what `-k` of wrap, sign or `import --with` accepts), without destroyed keys'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'
@@ -105,8 +109,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;show'= {
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
@@ -120,8 +124,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;audit'= {
             cand --key 'Only records about this key'
@@ -137,8 +141,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand verify 'Check every record''s MAC, the hash chain, and the end of the log against the keyring''s counter (unlocks the keyring)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -154,8 +158,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;audit;help'= {
             cand verify 'Check every record''s MAC, the hash chain, and the end of the log against the keyring''s counter (unlocks the keyring)'
@@ -177,8 +181,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand audit-usage 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -194,8 +198,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;config;help'= {
             cand audit-usage 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
@@ -220,13 +224,14 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --dry-run 'With --due: say what would be rotated, change nothing'
             cand --kek 'New KEK version; every key version''s material is re-wrapped under it'
             cand --root 'Re-wrap the KEK under a new root: a new passphrase, or another kind of root with --to'
+            cand --allow-weak-passphrase 'Accept a new passphrase shorter than 12 characters from a file, a descriptor or a variable (at a terminal it only gets a warning)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;rekey'= {
             cand -j 'Files rekeyed in parallel [default: the number of cores]'
@@ -248,8 +253,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;enable'= {
             cand --version 'The version number'
@@ -264,8 +269,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;disable'= {
             cand --version 'The version number'
@@ -280,8 +285,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;destroy'= {
             cand --version 'The version to destroy (never the primary: rotate first)'
@@ -307,34 +312,60 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;wrap'= {
-            cand -k 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking'
-            cand --key 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking'
-            cand --to 'Also seal the content key to this public key (PEM, as `export --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds its private half opens the envelope. Repeatable; needs no keyring'
-            cand -o 'Write to FILE (created only on success) instead of stdout'
-            cand --output 'Write to FILE (created only on success) instead of stdout'
-            cand -c 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)'
-            cand --context 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)'
-            cand --chunk-size 'Plaintext bytes per chunk, 64 to 16777216'
+            cand -k 'The key to encrypt to (purpose encrypt)'
+            cand --key 'The key to encrypt to (purpose encrypt)'
+            cand --to 'Also seal to this public key (PEM; repeatable)'
+            cand -o 'Write to FILE instead of stdout'
+            cand --output 'Write to FILE instead of stdout'
+            cand -c 'Encryption context (repeatable; not secret)'
+            cand --context 'Encryption context (repeatable; not secret)'
+            cand --chunk-size 'Plaintext bytes per chunk (64 to 16777216)'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
             cand --passphrase-fd 'Read the passphrase from this open file descriptor'
             cand --keyfile 'The root key file, instead of the path recorded in the keyring'
             cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
             cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
-            cand -a 'Write ASCII armor (PEM-style base64) instead of binary'
-            cand --armor 'Write ASCII armor (PEM-style base64) instead of binary'
+            cand -a 'Write ASCII armor instead of binary'
+            cand --armor 'Write ASCII armor instead of binary'
             cand --no-progress 'No progress bar, even on a terminal'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keycask;encrypt'= {
+            cand -k 'The key to encrypt to (purpose encrypt)'
+            cand --key 'The key to encrypt to (purpose encrypt)'
+            cand --to 'Also seal to this public key (PEM; repeatable)'
+            cand -o 'Write to FILE instead of stdout'
+            cand --output 'Write to FILE instead of stdout'
+            cand -c 'Encryption context (repeatable; not secret)'
+            cand --context 'Encryption context (repeatable; not secret)'
+            cand --chunk-size 'Plaintext bytes per chunk (64 to 16777216)'
+            cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
+            cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
+            cand --passphrase-fd 'Read the passphrase from this open file descriptor'
+            cand --keyfile 'The root key file, instead of the path recorded in the keyring'
+            cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
+            cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand -a 'Write ASCII armor instead of binary'
+            cand --armor 'Write ASCII armor instead of binary'
+            cand --no-progress 'No progress bar, even on a terminal'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;unwrap'= {
             cand -k 'Fail (exit 4) unless key NAME of this keyring opens the envelope'
@@ -354,8 +385,29 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keycask;decrypt'= {
+            cand -k 'Fail (exit 4) unless key NAME of this keyring opens the envelope'
+            cand --key 'Fail (exit 4) unless key NAME of this keyring opens the envelope'
+            cand -o 'Write to FILE (mode 0600, created only on success) instead of stdout'
+            cand --output 'Write to FILE (mode 0600, created only on success) instead of stdout'
+            cand --expect-context 'Fail unless the envelope''s context holds this key=value pair (repeatable)'
+            cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
+            cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
+            cand --passphrase-fd 'Read the passphrase from this open file descriptor'
+            cand --keyfile 'The root key file, instead of the path recorded in the keyring'
+            cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
+            cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --no-progress 'No progress bar, even on a terminal'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;inspect'= {
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
@@ -369,8 +421,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;datakey'= {
             cand -k 'The key that wraps the data key (purpose encrypt)'
@@ -389,8 +441,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;export'= {
             cand --format 'Output format of --public: pem or jwk'
@@ -411,8 +463,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;import'= {
             cand --bundle 'A key bundle made by `keycask export --to` (`-` for stdin)'
@@ -436,8 +488,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;sign'= {
             cand -k 'The sign-purpose key; its primary version signs'
@@ -456,8 +508,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;verify'= {
             cand -k 'A sign-purpose key of the keyring (any enabled version may match)'
@@ -476,8 +528,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;agent'= {
             cand --exit-with 'Stop when this process ends (such as the login shell: --exit-with $$)'
@@ -497,8 +549,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;unlock'= {
             cand --for 'How long the agent holds the keyring: 90s, 30m, 2h; at most 12h'
@@ -513,8 +565,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;lock'= {
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
@@ -529,8 +581,8 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keycask;help'= {
             cand init 'Create a keyring with a root key'

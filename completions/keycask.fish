@@ -47,7 +47,9 @@ complete -c keycask -n "__fish_keycask_needs_command" -f -a "enable" -d 'Enable 
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "disable" -d 'Disable a version of a key: it refuses all use until enabled again'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "destroy" -d 'Destroy a key version or a whole key, scheduled or at once'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "wrap" -d 'Encrypt data under a fresh content key wrapped by a key (envelope)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "encrypt" -d 'Encrypt data under a fresh content key wrapped by a key (envelope)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "unwrap" -d 'Decrypt an envelope made by `wrap` (binary or armored)'
+complete -c keycask -n "__fish_keycask_needs_command" -f -a "decrypt" -d 'Decrypt an envelope made by `wrap` (binary or armored)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "inspect" -d 'Show envelope headers without unlocking anything'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "datakey" -d 'A fresh 256-bit data key: plaintext and wrapped (like KMS GenerateDataKey)'
 complete -c keycask -n "__fish_keycask_needs_command" -f -a "export" -d 'Export a public key (PEM, JWK), or a key sealed to a recipient'
@@ -66,10 +68,11 @@ complete -c keycask -n "__fish_keycask_using_subcommand init" -l keyfile -d 'The
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l audit-usage -d 'Log usage (wrap, unwrap, datakey, sign, export) in the audit log too, not only changes; each use then writes the keyring'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -l allow-weak-passphrase -d 'Accept a new passphrase shorter than 12 characters from a file, a descriptor or a variable (at a terminal it only gets a warning)'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand init" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l type -d 'Key type: aes256-gcm, p256, rsa-2048, rsa-3072 or rsa-4096' -r
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l purpose -d 'What the key may be used for [default: encrypt for aes256-gcm, sign for p256 and rsa-*]' -r -f -a "encrypt\t''
 sign\t''
@@ -84,7 +87,10 @@ complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l pkcs11-module
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand keygen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -l purpose -d 'With --names: only the keys of this purpose (what `-k` of wrap, sign or `import --with` accepts), without destroyed keys' -r -f -a "encrypt\t''
+sign\t''
+transport\t''"
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -95,7 +101,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand list" -l names -d 'Print
 complete -c keycask -n "__fish_keycask_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand list" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -105,7 +111,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand show" -l pkcs11-module -
 complete -c keycask -n "__fish_keycask_using_subcommand show" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand show" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l key -d 'Only records about this key' -r
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l since -d 'Only records at or after this time (RFC 3339, or a date like 2026-11-29; a time without an offset is UTC)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -117,7 +123,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_se
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check every record\'s MAC, the hash chain, and the end of the log against the keyring\'s counter (unlocks the keyring)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -129,7 +135,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_s
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every record\'s MAC, the hash chain, and the end of the log against the keyring\'s counter (unlocks the keyring)'
 complete -c keycask -n "__fish_keycask_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -141,7 +147,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_s
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and not __fish_seen_subcommand_from audit-usage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -153,7 +159,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from audit-usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "audit-usage" -d 'Whether usage (wrap, unwrap, datakey, sign, export) is logged, not only changes'
 complete -c keycask -n "__fish_keycask_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l reason -d 'Why the versions are compromised (recorded with the flag)' -r
@@ -170,10 +176,11 @@ complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l due -d 'Rotat
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l dry-run -d 'With --due: say what would be rotated, change nothing'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l kek -d 'New KEK version; every key version\'s material is re-wrapped under it'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l root -d 'Re-wrap the KEK under a new root: a new passphrase, or another kind of root with --to'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l allow-weak-passphrase -d 'Accept a new passphrase shorter than 12 characters from a file, a descriptor or a variable (at a terminal it only gets a warning)'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s j -l jobs -d 'Files rekeyed in parallel [default: the number of cores]' -r
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l to -d 'With --reencrypt: the public key (PEM) of a recipient that is not a key of this keyring, to seal the new envelopes to again (repeatable)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l drop-recipient -d 'With --reencrypt: leave this recipient (SHA256:<hex>, as `inspect` shows it) out of the new envelopes (repeatable)' -r
@@ -190,7 +197,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l only-compromis
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand rekey" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l version -d 'The version number' -r
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
@@ -201,7 +208,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand enable" -l pkcs11-module
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand enable" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l version -d 'The version number' -r
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
@@ -212,7 +219,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand disable" -l pkcs11-modul
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand disable" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand disable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l version -d 'The version to destroy (never the primary: rotate first)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l after -d 'Schedule the destruction this far ahead (e.g. 7d, 30d, 12h; at most 100y); the version is disabled at once and can be restored with --cancel' -r
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l reason -d 'Why, kept in the tombstone and shown in errors' -r
@@ -233,24 +240,41 @@ complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l purge -d 'Re
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s h -l help -d 'Print help'
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -d 'The key that wraps the content key (purpose encrypt); its primary version is used. An aes256-gcm key needs the keyring unlocked; a P-256 or RSA encrypt key seals to its public half without unlocking' -r
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l to -d 'Also seal the content key to this public key (PEM, as `export --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds its private half opens the envelope. Repeatable; needs no keyring' -r -F
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s o -l output -d 'Write to FILE (created only on success) instead of stdout' -r -F
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s c -l context -d 'Encryption context: a key=value pair bound to the envelope and shown by `inspect` (repeatable; not secret)' -r
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l chunk-size -d 'Plaintext bytes per chunk, 64 to 16777216' -r
+complete -c keycask -n "__fish_keycask_using_subcommand destroy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -d 'The key to encrypt to (purpose encrypt)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l to -d 'Also seal to this public key (PEM; repeatable)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s o -l output -d 'Write to FILE instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s c -l context -d 'Encryption context (repeatable; not secret)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l chunk-size -d 'Plaintext bytes per chunk (64 to 16777216)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s a -l armor -d 'Write ASCII armor (PEM-style base64) instead of binary'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s a -l armor -d 'Write ASCII armor instead of binary'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l no-progress -d 'No progress bar, even on a terminal'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s k -l key -d 'The key to encrypt to (purpose encrypt)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l to -d 'Also seal to this public key (PEM; repeatable)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s o -l output -d 'Write to FILE instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s c -l context -d 'Encryption context (repeatable; not secret)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l chunk-size -d 'Plaintext bytes per chunk (64 to 16777216)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s a -l armor -d 'Write ASCII armor instead of binary'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l no-progress -d 'No progress bar, even on a terminal'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s k -l key -d 'Fail (exit 4) unless key NAME of this keyring opens the envelope' -r
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s o -l output -d 'Write to FILE (mode 0600, created only on success) instead of stdout' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l expect-context -d 'Fail unless the envelope\'s context holds this key=value pair (repeatable)' -r
@@ -264,7 +288,21 @@ complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l no-progress -
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s k -l key -d 'Fail (exit 4) unless key NAME of this keyring opens the envelope' -r
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s o -l output -d 'Write to FILE (mode 0600, created only on success) instead of stdout' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l expect-context -d 'Fail unless the envelope\'s context holds this key=value pair (repeatable)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l no-progress -d 'No progress bar, even on a terminal'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -l json -d 'Print machine-readable JSON on stdout'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -274,7 +312,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l pkcs11-modul
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -d 'The key that wraps the data key (purpose encrypt)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s c -l context -d 'Encryption context for the wrapped data key (repeatable)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -287,7 +325,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l wrapped-only
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand export" -l format -d 'Output format of --public: pem or jwk' -r -f -a "pem\t''
 jwk\t''"
 complete -c keycask -n "__fish_keycask_using_subcommand export" -l to -d 'Seal the key\'s material to this recipient public key (SPKI PEM of a P-256 or RSA >= 2048 key), making a key bundle' -r -F
@@ -304,7 +342,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand export" -l public -d 'Ex
 complete -c keycask -n "__fish_keycask_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand export" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand export" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l bundle -d 'A key bundle made by `keycask export --to` (`-` for stdin)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l with -d 'The transport-purpose key of this keyring the bundle is sealed to' -r
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l verify-with -d 'Require a valid signature of the bundle by this public key (PEM)' -r -F
@@ -326,7 +364,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand import" -l make-primary 
 complete -c keycask -n "__fish_keycask_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand import" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -d 'The sign-purpose key; its primary version signs' -r
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s o -l output -d 'Write the signature to this file instead of stdout' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -l scheme -d 'RSA padding: pss (salt length 32) or pkcs1v15 for legacy verifiers [default for RSA keys: pss; refused for P-256 keys]' -r -f -a "pss\t''
@@ -340,7 +378,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand sign" -l pkcs11-module -
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand sign" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand sign" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -d 'A sign-purpose key of the keyring (any enabled version may match)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l public-key -d 'A public key in PEM (P-256, or RSA of 2048 bits or more)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l signature -d 'The signature file (DER ECDSA, or raw RSA)' -r -F
@@ -355,7 +393,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand verify" -l pkcs11-module
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -l exit-with -d 'Stop when this process ends (such as the login shell: --exit-with $$)' -r
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -l socket -d 'The socket to bind (set by `keycask agent` for the agent it starts)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
@@ -370,7 +408,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand agent" -l daemon -d 'Run
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand agent" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l for -d 'How long the agent holds the keyring: 90s, 30m, 2h; at most 12h' -r
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
@@ -381,7 +419,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l pkcs11-module
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand unlock" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand unlock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand lock" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand lock" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand lock" -l passphrase-fd -d 'Read the passphrase from this open file descriptor' -r
@@ -392,7 +430,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand lock" -l all -d 'Every k
 complete -c keycask -n "__fish_keycask_using_subcommand lock" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand lock" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand lock" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c keycask -n "__fish_keycask_using_subcommand lock" -s h -l help -d 'Print help'
+complete -c keycask -n "__fish_keycask_using_subcommand lock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "init" -d 'Create a keyring with a root key'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "keygen" -d 'Generate a new named key'
 complete -c keycask -n "__fish_keycask_using_subcommand help; and not __fish_seen_subcommand_from init keygen list show audit config rotate rekey enable disable destroy wrap unwrap inspect datakey export import sign verify agent unlock lock help" -f -a "list" -d 'List the keys (metadata only; no unlock needed)'
@@ -460,7 +498,9 @@ function __keycask_key_names
                 set keyring $tokens[$i]
         end
     end
-    command keycask $keyring list --names 2>/dev/null
+    set -l purpose
+    test -n "$argv[1]"; and set purpose --purpose $argv[1]
+    command keycask $keyring list --names $purpose 2>/dev/null
 end
 # Generated from src/cli.rs by `make gen`.
 complete -c keycask -n "__fish_keycask_using_subcommand show" -f -a "(__keycask_key_names)"
@@ -469,9 +509,13 @@ complete -c keycask -n "__fish_keycask_using_subcommand rotate" -f -a "(__keycas
 complete -c keycask -n "__fish_keycask_using_subcommand enable" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand disable" -f -a "(__keycask_key_names)"
 complete -c keycask -n "__fish_keycask_using_subcommand destroy" -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -r -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s k -l key -r -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand wrap" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand encrypt" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand unwrap" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand decrypt" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand datakey" -s k -l key -r -f -a "(__keycask_key_names encrypt)"
+complete -c keycask -n "__fish_keycask_using_subcommand export" -l sign-with -r -f -a "(__keycask_key_names sign)"
 complete -c keycask -n "__fish_keycask_using_subcommand export" -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -r -f -a "(__keycask_key_names)"
-complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -r -f -a "(__keycask_key_names)"
+complete -c keycask -n "__fish_keycask_using_subcommand import" -l with -r -f -a "(__keycask_key_names transport)"
+complete -c keycask -n "__fish_keycask_using_subcommand sign" -s k -l key -r -f -a "(__keycask_key_names sign)"
+complete -c keycask -n "__fish_keycask_using_subcommand verify" -s k -l key -r -f -a "(__keycask_key_names sign)"

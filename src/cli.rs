@@ -6,11 +6,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod help;
+pub use help::{COMMAND_GROUPS, ENVIRONMENT, command};
+
 pub const EXIT_CODES: &str = "\
 Exit status:
   0  success
   1  failure (I/O, full disk, anything not below)
-  2  usage: wrong arguments or values, missing input
+  2  usage: wrong arguments or values, missing input, not an envelope
   3  authentication failed: wrong passphrase or key file, tampered data
   4  key or version not usable: unknown, disabled, destroyed, wrong purpose
   5  keyring problem: missing, unreadable, unsupported format, integrity
@@ -35,12 +38,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The options every command takes. `--help` lists them under their own
+/// heading, after the command's own options; `-h` leaves them out, so that a
+/// command's short help fits a screen.
 #[derive(Args, Debug, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
         value_name = "PATH",
         env = "KEYCASK_KEYRING",
         hide_env_values = true
@@ -48,17 +56,18 @@ pub struct GlobalArgs {
     pub keyring: Option<PathBuf>,
 
     /// Read the passphrase from this file (one trailing newline is ignored)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, hide_short_help = true, value_name = "PATH")]
     pub passphrase_file: Option<PathBuf>,
 
     /// Read the passphrase from this open file descriptor
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, hide_short_help = true, value_name = "N")]
     pub passphrase_fd: Option<i32>,
 
     /// The root key file, instead of the path recorded in the keyring
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
         value_name = "PATH",
         env = "KEYCASK_KEYFILE",
         hide_env_values = true
@@ -67,13 +76,14 @@ pub struct GlobalArgs {
 
     /// The PKCS#11 token's PIN is in this file (one trailing newline is
     /// ignored)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, hide_short_help = true, value_name = "PATH")]
     pub pin_file: Option<PathBuf>,
 
     /// The PKCS#11 module (.so) to load, instead of the URI's module-path
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
         value_name = "PATH",
         env = "KEYCASK_PKCS11_MODULE",
         hide_env_values = true
@@ -81,16 +91,23 @@ pub struct GlobalArgs {
     pub pkcs11_module: Option<PathBuf>,
 
     /// Print machine-readable JSON on stdout
-    #[arg(long, global = true)]
+    #[arg(long, global = true, hide_short_help = true)]
     pub json: bool,
 
     /// Print nothing but errors and the output asked for: no status lines
     /// ("created key ...", "rotated ..."), notes or warnings
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        hide_short_help = true,
+        conflicts_with = "verbose"
+    )]
     pub quiet: bool,
 
     /// Say more on stderr (repeat for more)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true,
+        hide_short_help = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
@@ -195,19 +212,25 @@ Examples:
   keycask destroy --pending          # from cron: carry out what fell due")]
     Destroy(DestroyArgs),
     /// Encrypt data under a fresh content key wrapped by a key (envelope)
-    #[command(after_help = "\
+    #[command(
+        visible_alias = "encrypt",
+        after_help = "\
 Examples:
   keycask wrap -k backups < db.dump > db.dump.kc
   pg_dump app | keycask wrap -k backups -c env=prod -c app=billing > app.kc
-  keycask wrap -k api-tokens --armor <<< \"$TOKEN\" > token.kc.asc")]
+  keycask wrap -k api-tokens --armor <<< \"$TOKEN\" > token.kc.asc"
+    )]
     Wrap(WrapArgs),
 
     /// Decrypt an envelope made by `wrap` (binary or armored)
-    #[command(after_help = "\
+    #[command(
+        visible_alias = "decrypt",
+        after_help = "\
 Examples:
   keycask unwrap < db.dump.kc > db.dump
   keycask unwrap --expect-context env=prod -o db.dump db.dump.kc
-  keycask unwrap token.kc.asc")]
+  keycask unwrap token.kc.asc"
+    )]
     Unwrap(UnwrapArgs),
 
     /// Show envelope headers without unlocking anything
@@ -292,6 +315,16 @@ impl Command {
         }
     }
 
+    /// Whether a new passphrase shorter than 12 characters may come from a
+    /// file, a descriptor or a variable (`--allow-weak-passphrase`).
+    pub fn allows_weak_passphrase(&self) -> bool {
+        match self {
+            Command::Init(args) => args.allow_weak_passphrase,
+            Command::Rotate(args) => args.allow_weak_passphrase,
+            _ => false,
+        }
+    }
+
     /// Whether this command writes a time: into the keyring (key versions,
     /// tombstones, schedules, the audit counter), its audit log, or a key bundle.
     /// Those refuse `KEYCASK_NOW` up front (`clock::check_writes`), before
@@ -345,6 +378,11 @@ pub struct InitArgs {
     /// changes; each use then writes the keyring
     #[arg(long)]
     pub audit_usage: bool,
+
+    /// Accept a new passphrase shorter than 12 characters from a file, a
+    /// descriptor or a variable (at a terminal it only gets a warning)
+    #[arg(long)]
+    pub allow_weak_passphrase: bool,
 }
 
 #[derive(Args, Debug)]
@@ -373,6 +411,12 @@ pub struct ListArgs {
     /// the keyring without unlocking it)
     #[arg(long, hide = true)]
     pub names: bool,
+
+    /// With --names: only the keys of this purpose (what `-k` of wrap, sign
+    /// or `import --with` accepts), without destroyed keys
+    #[arg(long, hide = true, requires = "names", value_name = "PURPOSE",
+          value_parser = ["encrypt", "sign", "transport"])]
+    pub purpose: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -468,6 +512,11 @@ pub struct RotateArgs {
     /// terminal
     #[arg(long, value_name = "PATH")]
     pub new_passphrase_file: Option<PathBuf>,
+
+    /// Accept a new passphrase shorter than 12 characters from a file, a
+    /// descriptor or a variable (at a terminal it only gets a warning)
+    #[arg(long)]
+    pub allow_weak_passphrase: bool,
 }
 
 #[derive(Args, Debug)]
@@ -581,9 +630,11 @@ pub struct DestroyArgs {
 
 #[derive(Args, Debug)]
 pub struct WrapArgs {
-    /// The key that wraps the content key (purpose encrypt); its primary
-    /// version is used. An aes256-gcm key needs the keyring unlocked; a P-256
-    /// or RSA encrypt key seals to its public half without unlocking
+    /// The key to encrypt to (purpose encrypt)
+    ///
+    /// It wraps the content key; its primary version is used. An aes256-gcm key needs the keyring
+    /// unlocked; a P-256 or RSA encrypt key seals to its public half without
+    /// unlocking
     #[arg(
         short,
         long = "key",
@@ -592,9 +643,11 @@ pub struct WrapArgs {
     )]
     pub key: Option<String>,
 
-    /// Also seal the content key to this public key (PEM, as `export
-    /// --public` writes it; P-256 or RSA of 2048 bits or more): whoever holds
-    /// its private half opens the envelope. Repeatable; needs no keyring
+    /// Also seal to this public key (PEM; repeatable)
+    ///
+    /// The content key is sealed to a PEM public key, as `export --public` writes it (P-256, or RSA of 2048
+    /// bits or more): whoever holds its private half opens the envelope.
+    /// Needs no keyring
     #[arg(long = "to", value_name = "FILE.pem")]
     pub to: Vec<std::path::PathBuf>,
 
@@ -602,20 +655,26 @@ pub struct WrapArgs {
     #[arg(value_name = "INPUT")]
     pub input: Option<std::path::PathBuf>,
 
-    /// Write to FILE (created only on success) instead of stdout
+    /// Write to FILE instead of stdout
+    ///
+    /// FILE is created only on success: a failure leaves no file
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
 
-    /// Encryption context: a key=value pair bound to the envelope and shown
-    /// by `inspect` (repeatable; not secret)
+    /// Encryption context (repeatable; not secret)
+    ///
+    /// A key=value pair bound to the envelope as associated data and shown by
+    /// `inspect`; `unwrap --expect-context` checks it
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
 
-    /// Write ASCII armor (PEM-style base64) instead of binary
+    /// Write ASCII armor instead of binary
+    ///
+    /// PEM-style base64 text, for mail, chat or YAML
     #[arg(short, long)]
     pub armor: bool,
 
-    /// Plaintext bytes per chunk, 64 to 16777216
+    /// Plaintext bytes per chunk (64 to 16777216)
     #[arg(
         long,
         value_name = "BYTES",

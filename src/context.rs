@@ -33,6 +33,8 @@ impl Context {
                 pin_file: global.pin_file.clone(),
                 pkcs11_module: global.pkcs11_module.clone(),
                 leaving_root: false,
+                keyring: Some(keyring::file::resolve_path(global.keyring.as_deref())?),
+                allow_weak_passphrase: false,
             },
             json: global.json,
             quiet: global.quiet,

@@ -114,3 +114,52 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 pub fn untrusted(text: &str) -> String {
     text.chars().take(80).flat_map(char::escape_debug).collect()
 }
+
+/// Why a file operation failed, in keycask's words: "no such file" for a
+/// missing file (as everywhere else), otherwise the system's reason without
+/// its "(os error N)" (issue 18: errors said both).
+pub fn io_reason(err: &std::io::Error) -> String {
+    if err.kind() == std::io::ErrorKind::NotFound {
+        return "no such file".to_string();
+    }
+    without_os_error(&err.to_string())
+}
+
+/// `text` without the " (os error N)" the standard library appends to a
+/// system error, and with "No such file or directory" said as "no such
+/// file": the one wording of every message (the last line of defence for
+/// an I/O error that travelled inside a chain).
+pub fn without_os_error(text: &str) -> String {
+    let mut out = text.replace("No such file or directory (os error 2)", "no such file");
+    while let Some(at) = out.find(" (os error ") {
+        let Some(len) = out[at..].find(')') else {
+            break;
+        };
+        let digits = &out[at + " (os error ".len()..at + len];
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            break;
+        }
+        out.replace_range(at..=at + len, "");
+    }
+    out
+}
+
+#[cfg(test)]
+mod os_error_tests {
+    use super::*;
+
+    #[test]
+    fn os_error_numbers_are_dropped_and_missing_files_said_one_way() {
+        assert_eq!(
+            without_os_error("cannot read x: No such file or directory (os error 2)"),
+            "cannot read x: no such file"
+        );
+        assert_eq!(
+            without_os_error("a: Permission denied (os error 13): b (os error 21)"),
+            "a: Permission denied: b"
+        );
+        assert_eq!(without_os_error("kept (os error x)"), "kept (os error x)");
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(io_reason(&missing), "no such file");
+    }
+}

@@ -5,12 +5,33 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use zeroize::Zeroizing;
 
 use crate::error::Failure;
+
+/// The path in environment variable `name` (KEYCASK_PASSPHRASE_FILE, ...):
+/// `None` when it is unset; set but empty is a usage error that names the
+/// variable (an unset CI secret expands to an empty value, which must not
+/// pass for "no file given" and fall through to another source).
+pub fn env_path(name: &str, option: &str) -> Result<Option<PathBuf>, Failure> {
+    match std::env::var_os(name) {
+        None => Ok(None),
+        Some(value) if value.is_empty() => Err(empty_variable(name, option)),
+        Some(value) => Ok(Some(PathBuf::from(value))),
+    }
+}
+
+/// The error for an environment variable that is set but empty; `option`
+/// is the command-line option it stands for.
+pub fn empty_variable(name: &str, option: &str) -> Failure {
+    Failure::usage(format!(
+        "environment variable {name} is set but empty (it stands for {option})"
+    ))
+    .hint(format!("give it a value, or unset it: unset {name}"))
+}
 
 /// Opens a file named on the command line for reading. A missing file or a
 /// folder is a usage error (exit 2: "missing input", as the README says);

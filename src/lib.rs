@@ -48,7 +48,8 @@ use crate::lifecycle::usage::{self, signatures};
 use crate::lifecycle::{destruction, distribution, generation, rotation, storage};
 
 pub fn run(cli: Cli) -> Result<()> {
-    let ctx = Context::from_cli(&cli.global)?;
+    let mut ctx = Context::from_cli(&cli.global)?;
+    ctx.sources.allow_weak_passphrase = cli.command.allows_weak_passphrase();
     ctx.refuse_overwriting_own_files(cli.command.output())?;
     if cli.command.writes_a_time() {
         clock::check_writes()?;
@@ -58,7 +59,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Keygen(args) => {
             generation::keygen(&ctx, &generation::KeygenRequest::from_args(&args)?)
         }
-        Command::List(args) if args.names => storage::list_names(&ctx),
+        Command::List(args) if args.names => {
+            let purpose = args.purpose.as_deref().map(str::parse).transpose()?;
+            storage::list_names(&ctx, purpose)
+        }
         Command::List(_) => storage::list(&ctx),
         Command::Show(args) => storage::show(&ctx, &args.name),
         Command::Audit(args) => match args.action {

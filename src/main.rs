@@ -2,13 +2,16 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 fn main() -> ExitCode {
     for failure in keycask::harden_process() {
         keycask::stderr_line!("keycask: warning: {failure}");
     }
-    let cli = match keycask::cli::Cli::try_parse() {
+    let parsed = keycask::cli::command()
+        .try_get_matches()
+        .and_then(|matches| keycask::cli::Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => return ExitCode::from(keycask::report_usage_error(err)),
     };

@@ -405,11 +405,23 @@ fn pending_carries_out_what_fell_due_for_cron() {
     .ok();
     let before = t.keyring_bytes();
 
-    // Nothing due: silent, no write, and no secret needed to find that out.
-    let quiet = at(
+    // Nothing due: it says so, as `rotate --due` does (issue 18; silent
+    // with -q), writes nothing, and needs no secret to find that out.
+    let none = at(
         &t,
         "2026-11-01T12:00:00Z",
         &["--keyfile", "missing.key", "destroy", "--pending"],
+    )
+    .ok();
+    assert_eq!(none.stdout(), "");
+    assert_eq!(
+        none.stderr_beyond_clock(),
+        "keycask: no scheduled destruction has fallen due\n"
+    );
+    let quiet = at(
+        &t,
+        "2026-11-01T12:00:00Z",
+        &["-q", "--keyfile", "missing.key", "destroy", "--pending"],
     )
     .ok();
     assert_eq!(quiet.stdout(), "");

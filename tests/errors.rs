@@ -40,7 +40,14 @@ const CASES: &[Case] = &[
         &["wrap", "-k", "backups", "--bogus"],
         2,
         "unexpected argument '--bogus' found",
-        Some("'-- --bogus'"),
+        Some("usage: keycask wrap"),
+    ),
+    // Not "use '-- -k'" (issue 18): an option given to the wrong command.
+    case(
+        &["inspect", "-k", "backups", "f.kc"],
+        2,
+        "unexpected argument '-k' found",
+        Some("usage: keycask inspect [OPTIONS] <FILE>..."),
     ),
     case(
         &["lisst"],
@@ -158,13 +165,14 @@ const CASES: &[Case] = &[
         "unknown root 'vault:x'",
         Some("--root keyfile:PATH"),
     ),
-    // Data that fails authentication (exit 3).
+    // Not an envelope at all: exit 2 (issue 18), not 3.
     case(
         &["unwrap", "junk.txt"],
-        3,
-        "junk.txt",
+        2,
+        "junk.txt: not a keycask envelope",
         Some("keycask unwraps what `keycask wrap` made"),
     ),
+    // Data that fails authentication (exit 3).
     case(
         &["unwrap", "--expect-context", "env=dev", "a.kc"],
         3,
@@ -502,7 +510,7 @@ fn a_closed_stderr_keeps_the_exit_code() {
     let t = setup();
     for (args, code) in [
         (&["show", "nosuchkey"][..], 4),
-        (&["unwrap", "junk.txt"], 3),
+        (&["unwrap", "junk.txt"], 2),
         (&["wrap"], 2),
         (&["--keyfile", "wrong.key", "unwrap", "a.kc"], 3),
     ] {
@@ -711,4 +719,227 @@ fn a_report_that_cannot_be_written_does_not_fail_a_done_change() {
         "{stderr}"
     );
     t.run(&["show", "fresh"]).ok();
+}
+
+/// An environment variable set but empty (an unset CI secret) is named as
+/// such, exit 2, instead of clap's "a value is required for '--keyring
+/// <PATH>'" about a flag nobody typed (issue 18, bug 3). The variables read
+/// at use (KEYCASK_PASSPHRASE_FILE, KEYCASK_PIN_FILE) no longer pass for
+/// unset either.
+#[test]
+fn an_empty_environment_variable_is_named() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    for (name, option) in [
+        ("KEYCASK_KEYRING", "--keyring"),
+        ("KEYCASK_KEYFILE", "--keyfile"),
+        ("KEYCASK_PKCS11_MODULE", "--pkcs11-module"),
+    ] {
+        for args in [vec!["list"], vec!["--keyring", "keyring.json", "list"]] {
+            let mut cmd = t.command();
+            cmd.env(name, "");
+            let run = t.run_with(cmd, &args, None).fails(
+                2,
+                &format!("environment variable {name} is set but empty (it stands for {option})"),
+            );
+            assert!(
+                run.stderr()
+                    .contains(&format!("hint: give it a value, or unset it: unset {name}")),
+                "{}",
+                run.stderr()
+            );
+            assert!(
+                !run.stderr().contains("a value is required"),
+                "{}",
+                run.stderr()
+            );
+        }
+    }
+    // An empty value typed on the line is the line's fault.
+    t.run(&["--keyring=", "list"])
+        .fails(2, "a value is required for '--keyring <PATH>'");
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE_FILE", "");
+    t.run_with(cmd, &["keygen", "backups"], None).fails(
+        2,
+        "environment variable KEYCASK_PASSPHRASE_FILE is set but empty (it stands for --passphrase-file)",
+    );
+    // --passphrase-file given: the variable is not read.
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_PASSPHRASE_FILE", "");
+    t.run_with(
+        cmd,
+        &["--passphrase-file", "pass.txt", "keygen", "backups"],
+        None,
+    )
+    .ok();
+}
+
+/// The `keycask ...` commands quoted in a hint (between backquotes), except
+/// those with a placeholder to fill in (NAME, FILE, ...), a pipe or quotes.
+fn runnable_hints(stderr: &str) -> Vec<String> {
+    let hint = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .unwrap_or_else(|| panic!("no hint in {stderr:?}"));
+    hint.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with("keycask "))
+        .filter(|c| {
+            !c.contains(['|', '\'', '"', '.'])
+                && !c
+                    .split_whitespace()
+                    .any(|w| w.len() > 1 && w.chars().all(|ch| ch.is_ascii_uppercase()))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// A copy of `t`'s keyring (and audit log) in a fresh folder, with the
+/// same root key file.
+fn fork(t: &TestDir) -> TestDir {
+    let copy = TestDir::new();
+    for file in ["keyring.json", "keyring.json.audit.jsonl"] {
+        if t.join(file).exists() {
+            std::fs::copy(t.join(file), copy.join(file)).unwrap();
+        }
+    }
+    copy
+}
+
+/// Runs `keycask ARGS` in a pseudo-terminal (util-linux `script`), typing
+/// `typed` (a confirmation) at it.
+fn at_a_terminal(t: &TestDir, args: &str, typed: &[u8]) -> crate::util::Run {
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_BIN", bin);
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &format!("\"$KEYCASK_BIN\" {args}"), "/dev/null"]);
+    for (name, value) in cmd.get_envs() {
+        match value {
+            Some(value) => script.env(name, value),
+            None => script.env_remove(name),
+        };
+    }
+    script.current_dir(t.path());
+    t.run_with(script, &[], Some(typed))
+}
+
+/// Every hint that names a command runs as printed (issue 18, bug 4:
+/// refusing to destroy the primary version recommended `keycask destroy
+/// backups`, which fails without --now or --after; `unwrap -k` was told to
+/// use `-- -k`). Each command runs in a copy of the keyring at a terminal,
+/// where a confirmation is typed, and must succeed.
+#[test]
+fn every_hint_that_names_a_command_runs_as_printed() {
+    type Setup = fn(&TestDir);
+    fn backups(t: &TestDir) {
+        t.init_keyfile();
+        t.run(&["keygen", "backups"]).ok();
+    }
+    fn rotated(t: &TestDir) {
+        backups(t);
+        t.run(&["rotate", "backups"]).ok();
+    }
+    fn destroyed(t: &TestDir) {
+        backups(t);
+        t.run(&["destroy", "backups", "--now", "--yes"]).ok();
+    }
+    fn scheduled(t: &TestDir) {
+        backups(t);
+        t.run(&["destroy", "backups", "--after", "7d", "--yes"])
+            .ok();
+    }
+    let cases: &[(Setup, &[&str], usize)] = &[
+        (
+            backups,
+            &["destroy", "backups", "--version", "1", "--now", "--yes"],
+            2,
+        ),
+        (
+            backups,
+            &["destroy", "backups", "--version", "1", "--after", "7d"],
+            2,
+        ),
+        (rotated, &["destroy", "backups", "--version", "1"], 2),
+        (backups, &["show", "nope"], 1),
+        (destroyed, &["keygen", "backups"], 1),
+        (
+            scheduled,
+            &["destroy", "backups", "--after", "7d", "--yes"],
+            2,
+        ),
+        (
+            rotated,
+            &["destroy", "--cancel", "backups", "--version", "1"],
+            0,
+        ),
+    ];
+    let mut ran = 0;
+    for (setup, args, expected) in cases {
+        let t = TestDir::new();
+        setup(&t);
+        let failed = t.run(args);
+        assert_ne!(failed.code(), 0, "{args:?} should fail");
+        if !failed.stderr().contains("hint: ") {
+            assert_eq!(*expected, 0, "{args:?}: no hint: {}", failed.stderr());
+            continue;
+        }
+        let hints = runnable_hints(&failed.stderr());
+        assert_eq!(
+            hints.len(),
+            *expected,
+            "{args:?}: runnable hints {hints:?} in {}",
+            failed.stderr()
+        );
+        for hint in hints {
+            let copy = fork(&t);
+            let args = hint.strip_prefix("keycask ").unwrap();
+            let run = at_a_terminal(&copy, args, b"backups\n");
+            assert_eq!(
+                run.code(),
+                0,
+                "the hint `{hint}` of {:?} fails as printed:\n{}",
+                failed.stderr(),
+                run.stdout()
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 9, "only {ran} hints ran");
+}
+
+/// A missing file is "no such file" in every message, never the system's
+/// "No such file or directory (os error 2)" (issue 18, bug 6).
+#[test]
+fn a_missing_file_is_said_one_way() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    let k = TestDir::new();
+    k.init_passphrase("correct horse battery staple");
+    for (dir, args, code) in [
+        (&t, &["--keyfile", "nope.key", "keygen", "x"][..], 3),
+        (&k, &["--passphrase-file", "nope.txt", "keygen", "x"], 2),
+        (&t, &["unwrap", "nope.kc"], 2),
+        (&t, &["inspect", "nope.kc"], 2),
+        (&t, &["wrap", "--to", "nope.pem"], 2),
+        (&t, &["import", "x", "--raw", "nope"], 2),
+    ] {
+        let run = dir.run(args).fails(code, "no such file");
+        assert!(
+            !run.stderr().contains("os error"),
+            "{args:?}: {}",
+            run.stderr()
+        );
+        assert!(
+            !run.stderr().contains("No such file or directory"),
+            "{args:?}: {}",
+            run.stderr()
+        );
+    }
+    let json = t.run(&["inspect", "--json", "nope.kc"]).fails(2, "").json();
+    let error = json["envelopes"][0]["error"].as_str().unwrap();
+    assert!(error.ends_with("no such file"), "{error}");
 }

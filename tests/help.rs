@@ -702,3 +702,340 @@ fn version_flags_only_at_the_top_level() {
     t.run(&["disable", "backups", "--version", "1"]).ok();
     t.run(&["enable", "backups", "--version", "1"]).ok();
 }
+
+/// A keyring with one key of each purpose: `backups` (encrypt), `rel`
+/// (sign), `inbox` (transport), and files `f.kc` and `notes.txt`.
+fn keys_of_each_purpose() -> (TestDir, String) {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "rel", "--type", "p256", "--purpose", "sign"])
+        .ok();
+    t.run(&[
+        "keygen",
+        "inbox",
+        "--type",
+        "rsa-2048",
+        "--purpose",
+        "transport",
+    ])
+    .ok();
+    std::fs::write(t.join("f.kc"), b"x").unwrap();
+    std::fs::write(t.join("notes.txt"), b"x").unwrap();
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (t, path)
+}
+
+/// Where a file is expected (INPUT of wrap, unwrap, sign, verify; FILE of
+/// inspect; PATH of rekey), the shells offer file names, not options (issue
+/// 18, bug 2: `keycask unwrap <TAB>` inserted `-`); after `-k`, only the
+/// keys whose purpose fits the command: encrypt keys for wrap, unwrap and
+/// datakey, sign keys for sign, verify and `export --sign-with`, transport
+/// keys for `import --with`.
+#[test]
+fn completions_offer_files_for_inputs_and_keys_that_fit() {
+    let (t, path) = keys_of_each_purpose();
+    let bash = format!(
+        r#"
+set -u
+source "{completion}"
+t() {{
+    local label=$1; COMP_LINE=$2; COMP_POINT=${{#2}}; shift 2
+    COMP_WORDS=("$@"); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMPREPLY=()
+    _keycask_with_names keycask "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    local IFS=$'\n'; echo "$label=>$(sort <<<"${{COMPREPLY[*]}}" | tr '\n' ' ')"
+}}
+t unwrap 'keycask unwrap ' keycask unwrap ''
+t unwrap-f 'keycask unwrap f' keycask unwrap f
+t wrap 'keycask wrap -k backups ' keycask wrap -k backups ''
+t inspect 'keycask inspect ' keycask inspect ''
+t inspect-2 'keycask inspect f.kc ' keycask inspect f.kc ''
+t rekey 'keycask rekey --dry-run ' keycask rekey --dry-run ''
+t sign 'keycask sign -k rel ' keycask sign -k rel ''
+t verify 'keycask verify -k rel --signature s ' keycask verify -k rel --signature s ''
+t unwrap-opt 'keycask unwrap --e' keycask unwrap --e
+t wrap-k 'keycask wrap -k ' keycask wrap -k ''
+t unwrap-k 'keycask unwrap -k ' keycask unwrap -k ''
+t datakey-k 'keycask datakey --key=' keycask datakey --key =
+t sign-k 'keycask sign -k ' keycask sign -k ''
+t verify-k 'keycask verify -k ' keycask verify -k ''
+t with 'keycask import --bundle b --with ' keycask import --bundle b --with ''
+t sign-with 'keycask export backups --to x --sign-with ' keycask export backups --to x --sign-with ''
+t show 'keycask show ' keycask show ''
+t audit 'keycask audit --key ' keycask audit --key ''
+"#,
+        completion = repo("completions/keycask.bash").display(),
+    );
+    let stdout = run_shell(&t, &path, &["bash", "-c"], &bash);
+    let files = "f.kc keyring.json keyring.json.audit.jsonl keyring.json.lock notes.txt root.key ";
+    for (label, replies) in [
+        ("unwrap", files),
+        ("unwrap-f", "f.kc "),
+        ("wrap", files),
+        ("inspect", files),
+        ("inspect-2", files),
+        ("rekey", files),
+        ("sign", files),
+        ("verify", files),
+        ("unwrap-opt", "--expect-context "),
+        ("wrap-k", "backups "),
+        ("unwrap-k", "backups "),
+        ("datakey-k", "backups "),
+        ("sign-k", "rel "),
+        ("verify-k", "rel "),
+        ("with", "inbox "),
+        ("sign-with", "rel "),
+        ("show", "backups inbox rel "),
+        ("audit", "backups inbox rel "),
+    ] {
+        let line = format!("{label}=>{replies}");
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "bash: lacks {line:?}:\n{stdout}"
+        );
+    }
+
+    let zsh = format!(
+        r#"
+compdef() {{ : }}
+_describe() {{ print -r -- "${{(P)${{@[-1]}}}}" }}
+source "{completion}"
+_keycask_clap() {{ print -r -- "clap" }}
+t() {{ local label=$1; shift; words=("$@"); CURRENT=$#words; print -rn -- "$label=>"; _keycask }}
+t wrap-k keycask wrap -k ''
+t sign-k keycask sign -k ''
+t verify-k keycask verify -k ''
+t with keycask import --bundle b --with ''
+t sign-with keycask export backups --to x --sign-with ''
+t show keycask show ''
+t unwrap keycask unwrap ''
+"#,
+        completion = repo("completions/_keycask").display(),
+    );
+    let stdout = run_shell(&t, &path, &["zsh", "-f", "-c"], &zsh);
+    for line in [
+        "wrap-k=>backups",
+        "sign-k=>rel",
+        "verify-k=>rel",
+        "with=>inbox",
+        "sign-with=>rel",
+        "show=>backups inbox rel",
+        "unwrap=>clap",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "zsh: lacks {line:?}:\n{stdout}"
+        );
+    }
+    // zsh's own completion (clap's `_arguments`) completes files for every
+    // INPUT, FILE and PATH.
+    let generated = std::fs::read_to_string(repo("completions/_keycask")).unwrap();
+    for spec in [
+        "'::input -- The file to encrypt",
+        "'::input -- The envelope",
+        "'*::files -- Envelopes to inspect",
+        "'*::paths -- Envelope files",
+    ] {
+        let line = generated
+            .lines()
+            .find(|l| l.starts_with(spec))
+            .unwrap_or_else(|| panic!("_keycask: no {spec:?}"));
+        assert!(line.ends_with(":_files' \\"), "{line}");
+    }
+
+    let fish = format!(
+        r#"
+source {completion}
+function t
+    set -l r (complete -C $argv[2] | string split -f1 \t | sort)
+    echo "$argv[1]=>$r"
+end
+t unwrap 'keycask unwrap '
+t wrap 'keycask wrap -k backups '
+t inspect 'keycask inspect '
+t wrap-k 'keycask wrap -k '
+t sign-k 'keycask sign -k '
+t with 'keycask import --bundle b --with '
+t show 'keycask show '
+"#,
+        completion = repo("completions/keycask.fish").display(),
+    );
+    let stdout = run_shell(&t, &path, &["fish", "--no-config", "-c"], &fish);
+    let files = files.trim_end();
+    for line in [
+        format!("unwrap=>{files}"),
+        format!("wrap=>{files}"),
+        format!("inspect=>{files}"),
+        "wrap-k=>backups".to_string(),
+        "sign-k=>rel".to_string(),
+        "with=>inbox".to_string(),
+        "show=>backups inbox rel".to_string(),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "fish: lacks {line:?}:\n{stdout}"
+        );
+    }
+}
+
+/// `list --names --purpose P`, the helper of the completions: only the live
+/// keys of that purpose.
+#[test]
+fn list_names_by_purpose() {
+    let (t, _) = keys_of_each_purpose();
+    t.run(&["keygen", "old"]).ok();
+    t.run(&["destroy", "old", "--now", "--yes"]).ok();
+    for (purpose, names) in [
+        ("encrypt", "backups\n"),
+        ("sign", "rel\n"),
+        ("transport", "inbox\n"),
+    ] {
+        let run = t.run(&["list", "--names", "--purpose", purpose]).ok();
+        assert_eq!(run.stdout(), names, "{purpose}");
+    }
+    // Without a purpose, every name, tombstones too (for destroy --purge).
+    assert_eq!(
+        t.run(&["list", "--names"]).ok().stdout(),
+        "backups\ninbox\nold\nrel\n"
+    );
+    t.run(&["list", "--purpose", "sign"]).fails(2, "--names");
+}
+
+/// `encrypt` and `decrypt` are visible aliases of `wrap` and `unwrap` (issue
+/// 18, usability 2: `keycask decrypt` answered "a similar subcommand
+/// exists: 'destroy'"), in the help and in the completions.
+#[test]
+fn encrypt_and_decrypt_are_aliases_of_wrap_and_unwrap() {
+    let (t, path) = keys_of_each_purpose();
+    t.run_stdin(&["encrypt", "-k", "backups", "-o", "m.kc"], b"hello")
+        .ok();
+    let run = t.run(&["decrypt", "m.kc"]).ok();
+    assert_eq!(run.stdout(), "hello");
+    let help = t.run(&["--help"]).ok().stdout();
+    let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("wrap, encrypt"), "{help}");
+    assert!(words.contains("unwrap, decrypt"), "{help}");
+    assert!(
+        t.run(&["decrypt", "--help"])
+            .ok()
+            .stdout()
+            .contains("Usage: keycask unwrap")
+    );
+
+    let bash = format!(
+        r#"
+source "{completion}"
+t() {{
+    local label=$1; COMP_LINE=$2; COMP_POINT=${{#2}}; shift 2
+    COMP_WORDS=("$@"); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMPREPLY=()
+    _keycask_with_names keycask "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    echo "$label=>${{COMPREPLY[*]}}"
+}}
+t enc-k 'keycask encrypt -k ' keycask encrypt -k ''
+t dec-f 'keycask decrypt m' keycask decrypt m
+t dec 'keycask dec' keycask dec
+"#,
+        completion = repo("completions/keycask.bash").display(),
+    );
+    let stdout = run_shell(&t, &path, &["bash", "-c"], &bash);
+    for line in ["enc-k=>backups", "dec-f=>m.kc", "dec=>decrypt"] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "bash: lacks {line:?}:\n{stdout}"
+        );
+    }
+    let fish = format!(
+        "source {}; complete -C 'keycask encrypt -k ' | string split -f1 \\t; true",
+        repo("completions/keycask.fish").display()
+    );
+    let stdout = run_shell(&t, &path, &["fish", "--no-config", "-c"], &fish);
+    assert_eq!(stdout, "backups\n");
+}
+
+/// `--help` a person can read (issue 18, usability 1): a command's own
+/// options first, the global ones under "Global options" (in the man pages
+/// too); `-h` leaves the global ones out, and `wrap -h` fits a 24-line
+/// screen; `keycask --help` groups the commands as git does and lists the
+/// environment.
+#[test]
+fn help_puts_own_options_first_and_groups_the_commands() {
+    let t = TestDir::new();
+    for name in subcommands() {
+        let help = t.run(&[&name, "--help"]).ok().stdout();
+        let global = help
+            .find("\nGlobal options:\n")
+            .unwrap_or_else(|| panic!("{name} --help: no Global options heading:\n{help}"));
+        let own = help.find("\nOptions:\n").expect("Options");
+        assert!(own < global, "{name} --help:\n{help}");
+        let keyring = help.find("--keyring <PATH>").unwrap();
+        assert!(
+            keyring > global,
+            "{name} --help: --keyring before the heading"
+        );
+        let short = t.run(&[&name, "-h"]).ok().stdout();
+        assert!(!short.contains("--keyring <PATH>"), "{name} -h:\n{short}");
+        let page = std::fs::read_to_string(repo(&format!("man/keycask-{name}.1"))).unwrap();
+        let options = page.find(".SH OPTIONS").expect(".SH OPTIONS");
+        let global = page
+            .find(".SH \"GLOBAL OPTIONS\"")
+            .unwrap_or_else(|| panic!("keycask-{name}.1: no GLOBAL OPTIONS"));
+        assert!(options < global && page.find(".TP\n\\fB\\-\\-keyring\\fR").unwrap() > global);
+    }
+    let wrap = t.run(&["wrap", "-h"]).ok().stdout();
+    assert!(wrap.lines().count() <= 24, "wrap -h:\n{wrap}");
+
+    let help = t.run(&["--help"]).ok().stdout();
+    let mut at = 0;
+    for (title, names) in keycask::cli::COMMAND_GROUPS {
+        let heading = format!("\n{title}:\n");
+        let found = help[at..]
+            .find(&heading)
+            .unwrap_or_else(|| panic!("no {title:?} group after the previous one:\n{help}"));
+        at += found + heading.len();
+        let section = &help[at..help[at..].find("\n\n").map_or(help.len(), |e| at + e)];
+        for name in *names {
+            assert!(
+                section.lines().any(|l| l.trim_start().starts_with(name)),
+                "{name} not under {title}:\n{help}"
+            );
+        }
+    }
+    for name in subcommands() {
+        let listed = help
+            .lines()
+            .filter(|l| {
+                l.starts_with("  ")
+                    && l.split_whitespace().next().map(|w| w.trim_end_matches(',')) == Some(&name)
+            })
+            .count();
+        assert_eq!(listed, 1, "{name} is listed {listed} times:\n{help}");
+    }
+    assert!(!help.contains("\nCommands:\n"), "{help}");
+    assert!(
+        help.contains("Usage: keycask [OPTIONS] <COMMAND>"),
+        "{help}"
+    );
+    let environment = &help[help.find("\nEnvironment:\n").expect("Environment")..];
+    for (name, _) in keycask::cli::ENVIRONMENT {
+        assert!(
+            environment.contains(&format!("  {name}\n")),
+            "{name}:\n{help}"
+        );
+    }
+    assert!(environment.contains("KEYCASK_PASSPHRASE_FILE"));
+    // `help` still works, and a typo still finds its command.
+    assert!(
+        t.run(&["help", "wrap"])
+            .ok()
+            .stdout()
+            .contains("Usage: keycask wrap")
+    );
+    t.run(&["lisst"])
+        .fails(2, "unrecognized subcommand 'lisst'")
+        .stderr_has("'list'");
+}

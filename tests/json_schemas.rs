@@ -441,7 +441,7 @@ fn inspect() {
     // A file that is not an envelope gets an entry with an error.
     std::fs::write(t.join("junk"), "junk").unwrap();
     let run = t.run(&["inspect", "a.kc", "junk", "--json"]);
-    assert_eq!(run.code(), 3);
+    assert_eq!(run.code(), 2, "not an envelope: exit 2 (issue 18)");
     let doc = run.json();
     check(&doc, "keycask.inspect/1");
     assert!(doc["envelopes"][1]["error"].is_string());

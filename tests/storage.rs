@@ -637,3 +637,143 @@ fn a_keyring_reordered_and_reindented_still_verifies_and_an_edit_still_fails() {
     t.run(&["keygen", "other"]).ok();
     assert_eq!(t.run(&["unwrap", "e.kc"]).ok().output.stdout, b"data");
 }
+
+/// Runs `keycask ARGS` in a pseudo-terminal (util-linux `script`), typing
+/// `typed` at it; stdout holds what the terminal showed.
+fn at_a_terminal(t: &TestDir, args: &str, typed: &str) -> crate::util::Run {
+    let bin = assert_cmd::cargo::cargo_bin!("keycask");
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_BIN", bin);
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &format!("\"$KEYCASK_BIN\" {args}"), "/dev/null"]);
+    for (name, value) in cmd.get_envs() {
+        match value {
+            Some(value) => script.env(name, value),
+            None => script.env_remove(name),
+        };
+    }
+    script.current_dir(t.path());
+    t.run_with(script, &[], Some(typed.as_bytes()))
+}
+
+/// Passphrase prompts at a terminal (issue 18, usability 3): they name the
+/// keyring; a mistyped passphrase may be typed again, 3 tries in all, and
+/// the refusal says nothing of --passphrase-file; a passphrase from a file
+/// gets no retry (and keeps its hint).
+#[test]
+fn passphrase_prompts_name_the_keyring_and_allow_three_tries() {
+    let t = TestDir::new();
+    let keyring = t.keyring().display().to_string();
+    let pass = "correct horse battery staple";
+    let init = at_a_terminal(&t, "init", &format!("{pass}\n{pass}\n"));
+    assert_eq!(init.code(), 0, "{}", init.stdout());
+    assert!(
+        init.stdout()
+            .contains(&format!("New passphrase for keyring {keyring}: ")),
+        "{}",
+        init.stdout()
+    );
+    assert!(
+        !init.stdout().contains("shorter than 12"),
+        "{}",
+        init.stdout()
+    );
+
+    // Two mistakes, then the right one: it works.
+    let run = at_a_terminal(
+        &t,
+        "keygen backups",
+        &format!("wrong\nalso wrong\n{pass}\n"),
+    );
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    let shown = run.stdout();
+    assert_eq!(
+        shown
+            .matches(&format!("Passphrase for keyring {keyring}: "))
+            .count(),
+        3,
+        "{shown}"
+    );
+    assert_eq!(
+        shown.matches("wrong passphrase, try again").count(),
+        2,
+        "{shown}"
+    );
+    assert!(shown.contains("created key backups"), "{shown}");
+
+    // Three mistakes: refused, exit 3, without a hint about files.
+    let before = t.keyring_bytes();
+    let run = at_a_terminal(&t, "keygen other", "one\ntwo\nthree\nfour\n");
+    assert_eq!(run.code(), 3, "{}", run.stdout());
+    let shown = run.stdout();
+    assert!(shown.contains("wrong passphrase (3 tries)"), "{shown}");
+    assert!(!shown.contains("--passphrase-file"), "{shown}");
+    assert_eq!(
+        shown.matches("Passphrase for keyring").count(),
+        3,
+        "{shown}"
+    );
+    assert_eq!(t.keyring_bytes(), before);
+
+    // From a file: no retry, and the hint names the sources.
+    std::fs::write(t.join("wrong.txt"), "wrong passphrase here").unwrap();
+    let run = at_a_terminal(
+        &t,
+        "--passphrase-file wrong.txt keygen other",
+        &format!("{pass}\n"),
+    );
+    assert_eq!(run.code(), 3, "{}", run.stdout());
+    assert!(
+        !run.stdout().contains("Passphrase for keyring"),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        run.stdout().contains("check the passphrase source"),
+        "{}",
+        run.stdout()
+    );
+}
+
+/// A new passphrase under 12 characters: a warning at a terminal; from a
+/// file it needs --allow-weak-passphrase (init and rotate --root).
+#[test]
+fn a_short_new_passphrase_warns_or_needs_allow_weak_passphrase() {
+    let t = TestDir::new();
+    std::fs::write(t.join("short.txt"), "hunter2").unwrap();
+    t.run(&["init", "--passphrase-file", "short.txt"])
+        .fails(2, "the new passphrase is shorter than 12 characters")
+        .stderr_has("--allow-weak-passphrase");
+    assert!(!t.keyring().exists());
+    t.run(&[
+        "init",
+        "--passphrase-file",
+        "short.txt",
+        "--allow-weak-passphrase",
+    ])
+    .ok();
+    std::fs::write(t.join("short2.txt"), "hunter3").unwrap();
+    let args = [
+        "--passphrase-file",
+        "short.txt",
+        "rotate",
+        "--root",
+        "--new-passphrase-file",
+        "short2.txt",
+    ];
+    let before = t.keyring_bytes();
+    t.run(&args).fails(2, "shorter than 12 characters");
+    assert_eq!(t.keyring_bytes(), before);
+    t.run(&[&args[..], &["--allow-weak-passphrase"]].concat())
+        .ok();
+
+    let typed = TestDir::new();
+    let run = at_a_terminal(&typed, "init", "hunter2\nhunter2\n");
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert!(
+        run.stdout()
+            .contains("warning: the new passphrase is shorter than 12 characters"),
+        "{}",
+        run.stdout()
+    );
+}

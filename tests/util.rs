@@ -238,7 +238,11 @@ impl TestDir {
     /// A keyring with a passphrase root; the passphrase is in `pass.txt`.
     pub fn init_passphrase(&self, passphrase: &str) -> &Self {
         std::fs::write(self.join("pass.txt"), passphrase).unwrap();
-        self.run(&["init", "--passphrase-file", "pass.txt"]).ok();
+        let mut args = vec!["init", "--passphrase-file", "pass.txt"];
+        if passphrase.chars().count() < 12 {
+            args.push("--allow-weak-passphrase");
+        }
+        self.run(&args).ok();
         self
     }
 

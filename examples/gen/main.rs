@@ -27,53 +27,6 @@ const BIN: &str = "keycask";
 /// Subcommands whose NAME argument names a key that does not exist yet.
 const NEW_NAME_COMMANDS: &[&str] = &["keygen", "import", "init"];
 
-const ENVIRONMENT: &[(&str, &str)] = &[
-    (
-        "KEYCASK_KEYRING",
-        "The keyring file, when --keyring is not given.",
-    ),
-    (
-        "KEYCASK_KEYFILE",
-        "The root key file, instead of the path recorded in the keyring (--keyfile).",
-    ),
-    (
-        "KEYCASK_PASSPHRASE_FILE",
-        "Read the passphrase from this file, when neither --passphrase-file nor --passphrase-fd is given.",
-    ),
-    (
-        "KEYCASK_PASSPHRASE",
-        "The passphrase itself. Fragile: visible in /proc to the same user and inherited by child processes; prefer a file or a file descriptor.",
-    ),
-    (
-        "KEYCASK_PIN_FILE",
-        "Read the PKCS#11 token's PIN from this file, when --pin-file is not given.",
-    ),
-    (
-        "KEYCASK_PIN",
-        "The PKCS#11 token's PIN itself. Fragile, like KEYCASK_PASSPHRASE.",
-    ),
-    (
-        "KEYCASK_PKCS11_MODULE",
-        "The PKCS#11 module (.so) to load, instead of the URI's module-path (--pkcs11-module).",
-    ),
-    (
-        "KEYCASK_PKCS11_MECHANISM",
-        "aes-key-wrap makes init generate a wrap/unwrap-only root key in the token; aes-gcm insists on AES-GCM.",
-    ),
-    (
-        "KEYCASK_NOW",
-        "Preview a day: pretend the current time is this RFC 3339 instant (or date), for commands that change nothing (list, show, rotate --due --dry-run, destroy --pending --dry-run). A command that writes refuses it (exit 2), unless KEYCASK_NOW_WRITES=1 (for tests only).",
-    ),
-    (
-        "XDG_DATA_HOME",
-        "The default keyring is $XDG_DATA_HOME/keycask/keyring.json (~/.local/share when unset).",
-    ),
-    (
-        "NO_COLOR",
-        "keycask prints no colour, so there is nothing to turn off. Progress bars appear only when stderr is a terminal (and never with --no-progress).",
-    ),
-];
-
 const FILES: &[(&str, &str)] = &[
     (
         "$XDG_DATA_HOME/keycask/keyring.json",
@@ -122,6 +75,22 @@ fn subcommands(cmd: &Command) -> impl Iterator<Item = &Command> {
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
 }
 
+/// The names a subcommand is typed by: its name and its visible aliases
+/// (`encrypt` for `wrap`).
+fn typed_names(sub: &Command) -> Vec<&str> {
+    std::iter::once(sub.get_name())
+        .chain(sub.get_visible_aliases())
+        .collect()
+}
+
+/// `SUB,OPTION` case patterns for every typed name of `sub`.
+fn option_patterns(sub: &Command, options: &[String]) -> Vec<String> {
+    typed_names(sub)
+        .iter()
+        .flat_map(|name| options.iter().map(move |o| format!("{name},{o}")))
+        .collect()
+}
+
 fn takes_value(arg: &Arg) -> bool {
     !arg.is_positional()
         && arg
@@ -141,9 +110,42 @@ fn spellings(arg: &Arg) -> Vec<String> {
     all
 }
 
+/// Options whose value names an existing key, besides `-k/--key`.
+const OTHER_KEY_OPTIONS: &[(&str, &str)] = &[("import", "with"), ("export", "sign-with")];
+
 /// An option whose value is an existing key's name.
 fn is_key_option(sub: &Command, arg: &Arg) -> bool {
-    !NEW_NAME_COMMANDS.contains(&sub.get_name()) && arg.get_long() == Some("key")
+    let name = sub.get_name();
+    let long = arg.get_long().unwrap_or_default();
+    (!NEW_NAME_COMMANDS.contains(&name) && long == "key")
+        || OTHER_KEY_OPTIONS.contains(&(name, long))
+}
+
+/// The purpose a key named by this option must have: only those keys are
+/// offered (`keycask list --names --purpose P`). Every key option but
+/// `audit --key` (any key) must be placed here.
+fn key_purpose(sub: &Command, arg: &Arg) -> Option<&'static str> {
+    let purpose = match (sub.get_name(), arg.get_long().unwrap_or_default()) {
+        ("wrap" | "unwrap" | "datakey", "key") => "encrypt",
+        ("sign" | "verify", "key") | ("export", "sign-with") => "sign",
+        ("import", "with") => "transport",
+        ("audit", "key") => return None,
+        (name, long) => panic!("{name} --{long}: which purpose of key does it take? (key_purpose)"),
+    };
+    Some(purpose)
+}
+
+/// Every positional argument of the command is a path (INPUT, FILE,
+/// PATH): bash completes file names there instead of options.
+fn has_path_positionals(sub: &Command) -> bool {
+    let mut positionals = sub.get_positionals().peekable();
+    positionals.peek().is_some()
+        && positionals.all(|a| {
+            matches!(
+                a.get_value_hint(),
+                clap::ValueHint::AnyPath | clap::ValueHint::FilePath | clap::ValueHint::DirPath
+            )
+        })
 }
 
 /// The first positional argument names an existing key.
@@ -174,7 +176,7 @@ fn shell_tables(cmd: &Command) -> String {
         let _ = writeln!(
             s,
             "        {}) set -- \"$2\" {} ;;",
-            sub.get_name(),
+            typed_names(sub).join("|"),
             opts.join(" ")
         );
     }
@@ -189,10 +191,7 @@ fn shell_tables(cmd: &Command) -> String {
             .flat_map(spellings)
             .collect();
         if !opts.is_empty() {
-            let pattern: Vec<String> = opts
-                .iter()
-                .map(|o| format!("{},{o}", sub.get_name()))
-                .collect();
+            let pattern = option_patterns(sub, &opts);
             let _ = writeln!(s, "        {}) return 0 ;;", pattern.join("|"));
         }
     }
@@ -203,10 +202,31 @@ fn shell_tables(cmd: &Command) -> String {
         "__keycask_key_option() {\n    case \"$1,$2\" in",
     );
 
+    s.push_str("__keycask_key_purpose() {\n    case \"$1,$2\" in\n");
+    for sub in subcommands(cmd) {
+        for arg in sub.get_arguments().filter(|a| is_key_option(sub, a)) {
+            if let Some(purpose) = key_purpose(sub, arg) {
+                let pattern = option_patterns(sub, &spellings(arg));
+                let _ = writeln!(s, "        {}) echo {purpose} ;;", pattern.join("|"));
+            }
+        }
+    }
+    s.push_str("    esac\n}\n");
+
+    s.push_str("__keycask_path_positional() {\n    case \"$1\" in\n");
+    let paths: Vec<&str> = subcommands(cmd)
+        .filter(|s| has_path_positionals(s))
+        .flat_map(typed_names)
+        .collect();
+    if !paths.is_empty() {
+        let _ = writeln!(s, "        {}) return 0 ;;", paths.join("|"));
+    }
+    s.push_str("    esac\n    return 1\n}\n");
+
     s.push_str("__keycask_name_positional() {\n    case \"$1\" in\n");
     let named: Vec<&str> = subcommands(cmd)
         .filter(|s| has_name_positional(s))
-        .map(|s| s.get_name())
+        .flat_map(typed_names)
         .collect();
     if !named.is_empty() {
         let _ = writeln!(s, "        {}) return 0 ;;", named.join("|"));
@@ -255,26 +275,36 @@ fn fish(cmd: &Command) -> String {
     out.push_str(include_str!("names.fish"));
     out.push_str("# Generated from src/cli.rs by `make gen`.\n");
     for sub in subcommands(cmd) {
-        let name = sub.get_name();
-        for arg in sub.get_arguments().filter(|a| is_key_option(sub, a)) {
-            let mut line = format!("complete -c {BIN} -n \"__fish_{BIN}_using_subcommand {name}\"");
-            if let Some(short) = arg.get_short() {
-                let _ = write!(line, " -s {short}");
-            }
-            if let Some(long) = arg.get_long() {
-                let _ = write!(line, " -l {long}");
-            }
-            line.push_str(" -r -f -a \"(__keycask_key_names)\"");
-            let _ = writeln!(out, "{line}");
-        }
-        if has_name_positional(sub) {
-            let _ = writeln!(
-                out,
-                "complete -c {BIN} -n \"__fish_{BIN}_using_subcommand {name}\" -f -a \"(__keycask_key_names)\""
-            );
+        for name in typed_names(sub) {
+            fish_key_names(&mut out, sub, name);
         }
     }
     out
+}
+
+/// fish completes key names for `sub`, typed as `name`.
+fn fish_key_names(out: &mut String, sub: &Command, name: &str) {
+    for arg in sub.get_arguments().filter(|a| is_key_option(sub, a)) {
+        let mut line = format!("complete -c {BIN} -n \"__fish_{BIN}_using_subcommand {name}\"");
+        if let Some(short) = arg.get_short() {
+            let _ = write!(line, " -s {short}");
+        }
+        if let Some(long) = arg.get_long() {
+            let _ = write!(line, " -l {long}");
+        }
+        let names = match key_purpose(sub, arg) {
+            Some(purpose) => format!("__keycask_key_names {purpose}"),
+            None => "__keycask_key_names".to_string(),
+        };
+        let _ = write!(line, " -r -f -a \"({names})\"");
+        let _ = writeln!(out, "{line}");
+    }
+    if has_name_positional(sub) {
+        let _ = writeln!(
+            *out,
+            "complete -c {BIN} -n \"__fish_{BIN}_using_subcommand {name}\" -f -a \"(__keycask_key_names)\""
+        );
+    }
 }
 
 fn write_completions(cmd: &Command, dir: &Path) {
@@ -428,7 +458,7 @@ fn man_page(top: &Command, cmd: &Command, page: &str, examples: &[String]) -> Ve
     let mut roff = Roff::default();
     examples_section(&mut roff, examples);
     exit_status_section(&mut roff);
-    definitions_section(&mut roff, "ENVIRONMENT", ENVIRONMENT);
+    definitions_section(&mut roff, "ENVIRONMENT", keycask::cli::ENVIRONMENT);
     definitions_section(&mut roff, "FILES", FILES);
     see_also_section(&mut roff, top, page);
     roff.to_writer(&mut out).unwrap();

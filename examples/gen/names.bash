@@ -126,6 +126,7 @@ _keycask_with_names() {
     local n=${#__keycask_val[@]}
     local cur=${__keycask_val[n - 1]} rawcur=${__keycask_raw[n - 1]} REPLY
     local -a before=("${__keycask_val[@]:0:n-1}")
+    local __keycask_purpose=""
     if ((n > 1)) && __keycask_key_target "$cur" "${before[@]}"; then
         # bash replaces only the part of the word after the last = or :
         # (COMP_WORDBREAKS), which COMP_WORDS holds: a reply carries as much
@@ -142,6 +143,17 @@ _keycask_with_names() {
         while IFS= read -r name; do
             [[ -n $name && $name == "$value"* ]] && COMPREPLY+=("$pre$name")
         done < <(__keycask_key_names "${before[@]}")
+        return 0
+    fi
+    if ((n > 1)) && [[ $cur != -* ]] && __keycask_wants_file "${before[@]}"; then
+        # INPUT, FILE, PATH: file names (clap's completion would offer the
+        # options there).
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=()
+        local file
+        while IFS= read -r file; do
+            COMPREPLY+=("$file")
+        done < <(compgen -f -- "$cur")
         return 0
     fi
     _keycask "$@"

@@ -40,5 +40,7 @@ function __keycask_key_names
                 set keyring $tokens[$i]
         end
     end
-    command keycask $keyring list --names 2>/dev/null
+    set -l purpose
+    test -n "$argv[1]"; and set purpose --purpose $argv[1]
+    command keycask $keyring list --names $purpose 2>/dev/null
 end

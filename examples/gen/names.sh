@@ -8,9 +8,13 @@
 # Prints the key names for the words of the command line given as arguments,
 # their quotes already removed and a leading ~ expanded by the caller (the
 # words are only compared and passed to keycask as one argument, never
-# evaluated).
+# evaluated). When __keycask_purpose is set (by __keycask_wants_key_name),
+# only the keys of that purpose: encrypt keys after `wrap -k`, sign keys
+# after `sign -k`, transport keys after `import --with`.
 __keycask_key_names() {
     local keyring="" next=0 w
+    local -a purpose=()
+    [ -n "${__keycask_purpose-}" ] && purpose=(--purpose "$__keycask_purpose")
     for w in "$@"; do
         if [ "$next" = 1 ]; then keyring=$w; next=0; continue; fi
         case "$w" in
@@ -19,9 +23,9 @@ __keycask_key_names() {
         esac
     done
     if [ -n "$keyring" ]; then
-        command keycask --keyring "$keyring" list --names 2>/dev/null
+        command keycask --keyring "$keyring" list --names "${purpose[@]}" 2>/dev/null
     else
-        command keycask list --names 2>/dev/null
+        command keycask list --names "${purpose[@]}" 2>/dev/null
     fi
 }
 
@@ -51,25 +55,50 @@ __keycask_key_target() {
     __keycask_wants_key_name "$@"
 }
 
-# Succeeds when the word being completed is a key name, given the words
-# before it (the command name first).
-__keycask_wants_key_name() {
-    local sub="" positionals=0 skip=0 prev="" w
+# Reads the words before the one being completed (the command name first):
+# sets __keycask_sub (the subcommand), __keycask_npos (positional words after
+# it), __keycask_prev (the last word) and __keycask_skip (1 when the word
+# being completed is the value of the option __keycask_prev). The caller
+# declares them local.
+__keycask_parse() {
+    local w
+    __keycask_sub="" __keycask_npos=0 __keycask_skip=0 __keycask_prev=""
     shift   # the command name
     for w in "$@"; do
-        prev=$w
-        if [ "$skip" = 1 ]; then skip=0; continue; fi
+        __keycask_prev=$w
+        if [ "$__keycask_skip" = 1 ]; then __keycask_skip=0; continue; fi
         case "$w" in
             --*=*) ;;
-            -*) __keycask_takes_value "${sub:-keycask}" "$w" && skip=1 ;;
-            *) if [ -z "$sub" ]; then sub=$w; else positionals=$((positionals + 1)); fi ;;
+            -*) __keycask_takes_value "${__keycask_sub:-keycask}" "$w" && __keycask_skip=1 ;;
+            *)
+                if [ -z "$__keycask_sub" ]; then __keycask_sub=$w
+                else __keycask_npos=$((__keycask_npos + 1)); fi ;;
         esac
     done
-    [ -n "$sub" ] || return 1
-    if [ "$skip" = 1 ]; then
+}
+
+# Succeeds when the word being completed is a key name, given the words
+# before it (the command name first). Sets __keycask_purpose to the purpose
+# the key must have (empty: any key).
+__keycask_wants_key_name() {
+    local __keycask_sub __keycask_npos __keycask_skip __keycask_prev
+    __keycask_purpose=""
+    __keycask_parse "$@"
+    [ -n "$__keycask_sub" ] || return 1
+    if [ "$__keycask_skip" = 1 ]; then
         # The word is the value of the option just before it.
-        __keycask_key_option "$sub" "$prev"
-        return
+        __keycask_key_option "$__keycask_sub" "$__keycask_prev" || return 1
+        __keycask_purpose=$(__keycask_key_purpose "$__keycask_sub" "$__keycask_prev")
+        return 0
     fi
-    [ "$positionals" = 0 ] && __keycask_name_positional "$sub"
+    [ "$__keycask_npos" = 0 ] && __keycask_name_positional "$__keycask_sub"
+}
+
+# Succeeds when the word being completed (not an option) is an INPUT, FILE or
+# PATH argument of the subcommand, given the words before it: a file name.
+__keycask_wants_file() {
+    local __keycask_sub __keycask_npos __keycask_skip __keycask_prev
+    __keycask_parse "$@"
+    [ -n "$__keycask_sub" ] && [ "$__keycask_skip" = 0 ] \
+        && __keycask_path_positional "$__keycask_sub"
 }

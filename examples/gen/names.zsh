@@ -31,7 +31,7 @@ __keycask_zsh_value() {
 
 _keycask() {
     local -a __keycask_words
-    local w REPLY
+    local w REPLY __keycask_purpose=""
     for w in "${(@)words[1,CURRENT-1]}"; do
         __keycask_zsh_value "$w"
         __keycask_words+=("$REPLY")

@@ -8,9 +8,12 @@
 //!
 //! Both directions stream. The reader is strict about what lies between the
 //! two lines (every line 64 columns but the last, canonical base64) and
-//! lenient only where copy and paste is: whitespace around the block (at
-//! most [`MAX_LEADING_SPACE`] bytes of it before), `\r\n` line ends and
-//! blank space at the end of a line.
+//! lenient where copy and paste is, as PEM readers are: the block may stand
+//! inside other text (an email, a ticket: the begin line within the first
+//! [`MAX_SEARCH`] bytes), indented, with `\r\n` line ends and blank space at
+//! the end of a line. Two envelopes in one input are refused.
+//! [`detect_whole`] is the strict form for `rekey`, which rewrites the file
+//! whole: blank space only around the block, no indentation.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 
@@ -23,17 +26,15 @@ pub const COLUMNS: usize = 64;
 const BYTES_PER_LINE: usize = COLUMNS / 4 * 3;
 /// Longest line the reader accepts before giving up on it.
 const MAX_LINE: usize = 256;
-/// Blank bytes accepted before the armor starts: every reader (`unwrap`,
+/// How far into text the begin line is looked for: every reader (`unwrap`,
 /// `inspect`, `rekey`, `destroy --check`) applies this one limit, whatever
-/// the buffering of its input.
-pub const MAX_LEADING_SPACE: usize = 4096;
-/// The begin line is not ours: another kind of PEM text.
+/// the buffering of its input. Further, the input is not an envelope.
+pub const MAX_SEARCH: usize = 64 * 1024;
+/// The text holds PEM of another kind, and no keycask envelope.
 const WRONG_LABEL: &str = "wrong label, expected '-----BEGIN KEYCASK ENVELOPE-----'";
 const MISSING_BEGIN: &str = "missing the begin line";
-/// How far blank space is read through to report armor after too much of
-/// it as bad armor rather than as "not an envelope"; further, it is not.
-const SEARCHED_SPACE: usize = 64 * 1024;
-const TOO_MUCH_SPACE: &str = "more than 4096 blank bytes before the begin line";
+const SECOND_ENVELOPE: &str = "a second envelope after the end line; give one at a time";
+const INSIDE_TEXT: &str = "the envelope stands inside other text or is indented; rekey rewrites the file whole and would lose that text";
 
 /// What is wrong with an armored envelope. Travels inside an
 /// `io::Error` of kind `InvalidData` out of [`ArmorReader`].
@@ -66,55 +67,93 @@ pub fn armor_error(err: &io::Error) -> Option<&ArmorError> {
 }
 
 /// Looks at the start of `input`: armored envelopes come back decoded (and
-/// `true`), anything else as it was. Nothing is consumed that the returned
-/// reader does not give back, except whitespace before an armor block.
-///
-/// At most [`MAX_LEADING_SPACE`] blank bytes may come before the armor,
-/// counted from the start of the input, so the answer does not depend on
-/// how the input arrives (a file, a pipe). Armor after more blank space is
-/// bad armor; blank space followed by anything else is not an envelope.
+/// `true`), anything else as it was. Input that starts like the binary
+/// magic is binary; any other input is read as text, line by line, for a
+/// begin line (blank space around it allowed) within its first
+/// [`MAX_SEARCH`] bytes. None there: not an envelope (PEM of another label:
+/// a [`WRONG_LABEL`] armor error, which callers call not ours).
 pub fn detect(input: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, bool)> {
+    detect_with(input, false)
+}
+
+/// [`detect`] for an input that `rekey` rewrites whole: armor must be all
+/// of it (blank space around, no other text, no indentation).
+pub fn detect_whole(input: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, bool)> {
+    detect_with(input, true)
+}
+
+fn detect_with(
+    input: Box<dyn Read + Send>,
+    whole: bool,
+) -> io::Result<(Box<dyn Read + Send>, bool)> {
     let mut input = BufReader::with_capacity(64 * 1024, input);
-    let mut skipped = 0usize;
-    loop {
-        let buf = input.fill_buf()?;
-        if buf.is_empty() {
-            return Ok((Box::new(input), false));
+    let buf = input.fill_buf()?;
+    if buf.is_empty() {
+        return Ok((Box::new(input), false));
+    }
+    let magic = crate::envelope::header::MAGIC;
+    let have = buf.len().min(magic.len());
+    if buf[..have] == magic[..have] {
+        // Binary: hand back what was looked at, then read the input
+        // directly (no copy through this buffer for gigabytes).
+        let seen = input.buffer().to_vec();
+        return Ok((
+            Box::new(io::Cursor::new(seen).chain(input.into_inner())),
+            false,
+        ));
+    }
+    let mut searched = 0usize;
+    let mut other_label = false;
+    let mut text_before = false;
+    let mut line = Vec::with_capacity(MAX_LINE + 1);
+    while searched < MAX_SEARCH {
+        line.clear();
+        let n = (&mut input)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
         }
-        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
-            Some(at) if buf[at] == b'-' => {
-                let offset = skipped + at;
-                if offset <= MAX_LEADING_SPACE {
-                    input.consume(at);
-                    return Ok((Box::new(ArmorReader::new(input)), true));
+        searched += n;
+        if line.len() > MAX_LINE && line.last() != Some(&b'\n') {
+            // A long line of text: not the begin line; read past it.
+            text_before = true;
+            loop {
+                let buf = input.fill_buf()?;
+                if buf.is_empty() || searched >= MAX_SEARCH {
+                    break;
                 }
-                if offset <= SEARCHED_SPACE {
-                    return Err(bad(TOO_MUCH_SPACE));
-                }
-                return Ok((Box::new(io::empty()), false));
-            }
-            // Whitespace then something else: no envelope starts that way.
-            Some(at) if skipped + at > 0 => return Ok((Box::new(io::empty()), false)),
-            Some(_) => {
-                // Binary: hand back what was looked at, then read the input
-                // directly (no copy through this buffer for gigabytes).
-                let seen = input.buffer().to_vec();
-                return Ok((
-                    Box::new(io::Cursor::new(seen).chain(input.into_inner())),
-                    false,
-                ));
-            }
-            None => {
-                // Only whitespace so far: it cannot be a binary envelope.
-                let n = buf.len();
-                skipped += n;
-                input.consume(n);
-                if skipped > SEARCHED_SPACE {
-                    return Ok((Box::new(io::empty()), false));
+                let (used, end) = match buf.iter().position(|&b| b == b'\n') {
+                    Some(at) => (at + 1, true),
+                    None => (buf.len(), false),
+                };
+                input.consume(used);
+                searched += used;
+                if end {
+                    break;
                 }
             }
+            continue;
+        }
+        let trimmed = line.trim_ascii();
+        if trimmed == BEGIN.as_bytes() {
+            let indented = line.first().is_some_and(u8::is_ascii_whitespace);
+            if whole && (text_before || indented) {
+                return Err(bad(INSIDE_TEXT));
+            }
+            return Ok((Box::new(ArmorReader::after_begin(input, whole)), true));
+        }
+        if trimmed.starts_with(b"-----BEGIN ") {
+            other_label = true;
+        }
+        if !trimmed.is_empty() {
+            text_before = true;
         }
     }
+    if other_label {
+        return Err(bad(WRONG_LABEL));
+    }
+    Ok((Box::new(io::empty()), false))
 }
 
 enum State {
@@ -132,9 +171,14 @@ pub struct ArmorReader<R> {
     line: Vec<u8>,
     decoded: Vec<u8>,
     at: usize,
+    /// The armor is the whole input: no indentation, nothing but blank
+    /// space after the end line ([`detect_whole`]).
+    whole: bool,
 }
 
 impl<R: BufRead> ArmorReader<R> {
+    /// A reader whose input starts at the begin line (blank space before
+    /// it allowed).
     pub fn new(input: R) -> Self {
         ArmorReader {
             input,
@@ -142,6 +186,17 @@ impl<R: BufRead> ArmorReader<R> {
             line: Vec::with_capacity(MAX_LINE),
             decoded: Vec::with_capacity(BYTES_PER_LINE),
             at: 0,
+            whole: true,
+        }
+    }
+
+    /// A reader whose input is just past the begin line; lines may be
+    /// indented, and text may follow the end line unless `whole`.
+    fn after_begin(input: R, whole: bool) -> Self {
+        ArmorReader {
+            state: State::Body,
+            whole,
+            ..ArmorReader::new(input)
         }
     }
 
@@ -161,6 +216,15 @@ impl<R: BufRead> ArmorReader<R> {
         // clients add (`\r` of a CRLF line end included).
         while self.line.last().is_some_and(u8::is_ascii_whitespace) {
             self.line.pop();
+        }
+        // Indentation, where the armor may stand inside text.
+        if !self.whole {
+            let blank = self
+                .line
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            self.line.drain(..blank);
         }
         Ok(true)
     }
@@ -218,17 +282,29 @@ impl<R: BufRead> ArmorReader<R> {
         }
     }
 
-    /// After END only whitespace may follow.
+    /// After END: text may follow (only blank space when `whole`), but
+    /// never a second envelope.
     fn finish(&mut self) -> io::Result<()> {
-        let mut rest = [0u8; 1024];
+        let begin = BEGIN.as_bytes();
+        // The end of the previous piece, for a begin line cut in two.
+        let mut carry: Vec<u8> = Vec::with_capacity(begin.len());
+        let mut rest = [0u8; 4096];
         loop {
             let n = self.input.read(&mut rest)?;
             if n == 0 {
                 return Ok(());
             }
-            if !rest[..n].iter().all(u8::is_ascii_whitespace) {
+            let piece = &rest[..n];
+            if self.whole && !piece.iter().all(u8::is_ascii_whitespace) {
                 return Err(bad("data after the end line"));
             }
+            let mut window = std::mem::take(&mut carry);
+            window.extend_from_slice(piece);
+            if window.windows(begin.len()).any(|w| w == begin) {
+                return Err(bad(SECOND_ENVELOPE));
+            }
+            let keep = window.len().min(begin.len() - 1);
+            carry.extend_from_slice(&window[window.len() - keep..]);
         }
     }
 }
@@ -390,8 +466,8 @@ mod tests {
         starred[1] = &body;
         assert_eq!(reason(starred.join("\n").as_bytes()), "invalid base64");
         assert_eq!(
-            reason(format!("{good}trailing").as_bytes()),
-            "data after the end line"
+            reason(format!("{good}trailing\n{good}").as_bytes()),
+            SECOND_ENVELOPE
         );
         let mut swapped = lines.clone();
         swapped.swap(2, 3);
@@ -399,8 +475,46 @@ mod tests {
             reason(swapped.join("\n").as_bytes()),
             "a short line before the end"
         );
-        assert_eq!(reason(b"-----"), "missing the begin line");
+        // Text without a begin line is not an envelope.
+        assert_eq!(dearmor(b"-----").unwrap(), b"");
+        assert_eq!(dearmor(b"hello\n-----BEGIN\n").unwrap(), b"");
         let long = format!("{BEGIN}\n{}\n{END}\n", "A".repeat(300));
         assert_eq!(reason(long.as_bytes()), "a line is too long");
+    }
+
+    #[test]
+    fn armor_is_found_inside_text_and_indentation() {
+        let data: Vec<u8> = (0..200).map(|i| i as u8).collect();
+        let good = armor(&data);
+        let indented: String = good.lines().map(|l| format!("    {l}\r\n")).collect();
+        let long = "x".repeat(1000);
+        for text in [
+            format!("Hi Bob,\n\nhere it is:\n\n{good}\nCheers,\nAlice\n"),
+            format!("Ticket 42:\n{indented}-- \nsent from a phone"),
+            format!("{long}\n{good}"),
+            format!("-----BEGIN PGP MESSAGE-----\nnot ours\n-----END PGP MESSAGE-----\n{good}"),
+        ] {
+            assert_eq!(dearmor(text.as_bytes()).unwrap(), data, "{text}");
+        }
+        // Beyond the first MAX_SEARCH bytes of text: not looked for.
+        let far = format!("{}\n{good}", "words ".repeat(MAX_SEARCH / 6 + 1));
+        assert_eq!(dearmor(far.as_bytes()).unwrap(), b"");
+        // rekey's whole-file form refuses text around or indentation.
+        let whole = |text: &str| {
+            let mut out = Vec::new();
+            detect_whole(Box::new(io::Cursor::new(text.as_bytes().to_vec())))?
+                .0
+                .read_to_end(&mut out)
+                .map(|_| out)
+        };
+        assert_eq!(whole(&format!("\n\n{good}\n")).unwrap(), data);
+        for text in [
+            format!("Hi\n{good}"),
+            indented.clone(),
+            format!("{good}bye\n"),
+        ] {
+            let err = whole(&text).unwrap_err();
+            assert!(armor_error(&err).is_some(), "{text}");
+        }
     }
 }

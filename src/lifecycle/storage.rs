@@ -22,11 +22,7 @@ pub fn init(ctx: &Context, spec: &RootSpec, audit_usage: bool) -> Result<()> {
     // Refuse early, before asking for a passphrase, when a keyring exists.
     file::prepare_new(&ctx.keyring_path)?;
     let passphrase = match spec {
-        RootSpec::Passphrase => Some(passphrase::read(
-            &ctx.sources,
-            "New passphrase for the keyring: ",
-            true,
-        )?),
+        RootSpec::Passphrase => Some(passphrase::read_new_for(&ctx.sources)?),
         _ => None,
     };
     let root = root::create(spec, passphrase.as_ref(), &ctx.sources)?;
@@ -269,11 +265,14 @@ fn source_lines(key: &Key) -> Vec<String> {
 
 /// `list --names`: the key names, one per line, for shell completion. Reads
 /// the file without unlocking it; destroyed keys' tombstones are included
-/// (`destroy --purge NAME` completes them too).
-pub fn list_names(ctx: &Context) -> Result<()> {
+/// (`destroy --purge NAME` completes them too). With a purpose, only the
+/// live keys of that purpose (what `wrap -k`, `sign -k` or `import --with`
+/// can use).
+pub fn list_names(ctx: &Context, purpose: Option<crate::key::Purpose>) -> Result<()> {
     let doc = file::read(&ctx.keyring_path)?;
     let mut out = crate::output::report_stdout();
-    for name in doc.keys.keys() {
+    let fits = |key: &Key| purpose.is_none_or(|p| key.purpose == p && key.destroyed.is_none());
+    for (name, _) in doc.keys.iter().filter(|(_, key)| fits(key)) {
         writeln!(out, "{name}")?;
     }
     out.flush()?;

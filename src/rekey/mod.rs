@@ -589,7 +589,8 @@ fn rewrite_whole(
     }
     let mut source = file.try_clone()?;
     std::io::Seek::seek(&mut source, std::io::SeekFrom::Start(0))?;
-    let (mut decoded, _) = envelope::armor::detect(Box::new(source))?;
+    // Rewritten whole: armor inside other text would lose that text.
+    let (mut decoded, _) = envelope::armor::detect_whole(Box::new(source))?;
     // Past the old header; the rest is the payload, streamed through unchanged.
     std::io::copy(
         &mut (&mut decoded).take(old_header_len as u64),

@@ -156,8 +156,8 @@ fn visit(path: &Path, named: bool, walk: &mut Walk, seen: &mut Seen) {
 
 /// Reads the start of an open file and says whether it is an envelope,
 /// by the rule `unwrap` applies (`envelope::armor::detect`): the binary
-/// magic at the very start, or armor after at most
-/// `armor::MAX_LEADING_SPACE` blank bytes. The reader is consumed; nothing
+/// magic at the very start, or a begin line within the first
+/// `armor::MAX_SEARCH` bytes of text. The reader is consumed; nothing
 /// past the header is read. A journal beside the file is not looked at
 /// (see [`read_entry`]).
 pub fn classify(file: &mut File) -> Entry {
@@ -177,14 +177,8 @@ pub fn classify(file: &mut File) -> Entry {
             Err(e) => header_error(e),
         };
     }
-    // Only blank space or a dash can start armor; anything else is read no
-    // further.
-    if !start[..got]
-        .first()
-        .is_some_and(|b| b.is_ascii_whitespace() || *b == b'-')
-    {
-        return Entry::NotEnvelope;
-    }
+    // Anything else may be text with armor inside (an email, a ticket):
+    // `detect` looks for the begin line, as for `unwrap`.
     let detected = file
         .seek(std::io::SeekFrom::Start(0))
         .and_then(|_| file.try_clone())

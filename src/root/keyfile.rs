@@ -24,8 +24,12 @@ impl KeyfileRoot {
     /// 32-byte key from anything else.
     pub fn load(path: &Path) -> Result<Self> {
         let cannot_read = |e: std::io::Error| {
-            Failure::auth(format!("cannot read the key file {}: {e}", path.display()))
-                .hint("give the root key file with --keyfile PATH or KEYCASK_KEYFILE")
+            Failure::auth(format!(
+                "cannot read the key file {}: {}",
+                path.display(),
+                crate::error::io_reason(&e)
+            ))
+            .hint("give the root key file with --keyfile PATH or KEYCASK_KEYFILE")
         };
         let file = std::fs::File::open(path).map_err(cannot_read)?;
         let meta = file.metadata().map_err(cannot_read)?;

@@ -85,6 +85,11 @@ pub struct SecretSources {
     /// rules at unlock is used anyway, with a warning, to move the keyring
     /// off it (refusing would leave the keyring unopenable).
     pub leaving_root: bool,
+    /// The keyring these secrets unlock, named in the passphrase prompt.
+    pub keyring: Option<PathBuf>,
+    /// `--allow-weak-passphrase` of `init` and `rotate --root`: a new
+    /// passphrase under 12 characters from a file, descriptor or variable.
+    pub allow_weak_passphrase: bool,
 }
 
 /// A root asked for on the command line: `passphrase`, `keyfile:PATH`,
@@ -125,8 +130,7 @@ impl std::str::FromStr for RootSpec {
 pub fn open(config: &RootConfig, sources: &SecretSources) -> Result<Box<dyn RootKey>> {
     match config {
         RootConfig::Passphrase(kdf) => {
-            let pass = passphrase::read(sources, "Passphrase for the keyring: ", false)?;
-            Ok(Box::new(passphrase::PassphraseRoot::derive(kdf, &pass)?))
+            Ok(Box::new(passphrase::PassphraseRoot::open(kdf, sources)?))
         }
         RootConfig::Keyfile { path } => {
             let path = sources.keyfile.as_deref().unwrap_or(path);

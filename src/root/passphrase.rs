@@ -1,6 +1,7 @@
 //! The passphrase root: Argon2id over a passphrase, with parameters and salt
 //! stored in the keyring. The passphrase itself never comes from argv.
 
+use std::cell::{Cell, RefCell};
 use std::io::Read;
 use std::path::Path;
 
@@ -93,10 +94,43 @@ impl KdfParams {
 
 pub struct PassphraseRoot {
     params: KdfParams,
-    key: SecretKey32,
+    /// Replaced when a mistyped passphrase is typed again.
+    key: RefCell<SecretKey32>,
+    /// Set when the passphrase was typed at a terminal: a wrong one may be
+    /// typed again, up to [`TRIES`] in all, as sudo and ssh allow. A
+    /// passphrase from a file, a descriptor or a variable gets no retry.
+    retry: Option<Retry>,
 }
 
+struct Retry {
+    prompt: String,
+    left: Cell<u32>,
+}
+
+/// Tries at a terminal to type the passphrase of an existing keyring.
+pub const TRIES: u32 = 3;
+
+/// A new passphrase shorter than this gets a warning at a terminal, and is
+/// refused from a file, a descriptor or a variable without
+/// `--allow-weak-passphrase`.
+pub const MIN_NEW_CHARS: usize = 12;
+
 impl PassphraseRoot {
+    /// Asks for the passphrase of an existing keyring (from the first
+    /// source that is set) and derives the root from it.
+    pub fn open(params: &KdfParams, sources: &SecretSources) -> Result<Self> {
+        let prompt = prompt_for(sources, false);
+        let (pass, typed) = read_from(sources, &prompt, false)?;
+        let mut root = Self::derive(params, &pass)?;
+        if typed {
+            root.retry = Some(Retry {
+                prompt,
+                left: Cell::new(TRIES - 1),
+            });
+        }
+        Ok(root)
+    }
+
     pub fn derive(params: &KdfParams, passphrase: &Passphrase) -> Result<Self> {
         let salt = params.check()?;
         let argon_params =
@@ -113,7 +147,8 @@ impl PassphraseRoot {
             .map_err(|e| Failure::other(format!("Argon2id failed: {e}")))?;
         Ok(PassphraseRoot {
             params: params.clone(),
-            key: SecretKey32::from(out),
+            key: RefCell::new(SecretKey32::from(out)),
+            retry: None,
         })
     }
 }
@@ -124,25 +159,84 @@ impl RootKey for PassphraseRoot {
     }
 
     fn wrap_kek(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>> {
-        Ok(crypto::seal(&self.key, kek.expose_secret(), aad))
+        Ok(crypto::seal(&self.key.borrow(), kek.expose_secret(), aad))
     }
 
     fn unwrap_kek(&self, wrapped: &[u8], aad: &[u8]) -> Result<SecretKey32> {
-        let plain = crypto::open(&self.key, wrapped, aad).map_err(|_| {
-            Failure::auth("cannot unlock the keyring: wrong passphrase")
-                .hint("check the passphrase source (--passphrase-file, --passphrase-fd, KEYCASK_PASSPHRASE_FILE, KEYCASK_PASSPHRASE)")
-        })?;
-        SecretKey32::from_slice(&plain)
-            .ok_or_else(|| Failure::keyring("a KEK version has the wrong length").into())
+        loop {
+            let opened = crypto::open(&self.key.borrow(), wrapped, aad);
+            if let Ok(plain) = opened {
+                return SecretKey32::from_slice(&plain)
+                    .ok_or_else(|| Failure::keyring("a KEK version has the wrong length").into());
+            }
+            let Some(retry) = &self.retry else {
+                return Err(Failure::auth("cannot unlock the keyring: wrong passphrase")
+                    .hint("check the passphrase source (--passphrase-file, --passphrase-fd, KEYCASK_PASSPHRASE_FILE, KEYCASK_PASSPHRASE)")
+                    .into());
+            };
+            // Typed at a terminal: no hint about files, which the person
+            // typing did not use; another try while there are tries left.
+            if retry.left.get() == 0 {
+                return Err(Failure::auth(format!(
+                    "cannot unlock the keyring: wrong passphrase ({TRIES} tries)"
+                ))
+                .into());
+            }
+            retry.left.set(retry.left.get() - 1);
+            crate::stderr_line!("keycask: wrong passphrase, try again");
+            let pass = from_terminal(&retry.prompt, false, SOURCES_HINT)?;
+            let again = Self::derive(&self.params, &pass)?;
+            *self.key.borrow_mut() = again.key.into_inner();
+        }
     }
 }
 
 const SOURCES_HINT: &str = "give it with --passphrase-file PATH, --passphrase-fd N, KEYCASK_PASSPHRASE_FILE or KEYCASK_PASSPHRASE, or run at a terminal";
 
+/// The prompt, naming the keyring it unlocks.
+fn prompt_for(sources: &SecretSources, new: bool) -> String {
+    let what = if new { "New passphrase" } else { "Passphrase" };
+    match &sources.keyring {
+        Some(path) => format!("{what} for keyring {}: ", path.display()),
+        None => format!("{what} for the keyring: "),
+    }
+}
+
+/// Reads the passphrase of a new passphrase root (`init`), asked twice at a
+/// terminal, and holds it to [`MIN_NEW_CHARS`].
+pub fn read_new_for(sources: &SecretSources) -> Result<Passphrase> {
+    let (pass, typed) = read_from(sources, &prompt_for(sources, true), true)?;
+    check_new(&pass, typed, sources.allow_weak_passphrase)?;
+    Ok(pass)
+}
+
+/// A new passphrase shorter than [`MIN_NEW_CHARS`]: a warning when typed,
+/// else refused unless allowed. (Its length is never printed.)
+fn check_new(pass: &Passphrase, typed: bool, allowed: bool) -> Result<()> {
+    if pass.expose_secret().chars().count() >= MIN_NEW_CHARS {
+        return Ok(());
+    }
+    if typed {
+        crate::stderr_line!(
+            "keycask: warning: the new passphrase is shorter than {MIN_NEW_CHARS} characters; a few random words resist guessing far better"
+        );
+        return Ok(());
+    }
+    if allowed {
+        return Ok(());
+    }
+    Err(Failure::usage(format!(
+        "the new passphrase is shorter than {MIN_NEW_CHARS} characters"
+    ))
+    .hint("use a longer one (a few random words), or accept it with --allow-weak-passphrase")
+    .into())
+}
+
 /// Reads a passphrase from the first source that is set, in the documented
 /// order: `--passphrase-fd`, `--passphrase-file`, `KEYCASK_PASSPHRASE_FILE`,
-/// `KEYCASK_PASSPHRASE`, then the terminal (with a confirmation if `confirm`).
-pub fn read(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<Passphrase> {
+/// `KEYCASK_PASSPHRASE`, then the terminal (with a confirmation if
+/// `confirm`). Also says whether it was typed at the terminal.
+fn read_from(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<(Passphrase, bool)> {
     if let Some(fd) = sources.passphrase_fd {
         let path = format!("/dev/fd/{fd}");
         let bytes = PASSPHRASE.read_limited(Path::new(&path)).map_err(|e| {
@@ -157,34 +251,46 @@ pub fn read(sources: &SecretSources, prompt: &str, confirm: bool) -> Result<Pass
                 "open it in the shell: keycask --passphrase-fd {fd} ... {fd}<FILE"
             ))
         })?;
-        return PASSPHRASE.parse(bytes, &format!("file descriptor {fd}"));
+        return Ok((
+            PASSPHRASE.parse(bytes, &format!("file descriptor {fd}"))?,
+            false,
+        ));
     }
     if let Some(path) = &sources.passphrase_file {
-        return PASSPHRASE.read_file(path, "--passphrase-file");
+        return Ok((PASSPHRASE.read_file(path, "--passphrase-file")?, false));
     }
-    if let Some(path) = std::env::var_os("KEYCASK_PASSPHRASE_FILE").filter(|p| !p.is_empty()) {
-        return PASSPHRASE.read_file(Path::new(&path), "KEYCASK_PASSPHRASE_FILE");
+    if let Some(path) = crate::input::env_path("KEYCASK_PASSPHRASE_FILE", "--passphrase-file")? {
+        return Ok((
+            PASSPHRASE.read_file(&path, "KEYCASK_PASSPHRASE_FILE")?,
+            false,
+        ));
     }
     // var_os, not var: a value that is not UTF-8 is refused by `parse`, not
     // taken for an unset variable.
     if let Some(text) = std::env::var_os("KEYCASK_PASSPHRASE") {
         use std::os::unix::ffi::OsStringExt;
-        return PASSPHRASE.parse(Zeroizing::new(text.into_vec()), "KEYCASK_PASSPHRASE");
+        let pass = PASSPHRASE.parse(Zeroizing::new(text.into_vec()), "KEYCASK_PASSPHRASE")?;
+        return Ok((pass, false));
     }
-    from_terminal(prompt, confirm, SOURCES_HINT)
+    Ok((from_terminal(prompt, confirm, SOURCES_HINT)?, true))
 }
 
 /// Reads a new passphrase from a file named for that purpose (`rotate --root
 /// --new-passphrase-file`), or else from the terminal with confirmation.
-pub fn read_new(file: Option<&Path>, prompt: &str) -> Result<Passphrase> {
-    match file {
-        Some(path) => PASSPHRASE.read_file(path, "--new-passphrase-file"),
-        None => from_terminal(
-            prompt,
+pub fn read_new(file: Option<&Path>, sources: &SecretSources) -> Result<Passphrase> {
+    let (pass, typed) = match file {
+        Some(path) => (PASSPHRASE.read_file(path, "--new-passphrase-file")?, false),
+        None => (
+            from_terminal(
+                &prompt_for(sources, true),
+                true,
+                "give the new passphrase with --new-passphrase-file PATH, or run at a terminal",
+            )?,
             true,
-            "give the new passphrase with --new-passphrase-file PATH, or run at a terminal",
         ),
-    }
+    };
+    check_new(&pass, typed, sources.allow_weak_passphrase)?;
+    Ok(pass)
 }
 
 /// A secret typed into a file or a variable: a passphrase or a PIN. The
@@ -212,9 +318,10 @@ impl SecretText {
     pub(crate) fn read_file(self, path: &Path, source: &str) -> Result<Passphrase> {
         let bytes = self.read_limited(path).map_err(|e| {
             Failure::usage(format!(
-                "cannot read the {} file {} ({source}): {e}",
+                "cannot read the {} file {} ({source}): {}",
                 self.noun,
-                path.display()
+                path.display(),
+                crate::error::io_reason(&e)
             ))
         })?;
         self.parse(bytes, &format!("{} ({source})", path.display()))

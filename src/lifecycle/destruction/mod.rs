@@ -147,6 +147,16 @@ fn key_destroyed(name: &str, tombstone: &Tombstone) -> Failure {
     ))
 }
 
+/// The option that asks for `when` again, for a hint that runs as printed.
+fn when_flags(when: When) -> String {
+    match when {
+        When::Now => "--now".to_string(),
+        // parse_duration's units are h, d, w and y: a whole number of hours.
+        When::After(seconds) if seconds % 86_400 == 0 => format!("--after {}d", seconds / 86_400),
+        When::After(seconds) => format!("--after {}h", seconds.div_ceil(3_600)),
+    }
+}
+
 fn no_such_version(name: &str, version: u32) -> Failure {
     Failure::key_unusable(format!("key '{name}' has no version {version}"))
         .hint(format!("`keycask show {name}` lists its versions"))
@@ -196,7 +206,8 @@ fn targets(doc: &Keyring, name: &str, version: Option<u32>, when: When) -> Resul
         ))
         .hint(format!(
             "rotate first (`keycask rotate {name}`) so that a new version becomes primary, \
-             then destroy this one; or destroy the whole key with `keycask destroy {name}`"
+             then destroy this one; or destroy the whole key with `keycask destroy {name} {}`",
+            when_flags(when)
         ))
         .into());
     }
@@ -735,7 +746,8 @@ fn pending(ctx: &Context, dry_run: bool) -> Result<()> {
             "would_destroy": [],
             "scheduled": scheduled_json(&doc),
         }))?;
-    } else if ctx.verbose > 0 && done.is_empty() {
+    } else if done.is_empty() {
+        // As `rotate --due` says so; `-q` silences it (issue 18).
         ctx.note("no scheduled destruction has fallen due");
     }
     if !done.is_empty() {

@@ -114,8 +114,7 @@ pub(super) fn rotate_root(
         Session::open_with(&ctx.keyring_path, &leaving, crate::keyring::AgentUse::Never)?;
     let new_passphrase = match spec {
         RootSpec::Passphrase => {
-            let pass =
-                passphrase::read_new(new_passphrase_file, "New passphrase for the keyring: ")?;
+            let pass = passphrase::read_new(new_passphrase_file, &ctx.sources)?;
             refuse_same_passphrase(&session, &pass)?;
             Some(pass)
         }

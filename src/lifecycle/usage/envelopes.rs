@@ -224,7 +224,7 @@ fn write_envelope(
         .map_err(EnvelopeError::Write)?;
     stream::encrypt(cipher, header.chunk_size, input, out, &|n| {
         if let Some(bar) = bar {
-            bar.inc(n);
+            advance(bar, n);
         }
     })
 }
@@ -477,7 +477,7 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     };
     let result = stream::decrypt(&cipher, header.chunk_size, input, &mut output, &|n| {
         if let Some(bar) = &bar {
-            bar.inc(n);
+            advance(bar, n);
         }
     });
     if let Some(bar) = &bar {
@@ -810,6 +810,8 @@ impl Write for Counting<'_> {
     }
 }
 
+const NOT_ENVELOPE_HINT: &str = "keycask unwraps what `keycask wrap` made: binary, or armored text starting with -----BEGIN KEYCASK ENVELOPE-----";
+
 /// Turns an envelope error into the message the user sees, saying what
 /// became of the output.
 fn stream_failure(err: EnvelopeError, input: &str, began: Began) -> anyhow::Error {
@@ -826,14 +828,25 @@ fn stream_failure(err: EnvelopeError, input: &str, began: Began) -> anyhow::Erro
         }
         EnvelopeError::Read(e) => {
             if let Some(bad) = armor::armor_error(&e) {
+                if bad.not_ours() {
+                    // PEM text of another kind, or text: not an envelope
+                    // at all, a usage error (exit 2) like binary input
+                    // without the magic.
+                    return Failure::usage(format!("{input}: not a keycask envelope ({bad})"))
+                        .hint(NOT_ENVELOPE_HINT)
+                        .into();
+                }
                 return Failure::auth(format!("{input}: {bad}{consequence}"))
                     .hint("an armored envelope is the text from -----BEGIN KEYCASK ENVELOPE----- to -----END KEYCASK ENVELOPE-----, unchanged")
                     .into();
             }
             anyhow::Error::new(e).context(format!("cannot read {input}{consequence}"))
         }
-        EnvelopeError::NotEnvelope => Failure::auth(format!("{input}: {err}"))
-            .hint("keycask unwraps what `keycask wrap` made: binary, or armored text starting with -----BEGIN KEYCASK ENVELOPE-----")
+        // Not an envelope at all (no magic, no armor): the wrong file was
+        // given, a usage error (exit 2), not failed authentication (issue
+        // 18: scripts reported a wrong passphrase).
+        EnvelopeError::NotEnvelope => Failure::usage(format!("{input}: {err}"))
+            .hint(NOT_ENVELOPE_HINT)
             .into(),
         EnvelopeError::UnsupportedVersion(_) => Failure::auth(format!("{input}: {err}"))
             .hint("a newer keycask made it: upgrade keycask")
@@ -906,10 +919,11 @@ pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
             })),
             Err(err) => {
                 failed += 1;
+                let shown = crate::error::without_os_error(&format!("{err:#}"));
                 if !ctx.json {
-                    crate::stderr_line!("keycask: error: {err:#}");
+                    crate::stderr_line!("keycask: error: {shown}");
                 }
-                results.push(Err((given, format!("{err:#}"))));
+                results.push(Err((given, shown)));
                 first_failure.get_or_insert(err);
             }
         }
@@ -1214,13 +1228,30 @@ fn regular_len(file: &File) -> Option<u64> {
         .map(|m| m.len())
 }
 
+/// A progress bar on stderr when it is a terminal, for inputs over
+/// [`PROGRESS_THRESHOLD`]. With a known size (a file): a bar with the total
+/// and the time left. With an unknown size (a pipe: `cat big | keycask
+/// wrap`): bytes done and the rate, as `pv` shows them, drawn only once the
+/// threshold has passed (see [`advance`]), so small inputs show nothing.
 fn progress_bar(
     ctx: &Context,
     wanted: bool,
     input_len: Option<u64>,
 ) -> Option<indicatif::ProgressBar> {
-    let len = input_len?;
-    if !wanted || ctx.quiet || len <= PROGRESS_THRESHOLD || !io::stderr().is_terminal() {
+    if !wanted || ctx.quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let Some(len) = input_len else {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} {bytes:>10} {binary_bytes_per_sec} {elapsed}",
+        ) {
+            bar.set_style(style);
+        }
+        return Some(bar);
+    };
+    if len <= PROGRESS_THRESHOLD {
         return None;
     }
     let bar = indicatif::ProgressBar::with_draw_target(
@@ -1233,4 +1264,14 @@ fn progress_bar(
         bar.set_style(style.progress_chars("=> "));
     }
     Some(bar)
+}
+
+/// Counts `n` more bytes; a bar of unknown size appears once it has passed
+/// [`PROGRESS_THRESHOLD`].
+fn advance(bar: &indicatif::ProgressBar, n: u64) {
+    bar.inc(n);
+    if bar.length().is_none() && bar.is_hidden() && bar.position() > PROGRESS_THRESHOLD {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    }
 }

@@ -276,10 +276,8 @@ pub(super) fn read_pin(
     if let Some(path) = &sources.pin_file {
         return PIN.read_file(path, "--pin-file").map(Some);
     }
-    if let Some(path) = std::env::var_os("KEYCASK_PIN_FILE").filter(|p| !p.is_empty()) {
-        return PIN
-            .read_file(Path::new(&path), "KEYCASK_PIN_FILE")
-            .map(Some);
+    if let Some(path) = crate::input::env_path("KEYCASK_PIN_FILE", "--pin-file")? {
+        return PIN.read_file(&path, "KEYCASK_PIN_FILE").map(Some);
     }
     // var_os: a PIN that is not UTF-8 is refused by `parse`, not taken for
     // an unset variable.
