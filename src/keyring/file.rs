@@ -18,9 +18,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::keys::{KeyMap, Keys};
+use super::keys::{KeyMap, write_lines};
 use super::model::{
-    AuditState, FORMAT_V1, FORMAT_V2, FORMAT_VERSION, KEYRING_KIND, KekSet, Keyring, MacInput,
+    AuditState, FORMAT_V1, FORMAT_V2, FORMAT_VERSION, KEYRING_KIND, KekSet, Keyring, Keys, MacInput,
 };
 use crate::clock::Timestamp;
 use crate::error::Failure;
@@ -131,7 +131,7 @@ impl FileId {
 struct LastRead {
     id: FileId,
     text: std::sync::Weak<String>,
-    entries: std::sync::Weak<KeyMap>,
+    entries: std::sync::Weak<KeyMap<super::model::Key>>,
     end: usize,
     head: Keyring,
 }
@@ -395,10 +395,7 @@ fn parse_value(bytes: &[u8]) -> Result<Keyring> {
     Ok(doc)
 }
 
-/// The largest integer a keyring may hold: 2^53 - 1, the largest that
-/// every JSON reader (and RFC 8785's IEEE-754 numbers) holds exactly, so
-/// that canonical JSON writes every number of a keyring as plain decimal.
-pub const MAX_JSON_INTEGER: u64 = (1 << 53) - 1;
+pub use super::model::MAX_JSON_INTEGER;
 
 /// A number that is not an integer from 0 to [`MAX_JSON_INTEGER`], anywhere
 /// in the document.
@@ -433,87 +430,6 @@ struct HeadOut<'a> {
     created: Timestamp,
     root: &'a RootConfig,
     kek: &'a KekSet,
-}
-
-/// keycask's layout of a keyring file: compact JSON, with a line break
-/// and indentation (two spaces a level) before each member of the
-/// document and of its objects (level 1 and 2: `root`, `kek`, `keys`,
-/// `audit`) and before each element of an array down to level 4 (KEK
-/// versions, key versions): one line per key and per version, so that a
-/// diff of two keyrings reads, at a few bytes a key. Closing brackets stay
-/// on the line. Deterministic: keycask writes an unchanged key as read.
-pub(super) struct Lines {
-    /// The level of the value being written (0: the document itself).
-    pub(super) base: usize,
-    arrays: Vec<bool>,
-}
-
-impl Lines {
-    pub(super) fn at(base: usize) -> Lines {
-        Lines {
-            base,
-            arrays: Vec::new(),
-        }
-    }
-
-    fn break_line<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        let level = self.base + self.arrays.len();
-        let in_array = self.arrays.last().copied().unwrap_or(false);
-        if level <= 2 || (in_array && level <= 4) {
-            w.write_all(b"\n")?;
-            for _ in 0..level {
-                w.write_all(b"  ")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl serde_json::ser::Formatter for Lines {
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.arrays.push(false);
-        w.write_all(b"{")
-    }
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.arrays.pop();
-        w.write_all(b"}")
-    }
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.arrays.push(true);
-        w.write_all(b"[")
-    }
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.arrays.pop();
-        w.write_all(b"]")
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        self.break_line(w)
-    }
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        self.break_line(w)
-    }
-}
-
-/// Serialises `value` in keycask's layout ([`Lines`]) as a value at `level`.
-pub(super) fn write_lines<T: Serialize + ?Sized>(out: &mut Vec<u8>, level: usize, value: &T) {
-    let mut ser = serde_json::Serializer::with_formatter(&mut *out, Lines::at(level));
-    value
-        .serialize(&mut ser)
-        .expect("a keyring always serialises");
 }
 
 /// The file as keycask writes it, up to (not including) its `mac` member:

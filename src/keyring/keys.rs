@@ -16,20 +16,25 @@ use std::fmt;
 use std::ops::{Index, Range};
 use std::sync::{Arc, OnceLock};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::model::Key;
+/// What a lazily parsed value is: for a keyring, a key (`model::Key`).
+pub trait Lazy: Serialize + DeserializeOwned + Clone + PartialEq + fmt::Debug {
+    /// What is wrong with a value just parsed that its type does not say.
+    fn problem(&self) -> Option<String>;
+}
 
 #[derive(Clone)]
-pub(super) struct Entry {
+pub(super) struct Entry<Key> {
     /// Where the entry's JSON text is in [`Keys::source`], as long as no
     /// command has changed the key.
     raw: Option<Range<usize>>,
     parsed: OnceLock<Box<Key>>,
 }
 
-impl Entry {
-    fn parsed(key: Key) -> Entry {
+impl<Key> Entry<Key> {
+    fn parsed(key: Key) -> Entry<Key> {
         Entry {
             raw: None,
             parsed: OnceLock::from(Box::new(key)),
@@ -39,38 +44,40 @@ impl Entry {
 
 /// The entries by name; shared by the documents read from one text (a
 /// command that reads the keyring twice), copied on the first change.
-pub(super) type KeyMap = BTreeMap<String, Entry>;
+pub(super) type KeyMap<Key> = BTreeMap<String, Entry<Key>>;
 
 /// Keys by name, sorted (as a `BTreeMap<String, Key>`, whose methods it
 /// offers), parsed on first use.
-#[derive(Clone, Default)]
-pub struct Keys {
+#[derive(Clone)]
+pub struct LazyMap<Key> {
     /// The file's text that raw entries point into.
     source: Option<Arc<String>>,
-    entries: Arc<KeyMap>,
+    entries: Arc<KeyMap<Key>>,
 }
 
-/// Parses one key as the file holds it. Numbers a keyring may not hold
-/// (over 2^53 - 1) and inconsistent version numbers are malformed.
-pub(super) fn parse_key(text: &str) -> Result<Key, String> {
+impl<Key> Default for LazyMap<Key> {
+    fn default() -> Self {
+        LazyMap {
+            source: None,
+            entries: Arc::default(),
+        }
+    }
+}
+
+type Keys<Key> = LazyMap<Key>;
+
+/// Parses one key as the file holds it; [`Lazy::problem`] makes it
+/// malformed too.
+fn parse_key<Key: Lazy>(text: &str) -> Result<Key, String> {
     let key: Key = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if key
-        .rotation_period
-        .is_some_and(|p| p > super::file::MAX_JSON_INTEGER)
-    {
-        return Err(format!(
-            "the number {} is not an integer from 0 to 2^53 - 1",
-            key.rotation_period.unwrap_or_default()
-        ));
+    match key.problem() {
+        Some(problem) => Err(problem),
+        None => Ok(key),
     }
-    if let Some(problem) = key.version_numbers_problem() {
-        return Err(problem);
-    }
-    Ok(key)
 }
 
-impl Keys {
-    pub fn new() -> Keys {
+impl<Key: Lazy> LazyMap<Key> {
+    pub fn new() -> Self {
         Keys::default()
     }
 
@@ -79,8 +86,8 @@ impl Keys {
     pub(super) fn from_source(
         source: Arc<String>,
         entries: impl IntoIterator<Item = (String, Range<usize>)>,
-    ) -> Keys {
-        Keys {
+    ) -> Self {
+        LazyMap {
             entries: Arc::new(
                 entries
                     .into_iter()
@@ -101,25 +108,25 @@ impl Keys {
 
     /// The text and the entries, to share with the next read of the same
     /// file (see `file::read`).
-    pub(super) fn shared(&self) -> Option<(&Arc<String>, &Arc<KeyMap>)> {
+    pub(super) fn shared(&self) -> Option<(&Arc<String>, &Arc<KeyMap<Key>>)> {
         Some((self.source.as_ref()?, &self.entries))
     }
 
     /// Keys sharing what [`Keys::shared`] gave.
-    pub(super) fn from_shared(source: Arc<String>, entries: Arc<KeyMap>) -> Keys {
-        Keys {
+    pub(super) fn from_shared(source: Arc<String>, entries: Arc<KeyMap<Key>>) -> Self {
+        LazyMap {
             source: Some(source),
             entries,
         }
     }
 
     /// The JSON text of an entry as read, while unchanged.
-    fn raw_text(&self, entry: &Entry) -> Option<&str> {
+    fn raw_text(&self, entry: &Entry<Key>) -> Option<&str> {
         let range = entry.raw.clone()?;
         self.source.as_deref().map(|s| &s[range])
     }
 
-    fn force<'a>(&'a self, name: &str, entry: &'a Entry) -> &'a Key {
+    fn force<'a>(&'a self, name: &str, entry: &'a Entry<Key>) -> &'a Key {
         entry.parsed.get_or_init(|| {
             let text = self
                 .raw_text(entry)
@@ -138,7 +145,7 @@ impl Keys {
             if entry.parsed.get().is_none()
                 && let Some(text) = self.raw_text(entry)
             {
-                parse_key(text).map_err(|e| (name.clone(), e))?;
+                parse_key::<Key>(text).map_err(|e| (name.clone(), e))?;
             }
         }
         Ok(())
@@ -198,7 +205,7 @@ impl Keys {
         self.entries.keys()
     }
 
-    pub fn iter(&self) -> Iter<'_> {
+    pub fn iter(&self) -> Iter<'_, Key> {
         Iter {
             keys: self,
             inner: self.entries.iter(),
@@ -243,7 +250,7 @@ impl Keys {
             out.push(b':');
             match self.raw_text(entry) {
                 Some(text) => out.extend_from_slice(text.as_bytes()),
-                None => super::file::write_lines(out, 2, self.force(name, entry)),
+                None => write_lines(out, 2, self.force(name, entry)),
             }
         }
         out.push(b'}');
@@ -251,12 +258,12 @@ impl Keys {
 }
 
 /// The keys with their names, sorted by name; each parsed on first use.
-pub struct Iter<'a> {
-    keys: &'a Keys,
-    inner: btree_map::Iter<'a, String, Entry>,
+pub struct Iter<'a, Key> {
+    keys: &'a Keys<Key>,
+    inner: btree_map::Iter<'a, String, Entry<Key>>,
 }
 
-impl<'a> Iterator for Iter<'a> {
+impl<'a, Key: Lazy> Iterator for Iter<'a, Key> {
     type Item = (&'a String, &'a Key);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -269,25 +276,25 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
-impl DoubleEndedIterator for Iter<'_> {
+impl<Key: Lazy> DoubleEndedIterator for Iter<'_, Key> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let (name, entry) = self.inner.next_back()?;
         Some((name, self.keys.force(name, entry)))
     }
 }
 
-impl ExactSizeIterator for Iter<'_> {}
+impl<Key: Lazy> ExactSizeIterator for Iter<'_, Key> {}
 
-impl<'a> IntoIterator for &'a Keys {
+impl<'a, Key: Lazy> IntoIterator for &'a Keys<Key> {
     type Item = (&'a String, &'a Key);
-    type IntoIter = Iter<'a>;
+    type IntoIter = Iter<'a, Key>;
 
-    fn into_iter(self) -> Iter<'a> {
+    fn into_iter(self) -> Iter<'a, Key> {
         self.iter()
     }
 }
 
-impl Index<&str> for Keys {
+impl<Key: Lazy> Index<&str> for Keys<Key> {
     type Output = Key;
 
     fn index(&self, name: &str) -> &Key {
@@ -295,7 +302,7 @@ impl Index<&str> for Keys {
     }
 }
 
-impl Index<&String> for Keys {
+impl<Key: Lazy> Index<&String> for Keys<Key> {
     type Output = Key;
 
     fn index(&self, name: &String) -> &Key {
@@ -303,9 +310,9 @@ impl Index<&String> for Keys {
     }
 }
 
-impl FromIterator<(String, Key)> for Keys {
-    fn from_iter<I: IntoIterator<Item = (String, Key)>>(iter: I) -> Keys {
-        Keys {
+impl<Key> FromIterator<(String, Key)> for Keys<Key> {
+    fn from_iter<I: IntoIterator<Item = (String, Key)>>(iter: I) -> Self {
+        LazyMap {
             source: None,
             entries: Arc::new(
                 iter.into_iter()
@@ -316,32 +323,113 @@ impl FromIterator<(String, Key)> for Keys {
     }
 }
 
-impl From<BTreeMap<String, Key>> for Keys {
-    fn from(map: BTreeMap<String, Key>) -> Keys {
+impl<Key> From<BTreeMap<String, Key>> for Keys<Key> {
+    fn from(map: BTreeMap<String, Key>) -> Self {
         map.into_iter().collect()
     }
 }
 
-impl PartialEq for Keys {
-    fn eq(&self, other: &Keys) -> bool {
+impl<Key: Lazy> PartialEq for Keys<Key> {
+    fn eq(&self, other: &Self) -> bool {
         self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
-impl fmt::Debug for Keys {
+impl<Key: Lazy> fmt::Debug for Keys<Key> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl Serialize for Keys {
+impl<Key: Lazy> Serialize for Keys<Key> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.iter())
     }
 }
 
-impl<'de> Deserialize<'de> for Keys {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
+impl<'de, Key: Lazy> Deserialize<'de> for Keys<Key> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(BTreeMap::<String, Key>::deserialize(d)?.into())
     }
+}
+
+/// keycask's layout of a keyring file: compact JSON, with a line break
+/// and indentation (two spaces a level) before each member of the
+/// document and of its objects (level 1 and 2: `root`, `kek`, `keys`,
+/// `audit`) and before each element of an array down to level 4 (KEK
+/// versions, key versions): one line per key and per version, so that a
+/// diff of two keyrings reads, at a few bytes a key. Closing brackets stay
+/// on the line. Deterministic: keycask writes an unchanged key as read.
+pub(super) struct Lines {
+    /// The level of the value being written (0: the document itself).
+    pub(super) base: usize,
+    arrays: Vec<bool>,
+}
+
+impl Lines {
+    pub(super) fn at(base: usize) -> Lines {
+        Lines {
+            base,
+            arrays: Vec::new(),
+        }
+    }
+
+    fn break_line<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        let level = self.base + self.arrays.len();
+        let in_array = self.arrays.last().copied().unwrap_or(false);
+        if level <= 2 || (in_array && level <= 4) {
+            w.write_all(b"\n")?;
+            for _ in 0..level {
+                w.write_all(b"  ")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Lines {
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.arrays.push(false);
+        w.write_all(b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.arrays.pop();
+        w.write_all(b"}")
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.arrays.push(true);
+        w.write_all(b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.arrays.pop();
+        w.write_all(b"]")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.break_line(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.break_line(w)
+    }
+}
+
+/// Serialises `value` in keycask's layout ([`Lines`]) as a value at `level`.
+pub(super) fn write_lines<T: Serialize + ?Sized>(out: &mut Vec<u8>, level: usize, value: &T) {
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, Lines::at(level));
+    value
+        .serialize(&mut ser)
+        .expect("a keyring always serialises");
 }

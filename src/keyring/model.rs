@@ -7,7 +7,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-pub use super::keys::Keys;
+use super::keys::{Lazy, LazyMap};
 use crate::asymmetric::PublicKey;
 pub use crate::audit_log::AuditState;
 use crate::clock::Timestamp;
@@ -101,6 +101,27 @@ impl fmt::Debug for MacInput {
 }
 
 pub const KEYRING_KIND: &str = "keycask-keyring";
+
+/// The keys of a keyring by name, sorted, each parsed when first used
+/// (`keys.rs`).
+pub type Keys = LazyMap<Key>;
+
+/// The largest integer a keyring may hold: 2^53 - 1, the largest that
+/// every JSON reader (and RFC 8785's IEEE-754 numbers) holds exactly, so
+/// that canonical JSON writes every number of a keyring as plain decimal.
+pub const MAX_JSON_INTEGER: u64 = (1 << 53) - 1;
+
+impl Lazy for Key {
+    /// A number a keyring may not hold, or inconsistent version numbers.
+    fn problem(&self) -> Option<String> {
+        if let Some(period) = self.rotation_period.filter(|&p| p > MAX_JSON_INTEGER) {
+            return Some(format!(
+                "the number {period} is not an integer from 0 to 2^53 - 1"
+            ));
+        }
+        self.version_numbers_problem()
+    }
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
