@@ -125,11 +125,27 @@ def format1_message(doc):
                   ["kind", "format", "keyring_id", "created", "root", "kek", "keys", "audit"])
     return json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode()
 
-def unlock(doc, args):
-    """Every KEK version, after checking the keyring MAC."""
+def format3_message(raw, mac):
+    """Keyring format 3's MAC input: the file's exact bytes before its last
+    `,"mac":"`, then `}`; the `mac` member must end the document."""
+    at = raw.rfind(b',"mac":"')
+    tail = raw[at + len(b',"mac":"'):] if at >= 0 else b""
+    if at < 0 or tail.rstrip(b" \t\r\n") != mac.encode() + b'"}':
+        raise Refused("the keyring failed its integrity check (MAC): its mac member is not last")
+    return raw[:at] + b"}"
+
+def mac_message(doc, raw):
+    """The bytes the keyring MAC covers, for each format (FORMAT.md)."""
+    body = {k: v for k, v in doc.items() if k != "mac"}
+    if doc["format"] == 3:
+        return format3_message(raw, doc.get("mac", ""))
+    return canonical_json(body) if doc["format"] == 2 else format1_message(body)
+
+def unlock(doc, args, raw):
+    """Every KEK version, after checking the keyring MAC. `raw` is the file."""
     if doc.get("kind") != "keycask-keyring":
         raise Refused("this file is not a keycask keyring")
-    if doc.get("format") not in (1, 2):
+    if doc.get("format") not in (1, 2, 3):
         raise Refused(f"keyring format {doc.get('format')!r} is not supported by this script")
     kid = doc["keyring_id"]
     rkey = root_key(doc["root"], args)
@@ -141,8 +157,7 @@ def unlock(doc, args):
     primary = keks.get(doc["kek"]["primary"])
     if primary is None:
         raise Refused("the keyring's primary KEK version is missing")
-    body = {k: v for k, v in doc.items() if k != "mac"}
-    message = canonical_json(body) if doc["format"] == 2 else format1_message(body)
+    message = mac_message(doc, raw)
     mac_key = hkdf(primary, kid.encode(), b"keycask/keyring-mac/v1")
     expected = hmac.new(mac_key, message, hashlib.sha256).digest()
     if not hmac.compare_digest(expected, b64(doc.get("mac", ""))):
@@ -344,8 +359,9 @@ def main(argv):
     if args.output and len(args.envelopes) != 1 or len(args.envelopes) > 1 and not args.out_dir:
         p.error("-o takes one ENVELOPE; give --out-dir DIR for several")
     try:
-        doc = json.loads(pathlib.Path(args.keyring).read_bytes())
-        keks = unlock(doc, args)
+        raw = pathlib.Path(args.keyring).read_bytes()
+        doc = json.loads(raw)
+        keks = unlock(doc, args, raw)
         found = materials(doc, keks)
         print(f"recover.py: keyring {doc['keyring_id']}: MAC verified, {len(keks)} KEK "
               f"version(s), {len(found)} key version(s) unwrapped", file=sys.stderr)

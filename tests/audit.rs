@@ -357,7 +357,7 @@ fn verify_needs_the_root_and_checks_the_keyring_too() {
         .ok();
     // The counter is under the keyring MAC: rolling it back is caught.
     let text = String::from_utf8(t.keyring_bytes()).unwrap();
-    let edited = text.replace("\"seq\": 2", "\"seq\": 1");
+    let edited = text.replace("\"seq\":2", "\"seq\":1");
     assert_ne!(edited, text);
     std::fs::write(t.keyring(), edited).unwrap();
     t.run(&["audit", "verify", "--passphrase-file", "pass.txt"])

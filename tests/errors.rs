@@ -370,7 +370,7 @@ fn keyring_problems_exit_5_with_the_fix() {
     // The primary flipped back to version 1 behind keycask's back.
     let original = t.keyring_bytes();
     let text = String::from_utf8(original.clone()).unwrap();
-    let edited = text.replacen("\"primary\": 2", "\"primary\": 1", 1);
+    let edited = text.replacen("\"primary\":2", "\"primary\":1", 1);
     assert_ne!(edited, text, "the keyring layout changed; adjust the edit");
     std::fs::write(&path, &edited).unwrap();
     t.run(&["wrap", "-k", "backups", "a.txt"])
@@ -378,7 +378,7 @@ fn keyring_problems_exit_5_with_the_fix() {
         .stderr_has("hint: restore the keyring from a backup");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
 
-    std::fs::write(&path, text.replacen("\"format\": 2", "\"format\": 99", 1)).unwrap();
+    std::fs::write(&path, text.replacen("\"format\":3", "\"format\":99", 1)).unwrap();
     t.run(&["list"])
         .fails(5, "format version 99, newer than this keycask");
 

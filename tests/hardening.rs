@@ -367,7 +367,7 @@ mod model {
                         })
                         .collect(),
                 },
-                keys: keys.into_iter().collect::<BTreeMap<_, _>>(),
+                keys: keys.into_iter().collect::<BTreeMap<_, _>>().into(),
                 audit: audit.map(|(seq, last, usage)| AuditState {
                     seq,
                     last,

@@ -208,27 +208,28 @@ fn damaged_keyrings_are_refused_with_exit_5() {
         (b"[1,2]".to_vec(), "not a keycask keyring"),
         (
             String::from_utf8_lossy(&good)
-                .replace("\"format\": 2", "\"format\": 3")
+                .replace("\"format\":3", "\"format\":4")
                 .into_bytes(),
-            "format version 3, newer than this keycask",
+            "format version 4, newer than this keycask",
         ),
         (
             String::from_utf8_lossy(&good)
-                .replace("\"format\": 2", "\"format\": 0")
+                .replace("\"format\":3", "\"format\":0")
                 .into_bytes(),
             "unsupported format version",
         ),
         (
             String::from_utf8_lossy(&good)
                 .replace(
-                    "\"primary\": 1,\n      \"versions\"",
-                    "\"primary\": 1,\n      \"extra\": 1,\n      \"versions\"",
+                    "\"primary\":1,\"versions\"",
+                    "\"primary\":1,\"extra\":1,\"versions\"",
                 )
                 .into_bytes(),
             "malformed",
         ),
     ];
     for (bytes, needle) in cases {
+        assert_ne!(bytes, good, "{needle}: the damage must change the file");
         std::fs::write(t.keyring(), &bytes).unwrap();
         t.run(&["keygen", "x"]).fails(5, needle);
         t.run(&["list"]).fails(5, needle);
@@ -571,7 +572,7 @@ fn copy_format_1_keyring(t: &TestDir) {
 }
 
 #[test]
-fn a_format_1_keyring_is_read_and_becomes_format_2_at_its_next_write() {
+fn a_format_1_keyring_is_read_and_becomes_format_3_at_its_next_write() {
     let t = TestDir::new();
     copy_format_1_keyring(&t);
     let plain = std::fs::read(
@@ -584,7 +585,7 @@ fn a_format_1_keyring_is_read_and_becomes_format_2_at_its_next_write() {
     assert_eq!(doc["format"], 1, "a read does not rewrite the keyring");
     t.run(&["keygen", "reports", "--keyfile", "root.key"]).ok();
     let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
-    assert_eq!(doc["format"], 2);
+    assert_eq!(doc["format"], 3);
     assert_eq!(t.run(&unwrap).ok().output.stdout, plain);
     t.run(&["audit", "verify", "--keyfile", "root.key"]).ok();
     // A format 1 keyring edited is refused like any other.
@@ -597,7 +598,7 @@ fn a_format_1_keyring_is_read_and_becomes_format_2_at_its_next_write() {
 }
 
 #[test]
-fn a_keyring_reordered_and_reindented_still_verifies_and_an_edit_still_fails() {
+fn a_format_3_keyring_reordered_or_reindented_fails_its_mac_as_any_edit() {
     let t = TestDir::new();
     t.init_keyfile();
     t.run(&["keygen", "backups"]).ok();
@@ -609,9 +610,64 @@ fn a_keyring_reordered_and_reindented_still_verifies_and_an_edit_still_fails() {
         .stdout;
     std::fs::write(t.join("e.kc"), &envelope).unwrap();
     let good = t.keyring_bytes();
-    // serde_json's map sorts members by name: every object is re-ordered;
-    // written compact, and again with tabs.
+    // Format 3: compact, a key a line, `mac` last; its MAC covers these bytes.
+    let text = String::from_utf8(good.clone()).unwrap();
+    assert!(text.contains("\n    \"backups\":{\"algorithm\":"), "{text}");
+    assert!(good.ends_with(b"\"}\n"));
     let value: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    assert_eq!(value["format"], 3);
+    // serde_json's map sorts members by name (`mac` is no longer last);
+    // pretty-printed keeps the order but not the bytes.
+    let pretty = serde_json::to_vec_pretty(&value).unwrap();
+    for bytes in [serde_json::to_vec(&value).unwrap(), pretty] {
+        assert_ne!(bytes, good);
+        std::fs::write(t.keyring(), &bytes).unwrap();
+        t.run(&["unwrap", "e.kc"]).fails(5, "integrity check");
+        t.run(&["keygen", "other"]).fails(5, "integrity check");
+        assert_eq!(t.keyring_bytes(), bytes);
+    }
+    // Trailing whitespace is outside the MAC and harmless.
+    let mut spaced = good.clone();
+    spaced.extend_from_slice(b"\n\n");
+    std::fs::write(t.keyring(), &spaced).unwrap();
+    assert_eq!(t.run(&["unwrap", "e.kc"]).ok().output.stdout, b"data");
+    // A change of meaning in keycask's own layout is refused.
+    let edited = text.replacen("\"primary\":2", "\"primary\":1", 1);
+    assert_ne!(edited, text);
+    std::fs::write(t.keyring(), &edited).unwrap();
+    t.run(&["unwrap", "e.kc"]).fails(5, "integrity check");
+    std::fs::write(t.keyring(), &good).unwrap();
+    t.run(&["keygen", "other"]).ok();
+    assert_eq!(t.run(&["unwrap", "e.kc"]).ok().output.stdout, b"data");
+}
+
+/// Copies tests/vectors/keyring/keyfile (a format 2 keyring, its key file,
+/// audit log and envelope) into `t`.
+fn copy_format_2_keyring(t: &TestDir) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keyring/keyfile");
+    for name in [
+        "keyring.json",
+        "keyring.json.audit.jsonl",
+        "root.key",
+        "envelope.kc",
+    ] {
+        std::fs::copy(dir.join(name), t.join(name)).unwrap();
+        std::fs::set_permissions(t.join(name), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+#[test]
+fn a_format_2_keyring_reordered_and_reindented_still_verifies_and_becomes_format_3() {
+    let t = TestDir::new();
+    copy_format_2_keyring(&t);
+    let plain = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keyring/keyfile/plain.txt"),
+    )
+    .unwrap();
+    let unwrap = ["unwrap", "--keyfile", "root.key", "envelope.kc"];
+    let good = t.keyring_bytes();
+    let value: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    assert_eq!(value["format"], 2);
     let compact = serde_json::to_vec(&value).unwrap();
     let tabbed = String::from_utf8(serde_json::to_vec_pretty(&value).unwrap())
         .unwrap()
@@ -619,23 +675,26 @@ fn a_keyring_reordered_and_reindented_still_verifies_and_an_edit_still_fails() {
     for bytes in [compact.clone(), tabbed.into_bytes()] {
         assert_ne!(bytes, good);
         std::fs::write(t.keyring(), &bytes).unwrap();
-        assert_eq!(t.run(&["unwrap", "e.kc"]).ok().output.stdout, b"data");
+        assert_eq!(t.run(&unwrap).ok().output.stdout, plain);
     }
-    // A change of meaning in the same re-ordered form is refused.
-    let mut edited = value.clone();
-    edited["keys"]["backups"]["primary"] = 1.into();
-    std::fs::write(t.keyring(), serde_json::to_vec(&edited).unwrap()).unwrap();
-    t.run(&["unwrap", "e.kc"]).fails(5, "integrity check");
-    // An optional member spelled out as null is a change to the bytes the
-    // MAC covers (an independent reader sees it), so it is refused too.
-    let mut edited = value.clone();
-    edited["keys"]["backups"]["rotation_period"] = serde_json::Value::Null;
-    std::fs::write(t.keyring(), serde_json::to_vec(&edited).unwrap()).unwrap();
-    t.run(&["unwrap", "e.kc"]).fails(5, "integrity check");
-    // A write puts it back in keycask's own form, still verifying.
+    // A change of meaning in the same re-ordered form is refused, and so is
+    // an optional member spelled out as null (canonical JSON keeps it).
+    for (key, member, edit) in [
+        ("backups", "primary", serde_json::Value::from(1)),
+        ("backups", "rotation_period", serde_json::Value::Null),
+    ] {
+        let mut edited = value.clone();
+        edited["keys"][key][member] = edit;
+        std::fs::write(t.keyring(), serde_json::to_vec(&edited).unwrap()).unwrap();
+        t.run(&unwrap).fails(5, "integrity check");
+    }
+    // Its next write makes it format 3.
     std::fs::write(t.keyring(), &compact).unwrap();
-    t.run(&["keygen", "other"]).ok();
-    assert_eq!(t.run(&["unwrap", "e.kc"]).ok().output.stdout, b"data");
+    t.run(&["keygen", "other", "--keyfile", "root.key"]).ok();
+    let doc: serde_json::Value = serde_json::from_slice(&t.keyring_bytes()).unwrap();
+    assert_eq!(doc["format"], 3);
+    assert_eq!(t.run(&unwrap).ok().output.stdout, plain);
+    t.run(&["audit", "verify", "--keyfile", "root.key"]).ok();
 }
 
 /// Runs `keycask ARGS` in a pseudo-terminal (util-linux `script`), typing

@@ -88,9 +88,14 @@ fn check(name: &str) {
         v["mac_key"],
         "{name}: MAC key"
     );
-    let message = match &doc.mac_input.0 {
-        Some(read) => read.clone(),
-        None => {
+    let message = match &doc.mac_input {
+        keyring::MacInput::Exact { text, end } => {
+            assert_eq!(doc.format, 3);
+            [text[..*end].as_bytes(), b"}"].concat()
+        }
+        keyring::MacInput::Canonical(read) => read.clone(),
+        _ => {
+            assert_eq!(doc.format, 1);
             let mut doc = doc.clone();
             doc.mac = None;
             serde_json::to_vec(&doc).unwrap()
@@ -210,7 +215,14 @@ fn check(name: &str) {
 }
 
 #[test]
-fn keyring_vector_with_a_key_file_root() {
+fn keyring_vector_of_format_3_with_a_key_file_root() {
+    let bytes = std::fs::read(dir("v3/keyring.json")).unwrap();
+    assert_eq!(file::parse(&bytes).unwrap().format, 3);
+    check("v3");
+}
+
+#[test]
+fn keyring_vector_of_format_2_with_a_key_file_root() {
     check("keyfile");
 }
 

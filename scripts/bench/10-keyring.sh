@@ -39,7 +39,7 @@ echo
 cat "$work/keygen.md"
 echo
 echo "Keyring size: $empty bytes empty, $full bytes with 10,000 aes256-gcm keys:"
-echo "$(( (full - empty) / 10000 )) bytes per key (pretty-printed JSON, one version each)."
+echo "$(( (full - empty) / 10000 )) bytes per key (one version each)."
 echo
 echo "Passphrase unlock (the difference between the two rows is the Argon2id derivation):"
 echo

@@ -90,15 +90,32 @@ pub fn hkdf_sha256(ikm: &[u8], salt: Option<&[u8]>, info: &[u8]) -> SecretKey32 
 }
 
 pub fn hmac_sha256(key: &SecretKey32, message: &[u8]) -> [u8; 32] {
+    hmac_sha256_parts(key, &[message])
+}
+
+/// HMAC-SHA256 of the concatenation of `parts`, without building it (the
+/// keyring MAC's input is most of a file of tens of megabytes).
+pub fn hmac_sha256_parts(key: &SecretKey32, parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key.expose_secret())
         .expect("HMAC takes a key of any length");
-    mac.update(message);
+    for part in parts {
+        mac.update(part);
+    }
     mac.finalize().into_bytes().into()
 }
 
 /// Checks an HMAC-SHA256 tag in constant time.
 pub fn hmac_sha256_verify(key: &SecretKey32, message: &[u8], tag: &[u8]) -> Result<(), AuthError> {
-    let expected = hmac_sha256(key, message);
+    hmac_sha256_verify_parts(key, &[message], tag)
+}
+
+/// Checks an HMAC-SHA256 tag over the concatenation of `parts`.
+pub fn hmac_sha256_verify_parts(
+    key: &SecretKey32,
+    parts: &[&[u8]],
+    tag: &[u8],
+) -> Result<(), AuthError> {
+    let expected = hmac_sha256_parts(key, parts);
     if tag.len() == expected.len() && bool::from(expected.ct_eq(tag)) {
         Ok(())
     } else {

@@ -52,7 +52,8 @@ pub struct DueDestruction {
 /// `(key, version, due)`, in key and version order.
 pub fn due(doc: &Keyring, now: Timestamp) -> Vec<(String, u32, Timestamp)> {
     let mut found = Vec::new();
-    for (name, key) in &doc.keys {
+    // Only keys whose text names the state are parsed (every writer asks).
+    for (name, key) in doc.keys.iter_mentioning("destroy-scheduled") {
         for v in &key.versions {
             if let (VersionState::DestroyScheduled, Some(after)) = (v.state, v.destroy_after)
                 && after <= now
@@ -139,11 +140,9 @@ impl DueDestruction {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::key::{Algorithm, Purpose};
-    use crate::keyring::model::{KekSet, Origin};
+    use crate::keyring::model::{KekSet, Keys, Origin};
     use crate::root::RootConfig;
 
     fn version(number: u32, state: VersionState, after: Option<Timestamp>) -> KeyVersion {
@@ -193,7 +192,7 @@ mod tests {
                         },
                     )
                 })
-                .collect::<BTreeMap<_, _>>(),
+                .collect::<Keys>(),
             audit: None,
             mac: None,
             mac_input: Default::default(),

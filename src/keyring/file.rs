@@ -7,14 +7,24 @@
 //! the rename makes every version of the file they can open complete.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::model::{FORMAT_V1, FORMAT_VERSION, KEYRING_KIND, Keyring, MacInput};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::keys::{KeyMap, write_lines};
+use super::model::{
+    AuditState, FORMAT_V1, FORMAT_V2, FORMAT_VERSION, KEYRING_KIND, KekSet, Keyring, Keys, MacInput,
+};
+use crate::clock::Timestamp;
 use crate::error::Failure;
+use crate::key::rfc3339;
 use crate::root::RootConfig;
 
 /// The keyring path: `--keyring` / `KEYCASK_KEYRING` if given, else
@@ -60,10 +70,87 @@ pub fn read(path: &Path) -> Result<Keyring> {
         return Err(not_a_file(&path));
     }
     check_permissions(&file, &path)?;
-    let bytes = std::io::read_to_string(&file).map_err(|e| {
+    let id = file.metadata().ok().map(|m| FileId::of(&path, &m));
+    if let Some(doc) = id.as_ref().and_then(still_held) {
+        // The same file, read and checked by this process, and still held
+        // (a command that reads the keyring twice): not read again.
+        return Ok(doc);
+    }
+    let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize + 1));
+    std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| {
         Failure::keyring(format!("cannot read the keyring {}: {e}", path.display()))
     })?;
-    parse(bytes.as_bytes()).with_context(|| format!("{}", path.display()))
+    let doc = parse_owned(bytes).with_context(|| format!("{}", path.display()))?;
+    if let (Some(id), Some((text, entries)), MacInput::Exact { end, .. }) =
+        (id, doc.keys.shared(), &doc.mac_input)
+    {
+        *LAST_READ.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastRead {
+            id,
+            text: Arc::downgrade(text),
+            entries: Arc::downgrade(entries),
+            end: *end,
+            head: Keyring {
+                keys: Keys::new(),
+                mac_input: MacInput::None,
+                ..doc.clone()
+            },
+        });
+    }
+    Ok(doc)
+}
+
+/// What tells one version of the keyring file from another: every writer
+/// replaces the file (a new inode), and any other change moves its times.
+#[derive(Clone, PartialEq, Eq)]
+struct FileId {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileId {
+    fn of(path: &Path, m: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            path: path.to_path_buf(),
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        }
+    }
+}
+
+/// The format 3 keyring this process read last, parsed and checked: its
+/// text and keys for as long as a document read from it is alive (nothing
+/// big is kept for later), and its other members.
+struct LastRead {
+    id: FileId,
+    text: std::sync::Weak<String>,
+    entries: std::sync::Weak<KeyMap<super::model::Key>>,
+    end: usize,
+    head: Keyring,
+}
+
+static LAST_READ: std::sync::Mutex<Option<LastRead>> = std::sync::Mutex::new(None);
+
+fn still_held(id: &FileId) -> Option<Keyring> {
+    let last = LAST_READ.lock().unwrap_or_else(|e| e.into_inner());
+    let last = last.as_ref().filter(|last| last.id == *id)?;
+    let text = last.text.upgrade()?;
+    let entries = last.entries.upgrade()?;
+    Some(Keyring {
+        keys: Keys::from_shared(Arc::clone(&text), entries),
+        mac_input: MacInput::Exact {
+            text,
+            end: last.end,
+        },
+        ..last.head.clone()
+    })
 }
 
 /// `--keyring` names a folder: the keyring is a file in it.
@@ -96,6 +183,142 @@ fn check_permissions(file: &File, path: &Path) -> Result<()> {
 /// Parses a keyring document, checking what it is and its format version
 /// before reading anything else, so that a future format is never misread.
 pub fn parse(bytes: &[u8]) -> Result<Keyring> {
+    parse_owned(bytes.to_vec())
+}
+
+/// [`parse`], keeping the file's text for the keys parsed later.
+fn parse_owned(bytes: Vec<u8>) -> Result<Keyring> {
+    match String::from_utf8(bytes) {
+        Ok(text) => parse_text(Arc::new(text)),
+        Err(e) => parse_value(e.as_bytes()),
+    }
+}
+
+/// [`parse`] of a text.
+fn parse_text(text: Arc<String>) -> Result<Keyring> {
+    match parse_format_3(&text)? {
+        Some(doc) => Ok(doc),
+        None => parse_value(text.as_bytes()),
+    }
+}
+
+/// The document as the fast path reads it: the keys left as text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Head<'a> {
+    kind: String,
+    format: u64,
+    keyring_id: String,
+    #[serde(with = "rfc3339")]
+    created: Timestamp,
+    root: RootConfig,
+    kek: KekSet,
+    #[serde(borrow)]
+    keys: RawKeys<'a>,
+    #[serde(default)]
+    audit: Option<AuditState>,
+    #[serde(default)]
+    mac: Option<String>,
+}
+
+/// The `keys` object, each key's text left unparsed, in file order.
+struct RawKeys<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawKeys<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = RawKeys<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of keys")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<RawKeys<'a>, M::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    entries.push(entry);
+                }
+                Ok(RawKeys(entries))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// Reads a format 3 keyring without building a `serde_json::Value` or any
+/// key (each is checked against the schema, then dropped: see
+/// `keys.rs`). `None` for anything else, which [`parse_value`] reads or
+/// refuses with the precise error.
+fn parse_format_3(text: &Arc<String>) -> Result<Option<Keyring>> {
+    let Ok(head) = serde_json::from_str::<Head>(text) else {
+        return Ok(None);
+    };
+    if head.kind != KEYRING_KIND
+        || head.format != u64::from(FORMAT_VERSION)
+        || head
+            .audit
+            .as_ref()
+            .is_some_and(|a| a.seq > MAX_JSON_INTEGER)
+    {
+        return Ok(None);
+    }
+    let base = text.as_ptr() as usize;
+    let mut entries = Vec::with_capacity(head.keys.0.len());
+    for (name, raw) in head.keys.0 {
+        let start = raw.get().as_ptr() as usize - base;
+        entries.push((name, start..start + raw.get().len()));
+    }
+    // A repeated name: the generic reader says which (last one wins there).
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    if entries.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Ok(None);
+    }
+    let mac_input = head
+        .mac
+        .as_deref()
+        .and_then(|mac| exact_mac_input(text, mac))
+        .unwrap_or(MacInput::Misplaced);
+    let keys = Keys::from_source(Arc::clone(text), entries);
+    if let Err((name, problem)) = keys.check_all() {
+        return Err(
+            Failure::keyring(format!("the keyring is malformed: key '{name}' {problem}"))
+                .hint("restore it from a backup")
+                .into(),
+        );
+    }
+    Ok(Some(Keyring {
+        kind: head.kind,
+        format: FORMAT_VERSION,
+        keyring_id: head.keyring_id,
+        created: head.created,
+        root: head.root,
+        kek: head.kek,
+        keys,
+        audit: head.audit,
+        mac: head.mac,
+        mac_input,
+    }))
+}
+
+/// What a format 3 file's MAC covers (docs/FORMAT.md, "Keyring MAC"): the
+/// bytes before the last `,"mac":"`, which must be the document's `mac`
+/// member, written last: after it only `}` and whitespace. `None` when the
+/// file is not laid out so (its MAC then fails).
+fn exact_mac_input(text: &Arc<String>, mac: &str) -> Option<MacInput> {
+    const MEMBER: &str = ",\"mac\":\"";
+    let end = text.rfind(MEMBER)?;
+    let tail = text[end + MEMBER.len()..].strip_prefix(mac)?;
+    (tail.trim_end_matches([' ', '\t', '\n', '\r']) == "\"}").then(|| MacInput::Exact {
+        text: Arc::clone(text),
+        end,
+    })
+}
+
+/// The generic reader: formats 1 and 2, and the precise error for anything
+/// that is not a readable keyring.
+fn parse_value(bytes: &[u8]) -> Result<Keyring> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         Failure::keyring(format!(
             "the keyring is not valid JSON ({e}); it may be truncated or damaged"
@@ -107,7 +330,9 @@ pub fn parse(bytes: &[u8]) -> Result<Keyring> {
     }
     let format = value.get("format").and_then(|f| f.as_u64());
     match format {
-        Some(v) if v == u64::from(FORMAT_VERSION) || v == u64::from(FORMAT_V1) => {}
+        Some(v) if v == u64::from(FORMAT_V2) || v == u64::from(FORMAT_V1) => {}
+        // The fast path refused it: the typed reading below says why.
+        Some(v) if v == u64::from(FORMAT_VERSION) => {}
         Some(v) if v > u64::from(FORMAT_VERSION) => {
             return Err(Failure::keyring(format!(
                 "the keyring has format version {v}, newer than this keycask understands ({FORMAT_VERSION})"
@@ -133,8 +358,8 @@ pub fn parse(bytes: &[u8]) -> Result<Keyring> {
     // Format 2's MAC covers the canonical JSON of what the file holds, so
     // it is taken now, from the parsed file, before anything is defaulted
     // or normalised by reading it into the model.
-    let mac_input = if format == Some(u64::from(FORMAT_V1)) {
-        None
+    let mac_input = if format != Some(u64::from(FORMAT_V2)) {
+        MacInput::None
     } else {
         let object = value
             .as_object_mut()
@@ -144,12 +369,20 @@ pub fn parse(bytes: &[u8]) -> Result<Keyring> {
         if let (Some(mac), Some(object)) = (mac, value.as_object_mut()) {
             object.insert("mac".to_string(), mac);
         }
-        Some(canonical)
+        MacInput::Canonical(canonical)
     };
     let mut doc: Keyring = serde_json::from_value(value).map_err(|e| {
         Failure::keyring(format!("the keyring is malformed: {e}")).hint("restore it from a backup")
     })?;
-    doc.mac_input = MacInput(mac_input);
+    if doc.format == FORMAT_VERSION {
+        // Read here only when the fast path could not: a repeated member.
+        return Err(Failure::keyring(
+            "the keyring is malformed: a member is repeated or misplaced",
+        )
+        .hint("restore it from a backup")
+        .into());
+    }
+    doc.mac_input = mac_input;
     for (name, key) in &doc.keys {
         if let Some(problem) = key.version_numbers_problem() {
             return Err(Failure::keyring(format!(
@@ -162,10 +395,7 @@ pub fn parse(bytes: &[u8]) -> Result<Keyring> {
     Ok(doc)
 }
 
-/// The largest integer a keyring may hold: 2^53 - 1, the largest that
-/// every JSON reader (and RFC 8785's IEEE-754 numbers) holds exactly, so
-/// that canonical JSON writes every number of a keyring as plain decimal.
-pub const MAX_JSON_INTEGER: u64 = (1 << 53) - 1;
+pub use super::model::MAX_JSON_INTEGER;
 
 /// A number that is not an integer from 0 to [`MAX_JSON_INTEGER`], anywhere
 /// in the document.
@@ -183,11 +413,64 @@ fn number_problem(value: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// RFC 8785 canonical JSON of a keyring as keycask writes it (the MAC's
-/// input, called with `mac` taken out). Equal to the canonical JSON of the
-/// file `to_bytes` writes, since canonical JSON ignores order and spacing.
+/// RFC 8785 canonical JSON of a keyring (format 2's MAC input, called with
+/// `mac` taken out). Equal to the canonical JSON of the file `to_bytes`
+/// writes, since canonical JSON ignores order and spacing.
 pub fn canonical_json(doc: &Keyring) -> Vec<u8> {
     serde_jcs::to_vec(doc).expect("a keyring always serialises")
+}
+
+/// The document's members before `keys`, in the order keycask writes them.
+#[derive(Serialize)]
+struct HeadOut<'a> {
+    kind: &'a str,
+    format: u32,
+    keyring_id: &'a str,
+    #[serde(with = "rfc3339")]
+    created: Timestamp,
+    root: &'a RootConfig,
+    kek: &'a KekSet,
+}
+
+/// The file as keycask writes it, up to (not including) its `mac` member:
+/// compact JSON in keycask's layout ([`Lines`]), members in the order the
+/// model declares them, each key no command changed copied as the text it
+/// was read from. Ends without the document's closing `}`.
+pub fn body(doc: &Keyring) -> Vec<u8> {
+    let mut out = Vec::with_capacity(match &doc.mac_input {
+        MacInput::Exact { text, .. } => text.len() + 4096,
+        _ => 4096 + 384 * doc.keys.len(),
+    });
+    write_lines(
+        &mut out,
+        0,
+        &HeadOut {
+            kind: &doc.kind,
+            format: doc.format,
+            keyring_id: &doc.keyring_id,
+            created: doc.created,
+            root: &doc.root,
+            kek: &doc.kek,
+        },
+    );
+    out.pop();
+    out.extend_from_slice(b",\n  \"keys\":");
+    doc.keys.write_compact(&mut out);
+    if let Some(audit) = &doc.audit {
+        out.extend_from_slice(b",\n  \"audit\":");
+        write_lines(&mut out, 1, audit);
+    }
+    out
+}
+
+/// The whole file for a body from [`body`] and the document's MAC.
+pub fn with_mac(mut body: Vec<u8>, mac: Option<&str>) -> Vec<u8> {
+    if let Some(mac) = mac {
+        body.extend_from_slice(b",\"mac\":");
+        serde_json::to_writer(&mut body, mac).expect("a string always serialises");
+    }
+    body.extend_from_slice(b"}\n");
+    body
 }
 
 /// The exclusive writer's lock, held until dropped.
@@ -215,12 +498,11 @@ pub fn own_files(path: &Path) -> Vec<(&'static str, PathBuf)> {
 /// root's URI names (`pin-source`); `None` when the keyring is unreadable or
 /// its root has no such file.
 fn recorded_secret_file(path: &Path) -> Option<(&'static str, PathBuf)> {
-    #[derive(serde::Deserialize)]
-    struct RootOnly {
-        root: RootConfig,
-    }
-    let bytes = std::fs::read(path).ok()?;
-    match serde_json::from_slice::<RootOnly>(&bytes).ok()?.root {
+    let root = match root_from_start(path) {
+        Some(root) => root,
+        None => read(path).ok()?.root,
+    };
+    match root {
         RootConfig::Keyfile { path } => Some(("the keyring's root key file", path)),
         RootConfig::Pkcs11 { uri } => {
             let uri: crate::root::pkcs11::Pkcs11Uri = uri.parse().ok()?;
@@ -228,6 +510,36 @@ fn recorded_secret_file(path: &Path) -> Option<(&'static str, PathBuf)> {
         }
         RootConfig::Passphrase(_) | RootConfig::Transit { .. } => None,
     }
+}
+
+/// The `root` member, when it is in the first 64 KiB of the file (where
+/// keycask writes it), without reading the rest: the members before it are
+/// skipped, the parse stops once it is read.
+fn root_from_start(path: &Path) -> Option<RootConfig> {
+    use serde::de::{Deserializer as _, Error as _, IgnoredAny, MapAccess, Visitor};
+    struct Seek<'r>(&'r mut Option<RootConfig>);
+    impl<'de> Visitor<'de> for Seek<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a keyring")
+        }
+        fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+            while let Some(name) = map.next_key::<std::borrow::Cow<str>>()? {
+                if name == "root" {
+                    *self.0 = Some(map.next_value()?);
+                    // Stop here: the rest of the document is not needed.
+                    return Err(M::Error::custom("found"));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+    let mut start = Vec::with_capacity(64 * 1024);
+    std::io::Read::read_to_end(&mut File::open(path).ok()?.take(64 * 1024), &mut start).ok()?;
+    let mut root = None;
+    let _ = serde_json::Deserializer::from_slice(&start).deserialize_map(Seek(&mut root));
+    root
 }
 
 fn lock_path(path: &Path) -> PathBuf {
@@ -290,15 +602,21 @@ fn remove_stale_temps(path: &Path) {
     }
 }
 
-/// Serialises the keyring as the file holds it.
+/// Serialises the keyring as the file holds it: compact JSON on one line,
+/// `mac` last (docs/FORMAT.md, "The document").
 pub fn to_bytes(doc: &Keyring) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(doc).expect("a keyring always serialises");
-    bytes.push(b'\n');
-    bytes
+    with_mac(body(doc), doc.mac.as_deref())
 }
 
 /// Replaces the keyring atomically and durably. The caller holds the lock.
-pub fn write(path: &Path, doc: &Keyring, _lock: &WriteLock) -> Result<()> {
+pub fn write(path: &Path, doc: &Keyring, lock: &WriteLock) -> Result<()> {
+    write_bytes(path, &to_bytes(doc), lock)
+}
+
+/// Replaces the keyring with `bytes` (from [`to_bytes`], or the sealed
+/// bytes of [`super::Unlocked::seal`]) atomically and durably. The caller
+/// holds the lock.
+pub fn write_bytes(path: &Path, bytes: &[u8], _lock: &WriteLock) -> Result<()> {
     let path = real_path(path);
     remove_stale_temps(&path);
     let dir = match path.parent() {
@@ -311,7 +629,7 @@ pub fn write(path: &Path, doc: &Keyring, _lock: &WriteLock) -> Result<()> {
     };
     let mut temp = crate::temp::TempFile::beside(&path, 0o600).map_err(write_err)?;
     crate::output::match_keyring_owner(&path, temp.as_file()).map_err(write_err)?;
-    temp.write_all(&to_bytes(doc)).map_err(write_err)?;
+    temp.write_all(bytes).map_err(write_err)?;
     temp.as_file().sync_all().map_err(write_err)?;
     temp.persist(&path).map_err(write_err)?;
     File::open(&dir)

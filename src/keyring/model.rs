@@ -1,12 +1,13 @@
 //! The keyring document as it is stored (DESIGN.md §2), and the names, types
 //! and states it is made of. Pure data: no I/O, no secrets in the clear.
 
-use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use super::keys::{Lazy, LazyMap};
 pub use crate::audit_log::AuditState;
 use crate::clock::Timestamp;
 use crate::crypto::asymmetric::PublicKey;
@@ -17,15 +18,20 @@ use crate::root::RootConfig;
 // and the like keep working until every caller names `crate::key`.
 pub use crate::key::{Algorithm, MAX_VERSION, Purpose, rfc3339, rfc3339_opt, validate_key_name};
 
-/// The keyring format this build writes. It reads formats 1 and 2; they
-/// differ only in the MAC's input (docs/FORMAT.md, "Keyring MAC"): format 1
-/// MACs keycask's own serialisation of the document, format 2 the RFC 8785
-/// canonical JSON of the document as the file holds it. A format 1 keyring
-/// becomes format 2 at its next write.
-pub const FORMAT_VERSION: u32 = 2;
+/// The keyring format this build writes. It reads formats 1, 2 and 3;
+/// they differ only in the MAC's input (docs/FORMAT.md, "Keyring MAC"):
+/// format 1 MACs keycask's own serialisation of the document, format 2 the
+/// RFC 8785 canonical JSON of the document as the file holds it, format 3
+/// the file's exact bytes before its `mac` member (no re-serialisation, so
+/// a keyring of 100,000 keys is checked at the speed of SHA-256). A format
+/// 1 or 2 keyring becomes format 3 at its next write.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The first format, still read.
 pub const FORMAT_V1: u32 = 1;
+
+/// The canonical-JSON format, still read.
+pub const FORMAT_V2: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -39,30 +45,43 @@ pub struct Keyring {
     pub created: Timestamp,
     pub root: RootConfig,
     pub kek: KekSet,
-    /// Keys by name, sorted.
-    pub keys: BTreeMap<String, Key>,
+    /// Keys by name, sorted; each parsed from the file when first used.
+    pub keys: Keys,
     /// Where the audit log stands (see `docs/audit.md`). Absent in keyrings
     /// written before the audit log existed; added at their next write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditState>,
-    /// HMAC-SHA256 (base64) over this document without `mac` (format 2:
-    /// its RFC 8785 canonical JSON), under a key derived from the primary KEK.
+    /// HMAC-SHA256 (base64) over this document without `mac` (format 3:
+    /// the file's bytes before it), under a key derived from the primary KEK.
+    /// Written last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
-    /// The bytes the MAC of a format 2 file covers, as read from the file
-    /// (not from keycask's serialisation of it): see [`MacInput`].
+    /// The bytes the MAC of a format 2 or 3 file covers, as read from the
+    /// file (not from keycask's serialisation of it): see [`MacInput`].
     #[serde(skip)]
     pub mac_input: MacInput,
 }
 
-/// The RFC 8785 canonical JSON of a keyring file without its `mac` member,
-/// kept from the moment the file was parsed, so that the MAC is checked over
-/// what the file says (whatever its member order, spacing or optional
-/// members) exactly as an independent reader checks it. Derived data, not
-/// part of the document: it takes no part in equality, and is cleared when
-/// the document is re-sealed.
+/// What the MAC of a keyring file covers, kept from the moment the file
+/// was parsed, so that the MAC is checked over what the file says exactly
+/// as an independent reader checks it. Derived data, not part of the
+/// document: it takes no part in equality, and is cleared when the
+/// document is re-sealed.
 #[derive(Clone, Default)]
-pub struct MacInput(pub Option<Vec<u8>>);
+pub enum MacInput {
+    /// Not read from a file (or a format 1 file, whose input is keycask's
+    /// own serialisation of the document).
+    #[default]
+    None,
+    /// Format 2: the RFC 8785 canonical JSON of the file without `mac`.
+    Canonical(Vec<u8>),
+    /// Format 3: `text[..end]` followed by `}`, where `end` is where the
+    /// final `,"mac":"` member begins.
+    Exact { text: Arc<String>, end: usize },
+    /// A format 3 file whose `mac` is not its last member written as
+    /// `,"mac":"..."}`: its MAC fails.
+    Misplaced,
+}
 
 impl PartialEq for MacInput {
     fn eq(&self, _: &Self) -> bool {
@@ -72,15 +91,37 @@ impl PartialEq for MacInput {
 
 impl fmt::Debug for MacInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "MacInput(read)"
-        } else {
-            "MacInput(none)"
+        f.write_str(match self {
+            MacInput::None => "MacInput(none)",
+            MacInput::Canonical(_) => "MacInput(canonical)",
+            MacInput::Exact { .. } => "MacInput(exact)",
+            MacInput::Misplaced => "MacInput(misplaced)",
         })
     }
 }
 
 pub const KEYRING_KIND: &str = "keycask-keyring";
+
+/// The keys of a keyring by name, sorted, each parsed when first used
+/// (`keys.rs`).
+pub type Keys = LazyMap<Key>;
+
+/// The largest integer a keyring may hold: 2^53 - 1, the largest that
+/// every JSON reader (and RFC 8785's IEEE-754 numbers) holds exactly, so
+/// that canonical JSON writes every number of a keyring as plain decimal.
+pub const MAX_JSON_INTEGER: u64 = (1 << 53) - 1;
+
+impl Lazy for Key {
+    /// A number a keyring may not hold, or inconsistent version numbers.
+    fn problem(&self) -> Option<String> {
+        if let Some(period) = self.rotation_period.filter(|&p| p > MAX_JSON_INTEGER) {
+            return Some(format!(
+                "the number {period} is not an integer from 0 to 2^53 - 1"
+            ));
+        }
+        self.version_numbers_problem()
+    }
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -374,7 +415,8 @@ impl Keyring {
 
     /// Finds the key that holds a version id, with that version.
     pub fn find_version_id(&self, id: &str) -> Option<(&str, &Key, &KeyVersion)> {
-        self.keys.iter().find_map(|(name, key)| {
+        // Only the keys whose text holds the id are parsed.
+        self.keys.iter_mentioning(id).find_map(|(name, key)| {
             key.versions
                 .iter()
                 .find(|v| v.id == id)

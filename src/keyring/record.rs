@@ -40,8 +40,8 @@ pub(super) fn commit_events(
     let state = keyring.doc.audit.as_mut().expect("ensured above");
     state.seq = seq;
     state.last = last;
-    keyring.seal_mac()?;
-    file::write(path, &keyring.doc, lock)
+    let bytes = keyring.seal()?;
+    file::write_bytes(path, &bytes, lock)
 }
 
 /// Writes one usage record for a command that opened the keyring read-only

@@ -23,8 +23,9 @@ def args_for(d):
 
 
 def lower(d):
-    doc = json.loads((d / "keyring.json").read_text())
-    keks = rec.unlock(doc, args_for(d))
+    raw = (d / "keyring.json").read_bytes()
+    doc = json.loads(raw)
+    keks = rec.unlock(doc, args_for(d), raw)
     doc["root"].update(m_cost=19456, t_cost=2, p_cost=1)
     rkey = rec.root_key(doc["root"], args_for(d))
     for v in doc["kek"]["versions"]:
@@ -39,11 +40,11 @@ def lower(d):
 
 
 def vectors(d):
-    doc = json.loads((d / "keyring.json").read_text())
+    raw = (d / "keyring.json").read_bytes()
+    doc = json.loads(raw)
     kid, a = doc["keyring_id"], args_for(d)
-    keks = rec.unlock(doc, a)
-    body = {k: v for k, v in doc.items() if k != "mac"}
-    message = rec.canonical_json(body) if doc["format"] == 2 else rec.format1_message(body)
+    keks = rec.unlock(doc, a, raw)
+    message = rec.mac_message(doc, raw)
     state = doc["audit"]
     audit_key = rec.gcm_open(keks[state["kek_version"]], rec.b64(state["key"]),
                              rec.aad("keycask/audit-key/v1", kid, state["kek_version"]), "audit key")
@@ -66,6 +67,6 @@ def vectors(d):
 
 if "--lower" in sys.argv:
     lower(HERE / "passphrase")
-for name in ["keyfile", "passphrase", "v1"]:
+for name in ["v3", "keyfile", "passphrase", "v1"]:
     (HERE / name / "vectors.json").write_text(json.dumps(vectors(HERE / name), indent=2) + "\n")
     print("wrote", name)
