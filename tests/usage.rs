@@ -1648,6 +1648,17 @@ fn armor_pasted_inside_text_is_found() {
     ])
     .fails(4, "mail/mail.txt (version 1)");
     assert_eq!(t.keyring_bytes(), keyring);
+    // The dry run says what the real run does: it fails the file.
+    let dry = t.run(&["rekey", "--dry-run", "--json", "mail"]);
+    assert_ne!(dry.code(), 0, "{}", dry.stdout());
+    let report = dry.json();
+    assert_eq!(report["files"][0]["status"], "failed", "{report}");
+    assert!(
+        report["files"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("inside other text")),
+        "{report}"
+    );
     let run = t.run(&["rekey", "mail"]);
     assert_ne!(run.code(), 0, "{}", run.stdout());
     assert!(

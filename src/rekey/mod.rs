@@ -349,6 +349,15 @@ impl<'a> Rekeyer<'a> {
         if report.status != Status::WouldRekey {
             return report;
         }
+        // The real run rewrites armored files whole, and refuses armor
+        // inside other text (it would lose that text): say so here too.
+        let whole =
+            File::open(path).and_then(|f| envelope::armor::detect_whole(Box::new(f)).map(|_| ()));
+        if let Err(e) = whole {
+            let why =
+                envelope::armor::armor_error(&e).map_or_else(|| e.to_string(), |a| a.to_string());
+            return report.failed_after(format!("cannot rewrite it: {why}"));
+        }
         match writable(path) {
             Ok(()) => report,
             Err(why) => report.failed_after(why),
