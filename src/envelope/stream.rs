@@ -169,25 +169,9 @@ pub fn decrypt(
         piece,
         0,
         |batch: &mut Batch| {
-            let count = batch.chunks.len();
-            let verdicts: Vec<bool> = batch
-                .chunks
-                .par_iter_mut()
-                .enumerate()
-                .map(|(i, chunk)| {
-                    let last = batch.last && i + 1 == count;
-                    cipher
-                        .open_chunk(batch.first + i as u64, last, chunk)
-                        .is_ok()
-                })
-                .collect();
-            match verdicts.iter().position(|ok| !ok) {
-                None => Ok(()),
-                Some(bad) => {
-                    batch.chunks.truncate(bad);
-                    Err(EnvelopeError::Damaged)
-                }
-            }
+            each_chunk(batch, |index, last, chunk| {
+                cipher.open_chunk(index, last, chunk).is_ok()
+            })
         },
         |written| {
             progress((written.len() + TAG_LEN) as u64);
@@ -219,35 +203,45 @@ pub fn reencrypt(
         piece,
         0,
         |batch: &mut Batch| {
-            let count = batch.chunks.len();
-            let verdicts: Vec<bool> = batch
-                .chunks
-                .par_iter_mut()
-                .enumerate()
-                .map(|(i, chunk)| {
-                    let index = batch.first + i as u64;
-                    let last = batch.last && i + 1 == count;
-                    let opened = old.open_chunk(index, last, chunk).is_ok();
-                    if opened {
-                        // Its capacity holds the tag again: no reallocation.
-                        new.seal_chunk(index, last, chunk);
-                    }
-                    opened
-                })
-                .collect();
-            match verdicts.iter().position(|ok| !ok) {
-                None => Ok(()),
-                Some(bad) => {
-                    batch.chunks.truncate(bad);
-                    Err(EnvelopeError::Damaged)
+            each_chunk(batch, |index, last, chunk| {
+                let opened = old.open_chunk(index, last, chunk).is_ok();
+                if opened {
+                    // Its capacity holds the tag again: no reallocation.
+                    new.seal_chunk(index, last, chunk);
                 }
-            }
+                opened
+            })
         },
         |written| {
             progress(written.len() as u64);
             (written.len() - TAG_LEN) as u64
         },
     )
+}
+
+/// Runs `step` on every chunk of `batch` on every core, with the chunk's
+/// index in the stream and whether it is the stream's last. When a step
+/// fails (a tag that does not verify), only the chunks before the first
+/// failure are kept, and the batch fails: nothing after it is released.
+fn each_chunk(
+    batch: &mut Batch,
+    step: impl Fn(u64, bool, &mut Chunk) -> bool + Sync + Send,
+) -> Result<(), EnvelopeError> {
+    let count = batch.chunks.len();
+    let (first, last_batch) = (batch.first, batch.last);
+    let verdicts: Vec<bool> = batch
+        .chunks
+        .par_iter_mut()
+        .enumerate()
+        .map(|(i, chunk)| step(first + i as u64, last_batch && i + 1 == count, chunk))
+        .collect();
+    match verdicts.iter().position(|ok| !ok) {
+        None => Ok(()),
+        Some(bad) => {
+            batch.chunks.truncate(bad);
+            Err(EnvelopeError::Damaged)
+        }
+    }
 }
 
 /// Reader thread → `process` on this thread (on every core) → writer thread.
