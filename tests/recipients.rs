@@ -12,23 +12,19 @@ use crate::util::TestDir;
 fn operators() -> TestDir {
     let t = TestDir::new();
     t.init_keyfile();
-    t.run(&["keygen", "inbox", "--type", "p256", "--purpose", "encrypt"])
-        .ok();
-    t.run(&[
-        "keygen",
-        "rinbox",
-        "--type",
-        "rsa-3072",
-        "--purpose",
-        "encrypt",
-    ])
-    .ok();
+    recipient_key(&t, "inbox", "p256");
+    recipient_key(&t, "rinbox", "rsa-3072");
     t.run(&["keygen", "backups"]).ok();
-    t.run(&["export", "inbox", "--public", "-o", "inbox.pem"])
-        .ok();
-    t.run(&["export", "rinbox", "--public", "-o", "rinbox.pem"])
-        .ok();
     t
+}
+
+/// A recipient key NAME of type KIND (purpose encrypt) in `t`'s keyring,
+/// and its public half in `NAME.pem`.
+fn recipient_key(t: &TestDir, name: &str, kind: &str) {
+    t.run(&["keygen", name, "--type", kind, "--purpose", "encrypt"])
+        .ok();
+    t.run(&["export", name, "--public", "-o", &format!("{name}.pem")])
+        .ok();
 }
 
 fn write(t: &TestDir, name: &str, bytes: &[u8]) {
@@ -132,20 +128,8 @@ fn several_recipients_and_a_key_each_open_the_same_envelope() {
     let t = operators();
     let elsewhere = TestDir::new();
     elsewhere.init_keyfile();
-    elsewhere
-        .run(&[
-            "keygen",
-            "dr-offline",
-            "--type",
-            "rsa-4096",
-            "--purpose",
-            "encrypt",
-        ])
-        .ok();
-    elsewhere
-        .run(&["export", "dr-offline", "--public", "-o", "dr.pem"])
-        .ok();
-    std::fs::copy(elsewhere.join("dr.pem"), t.join("dr.pem")).unwrap();
+    recipient_key(&elsewhere, "dr-offline", "rsa-4096");
+    std::fs::copy(elsewhere.join("dr-offline.pem"), t.join("dr.pem")).unwrap();
     let plain = pattern(70_000);
     write(&t, "data", &plain);
     t.run(&[
@@ -393,10 +377,7 @@ fn bad_recipient_files_exit_2_and_write_nothing() {
     let mut many = vec!["wrap".to_string(), "-k".into(), "backups".into()];
     for i in 0..16 {
         let name = format!("r{i}");
-        t.run(&["keygen", &name, "--type", "p256", "--purpose", "encrypt"])
-            .ok();
-        t.run(&["export", &name, "--public", "-o", &format!("{name}.pem")])
-            .ok();
+        recipient_key(&t, &name, "p256");
         many.extend(["--to".into(), format!("{name}.pem")]);
     }
     many.extend(["a".into(), "-o".into(), "a.kc".into()]);
@@ -471,12 +452,7 @@ fn tampered_or_foreign_recipient_envelopes_are_refused() {
     // An envelope for keys this keyring does not hold.
     let stranger = TestDir::new();
     stranger.init_keyfile();
-    stranger
-        .run(&["keygen", "x", "--type", "p256", "--purpose", "encrypt"])
-        .ok();
-    stranger
-        .run(&["export", "x", "--public", "-o", "x.pem"])
-        .ok();
+    recipient_key(&stranger, "x", "p256");
     std::fs::copy(stranger.join("x.pem"), t.join("x.pem")).unwrap();
     t.run(&["wrap", "--to", "x.pem", "a", "-o", "x.kc"]).ok();
     t.run(&["unwrap", "x.kc", "-o", "x.out"]).fails(

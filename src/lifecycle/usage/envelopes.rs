@@ -258,7 +258,9 @@ fn new_envelope(
                 .into());
             }
             None => {
-                let keyring = keyring::open_read_only(&ctx.keyring_path, &ctx.sources)?;
+                // The document already read is the one unlocked: one read
+                // and one parse of the keyring per command.
+                let keyring = keyring::unlock_doc(doc, &ctx.sources)?;
                 let chosen = encryption_version(ctx, &keyring, name)?;
                 audit::record_usage(
                     ctx,
