@@ -82,11 +82,6 @@ const ALLOWED: &[(&str, Rule, &str)] = &[
         Rule::Long,
         "issues 18 and 20 added commands and help: split the clap types by command group (cli/{keys,data,lifecycle,distribution,inspection}.rs) while keeping one definition for the generator",
     ),
-    (
-        "src/lifecycle/usage/envelopes.rs",
-        Rule::Long,
-        "issue 14 move 5: split into usage/{envelopes,inspect,datakey}.rs",
-    ),
 ];
 
 struct SourceFile {
