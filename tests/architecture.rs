@@ -71,18 +71,11 @@ enum Rule {
 
 /// Known breaches, each to be removed when its file is reshaped. Issue 14
 /// left these because other work was under way in the files at the time.
-const ALLOWED: &[(&str, Rule, &str)] = &[
-    (
-        "src/rekey/reencrypt.rs",
-        Rule::Long,
-        "issue 21 landed it at 828 lines: split the planning (which files, which recipients) from the streaming rewrite",
-    ),
-    (
-        "src/cli.rs",
-        Rule::Long,
-        "issues 18 and 20 added commands and help: split the clap types by command group (cli/{keys,data,lifecycle,distribution,inspection}.rs) while keeping one definition for the generator",
-    ),
-];
+const ALLOWED: &[(&str, Rule, &str)] = &[(
+    "src/rekey/reencrypt.rs",
+    Rule::Long,
+    "issue 21 landed it at 828 lines: split the planning (which files, which recipients) from the streaming rewrite",
+)];
 
 struct SourceFile {
     /// `src/keyring/mod.rs`
