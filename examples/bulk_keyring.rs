@@ -8,7 +8,8 @@
 //! rotation period has passed (`rotate --due` rotates them).
 
 use anyhow::{Context, Result};
-use keycask::keyring::{Algorithm, Key, Origin, Purpose, Session};
+use keycask::key::{Algorithm, Purpose};
+use keycask::keyring::{Key, Origin, Session};
 use keycask::root::SecretSources;
 
 fn main() -> Result<()> {
@@ -38,7 +39,7 @@ fn main() -> Result<()> {
                 destroyed: None,
             },
         );
-        let material = keycask::material::generate(Algorithm::Aes256Gcm)?.material;
+        let material = keycask::crypto::material::generate(Algorithm::Aes256Gcm)?.material;
         session
             .keyring
             .add_version(&name, &material, None, created)?;

@@ -250,7 +250,7 @@ fn sign_bundle(signer: &PrivateKey, signed: &[u8]) -> anyhow::Result<Vec<u8>> {
             Ok(signature.normalize_s().to_der().as_bytes().to_vec())
         }
         PrivateKey::Rsa(key) => Ok(key
-            .pss_sign_prehash_with_rng::<sha2::Sha384, _>(&mut crypto::os_rng(), &digest)
+            .pss_sign_prehash_with_rng::<sha2::Sha384, _>(&mut crate::random::os_rng(), &digest)
             .map_err(|e| Failure::other(format!("RSA signing failed: {e}")))?),
     }
 }
@@ -569,7 +569,9 @@ mod tests {
     use p256::elliptic_curve::Generate;
 
     fn p256_key() -> PrivateKey {
-        PrivateKey::P256(p256::SecretKey::generate_from_rng(&mut crypto::os_rng()))
+        PrivateKey::P256(p256::SecretKey::generate_from_rng(
+            &mut crate::random::os_rng(),
+        ))
     }
 
     fn metadata(public_key: Option<String>, algorithm: Algorithm) -> Metadata {
@@ -757,7 +759,7 @@ mod tests {
     fn file_signatures_and_bundle_signatures_never_verify_as_each_other() {
         let recipient = p256_key();
         let rsa = PrivateKey::Rsa(Box::new(
-            rsa::PrivateKey::new(&mut crypto::os_rng(), 2048).unwrap(),
+            rsa::PrivateKey::new(&mut crate::random::os_rng(), 2048).unwrap(),
         ));
         for signer in [p256_key(), rsa] {
             let sealed = seal(
@@ -837,7 +839,7 @@ mod tests {
     fn rsa_recipient_and_rsa_signer_round_trip() {
         let rsa = |bits| {
             PrivateKey::Rsa(Box::new(
-                rsa::PrivateKey::new(&mut crypto::os_rng(), bits).unwrap(),
+                rsa::PrivateKey::new(&mut crate::random::os_rng(), bits).unwrap(),
             ))
         };
         let recipient = rsa(2048);

@@ -11,7 +11,6 @@
 #[macro_use]
 pub mod messages;
 pub mod agent;
-pub mod audit;
 pub mod audit_log;
 pub mod bundle;
 pub mod cli;
@@ -36,9 +35,6 @@ pub mod temp;
 use anyhow::Result;
 
 pub use crate::context::Context;
-// Bridge (issue 14): the key types moved under `crypto/`; these keep the
-// old paths for the files not yet repointed.
-pub use crate::crypto::{asymmetric, material};
 pub use crate::hardening::harden_process;
 pub use crate::messages::{report_error, report_usage_error};
 

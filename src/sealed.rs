@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::asymmetric::{self, PrivateKey, PublicKey};
+use crate::crypto::asymmetric::{self, PrivateKey, PublicKey};
 use crate::envelope::recipient::{self, OpenWith};
 use crate::envelope::{Cek, EnvelopeError, Header, RecipientStanza};
 use crate::keyring::{Key, KeyVersion, Keyring, Unlocked};

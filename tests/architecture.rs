@@ -35,11 +35,7 @@ const FLOORS: &[(u8, &str, &[&str])] = &[
         &["agent", "audit_log", "envelope", "root"],
     ),
     (3, "keyring", &["keyring"]),
-    (
-        4,
-        "services",
-        &["audit", "context", "hardening", "rekey", "sealed"],
-    ),
+    (4, "services", &["context", "hardening", "rekey", "sealed"]),
     (5, "commands", &["lifecycle"]),
     (6, "dispatch", &["lib", "main"]),
 ];

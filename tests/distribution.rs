@@ -2109,7 +2109,7 @@ fn sign_options_that_would_be_ignored_are_refused() {
 /// writes what it is given, as a hostile sender's tool would.
 fn craft_bundle(p: &Pair, recipient_pem: &str, metadata: serde_json::Value, out: &str) {
     let pem = read(&p.t, recipient_pem);
-    let recipient = keycask::asymmetric::PublicKey::from_pem(&pem, recipient_pem).unwrap();
+    let recipient = keycask::crypto::asymmetric::PublicKey::from_pem(&pem, recipient_pem).unwrap();
     let metadata: keycask::bundle::Metadata = serde_json::from_value(metadata).unwrap();
     let materials: Vec<_> = metadata
         .versions

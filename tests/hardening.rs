@@ -64,7 +64,7 @@ fn no_secret_holding_type_prints_its_bytes() {
 
     // Generated material of every type.
     for algorithm in [Algorithm::Aes256Gcm, Algorithm::P256, Algorithm::Rsa2048] {
-        let generated = keycask::material::generate(algorithm).unwrap();
+        let generated = keycask::crypto::material::generate(algorithm).unwrap();
         let secret = generated.material.expose_secret().to_vec();
         assert_hidden(&generated, &secret);
     }
@@ -171,16 +171,29 @@ fn record_usage_logs_only_when_the_keyring_says_so() {
     };
     let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
     let before = t.keyring_bytes();
-    keycask::audit::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1])).unwrap();
+    keycask::keyring::record_usage(
+        &ctx.keyring_path,
+        &ctx.sources,
+        &opened,
+        Event::new("wrap").key("a").versions([1]),
+    )
+    .unwrap();
     assert_eq!(t.keyring_bytes(), before, "usage logging is off by default");
 
     t.run(&["config", "audit-usage", "on"]).ok();
     let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
     // Another writer moves the counter between our open and our record.
     t.run(&["keygen", "b"]).ok();
-    keycask::audit::record_usage(&ctx, &opened, Event::new("wrap").key("a").versions([1])).unwrap();
-    keycask::audit::record_usage(
-        &ctx,
+    keycask::keyring::record_usage(
+        &ctx.keyring_path,
+        &ctx.sources,
+        &opened,
+        Event::new("wrap").key("a").versions([1]),
+    )
+    .unwrap();
+    keycask::keyring::record_usage(
+        &ctx.keyring_path,
+        &ctx.sources,
         &opened,
         Event::new("unwrap")
             .key("a")
@@ -220,9 +233,10 @@ fn kek_rotation_keeps_old_records_verifiable() {
 mod model {
     use std::collections::BTreeMap;
 
+    use keycask::key::{Algorithm, Purpose};
     use keycask::keyring::{
-        Algorithm, AuditState, KekSet, KekVersion, Key, KeyVersion, Keyring, Origin, Purpose,
-        Source, Tombstone, VersionState, file,
+        AuditState, KekSet, KekVersion, Key, KeyVersion, Keyring, Origin, Source, Tombstone,
+        VersionState, file,
     };
     use keycask::root::RootConfig;
     use proptest::prelude::*;

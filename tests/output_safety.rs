@@ -59,7 +59,7 @@ fn strays(dir: &Path) -> Vec<String> {
 }
 
 fn random_below(n: u64) -> u64 {
-    u64::from_le_bytes(keycask::crypto::random_array()) % n.max(1)
+    u64::from_le_bytes(keycask::random::random_array()) % n.max(1)
 }
 
 /// 50 rounds each of SIGTERM and SIGINT at random moments of an

@@ -533,7 +533,7 @@ fn pyhpke_interop_both_ways() {
 /// the damaged ones are refused.
 #[test]
 fn recipient_vectors_open_with_each_key() {
-    use keycask::asymmetric::PrivateKey;
+    use keycask::crypto::asymmetric::PrivateKey;
     use keycask::envelope::recipient::{self, OpenWith};
     use keycask::envelope::stream::{self, PayloadCipher};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v2/recipients");

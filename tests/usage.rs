@@ -14,9 +14,8 @@ use std::process::Stdio;
 
 use keycask::envelope::stream::{PayloadCipher, TAG_LEN};
 use keycask::envelope::{Cek, EncryptionContext, Header, HeaderParams, VersionRef, stream};
-use keycask::keyring::{
-    Algorithm, Key, KeyVersion, Origin, Purpose, Session, Tombstone, VersionState,
-};
+use keycask::key::{Algorithm, Purpose};
+use keycask::keyring::{Key, KeyVersion, Origin, Session, Tombstone, VersionState};
 use keycask::root::SecretSources;
 use keycask::secret::{SecretBytes, SecretKey32};
 use proptest::prelude::*;

@@ -526,12 +526,14 @@ impl PrivateKey {
             PrivateKey::Rsa(key) => {
                 let result = match scheme {
                     RsaScheme::Pss => key.sign_with_rng(
-                        &mut crypto::os_rng(),
+                        &mut crate::random::os_rng(),
                         rsa::Pss::<Sha256>::new_with_salt(PSS_SALT_LEN),
                         digest,
                     ),
-                    RsaScheme::Pkcs1v15 => key
-                        .pkcs1v15_sign_prehash_with_rng::<Sha256, _>(&mut crypto::os_rng(), digest),
+                    RsaScheme::Pkcs1v15 => key.pkcs1v15_sign_prehash_with_rng::<Sha256, _>(
+                        &mut crate::random::os_rng(),
+                        digest,
+                    ),
                 };
                 Ok(result.map_err(|e| Failure::other(format!("RSA signing failed: {e}")))?)
             }
@@ -549,7 +551,7 @@ pub fn private_from_material(material: &SecretBytes) -> Result<PrivateKey, Failu
 /// ephemeral public point (uncompressed SEC1, 65 bytes) and the shared
 /// secret (the x coordinate).
 pub fn ecdh_ephemeral(recipient: &p256::PublicKey) -> (Vec<u8>, SecretKey32) {
-    let ephemeral = p256::ecdh::EphemeralSecret::generate_from_rng(&mut crypto::os_rng());
+    let ephemeral = p256::ecdh::EphemeralSecret::generate_from_rng(&mut crate::random::os_rng());
     let shared = ephemeral.diffie_hellman(recipient);
     let point = ephemeral.public_key().to_sec1_bytes().to_vec();
     let secret = SecretKey32::from_slice(shared.raw_secret_bytes().as_slice())
@@ -569,7 +571,7 @@ pub fn ecdh_static(secret: &p256::SecretKey, ephemeral_point: &[u8]) -> Option<S
 /// `RSAES_OAEP_SHA_256`): wraps a 32-byte key.
 pub fn oaep_wrap(recipient: &rsa::PublicKey, key: &SecretKey32) -> anyhow::Result<Vec<u8>> {
     recipient
-        .oaep_encrypt_with_rng::<Sha256, _>(&mut crypto::os_rng(), key.expose_secret())
+        .oaep_encrypt_with_rng::<Sha256, _>(&mut crate::random::os_rng(), key.expose_secret())
         .map_err(|e| Failure::other(format!("RSA-OAEP encryption failed: {e}")).into())
 }
 
@@ -577,7 +579,7 @@ pub fn oaep_wrap(recipient: &rsa::PublicKey, key: &SecretKey32) -> anyhow::Resul
 pub fn oaep_unwrap(secret: &rsa::PrivateKey, wrapped: &[u8]) -> Option<SecretKey32> {
     let plain = zeroize::Zeroizing::new(
         secret
-            .oaep_decrypt_with_rng::<Sha256, _>(&mut crypto::os_rng(), wrapped)
+            .oaep_decrypt_with_rng::<Sha256, _>(&mut crate::random::os_rng(), wrapped)
             .ok()?,
     );
     SecretKey32::from_slice(&plain)
@@ -641,7 +643,7 @@ mod tests {
 
     #[test]
     fn p256_round_trip_and_strict_der() {
-        let secret = p256::SecretKey::generate_from_rng(&mut crypto::os_rng());
+        let secret = p256::SecretKey::generate_from_rng(&mut crate::random::os_rng());
         let key = PrivateKey::P256(secret);
         let public = key.public_key();
         let digest = crypto::sha256(b"message");
@@ -679,7 +681,9 @@ mod tests {
     #[test]
     fn ecdsa_signatures_are_low_s() {
         use p256::elliptic_curve::scalar::IsHigh;
-        let key = PrivateKey::P256(p256::SecretKey::generate_from_rng(&mut crypto::os_rng()));
+        let key = PrivateKey::P256(p256::SecretKey::generate_from_rng(
+            &mut crate::random::os_rng(),
+        ));
         let public = key.public_key();
         for i in 0u32..256 {
             let digest = crypto::sha256(&i.to_be_bytes());
@@ -701,7 +705,7 @@ mod tests {
     /// a valid PSS signature with any other salt length is refused.
     #[test]
     fn pss_requires_a_32_byte_salt() {
-        let private = rsa::PrivateKey::new(&mut crypto::os_rng(), 2048).unwrap();
+        let private = rsa::PrivateKey::new(&mut crate::random::os_rng(), 2048).unwrap();
         let key = PrivateKey::Rsa(Box::new(private.clone()));
         let public = key.public_key();
         let digest = crypto::sha256(b"message");
@@ -711,7 +715,7 @@ mod tests {
         for salt in [0, 20, 31, 33, 64, 222] {
             let sig = private
                 .sign_with_rng(
-                    &mut crypto::os_rng(),
+                    &mut crate::random::os_rng(),
                     rsa::Pss::<Sha256>::new_with_salt(salt),
                     &digest,
                 )
@@ -754,7 +758,7 @@ mod tests {
 
     #[test]
     fn pem_labels_are_checked() {
-        let secret = p256::SecretKey::generate_from_rng(&mut crypto::os_rng());
+        let secret = p256::SecretKey::generate_from_rng(&mut crate::random::os_rng());
         let private_pem = secret.to_pkcs8_pem(LineEnding::LF).unwrap();
         let err = PublicKey::from_pem(private_pem.as_bytes(), "k.pem").unwrap_err();
         assert!(err.message.contains("private key where a public key"));

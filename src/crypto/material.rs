@@ -33,12 +33,12 @@ pub fn generate(algorithm: Algorithm) -> Result<Generated> {
             })
         }
         Algorithm::P256 => {
-            let secret = p256::SecretKey::generate_from_rng(&mut crypto::os_rng());
+            let secret = p256::SecretKey::generate_from_rng(&mut crate::random::os_rng());
             encoded(&secret, &secret.public_key(), "a P-256")
         }
         Algorithm::Rsa2048 | Algorithm::Rsa3072 | Algorithm::Rsa4096 => {
             let bits = algorithm.rsa_bits().expect("an RSA algorithm");
-            let private = rsa::PrivateKey::new(&mut crypto::os_rng(), bits)
+            let private = rsa::PrivateKey::new(&mut crate::random::os_rng(), bits)
                 .map_err(|e| Failure::other(format!("generating an RSA-{bits} key: {e}")))?;
             encoded(&private, &private.to_public_key(), "an RSA")
         }

@@ -14,9 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-// The OS random generator lives below `secret` (which needs it for
-// `SecretKey32::generate`); its callers keep reaching it through here.
-pub use crate::random::{fill_random, os_rng, random_array};
+use crate::random::random_array;
 use crate::secret::SecretKey32;
 
 pub const NONCE_LEN: usize = 12;

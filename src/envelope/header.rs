@@ -343,7 +343,7 @@ impl Header {
                 unreachable!("key_stanza_index finds key stanzas");
             };
             stanza.version = version;
-            header.wrap_cek(&mut stanza, material, cek, crypto::random_array());
+            header.wrap_cek(&mut stanza, material, cek, crate::random::random_array());
             header.stanzas[index] = Stanza::Key(stanza);
         }
         header.finish(cek);

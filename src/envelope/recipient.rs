@@ -20,7 +20,6 @@ use zeroize::Zeroizing;
 
 use super::EnvelopeError;
 use super::header::{Cek, HPKE_SEALED_LEN, Header, RecipientScheme, RecipientStanza};
-use crate::crypto;
 use crate::secret::SecretKey32;
 
 type HpkeKem = DhP256HkdfSha256;
@@ -71,7 +70,7 @@ pub fn seal(
                     &binding,
                     cek.expose_secret(),
                     b"",
-                    &mut crypto::os_rng(),
+                    &mut crate::random::os_rng(),
                 )
                 .map_err(|_| EnvelopeError::Malformed)?;
             let mut sealed = enc.to_bytes().to_vec();
@@ -80,7 +79,7 @@ pub fn seal(
         }
         SealTo::Rsa(public) => public
             .encrypt(
-                &mut crypto::os_rng(),
+                &mut crate::random::os_rng(),
                 rsa::Oaep::<Sha256>::new_with_label(binding),
                 cek.expose_secret(),
             )
@@ -128,7 +127,7 @@ pub fn open(
         (RecipientScheme::RsaOaep256, OpenWith::Rsa(secret)) => Zeroizing::new(
             secret
                 .decrypt_blinded(
-                    &mut crypto::os_rng(),
+                    &mut crate::random::os_rng(),
                     rsa::Oaep::<Sha256>::new_with_label(binding),
                     &stanza.sealed,
                 )
@@ -154,7 +153,7 @@ mod tests {
     }
 
     fn p256_pair() -> (p256::SecretKey, p256::PublicKey) {
-        let secret = p256::SecretKey::generate_from_rng(&mut crypto::os_rng());
+        let secret = p256::SecretKey::generate_from_rng(&mut crate::random::os_rng());
         let public = secret.public_key();
         (secret, public)
     }
@@ -164,7 +163,7 @@ mod tests {
         let cek = Cek::generate();
         let (secret, public) = p256_pair();
         let (other, _) = p256_pair();
-        let rsa_secret = rsa::PrivateKey::new(&mut crypto::os_rng(), 2048).unwrap();
+        let rsa_secret = rsa::PrivateKey::new(&mut crate::random::os_rng(), 2048).unwrap();
         let rsa_public = rsa_secret.to_public_key();
         let mut h = header();
         let hpke = seal(&h, SealTo::P256(&public), [1; 32], &cek).unwrap();

@@ -43,7 +43,7 @@ impl std::fmt::Debug for Unlocked {
 }
 
 fn random_id() -> String {
-    hex::encode(crypto::random_array::<16>())
+    hex::encode(crate::random::random_array::<16>())
 }
 
 fn integrity_failure() -> Failure {

@@ -14,7 +14,7 @@ use crate::crypto::asymmetric::PublicKey;
 use crate::error::Failure;
 use crate::root::RootConfig;
 
-// Moved to `crate::key` (issue 14); re-exported so that `crate::keyring::Algorithm`
+// Moved to `crate::key` (issue 14); re-exported so that `crate::key::Algorithm`
 // and the like keep working until every caller names `crate::key`.
 pub use crate::key::{Algorithm, MAX_VERSION, Purpose, rfc3339, rfc3339_opt, validate_key_name};
 

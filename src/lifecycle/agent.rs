@@ -177,7 +177,7 @@ fn socket_dir() -> Result<PathBuf> {
     let base = runtime.unwrap_or_else(std::env::temp_dir);
     let dir = base.join(format!(
         "keycask-agent-{}",
-        hex::encode(crate::crypto::random_array::<6>())
+        hex::encode(crate::random::random_array::<6>())
     ));
     // A socket's path holds at most 107 bytes.
     if dir.as_os_str().len() + "/agent.sock".len() > 107 {

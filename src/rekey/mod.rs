@@ -23,7 +23,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::envelope::{self, Header, KeyStanza, RecipientStanza, VersionRef};
-use crate::keyring::{Keyring, Purpose, Unlocked, VersionState, cancel_command, destruction_note};
+use crate::key::Purpose;
+use crate::keyring::{Keyring, Unlocked, VersionState, cancel_command, destruction_note};
 use crate::secret::SecretKey32;
 use scan::{Encoding, Entry};
 

@@ -34,7 +34,7 @@ use anyhow::{Context, Result};
 
 use super::scan::{self, Encoding, Entry};
 use super::{FileReport, Rekeyer, Status as PlanStatus, journal};
-use crate::asymmetric::PublicKey;
+use crate::crypto::asymmetric::PublicKey;
 use crate::envelope::recipient::{self, SealTo};
 use crate::envelope::stream::{self, PayloadCipher};
 use crate::envelope::{self, Cek, Header, KeyStanza, RecipientStanza, VersionRef};
@@ -642,7 +642,7 @@ impl<'a> Reencrypter<'a> {
     /// old header's stanzas in order, each for `cek` and moved as planned.
     fn new_header(&self, old: &Header, roles: &[Role], cek: &Cek) -> Result<Header, String> {
         let broken = |_| "cannot build the new envelope header".to_string();
-        let mut header = Header::start(old.chunk_size, &old.context, crate::crypto::random_array())
+        let mut header = Header::start(old.chunk_size, &old.context, crate::random::random_array())
             .map_err(broken)?;
         // Two old stanzas of one key (two versions) become one.
         let mut keys: HashSet<&str> = HashSet::new();
@@ -661,7 +661,7 @@ impl<'a> Reencrypter<'a> {
                             version,
                             &self.material(name, version.number)?,
                             cek,
-                            crate::crypto::random_array(),
+                            crate::random::random_array(),
                         )
                         .map_err(broken)?;
                 }

@@ -57,7 +57,7 @@ impl KdfParams {
             m_cost: DEFAULT_M_COST_KIB,
             t_cost: DEFAULT_T_COST,
             p_cost: DEFAULT_P_COST,
-            salt: B64.encode(crypto::random_array::<16>()),
+            salt: B64.encode(crate::random::random_array::<16>()),
         }
     }
 

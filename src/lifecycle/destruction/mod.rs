@@ -20,12 +20,12 @@ use crate::Context;
 use crate::cli::DestroyArgs;
 use crate::clock::{self, Timestamp};
 use crate::error::Failure;
+use crate::key::validate_key_name;
 use crate::keyring::destruction::{
     DueDestruction, carry_out_due, destroy_key, destroy_version, due,
 };
 use crate::keyring::{
     Event, Key, Keyring, Session, Tombstone, VersionState, destruction_note, file, find_key,
-    validate_key_name,
 };
 use crate::lifecycle::common::{MaxLen, check_reason, version_list};
 use crate::output;

@@ -126,7 +126,7 @@ pub(super) fn rotate_key(
     }
     // A recipient key: hosts that seal to a copy of its public key keep
     // sealing to the old version until they get the new one.
-    if algorithm.is_symmetric() || purpose != crate::keyring::Purpose::Encrypt {
+    if algorithm.is_symmetric() || purpose != crate::key::Purpose::Encrypt {
         return Ok(());
     }
     ctx.warn(format!(

@@ -29,16 +29,16 @@ use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 
 use crate::Context;
-use crate::audit;
 use crate::cli::{RotateArgs, VersionStateArgs};
 use crate::clock::{self, Timestamp};
+use crate::crypto::material;
 use crate::error::Failure;
+use crate::key::validate_key_name;
 use crate::keyring::{
     Event, Key, KeyVersion, Session, Tombstone, VersionState, cancel_command, destruction_note,
-    file, find_key, validate_key_name,
+    file, find_key,
 };
 use crate::keyring::{Keyring, open_read_only};
-use crate::material;
 use crate::output;
 use crate::rekey::{self, FileReport, Rekeyer, Status};
 use crate::root::{self, RootConfig, RootSpec, passphrase};
@@ -184,7 +184,8 @@ fn check_rotatable(name: &str, key: &Key) -> Result<(), Failure> {
 mod tests {
     use super::states::check_state_change;
     use super::*;
-    use crate::keyring::{Algorithm, Origin, Purpose};
+    use crate::key::{Algorithm, Purpose};
+    use crate::keyring::Origin;
 
     fn key_with(states: &[VersionState]) -> Key {
         Key {

@@ -143,7 +143,7 @@ pub(super) fn reencrypt(
         if let [key] = keys[..] {
             event = event.key(key).versions(versions);
         }
-        audit::record(ctx, unlocked, event).context(
+        crate::keyring::record(&ctx.keyring_path, &ctx.sources, unlocked, event).context(
             "the envelopes are re-encrypted, but the audit record of it was not written",
         )?;
     }

@@ -131,7 +131,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
             Event::new("rekey")
                 .detail(summary)
                 .outcome(if failed > 0 { "failed" } else { "ok" });
-        audit::record(ctx, unlocked, event)
+        crate::keyring::record(&ctx.keyring_path, &ctx.sources, unlocked, event)
             .context("the envelopes are rekeyed, but the audit record of it was not written")?;
     }
 

@@ -60,7 +60,7 @@ pub fn datakey(ctx: &Context, request: &DatakeyRequest) -> Result<()> {
     // Filled in place on the heap: moving it (into the reader thread) moves
     // a pointer, not a copy of the key.
     let mut data_key = Zeroizing::new(vec![0u8; 32]);
-    crate::crypto::fill_random(&mut data_key);
+    crate::random::fill_random(&mut data_key);
     let plaintext = Zeroizing::new(B64.encode(&data_key[..]));
     let stanza = header
         .key_stanza()

@@ -17,7 +17,8 @@ use crate::clock;
 use crate::envelope::armor;
 use crate::envelope::{EncryptionContext, EnvelopeError};
 use crate::error::Failure;
-use crate::keyring::{Key, KeyVersion, Purpose, Unlocked, VersionState, destruction_note};
+use crate::key::Purpose;
+use crate::keyring::{Key, KeyVersion, Unlocked, VersionState, destruction_note};
 use crate::secret::SecretKey32;
 
 /// A progress bar is shown only for inputs larger than this.

@@ -7,11 +7,12 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::asymmetric::PublicKey;
+use crate::crypto::asymmetric::PublicKey;
 use crate::envelope::recipient::{self, SealTo};
 use crate::envelope::{Cek, Header, RecipientStanza};
 use crate::error::Failure;
-use crate::keyring::{Key, Keyring, Purpose, VersionState};
+use crate::key::Purpose;
+use crate::keyring::{Key, Keyring, VersionState};
 
 /// At most this many bytes are read from a `--to` file.
 const MAX_PEM_LEN: u64 = 1 << 20;

@@ -16,12 +16,12 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::Context;
-use crate::asymmetric::{self, PSS_SALT_LEN, PublicKey, RsaScheme};
-use crate::audit;
 use crate::cli::{SignArgs, VerifyArgs};
+use crate::crypto::asymmetric::{self, PSS_SALT_LEN, PublicKey, RsaScheme};
 use crate::error::Failure;
 use crate::input::{open_file, read_limited};
-use crate::keyring::{Event, Key, Purpose, VersionState, open_read_only};
+use crate::key::Purpose;
+use crate::keyring::{self, Event, Key, VersionState, open_read_only};
 use crate::output;
 
 /// Signatures larger than this are not signatures keycask could have made
@@ -186,8 +186,9 @@ pub fn sign(ctx: &Context, request: &SignRequest) -> Result<()> {
     }
     let number = version.version;
     // Logged (when the keyring asks for it) before any signature exists.
-    audit::record_usage(
-        ctx,
+    keyring::record_usage(
+        &ctx.keyring_path,
+        &ctx.sources,
         &keyring,
         Event::new("sign").key(&request.key).versions([number]),
     )?;

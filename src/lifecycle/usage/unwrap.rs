@@ -10,7 +10,6 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::Context;
-use crate::audit;
 use crate::cli::UnwrapArgs;
 use crate::envelope::armor;
 use crate::envelope::stream::{self, PayloadCipher};
@@ -87,8 +86,9 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
     .map_err(|e| stream_failure(e, &name, Began::Nothing))?;
     check_expected_context(&header.context, &request.expect_context)?;
     // Logged (when the keyring asks for it) before any plaintext is released.
-    audit::record_usage(
-        ctx,
+    keyring::record_usage(
+        &ctx.keyring_path,
+        &ctx.sources,
         &keyring,
         Event::new("unwrap")
             .key(&key_name)

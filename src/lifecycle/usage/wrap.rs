@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::Context;
-use crate::audit;
 use crate::cli::WrapArgs;
 use crate::envelope::armor::ArmorWriter;
 use crate::envelope::header::MAX_STANZAS;
@@ -173,7 +172,7 @@ pub(super) fn new_envelope(
     chunk_size: u32,
 ) -> Result<(Header, PayloadCipher)> {
     let cek = Cek::generate();
-    let mut header = Header::start(chunk_size, context, crate::crypto::random_array())
+    let mut header = Header::start(chunk_size, context, crate::random::random_array())
         .map_err(|_| Failure::other("cannot build the envelope header"))?;
     if let Some(name) = key_name {
         let doc = keyring::file::read(&ctx.keyring_path)?;
@@ -191,8 +190,9 @@ pub(super) fn new_envelope(
                 // and one parse of the keyring per command.
                 let keyring = keyring::unlock_doc(doc, &ctx.sources)?;
                 let chosen = encryption_version(ctx, &keyring, name)?;
-                audit::record_usage(
-                    ctx,
+                keyring::record_usage(
+                    &ctx.keyring_path,
+                    &ctx.sources,
                     &keyring,
                     Event::new(operation)
                         .key(name)
@@ -205,7 +205,7 @@ pub(super) fn new_envelope(
                         chosen.version,
                         &chosen.material,
                         &cek,
-                        crate::crypto::random_array(),
+                        crate::random::random_array(),
                     )
                     .map_err(|_| Failure::other("cannot build the envelope header"))?;
             }

@@ -130,7 +130,7 @@ impl Pkcs11Root {
     }
 
     fn wrap_gcm(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>> {
-        let mut iv = crypto::random_array::<GCM_IV_LEN>();
+        let mut iv = crate::random::random_array::<GCM_IV_LEN>();
         let sealed = {
             let params = GcmParams::new(&mut iv, aad, ((GCM_TAG_LEN * 8) as u64).into())
                 .map_err(|e| device_failure("AES-GCM", &self.device.module, &e))?;
