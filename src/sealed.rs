@@ -5,14 +5,10 @@
 use std::collections::HashMap;
 
 use crate::crypto::asymmetric::{self, PrivateKey, PublicKey};
+use crate::crypto::material::fingerprint_text;
 use crate::envelope::recipient::{self, OpenWith};
 use crate::envelope::{Cek, EnvelopeError, Header, RecipientStanza};
 use crate::keyring::{Key, KeyVersion, Keyring, Unlocked};
-
-/// `SHA256:<hex>`, the form `show` and `inspect` print fingerprints in.
-pub fn fingerprint_text(fingerprint: &[u8; 32]) -> String {
-    format!("SHA256:{}", hex::encode(fingerprint))
-}
 
 /// Every asymmetric key version of `doc` by the fingerprint of its public
 /// key (SHA-256 of the SubjectPublicKeyInfo DER): key name and version

@@ -756,7 +756,7 @@ fn a_damaged_payload_fails_the_file_and_leaves_it_whole() {
 /// the journal first, and leaves no journal behind.
 #[test]
 fn a_journal_left_by_a_killed_header_rekey_is_finished_first() {
-    use keycask::rekey::journal::{Entry, path_for, payload_sample};
+    use keycask::envelope::journal::{Entry, path_for, payload_sample};
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let t = ring();

@@ -1658,7 +1658,7 @@ fn keycask_now_accepts_rfc3339_offsets() {
 /// the primary version. (The new header comes from a real rekey of the
 /// file, which is then put back as it was.)
 fn interrupted_rekey(t: &TestDir, path: &str) {
-    use keycask::rekey::journal::{Entry, path_for, payload_sample};
+    use keycask::envelope::journal::{Entry, path_for, payload_sample};
     let file = t.join(path);
     let old = std::fs::read(&file).unwrap();
     t.run(&["rekey", path]).ok();

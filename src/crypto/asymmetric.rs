@@ -24,7 +24,6 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::crypto;
 use crate::error::Failure;
 use crate::key::Algorithm;
 use crate::secret::{SecretBytes, SecretKey32};
@@ -274,10 +273,7 @@ impl PublicKey {
 
     /// `SHA256:<hex>` over the SPKI DER, as `crate::crypto::material::fingerprint`.
     pub fn fingerprint(&self) -> String {
-        format!(
-            "SHA256:{}",
-            hex::encode(crypto::sha256(&self.to_spki_der()))
-        )
+        super::material::fingerprint(&self.to_spki_der())
     }
 
     /// `P-256` or `RSA-3072`.
@@ -633,6 +629,7 @@ fn pem_blocks(text: &[u8], source: &str) -> Result<Vec<PemBlock>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto;
 
     #[test]
     fn bit_lengths() {

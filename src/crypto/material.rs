@@ -67,5 +67,11 @@ fn encoded(
 /// The fingerprint of a public key: SHA-256 over its SPKI DER, in hex, the
 /// same as `openssl pkey -pubin -outform DER | sha256sum`.
 pub fn fingerprint(spki_der: &[u8]) -> String {
-    format!("SHA256:{}", hex::encode(crypto::sha256(spki_der)))
+    fingerprint_text(&crypto::sha256(spki_der))
+}
+
+/// `SHA256:<hex>`, the form `show`, `inspect` and the messages print a
+/// public key's fingerprint in.
+pub fn fingerprint_text(fingerprint: &[u8; 32]) -> String {
+    format!("SHA256:{}", hex::encode(fingerprint))
 }

@@ -14,7 +14,9 @@ pub mod armor;
 pub mod context;
 mod cursor;
 pub mod header;
+pub mod journal;
 pub mod recipient;
+pub mod scan;
 pub mod stream;
 
 use std::fmt;

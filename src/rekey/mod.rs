@@ -10,9 +10,7 @@
 //! Nothing here knows the command line: `rotation::rekey` walks, calls
 //! [`Rekeyer::rekey_file`] per file in parallel and reports.
 
-pub mod journal;
 pub mod reencrypt;
-pub mod scan;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -22,11 +20,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use crate::envelope::journal;
+use crate::envelope::scan::{self, Encoding, Entry};
 use crate::envelope::{self, Header, KeyStanza, RecipientStanza, VersionRef};
 use crate::key::Purpose;
 use crate::keyring::{Keyring, Unlocked, VersionState, cancel_command, destruction_note};
 use crate::secret::SecretKey32;
-use scan::{Encoding, Entry};
 
 /// What became, or would become, of one file.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -389,7 +389,7 @@ impl<'a> Reencrypter<'a> {
         let missing: Vec<String> = roles
             .iter()
             .filter_map(|r| match r {
-                Role::Missing(fp) => Some(crate::sealed::fingerprint_text(fp)),
+                Role::Missing(fp) => Some(crate::crypto::material::fingerprint_text(fp)),
                 _ => None,
             })
             .collect();

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use crate::envelope::scan;
 use crate::error::Failure;
 use crate::keyring::{Keyring, find_key};
-use crate::rekey::scan;
 
 pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }

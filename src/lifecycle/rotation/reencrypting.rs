@@ -13,7 +13,7 @@ pub(super) fn reencrypt(
 ) -> Result<()> {
     use rekey::reencrypt::{Reencrypter, Report, Status as R, Summary};
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-    let walk = rekey::scan::walk(&request.paths)?;
+    let walk = crate::envelope::scan::walk(&request.paths)?;
     let sizes: Vec<u64> = walk
         .files
         .iter()
@@ -163,7 +163,7 @@ pub(super) fn reencrypt(
                     })).collect::<Vec<_>>(),
                     "compromised": r.compromised(),
                     "bytes": r.bytes,
-                    "dropped": r.dropped.iter().map(crate::sealed::fingerprint_text).collect::<Vec<_>>(),
+                    "dropped": r.dropped.iter().map(crate::crypto::material::fingerprint_text).collect::<Vec<_>>(),
                     "reason": r.reason,
                 })
             })
@@ -286,7 +286,7 @@ pub(super) fn report_reencrypt_for_people(
                             "; dropping {}",
                             r.dropped
                                 .iter()
-                                .map(crate::sealed::fingerprint_text)
+                                .map(crate::crypto::material::fingerprint_text)
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         )

@@ -49,7 +49,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     if let Some(options) = &request.reencrypt {
         return reencrypt(ctx, request, options);
     }
-    let walk = rekey::scan::walk(&request.paths)?;
+    let walk = crate::envelope::scan::walk(&request.paths)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.jobs)
         .build()?;

@@ -106,7 +106,7 @@ fn inspect_one(path: Option<&Path>, name: &str, doc: Option<&Keyring>) -> Result
     // journal would install. Read only; finishing is for unwrap and rekey.
     let pending = path.and_then(|p| {
         let file = File::open(p).ok()?;
-        let entry = crate::rekey::journal::pending(p, &file).ok()??;
+        let entry = crate::envelope::journal::pending(p, &file).ok()??;
         let old = read_header(&mut &entry.old_header[..]).ok()?.0;
         let new = read_header(&mut &entry.new_header[..]).ok()?.0;
         Some((old, new))

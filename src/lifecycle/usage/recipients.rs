@@ -97,7 +97,8 @@ impl Recipient {
     }
 }
 
-pub use crate::sealed::{find_by_fingerprint, fingerprint_text, open};
+pub use crate::crypto::material::fingerprint_text;
+pub use crate::sealed::{find_by_fingerprint, open};
 
 /// The first recipient stanza of `header` that a key of `doc` holds (of key
 /// `wanted`, when given), with that key's name and version number.

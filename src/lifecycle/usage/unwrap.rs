@@ -440,12 +440,12 @@ impl Write for Counting<'_> {
 /// (`rekey::install_choice`): finishing never loses the header that opens.
 /// `inspect` only reports a journal; it writes nothing.
 fn finish_interrupted_rekey(ctx: &Context, path: &Path) -> Result<()> {
-    if !crate::rekey::journal::path_for(path).exists() {
+    if !crate::envelope::journal::path_for(path).exists() {
         return Ok(());
     }
     let doc = keyring::file::read(&ctx.keyring_path)?;
     if let Err(err) =
-        crate::rekey::journal::recover(path, &|entry| crate::rekey::install_choice(&doc, entry))
+        crate::envelope::journal::recover(path, &|entry| crate::rekey::install_choice(&doc, entry))
     {
         crate::stderr_line!(
             "keycask: warning: could not finish the interrupted rekey of {}: {err:#}",

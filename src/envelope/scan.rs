@@ -277,7 +277,7 @@ impl VersionName {
             keyring_id: String::new(),
             key: String::new(),
             version: 0,
-            version_id: crate::sealed::fingerprint_text(&stanza.fingerprint),
+            version_id: crate::crypto::material::fingerprint_text(&stanza.fingerprint),
         }
     }
 
