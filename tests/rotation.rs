@@ -147,7 +147,7 @@ fn rotate_refuses_bad_input_and_leaves_keyring_unchanged() {
         (
             &["rotate", "backups", "--compromised", "--reason", ""],
             2,
-            "--reason must be one line",
+            "--reason is empty",
         ),
         (
             &["rotate", "backups", "--compromised", "--reason", "a\nb"],
@@ -163,7 +163,7 @@ fn rotate_refuses_bad_input_and_leaves_keyring_unchanged() {
                 &long_reason,
             ],
             2,
-            "--reason must be one line",
+            "--reason is longer than 500 bytes",
         ),
     ];
     for (args, code, needle) in cases {

@@ -1,5 +1,6 @@
 //! The few pieces the lifecycle phases share that belong to no layer below
 //! them: how a `--reason` is checked and how version numbers are listed.
+//! (Files are compared with `crate::output::same_file`.)
 //! (The phases never import each other; they may all import this.)
 
 use crate::error::Failure;
@@ -37,9 +38,19 @@ pub fn check_reason(text: &str, max: MaxLen) -> Result<String, Failure> {
 
 /// Version numbers as a list people read: `1, 2, 5`.
 pub fn version_list(versions: &[u32]) -> String {
+    join_versions(versions, "")
+}
+
+/// Version numbers as tags, where they stand alone in a message:
+/// `v1, v2, v5`.
+pub fn version_tags(versions: &[u32]) -> String {
+    join_versions(versions, "v")
+}
+
+fn join_versions(versions: &[u32], prefix: &str) -> String {
     versions
         .iter()
-        .map(|v| v.to_string())
+        .map(|v| format!("{prefix}{v}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -68,5 +79,6 @@ mod tests {
     fn version_lists() {
         assert_eq!(version_list(&[]), "");
         assert_eq!(version_list(&[1, 2, 5]), "1, 2, 5");
+        assert_eq!(version_tags(&[1, 2, 5]), "v1, v2, v5");
     }
 }

@@ -31,7 +31,7 @@ pub(super) fn rotate_kek(ctx: &Context) -> Result<()> {
     }
     ctx.report(format_args!(
         "rotated the KEK: version {} -> {new}; {rewrapped} key versions re-wrapped, envelopes untouched",
-        version_list(&old).replace('v', "")
+        version_list(&old)
     ))?;
     Ok(())
 }
@@ -74,7 +74,7 @@ pub(super) fn rotate_root(
     };
     if let (RootSpec::Keyfile(new_path), RootConfig::Keyfile { path: old_path }) =
         (&spec, &doc.root)
-        && same_file(new_path, old_path)
+        && output::same_file(new_path, old_path)
     {
         return Err(Failure::usage(format!(
             "{} is already the keyring's root key file",
@@ -192,13 +192,6 @@ pub(super) fn transit_versions(doc: &crate::keyring::Keyring) -> String {
         "-".into()
     } else {
         versions.join(",")
-    }
-}
-
-pub(super) fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
     }
 }
 

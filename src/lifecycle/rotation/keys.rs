@@ -121,7 +121,7 @@ pub(super) fn rotate_key(
     if !rotated.flagged.is_empty() {
         ctx.warn(format!(
             "flagged as compromised: {}; they still decrypt, with a warning. Rotation alone does not protect data already encrypted under them: re-encrypt your envelopes with a fresh content key (`keycask rekey --reencrypt PATH...`; a header-only `keycask rekey` keeps their content key), then disable or destroy those versions",
-            version_list(&rotated.flagged)
+            version_tags(&rotated.flagged)
         ));
     }
     // A recipient key: hosts that seal to a copy of its public key keep
@@ -139,14 +139,6 @@ pub(super) fn rotate_key(
         }
     ));
     Ok(())
-}
-
-pub(super) fn version_list(versions: &[u32]) -> String {
-    versions
-        .iter()
-        .map(|v| format!("v{v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The keys due for rotation at `now`: those with a period whose primary

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 
+use super::common::{MaxLen, check_reason, version_list, version_tags};
 use crate::Context;
 use crate::cli::{RotateArgs, VersionStateArgs};
 use crate::clock::{self, Timestamp};
@@ -93,13 +94,15 @@ impl RotateRequest {
         }
         if let Some(name) = &args.name {
             validate_key_name(name)?;
-            if let Some(reason) = &args.reason {
-                check_reason(reason)?;
-            }
+            let reason = args
+                .reason
+                .as_deref()
+                .map(|r| check_reason(r, MaxLen::Bytes(500)))
+                .transpose()?;
             return Ok(RotateRequest::Key {
                 name: name.clone(),
                 compromised: args.compromised,
-                reason: args.reason.clone(),
+                reason,
             });
         }
         if args.due {
@@ -124,16 +127,6 @@ impl RotateRequest {
             new_passphrase_file: args.new_passphrase_file.clone(),
         })
     }
-}
-
-/// A reason is one line of text people read in `show`; it is never a secret.
-fn check_reason(reason: &str) -> Result<(), Failure> {
-    if reason.trim().is_empty() || reason.len() > 500 || reason.chars().any(char::is_control) {
-        return Err(Failure::usage(
-            "--reason must be one line of text, 1 to 500 bytes, without control characters",
-        ));
-    }
-    Ok(())
 }
 
 pub fn rotate(ctx: &Context, request: &RotateRequest) -> Result<()> {

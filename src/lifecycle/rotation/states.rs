@@ -75,7 +75,7 @@ pub fn set_version_state(ctx: &Context, request: &VersionStateRequest) -> Result
         change,
     } = request;
     let unknown_version = |key: &Key| {
-        let known = version_list(&key.versions.iter().map(|v| v.version).collect::<Vec<_>>());
+        let known = version_tags(&key.versions.iter().map(|v| v.version).collect::<Vec<_>>());
         Failure::key_unusable(format!("key '{name}' has no version {version}"))
             .hint(format!("its versions: {known}"))
     };
