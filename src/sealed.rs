@@ -1,14 +1,62 @@
 //! The keyring's recipient keys: which key version a recipient stanza is
 //! sealed to (by the fingerprint of its public key), and opening it with
-//! that version's private key. Shared by `unwrap` and `rekey`.
+//! that version's private key; and [`Recipient`], a public key a content
+//! key is sealed to. Shared by `wrap`, `unwrap` and `rekey`.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::crypto::asymmetric::{self, PrivateKey, PublicKey};
 use crate::crypto::material::fingerprint_text;
 use crate::envelope::recipient::{self, OpenWith};
 use crate::envelope::{Cek, EnvelopeError, Header, RecipientStanza};
+use crate::error::Failure;
 use crate::keyring::{Key, KeyVersion, Keyring, Unlocked};
+
+/// At most this many bytes are read from a `--to` file.
+const MAX_PEM_LEN: u64 = 1 << 20;
+
+/// A public key an envelope is sealed to, and what to call it in messages:
+/// a `--to FILE.pem`, or a key version of this keyring.
+pub struct Recipient {
+    pub public: PublicKey,
+    pub fingerprint: [u8; 32],
+    pub label: String,
+}
+
+impl Recipient {
+    pub fn new(public: PublicKey, label: String) -> Recipient {
+        Recipient {
+            fingerprint: crate::bundle::spki_fingerprint(&public),
+            public,
+            label,
+        }
+    }
+
+    /// `--to FILE`: a PEM public key (SPKI, as `export --public` writes it;
+    /// PKCS#1 RSA too). Anything else is a usage error (exit 2).
+    pub fn from_pem_file(path: &Path) -> anyhow::Result<Recipient> {
+        let label = path.display().to_string();
+        let text = crate::input::read_limited(Some(path), MAX_PEM_LEN, "a public key")?;
+        let public = PublicKey::from_pem(&text, &label)?;
+        Ok(Recipient::new(public, label))
+    }
+
+    /// The public key of version `version` of key `name`.
+    pub fn of_version(name: &str, version: &KeyVersion) -> anyhow::Result<Recipient> {
+        let public = PublicKey::of_version(name, version)?;
+        Ok(Recipient::new(
+            public,
+            format!("key '{name}' version {}", version.version),
+        ))
+    }
+
+    /// Seals `cek` to this recipient for `header`.
+    pub fn seal(&self, header: &Header, cek: &Cek) -> Result<RecipientStanza, Failure> {
+        recipient::seal(header, (&self.public).into(), self.fingerprint, cek)
+            .map_err(|_| Failure::other(format!("cannot seal the content key to {}", self.label)))
+    }
+}
 
 /// Every asymmetric key version of `doc` by the fingerprint of its public
 /// key (SHA-256 of the SubjectPublicKeyInfo DER): key name and version
@@ -78,13 +126,8 @@ pub fn seal_to_version(
     version: &KeyVersion,
     cek: &Cek,
 ) -> Result<RecipientStanza, String> {
-    let public = PublicKey::of_version(name, version).map_err(|e| e.to_string())?;
-    let to = match &public {
-        PublicKey::P256(p) => recipient::SealTo::P256(p),
-        PublicKey::Rsa(r) => recipient::SealTo::Rsa(r),
-    };
-    recipient::seal(header, to, crate::bundle::spki_fingerprint(&public), cek)
-        .map_err(|_| format!("cannot seal to version {} of key '{name}'", version.version))
+    let recipient = Recipient::of_version(name, version).map_err(|e| e.to_string())?;
+    recipient.seal(header, cek).map_err(|e| e.message)
 }
 
 /// What envelopes name version `v` of key `name` by: its version id (key

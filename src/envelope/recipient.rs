@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 
 use super::EnvelopeError;
 use super::header::{Cek, HPKE_SEALED_LEN, Header, RecipientScheme, RecipientStanza};
+use crate::crypto::asymmetric::PublicKey;
 use crate::secret::SecretKey32;
 
 type HpkeKem = DhP256HkdfSha256;
@@ -29,6 +30,15 @@ type HpkeKem = DhP256HkdfSha256;
 pub enum SealTo<'a> {
     P256(&'a p256::PublicKey),
     Rsa(&'a rsa::PublicKey),
+}
+
+impl<'a> From<&'a PublicKey> for SealTo<'a> {
+    fn from(public: &'a PublicKey) -> Self {
+        match public {
+            PublicKey::P256(p) => SealTo::P256(p),
+            PublicKey::Rsa(r) => SealTo::Rsa(r),
+        }
+    }
 }
 
 /// A private key that opens what was sealed to its public half.

@@ -162,22 +162,7 @@ pub fn decrypt(
     output: &mut (dyn Write + Send),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, EnvelopeError> {
-    let piece = chunk_size as usize + TAG_LEN;
-    pipeline(
-        input,
-        output,
-        piece,
-        0,
-        |batch: &mut Batch| {
-            each_chunk(batch, |index, last, chunk| {
-                cipher.open_chunk(index, last, chunk).is_ok()
-            })
-        },
-        |written| {
-            progress((written.len() + TAG_LEN) as u64);
-            written.len() as u64
-        },
-    )
+    open_chunks(cipher, None, chunk_size, input, output, progress)
 }
 
 /// Re-encrypts a payload from `input` (sealed under `old`) to `output`
@@ -196,7 +181,25 @@ pub fn reencrypt(
     output: &mut (dyn Write + Send),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, EnvelopeError> {
+    open_chunks(old, Some(new), chunk_size, input, output, progress)
+}
+
+/// [`decrypt`], and [`reencrypt`] when `reseal` is given: every chunk is
+/// opened under `old` and, once its tag verified, sealed again under
+/// `reseal` in the same buffer (its capacity holds the tag again: no
+/// reallocation). `progress` counts input bytes; the result is the
+/// plaintext length.
+fn open_chunks(
+    old: &PayloadCipher,
+    reseal: Option<&PayloadCipher>,
+    chunk_size: u32,
+    input: Box<dyn Read + Send>,
+    output: &mut (dyn Write + Send),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64, EnvelopeError> {
     let piece = chunk_size as usize + TAG_LEN;
+    // What is written is a sealed chunk when resealing, else plaintext.
+    let tag_written = if reseal.is_some() { TAG_LEN } else { 0 };
     pipeline(
         input,
         output,
@@ -205,16 +208,16 @@ pub fn reencrypt(
         |batch: &mut Batch| {
             each_chunk(batch, |index, last, chunk| {
                 let opened = old.open_chunk(index, last, chunk).is_ok();
-                if opened {
-                    // Its capacity holds the tag again: no reallocation.
+                if let (true, Some(new)) = (opened, reseal) {
                     new.seal_chunk(index, last, chunk);
                 }
                 opened
             })
         },
         |written| {
-            progress(written.len() as u64);
-            (written.len() - TAG_LEN) as u64
+            let plaintext = written.len() - tag_written;
+            progress((plaintext + TAG_LEN) as u64);
+            plaintext as u64
         },
     )
 }

@@ -22,7 +22,7 @@ impl RekeyRequest {
                 to: args
                     .to
                     .iter()
-                    .map(|p| rekey::reencrypt::Provided::from_pem_file(p))
+                    .map(|p| crate::sealed::Recipient::from_pem_file(p))
                     .collect::<Result<_>>()?,
                 drop: args
                     .drop_recipient

@@ -3,102 +3,57 @@
 //! keyring. Sealing reads only public keys: no keyring is needed for
 //! `--to`, and no unlock for `-k` with an asymmetric key.
 
-use std::path::Path;
-
 use anyhow::Result;
 
-use crate::crypto::asymmetric::PublicKey;
-use crate::envelope::recipient::{self, SealTo};
-use crate::envelope::{Cek, Header, RecipientStanza};
+use crate::envelope::{Header, RecipientStanza};
 use crate::error::Failure;
 use crate::key::Purpose;
 use crate::keyring::{Key, Keyring, VersionState};
 
-/// At most this many bytes are read from a `--to` file.
-const MAX_PEM_LEN: u64 = 1 << 20;
-
-/// A public key an envelope is sealed to, and what to call it in messages.
-pub struct Recipient {
-    pub public: PublicKey,
-    pub fingerprint: [u8; 32],
-    pub label: String,
-}
-
-impl Recipient {
-    /// `--to FILE`: a PEM public key (SPKI, as `export --public` writes it;
-    /// PKCS#1 RSA too). Anything else is a usage error (exit 2).
-    pub fn from_pem_file(path: &Path) -> Result<Recipient> {
-        let label = path.display().to_string();
-        let text = crate::input::read_limited(Some(path), MAX_PEM_LEN, "a public key")?;
-        let public = PublicKey::from_pem(&text, &label)?;
-        Ok(Recipient {
-            fingerprint: crate::bundle::spki_fingerprint(&public),
-            public,
-            label,
-        })
+/// `-k NAME` with an asymmetric key: its primary version's public key.
+/// `None` for a symmetric key (a key stanza, which needs the unlocked
+/// keyring). Refuses (exit 4) keys that are not for encryption and
+/// primaries that cannot be used.
+pub fn of_key(doc: &Keyring, name: &str) -> Result<Option<Recipient>> {
+    let key = crate::keyring::find_key(doc, name)?;
+    if key.algorithm.is_symmetric() {
+        return Ok(None);
     }
-
-    /// `-k NAME` with an asymmetric key: its primary version's public key.
-    /// `None` for a symmetric key (a key stanza, which needs the unlocked
-    /// keyring). Refuses (exit 4) keys that are not for encryption and
-    /// primaries that cannot be used.
-    pub fn of_key(doc: &Keyring, name: &str) -> Result<Option<Recipient>> {
-        let key = crate::keyring::find_key(doc, name)?;
-        if key.algorithm.is_symmetric() {
-            return Ok(None);
-        }
-        if let Some(t) = &key.destroyed {
-            return Err(
-                Failure::key_unusable(format!("key '{name}' was destroyed{}", t.note())).into(),
-            );
-        }
-        if key.purpose != Purpose::Encrypt {
-            return Err(Failure::key_unusable(format!(
-                "key '{name}' is {} key with purpose {}: only encrypt keys wrap data",
-                key.algorithm.with_article(),
-                key.purpose
-            ))
-            .hint(format!(
-                "a recipient key is made with `keycask keygen NAME --type {} --purpose encrypt`",
-                key.algorithm
-            ))
-            .into());
-        }
-        let version = key
-            .primary_version()
-            .ok_or_else(|| Failure::keyring(format!("key '{name}' has no primary version")))?;
-        if version.state != VersionState::Enabled {
-            return Err(Failure::key_unusable(format!(
-                "version {} of key '{name}' (its primary) is {}",
-                version.version, version.state
-            ))
-            .hint(format!(
-                "make a new primary version with `keycask rotate {name}`"
-            ))
-            .into());
-        }
-        let public = PublicKey::of_version(name, version)?;
-        Ok(Some(Recipient {
-            fingerprint: crate::bundle::spki_fingerprint(&public),
-            public,
-            label: format!("key '{name}' version {}", version.version),
-        }))
+    if let Some(t) = &key.destroyed {
+        return Err(
+            Failure::key_unusable(format!("key '{name}' was destroyed{}", t.note())).into(),
+        );
     }
-
-    /// Seals `cek` to this recipient for `header`.
-    pub fn seal(&self, header: &Header, cek: &Cek) -> Result<RecipientStanza> {
-        let to = match &self.public {
-            PublicKey::P256(p) => SealTo::P256(p),
-            PublicKey::Rsa(r) => SealTo::Rsa(r),
-        };
-        recipient::seal(header, to, self.fingerprint, cek).map_err(|_| {
-            Failure::other(format!("cannot seal the content key to {}", self.label)).into()
-        })
+    if key.purpose != Purpose::Encrypt {
+        return Err(Failure::key_unusable(format!(
+            "key '{name}' is {} key with purpose {}: only encrypt keys wrap data",
+            key.algorithm.with_article(),
+            key.purpose
+        ))
+        .hint(format!(
+            "a recipient key is made with `keycask keygen NAME --type {} --purpose encrypt`",
+            key.algorithm
+        ))
+        .into());
     }
+    let version = key
+        .primary_version()
+        .ok_or_else(|| Failure::keyring(format!("key '{name}' has no primary version")))?;
+    if version.state != VersionState::Enabled {
+        return Err(Failure::key_unusable(format!(
+            "version {} of key '{name}' (its primary) is {}",
+            version.version, version.state
+        ))
+        .hint(format!(
+            "make a new primary version with `keycask rotate {name}`"
+        ))
+        .into());
+    }
+    Ok(Some(Recipient::of_version(name, version)?))
 }
 
 pub use crate::crypto::material::fingerprint_text;
-pub use crate::sealed::{find_by_fingerprint, open};
+pub use crate::sealed::{Recipient, find_by_fingerprint, open};
 
 /// The first recipient stanza of `header` that a key of `doc` holds (of key
 /// `wanted`, when given), with that key's name and version number.

@@ -176,7 +176,7 @@ pub(super) fn new_envelope(
         .map_err(|_| Failure::other("cannot build the envelope header"))?;
     if let Some(name) = key_name {
         let doc = keyring::file::read(&ctx.keyring_path)?;
-        match Recipient::of_key(&doc, name)? {
+        match recipients::of_key(&doc, name)? {
             Some(recipient) if operation == "wrap" => recipients.insert(0, recipient),
             Some(_) => {
                 return Err(Failure::key_unusable(format!(

@@ -33,41 +33,15 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::Rekeyer;
-use crate::crypto::asymmetric::PublicKey;
 use crate::error::Failure;
 use crate::keyring::{Keyring, Unlocked};
+use crate::sealed::Recipient;
 
 mod plan;
 mod report;
 mod rewrite;
 
 pub use report::{Move, Report, Status, Summary};
-
-/// At most this many bytes are read from a `--to` file.
-const MAX_PEM_LEN: u64 = 1 << 20;
-
-/// A public key given with `--to PEM`: a recipient of the envelopes that is
-/// not a key of this keyring, sealed to again.
-pub struct Provided {
-    pub public: PublicKey,
-    pub fingerprint: [u8; 32],
-    pub label: String,
-}
-
-impl Provided {
-    /// A PEM public key (SPKI, as `export --public` writes it; PKCS#1 RSA
-    /// too). Anything else is a usage error (exit 2).
-    pub fn from_pem_file(path: &Path) -> Result<Provided> {
-        let label = path.display().to_string();
-        let text = crate::input::read_limited(Some(path), MAX_PEM_LEN, "a public key")?;
-        let public = PublicKey::from_pem(&text, &label)?;
-        Ok(Provided {
-            fingerprint: crate::bundle::spki_fingerprint(&public),
-            public,
-            label,
-        })
-    }
-}
 
 /// `--drop-recipient FINGERPRINT`: `SHA256:<hex>` as `inspect` and `show`
 /// print it, or the 64 hex digits alone.
@@ -96,7 +70,7 @@ pub struct Options {
     /// Only envelopes under a compromised version.
     pub only_compromised: bool,
     /// Public keys of recipients that are not keys of this keyring.
-    pub to: Vec<Provided>,
+    pub to: Vec<Recipient>,
     /// Recipients to leave out of the new envelopes.
     pub drop: Vec<[u8; 32]>,
 }

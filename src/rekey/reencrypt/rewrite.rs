@@ -12,9 +12,7 @@ use anyhow::{Context, Result};
 
 use super::plan::Role;
 use super::{Reencrypter, Report, Status, replaceable};
-use crate::crypto::asymmetric::PublicKey;
 use crate::envelope::journal;
-use crate::envelope::recipient::{self, SealTo};
 use crate::envelope::scan::{self, Encoding, Entry};
 use crate::envelope::stream::{self, PayloadCipher};
 use crate::envelope::{self, Cek, Header, VersionRef};
@@ -221,13 +219,8 @@ impl Reencrypter<'_> {
                 }
                 Role::Provided(i) => {
                     let provided = &self.options.to[*i];
-                    let to = match &provided.public {
-                        PublicKey::P256(p) => SealTo::P256(p),
-                        PublicKey::Rsa(r) => SealTo::Rsa(r),
-                    };
                     if recipients.insert(provided.fingerprint) {
-                        let stanza = recipient::seal(&header, to, provided.fingerprint, cek)
-                            .map_err(|_| format!("cannot seal to {}", provided.label))?;
+                        let stanza = provided.seal(&header, cek).map_err(|e| e.message)?;
                         header.add_recipient(stanza).map_err(broken)?;
                     }
                 }
