@@ -64,17 +64,28 @@ impl Agent {
     }
 
     /// An agent whose terminal is a pseudo-terminal that `script` runs it
-    /// in; what the test writes to `script`'s stdin is typed there.
-    fn start_on_a_terminal(t: &TestDir, args: &[&str]) -> Option<(Agent, ChildStdin)> {
+    /// in; what the test writes to `script`'s stdin is typed there. With
+    /// `background`, a shell with job control runs it as a background job
+    /// of that terminal.
+    fn start_on_a_terminal(
+        t: &TestDir,
+        args: &[&str],
+        background: bool,
+    ) -> Option<(Agent, ChildStdin)> {
         if Command::new("script").arg("--version").output().is_err() {
             cannot_check("`script` (util-linux) is not installed");
             return None;
         }
         let keycask = assert_cmd::cargo::cargo_bin!("keycask");
-        let mut line = format!("exec '{}' agent --foreground", keycask.display());
+        let mut line = format!("'{}' agent --foreground", keycask.display());
         for arg in args {
             line.push_str(&format!(" '{arg}'"));
         }
+        let line = if background {
+            format!("set -m; {line} & wait")
+        } else {
+            format!("exec {line}")
+        };
         let mut cmd = like(t, "script");
         cmd.args(["-q", "-f", "-e", "-c", &line, "/dev/null"])
             .env("SHELL", "/bin/sh")
@@ -835,7 +846,8 @@ fn confirm_asks_on_the_agents_terminal() {
     t.init_passphrase("correct horse battery staple");
     t.run(&["keygen", "k", "--passphrase-file", "pass.txt"])
         .ok();
-    let Some((mut agent, mut typed)) = Agent::start_on_a_terminal(&t, &["--confirm-timeout", "2s"])
+    let Some((mut agent, mut typed)) =
+        Agent::start_on_a_terminal(&t, &["--confirm-timeout", "2s"], false)
     else {
         return;
     };
@@ -997,4 +1009,31 @@ fn agent_kill_removes_the_folder_a_killed_agent_left() {
     t.run_with(cmd, &["agent", "--kill"], None)
         .fails(1, "is not a running keycask agent");
     assert!(t.join("pass.txt").exists());
+}
+
+#[test]
+fn an_agent_in_the_background_of_its_terminal_does_not_read_it() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    t.run(&["keygen", "k", "--passphrase-file", "pass.txt"])
+        .ok();
+    let Some((agent, _typed)) = Agent::start_on_a_terminal(&t, &[], true) else {
+        return;
+    };
+    t.run_with(
+        agent.command(&t),
+        &["unlock", "--confirm", "--passphrase-file", "pass.txt"],
+        None,
+    )
+    .ok();
+    // Reading the terminal from its background would stop the agent
+    // (SIGTTIN) and every command waiting on it: refused at once instead.
+    agent
+        .run(&t, &["wrap", "-k", "k", "pass.txt"])
+        .fails(3, "was not confirmed");
+    agent.wait_for_log("not confirmed: the agent is not in the foreground of its terminal");
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", agent.pid)).unwrap();
+    let state = stat.rsplit_once(") ").unwrap().1.split(' ').next().unwrap();
+    assert_ne!(state, "T", "the agent was stopped: {stat}");
+    agent.ask(r#"{"v":1,"op":"ping"}"#);
 }

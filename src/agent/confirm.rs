@@ -8,7 +8,6 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::AsFd;
 use std::process::{Command, Stdio};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -22,26 +21,19 @@ pub enum Way {
 }
 
 impl Way {
-    /// `askpass` when given, else the agent's terminal (its controlling
-    /// terminal, or a terminal on stdin that `keycask agent` passed to the
-    /// agent it started in the background), else none.
+    /// `askpass` when given, else the agent's controlling terminal (an
+    /// agent run with `--foreground` in a terminal; the agent started in
+    /// the background has none, in a session of its own), else none.
     pub fn find(askpass: Option<OsString>) -> Option<Way> {
         if let Some(program) = askpass.filter(|p| !p.is_empty()) {
             return Some(Way::Askpass(program));
         }
-        if let Ok(tty) = std::fs::OpenOptions::new()
+        std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open("/dev/tty")
-        {
-            return Some(Way::Terminal(tty));
-        }
-        let stdin = std::io::stdin();
-        if std::io::IsTerminal::is_terminal(&stdin) {
-            let fd = stdin.as_fd().try_clone_to_owned().ok()?;
-            return Some(Way::Terminal(File::from(fd)));
-        }
-        None
+            .ok()
+            .map(Way::Terminal)
     }
 
     /// The word for the log and `can-confirm`.
@@ -137,6 +129,11 @@ fn is_yes(answer: &str) -> bool {
 /// then one line is read, waiting no longer than the deadline.
 fn terminal(tty: &mut File, question: &str, deadline: Instant, timeout: Duration) -> Answer {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    // Reading the terminal from its background would stop the agent
+    // (SIGTTIN), and every command waiting on it.
+    if rustix::termios::tcgetpgrp(&*tty).ok() != Some(rustix::process::getpgrp()) {
+        return Answer::NoAnswer("the agent is not in the foreground of its terminal".into());
+    }
     let _ = rustix::termios::tcflush(&*tty, rustix::termios::QueueSelector::IFlush);
     if let Err(e) = write!(tty, "\n{question} [y/N] ").and_then(|()| tty.flush()) {
         return Answer::NoAnswer(format!("cannot write to the agent's terminal: {e}"));

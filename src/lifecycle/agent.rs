@@ -128,14 +128,6 @@ pub fn agent(ctx: &Context, request: &AgentRequest) -> Result<()> {
     // shell lines it prints once its socket is ready.
     let socket = socket_dir()?.join("agent.sock");
     let exe = std::env::current_exe().context("finding the keycask executable")?;
-    // The terminal it was started from, if any, is the agent's stdin: its
-    // own session has no controlling terminal, and `unlock --confirm` asks
-    // there (docs/agent.md, "Confirming each use").
-    let terminal = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_or_else(|_| Stdio::null(), Stdio::from);
     let mut command = Command::new(exe);
     command
         .args(["agent", "--foreground", "--daemon", "--socket"])
@@ -143,7 +135,7 @@ pub fn agent(ctx: &Context, request: &AgentRequest) -> Result<()> {
         .arg("--confirm-timeout")
         .arg(format!("{}s", request.confirm_timeout.as_secs()))
         .current_dir("/")
-        .stdin(terminal)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     if let Some(pid) = request.exit_with {
@@ -405,7 +397,7 @@ fn can_confirm(client: &mut Client) -> Result<(u32, String)> {
                 "--confirm: {agent} has no way to ask: it has no terminal, and {ASKPASS_VAR} was not set when it started"
             ))
             .hint(format!(
-                "start the agent from a terminal, or with {ASKPASS_VAR} naming a program that asks (as SSH_ASKPASS); nothing was unlocked"
+                "start the agent with {ASKPASS_VAR} naming a program that asks (as SSH_ASKPASS), or run `keycask agent --foreground` in a terminal of its own; nothing was unlocked"
             ))
             .into())
         }
