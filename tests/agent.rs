@@ -1037,3 +1037,28 @@ fn an_agent_in_the_background_of_its_terminal_does_not_read_it() {
     assert_ne!(state, "T", "the agent was stopped: {stat}");
     agent.ask(r#"{"v":1,"op":"ping"}"#);
 }
+
+#[test]
+fn a_bad_confirm_timeout_is_refused_before_the_agent_starts() {
+    let t = TestDir::new();
+    for (value, needle) in [
+        ("soon", "--confirm-timeout soon: not a duration"),
+        ("0s", "from 1 second to 5 minutes"),
+        ("10m", "from 1 second to 5 minutes"),
+    ] {
+        let mut cmd = t.command();
+        cmd.env("TMPDIR", t.path()).env_remove("XDG_RUNTIME_DIR");
+        t.run_with(cmd, &["agent", "--confirm-timeout", value], None)
+            .fails(2, needle);
+    }
+    let left: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("keycask-agent-")
+        })
+        .collect();
+    assert!(left.is_empty(), "no agent folder is made: {left:?}");
+}
