@@ -235,13 +235,17 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__agent)
-            opts="-k -q -v -h --foreground --kill --exit-with --socket --daemon --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-k -q -v -h --foreground --kill --exit-with --confirm-timeout --socket --daemon --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --exit-with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirm-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1623,7 +1627,7 @@ _keycask() {
             return 0
             ;;
         keycask__subcmd__unlock)
-            opts="-q -v -h --for --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
+            opts="-q -v -h --for --confirm --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1981,7 +1985,7 @@ __keycask_takes_value() {
         import) set -- "$2" --bundle --with --verify-with --as --raw --type --pem --purpose --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         sign) set -- "$2" -k --key -o --output --scheme --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         verify) set -- "$2" -k --key --public-key --signature --scheme --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
-        agent) set -- "$2" --exit-with --socket --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
+        agent) set -- "$2" --exit-with --confirm-timeout --socket --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         unlock) set -- "$2" --for --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         lock) set -- "$2" --keyring --passphrase-file --passphrase-fd --keyfile --pin-file --pkcs11-module ;;
         *) return 1 ;;

@@ -533,6 +533,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
         }
         &'keycask;agent'= {
             cand --exit-with 'Stop when this process ends (such as the login shell: --exit-with $$)'
+            cand --confirm-timeout 'How long a use of a keyring unlocked with --confirm waits for its yes before it is refused: 30s, 2m; at most 5m'
             cand --socket 'The socket to bind (set by `keycask agent` for the agent it starts)'
             cand --keyring 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]'
             cand --passphrase-file 'Read the passphrase from this file (one trailing newline is ignored)'
@@ -560,6 +561,7 @@ set edit:completion:arg-completer[keycask] = {|@words|
             cand --keyfile 'The root key file, instead of the path recorded in the keyring'
             cand --pin-file 'The PKCS#11 token''s PIN is in this file (one trailing newline is ignored)'
             cand --pkcs11-module 'The PKCS#11 module (.so) to load, instead of the URI''s module-path'
+            cand --confirm 'Ask before each use, on the agent''s terminal or through its KEYCASK_ASKPASS program (as `ssh-add -c`); a no fails the command'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
             cand --quiet 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'

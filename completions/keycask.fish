@@ -395,6 +395,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand verify" -s q -l quiet -d
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c keycask -n "__fish_keycask_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -l exit-with -d 'Stop when this process ends (such as the login shell: --exit-with $$)' -r
+complete -c keycask -n "__fish_keycask_using_subcommand agent" -l confirm-timeout -d 'How long a use of a keyring unlocked with --confirm waits for its yes before it is refused: 30s, 2m; at most 5m' -r
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -l socket -d 'The socket to bind (set by `keycask agent` for the agent it starts)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -l keyring -d 'The keyring file [default: $XDG_DATA_HOME/keycask/keyring.json]' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand agent" -l passphrase-file -d 'Read the passphrase from this file (one trailing newline is ignored)' -r -F
@@ -416,6 +417,7 @@ complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l passphrase-fd
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l keyfile -d 'The root key file, instead of the path recorded in the keyring' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l pin-file -d 'The PKCS#11 token\'s PIN is in this file (one trailing newline is ignored)' -r -F
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l pkcs11-module -d 'The PKCS#11 module (.so) to load, instead of the URI\'s module-path' -r -F
+complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l confirm -d 'Ask before each use, on the agent\'s terminal or through its KEYCASK_ASKPASS program (as `ssh-add -c`); a no fails the command'
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -l json -d 'Print machine-readable JSON on stdout'
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -s q -l quiet -d 'Print nothing but errors and the output asked for: no status lines ("created key ...", "rotated ..."), notes or warnings'
 complete -c keycask -n "__fish_keycask_using_subcommand unlock" -s v -l verbose -d 'Say more on stderr (repeat for more)'

@@ -310,7 +310,8 @@ Examples:
     #[command(after_help = "\
 Examples:
   keycask unlock                    # 15 minutes
-  keycask unlock --for 2h --passphrase-file pass.txt")]
+  keycask unlock --for 2h --passphrase-file pass.txt
+  keycask unlock --confirm          # each use asks at the agent first")]
     Unlock(UnlockArgs),
 
     /// Make the agent forget the keyring now

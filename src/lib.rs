@@ -99,8 +99,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Unwrap(args) => usage::unwrap(&ctx, &usage::UnwrapRequest::from_args(&args)?),
         Command::Inspect(args) => usage::inspect(&ctx, &args.files),
         Command::Datakey(args) => usage::datakey(&ctx, &usage::DatakeyRequest::from_args(&args)?),
-        Command::Agent(args) => session::agent(&ctx, &session::AgentRequest::from_args(&args)),
-        Command::Unlock(args) => session::unlock(&ctx, session::parse_for(&args.duration)?),
+        Command::Agent(args) => session::agent(&ctx, &session::AgentRequest::from_args(&args)?),
+        Command::Unlock(args) => {
+            session::unlock(&ctx, session::parse_for(&args.duration)?, args.confirm)
+        }
         Command::Lock(args) => session::lock(&ctx, args.all),
     }
 }

@@ -17,6 +17,7 @@
 //!   SIGTERM or SIGHUP a thread of [`clean_up_on_signals`] removes them and
 //!   then ends the process by the same signal, so the shell reports 128 + N
 //!   (130, 143, 129) and a shell loop stops as it would have.
+//!   Other work to do first is registered with [`before_dying_of_signal`].
 //! - **Stale files** that a `kill -9` left in the named case are removed by
 //!   the next write into the same folder ([`sweep_stale`]).
 //!
@@ -35,6 +36,20 @@ use std::time::{Duration, SystemTime};
 
 /// Named temporary files in flight, removed by a signal.
 static IN_FLIGHT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Work done before dying of a signal, after the files in flight are gone
+/// (the agent forgets its keyrings and removes its socket's folder).
+type Hook = Box<dyn FnOnce(i32) + Send>;
+static BEFORE_DYING: Mutex<Vec<Hook>> = Mutex::new(Vec::new());
+
+/// Runs `hook` (with the signal's number) when SIGINT, SIGTERM or SIGHUP
+/// ends the process, before it dies of the signal.
+pub fn before_dying_of_signal(hook: impl FnOnce(i32) + Send + 'static) {
+    BEFORE_DYING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(Box::new(hook));
+}
 
 fn in_flight() -> MutexGuard<'static, Vec<PathBuf>> {
     IN_FLIGHT
@@ -66,6 +81,14 @@ pub fn clean_up_on_signals() -> io::Result<()> {
                 // Held until the process ends: nothing is renamed into
                 // place or created from here on.
                 let _files = remove_in_flight();
+                let hooks = std::mem::take(
+                    &mut *BEFORE_DYING
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner()),
+                );
+                for hook in hooks {
+                    hook(signal);
+                }
                 // Dies of the signal itself (the default action): a shell
                 // sees 128 + N and stops a loop, as Ctrl-C means. Should
                 // that fail, exits with the same status.

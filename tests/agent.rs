@@ -2,53 +2,168 @@
 //! real binary as the agent and talks to it over its real socket, through
 //! keycask commands or raw protocol frames.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::util::{Run, TestDir};
+use crate::util::{Run, TestDir, cannot_check};
+
+/// `program` with the environment and folder of `t.command()` (keycask's
+/// variables removed, the test's keyring named), its socket's folder under
+/// the test's folder.
+fn like(t: &TestDir, program: &str) -> Command {
+    let base = t.command();
+    let mut cmd = Command::new(program);
+    for (name, value) in base.get_envs() {
+        match value {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        };
+    }
+    cmd.current_dir(t.path())
+        .env("TMPDIR", t.path())
+        .env_remove("XDG_RUNTIME_DIR");
+    cmd
+}
 
 /// An agent run with `--foreground`, its socket in a folder of the test's
-/// own (TMPDIR); killed when dropped.
+/// own (TMPDIR), in a session of its own (`setsid`: no terminal, whatever
+/// terminal the tests run in); killed when dropped.
 pub struct Agent {
     child: Child,
     pub socket: PathBuf,
     pub pid: u32,
+    /// Everything it printed (under `script`, its terminal's output too).
+    output: Arc<Mutex<String>>,
 }
 
 impl Agent {
     pub fn start(t: &TestDir) -> Agent {
-        let mut cmd = t.command();
-        cmd.args(["agent", "--foreground"])
-            .env("TMPDIR", t.path())
-            .env_remove("XDG_RUNTIME_DIR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+        Agent::start_with(t, &[], &[])
+    }
+
+    /// An agent with more arguments and variables, in a session of its
+    /// own without a terminal.
+    fn start_with(t: &TestDir, args: &[&str], vars: &[(&str, &OsStr)]) -> Agent {
+        let mut cmd = like(t, "setsid");
+        cmd.arg(assert_cmd::cargo::cargo_bin!("keycask"))
+            .args(["agent", "--foreground"])
+            .args(args)
+            .stdin(Stdio::null());
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        let agent = Agent::spawn(cmd);
+        assert_eq!(agent.pid, agent.child.id(), "setsid runs it in place");
+        agent
+    }
+
+    /// An agent whose terminal is a pseudo-terminal that `script` runs it
+    /// in; what the test writes to `script`'s stdin is typed there. With
+    /// `background`, a shell with job control runs it as a background job
+    /// of that terminal.
+    fn start_on_a_terminal(
+        t: &TestDir,
+        args: &[&str],
+        background: bool,
+    ) -> Option<(Agent, ChildStdin)> {
+        if Command::new("script").arg("--version").output().is_err() {
+            cannot_check("`script` (util-linux) is not installed");
+            return None;
+        }
+        let keycask = assert_cmd::cargo::cargo_bin!("keycask");
+        let mut line = format!("'{}' agent --foreground", keycask.display());
+        for arg in args {
+            line.push_str(&format!(" '{arg}'"));
+        }
+        let line = if background {
+            format!("set -m; {line} & wait")
+        } else {
+            format!("exec {line}")
+        };
+        let mut cmd = like(t, "script");
+        cmd.args(["-q", "-f", "-e", "-c", &line, "/dev/null"])
+            .env("SHELL", "/bin/sh")
+            .stdin(Stdio::piped());
+        let mut agent = Agent::spawn_with_stdin(cmd);
+        let stdin = agent.1.take().unwrap();
+        Some((agent.0, stdin))
+    }
+
+    fn spawn(cmd: Command) -> Agent {
+        Agent::spawn_with_stdin(cmd).0
+    }
+
+    fn spawn_with_stdin(mut cmd: Command) -> (Agent, Option<ChildStdin>) {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::null());
         let mut child = cmd.spawn().expect("start the agent");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let second = lines.next().unwrap().unwrap();
-        let third = lines.next().unwrap().unwrap();
-        let socket = first
-            .strip_prefix("KEYCASK_AGENT_SOCK=")
-            .and_then(|rest| rest.strip_suffix("; export KEYCASK_AGENT_SOCK;"))
-            .unwrap_or_else(|| panic!("first line: {first}"));
-        let pid: u32 = second
-            .strip_prefix("KEYCASK_AGENT_PID=")
-            .and_then(|rest| rest.strip_suffix("; export KEYCASK_AGENT_PID;"))
-            .unwrap_or_else(|| panic!("second line: {second}"))
+        let stdin = child.stdin.take();
+        let mut stdout = child.stdout.take().unwrap();
+        let output = Arc::new(Mutex::new(String::new()));
+        {
+            let output = Arc::clone(&output);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stdout.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let text = String::from_utf8_lossy(&buf[..n]).replace('\r', "");
+                    output.lock().unwrap().push_str(&text);
+                }
+            });
+        }
+        let mut agent = Agent {
+            child,
+            socket: PathBuf::new(),
+            pid: 0,
+            output,
+        };
+        agent.wait_for_output("echo Agent pid ", 1);
+        let out = agent.output();
+        let line = |prefix: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("no line {prefix}: {out}"))
+                .to_string()
+        };
+        let socket = line("KEYCASK_AGENT_SOCK=");
+        let socket = socket
+            .strip_suffix("; export KEYCASK_AGENT_SOCK;")
+            .unwrap_or_else(|| panic!("{out}"));
+        let pid = line("KEYCASK_AGENT_PID=");
+        let pid: u32 = pid
+            .strip_suffix("; export KEYCASK_AGENT_PID;")
+            .unwrap_or_else(|| panic!("{out}"))
             .parse()
             .unwrap();
-        assert_eq!(pid, child.id());
-        assert_eq!(third, format!("echo Agent pid {pid};"));
-        Agent {
-            child,
-            socket: PathBuf::from(socket),
-            pid,
+        assert_eq!(line("echo Agent pid "), format!("{pid};"));
+        agent.socket = PathBuf::from(socket);
+        agent.pid = pid;
+        (agent, stdin)
+    }
+
+    fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// Waits (at most a minute) until the output holds `needle` `count`
+    /// times.
+    #[track_caller]
+    fn wait_for_output(&mut self, needle: &str, count: usize) {
+        let start = Instant::now();
+        while self.output().matches(needle).count() < count {
+            assert!(
+                start.elapsed() < Duration::from_secs(60) && self.alive(),
+                "the agent never printed {needle:?} {count} time(s):\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -104,9 +219,19 @@ impl Agent {
 
 impl Drop for Agent {
     fn drop(&mut self) {
+        if self.pid != self.child.id() && self.pid != 0 {
+            // Under `script`: the agent itself, then `script`.
+            signal(self.pid, rustix::process::Signal::KILL);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Sends `signal` to the process `pid` (an agent this test started).
+fn signal(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    let _ = rustix::process::kill_process(pid, signal);
 }
 
 fn send(stream: &mut UnixStream, body: &[u8]) {
@@ -575,4 +700,365 @@ fn a_background_agent_starts_and_is_killed() {
     // --kill without an agent.
     t.run(&["agent", "--kill"])
         .fails(2, "KEYCASK_AGENT_PID is not set");
+}
+
+/// An askpass program (as `KEYCASK_ASKPASS`) that logs each question (with
+/// `SSH_ASKPASS_PROMPT`) to `asked.log` and answers with the contents of
+/// `answer.txt`, exiting with the status in `status.txt` (0 without one).
+fn askpass(t: &TestDir) -> PathBuf {
+    let path = t.join("askpass.sh");
+    let dir = t.path().display();
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nprintf '%s|%s\\n' \"$SSH_ASKPASS_PROMPT\" \"$1\" >> '{dir}/asked.log'\n\
+             cat '{dir}/answer.txt'\nexit $(cat '{dir}/status.txt' 2>/dev/null || echo 0)\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn asked(t: &TestDir) -> Vec<String> {
+    std::fs::read_to_string(t.join("asked.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A passphrase keyring with a key `k` and `a.kc` wrapped with it, an
+/// agent started with `args` and `vars`, and the keyring unlocked in it
+/// with `--confirm`.
+fn unlocked_with_confirm(t: &TestDir, args: &[&str], vars: &[(&str, &OsStr)]) -> Agent {
+    t.init_passphrase("correct horse battery staple");
+    t.run(&["keygen", "k", "--passphrase-file", "pass.txt"])
+        .ok();
+    t.run_stdin(
+        &[
+            "wrap",
+            "-k",
+            "k",
+            "-o",
+            "a.kc",
+            "--passphrase-file",
+            "pass.txt",
+        ],
+        b"secret",
+    )
+    .ok();
+    let agent = Agent::start_with(t, args, vars);
+    t.run_with(
+        agent.command(t),
+        &["unlock", "--confirm", "--passphrase-file", "pass.txt"],
+        None,
+    )
+    .ok()
+    .stdout_has("each use is confirmed first");
+    agent
+}
+
+#[test]
+fn confirm_asks_the_askpass_program_before_each_use() {
+    let t = TestDir::new();
+    let program = askpass(&t);
+    let agent = unlocked_with_confirm(&t, &[], &[("KEYCASK_ASKPASS", program.as_os_str())]);
+    let audit = t.run(&["audit"]).ok().stdout();
+    assert!(audit.contains("each use confirmed"), "{audit}");
+    // Yes: the command runs, asked once, with who asks and which keyring.
+    std::fs::write(t.join("answer.txt"), "yes\n").unwrap();
+    let out = agent.run(&t, &["unwrap", "a.kc"]).ok();
+    assert_eq!(out.stdout(), "secret");
+    let questions = asked(&t);
+    assert_eq!(questions.len(), 1, "{questions:?}");
+    let keyring = t.keyring().display().to_string();
+    assert!(
+        questions[0].starts_with("confirm|keycask agent: allow pid ")
+            && questions[0].contains("unwrap a.kc")
+            && questions[0].contains(&keyring),
+        "{questions:?}"
+    );
+    agent.wait_for_log("unwrap a.kc` allowed (askpass)");
+    // A writer is asked for too; an empty answer with status 0 is yes, as
+    // OpenSSH reads an askpass program.
+    std::fs::write(t.join("answer.txt"), "").unwrap();
+    agent.run(&t, &["keygen", "second"]).ok();
+    assert_eq!(asked(&t).len(), 2);
+    // No: refused with exit 3, and the passphrase file the command could
+    // read is not used instead.
+    std::fs::write(t.join("answer.txt"), "no\n").unwrap();
+    let mut cmd = agent.command(&t);
+    cmd.env("KEYCASK_PASSPHRASE_FILE", t.join("pass.txt"));
+    let refused = t
+        .run_with(cmd, &["unwrap", "a.kc"], None)
+        .fails(3, "the answer was no")
+        .stderr_has(&format!("the agent (pid {})", agent.pid));
+    assert_eq!(refused.stdout(), "");
+    agent.wait_for_log("unwrap a.kc` denied (askpass)");
+    // A yes on a failing status is a no.
+    std::fs::write(t.join("answer.txt"), "yes\n").unwrap();
+    std::fs::write(t.join("status.txt"), "1").unwrap();
+    agent
+        .run(&t, &["unwrap", "a.kc"])
+        .fails(3, "the answer was no");
+    // A denial does not forget the keyring.
+    let held = agent.ask(r#"{"v":1,"op":"status"}"#);
+    assert_eq!(held["entries"].as_array().unwrap().len(), 1, "{held}");
+    assert_eq!(asked(&t).len(), 4);
+}
+
+#[test]
+fn an_unanswered_confirmation_is_refused() {
+    let t = TestDir::new();
+    let program = t.join("slow.sh");
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\necho $$ > '{}'\nexec sleep 600\n",
+            t.join("slow.pid").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let agent = unlocked_with_confirm(
+        &t,
+        &["--confirm-timeout", "1s"],
+        &[("KEYCASK_ASKPASS", program.as_os_str())],
+    );
+    let mut cmd = agent.command(&t);
+    cmd.env("KEYCASK_PASSPHRASE_FILE", t.join("pass.txt"));
+    t.run_with(cmd, &["unwrap", "a.kc"], None)
+        .fails(3, "was not confirmed")
+        .stderr_has("no yes in time");
+    agent.wait_for_log("not confirmed: the askpass program gave no answer in time");
+    // The program that did not answer was stopped.
+    let pid = std::fs::read_to_string(t.join("slow.pid")).unwrap();
+    assert!(
+        !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "the askpass program {pid} still runs"
+    );
+}
+
+#[test]
+fn confirm_asks_on_the_agents_terminal() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    t.run(&["keygen", "k", "--passphrase-file", "pass.txt"])
+        .ok();
+    let Some((mut agent, mut typed)) =
+        Agent::start_on_a_terminal(&t, &["--confirm-timeout", "2s"], false)
+    else {
+        return;
+    };
+    t.run_with(
+        agent.command(&t),
+        &["unlock", "--confirm", "--passphrase-file", "pass.txt"],
+        None,
+    )
+    .ok()
+    .stdout_has("each use is confirmed first (terminal)");
+    let question = "to use the keyring";
+    // y: allowed.
+    let mut wrap = agent.command(&t);
+    wrap.args(["wrap", "-k", "k", "-o", "a.kc", "pass.txt"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = wrap.spawn().unwrap();
+    agent.wait_for_output(question, 1);
+    typed.write_all(b"y\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}\n{}", agent.output());
+    assert!(
+        agent.output().contains("wrap -k k -o a.kc pass.txt`"),
+        "{}",
+        agent.output()
+    );
+    // n: refused.
+    let mut unwrap = agent.command(&t);
+    unwrap
+        .args(["unwrap", "a.kc"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = unwrap.spawn().unwrap();
+    agent.wait_for_output(question, 2);
+    typed.write_all(b"n\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the answer was no"),
+        "{out:?}"
+    );
+    assert!(out.stdout.is_empty());
+    // A y typed before the question is not its answer: the time runs out.
+    typed.write_all(b"y\n").unwrap();
+    agent.wait_for_output("\ny\n", 1);
+    let run = agent.run(&t, &["unwrap", "a.kc"]);
+    run.fails(3, "was not confirmed");
+    agent.wait_for_output("(no answer within 2 s: not allowed)", 1);
+    agent.wait_for_log("not confirmed: no answer within 2 s");
+}
+
+#[test]
+fn confirm_is_refused_when_the_agent_cannot_ask() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    let agent = Agent::start(&t);
+    // Refused before any passphrase is asked (none could be here).
+    agent
+        .run(&t, &["unlock", "--confirm"])
+        .fails(2, "has no way to ask")
+        .stderr_has("KEYCASK_ASKPASS");
+    let audit = t.run(&["audit"]).ok().stdout();
+    assert!(!audit.contains(" unlock "), "{audit}");
+    // The agent refuses it too, whoever asks.
+    let key = "A".repeat(43) + "=";
+    let id = keyring_id(&t);
+    let reply = agent.ask(&format!(
+        r#"{{"v":1,"op":"add","keyring":"{id}","path":"/k","seconds":60,"keks":[{{"version":1,"key":"{key}"}}],"confirm":true}}"#
+    ));
+    assert_eq!(reply["error"], "cannot-confirm", "{reply}");
+    let held = agent.ask(r#"{"v":1,"op":"status"}"#);
+    assert_eq!(held["entries"], serde_json::json!([]), "{held}");
+    // Without --confirm the same agent serves.
+    let mut cmd = agent.command(&t);
+    cmd.env("KEYCASK_PASSPHRASE_FILE", t.join("pass.txt"));
+    t.run_with(cmd, &["unlock"], None).ok();
+}
+
+#[test]
+fn confirmations_are_asked_one_at_a_time() {
+    let t = TestDir::new();
+    // The program fails if another question is being asked at once.
+    let program = t.join("one.sh");
+    let dir = t.path().display();
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\nmkdir '{dir}/asking' || echo overlap >> '{dir}/overlap'\n\
+             echo \"$1\" >> '{dir}/asked.log'\nsleep 0.2\nrmdir '{dir}/asking'\necho yes\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let agent = unlocked_with_confirm(&t, &[], &[("KEYCASK_ASKPASS", program.as_os_str())]);
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            let mut cmd = agent.command(&t);
+            cmd.args(["unwrap", "a.kc"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(out.stdout, b"secret");
+    }
+    assert_eq!(asked(&t).len(), 4);
+    assert!(
+        !t.join("overlap").exists(),
+        "two questions were asked at once"
+    );
+}
+
+#[test]
+fn a_signal_stops_the_agent_and_removes_its_folder() {
+    use rustix::process::Signal;
+    use std::os::unix::process::ExitStatusExt;
+    for (sig, number) in [(Signal::TERM, 15), (Signal::INT, 2), (Signal::HUP, 1)] {
+        let t = TestDir::new();
+        let mut agent = unlocked(&t, "15m");
+        let dir = agent.socket.parent().unwrap().to_path_buf();
+        assert!(dir.exists());
+        signal(agent.pid, sig);
+        let status = agent.child.wait().unwrap();
+        assert_eq!(
+            status.signal(),
+            Some(number),
+            "dies of the signal: {status:?}"
+        );
+        assert!(!dir.exists(), "signal {number}: the agent's folder is left");
+        // Commands go on without it.
+        asks_again(agent.run(&t, &["wrap", "-k", "k", "pass.txt"]))
+            .stderr_has("cannot reach the agent");
+    }
+}
+
+#[test]
+fn agent_kill_removes_the_folder_a_killed_agent_left() {
+    let t = TestDir::new();
+    let mut agent = unlocked(&t, "15m");
+    let dir = agent.socket.parent().unwrap().to_path_buf();
+    // SIGKILL cannot be caught: the folder stays, and commands fall back.
+    agent.child.kill().unwrap();
+    agent.child.wait().unwrap();
+    assert!(dir.exists());
+    asks_again(agent.run(&t, &["wrap", "-k", "k", "pass.txt"]));
+    agent
+        .run(&t, &["agent", "--kill"])
+        .ok()
+        .stdout_has(&format!("echo Agent pid {} was not running;", agent.pid))
+        .stderr_has("removed the folder it left");
+    assert!(!dir.exists(), "the stale folder is removed");
+    // A folder not of an agent's is never removed.
+    let mut cmd = t.command();
+    cmd.env("KEYCASK_AGENT_SOCK", t.join("pass.txt"))
+        .env("KEYCASK_AGENT_PID", agent.pid.to_string());
+    t.run_with(cmd, &["agent", "--kill"], None)
+        .fails(1, "is not a running keycask agent");
+    assert!(t.join("pass.txt").exists());
+}
+
+#[test]
+fn an_agent_in_the_background_of_its_terminal_does_not_read_it() {
+    let t = TestDir::new();
+    t.init_passphrase("correct horse battery staple");
+    t.run(&["keygen", "k", "--passphrase-file", "pass.txt"])
+        .ok();
+    let Some((agent, _typed)) = Agent::start_on_a_terminal(&t, &[], true) else {
+        return;
+    };
+    t.run_with(
+        agent.command(&t),
+        &["unlock", "--confirm", "--passphrase-file", "pass.txt"],
+        None,
+    )
+    .ok();
+    // Reading the terminal from its background would stop the agent
+    // (SIGTTIN) and every command waiting on it: refused at once instead.
+    agent
+        .run(&t, &["wrap", "-k", "k", "pass.txt"])
+        .fails(3, "was not confirmed");
+    agent.wait_for_log("not confirmed: the agent is not in the foreground of its terminal");
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", agent.pid)).unwrap();
+    let state = stat.rsplit_once(") ").unwrap().1.split(' ').next().unwrap();
+    assert_ne!(state, "T", "the agent was stopped: {stat}");
+    agent.ask(r#"{"v":1,"op":"ping"}"#);
+}
+
+#[test]
+fn a_bad_confirm_timeout_is_refused_before_the_agent_starts() {
+    let t = TestDir::new();
+    for (value, needle) in [
+        ("soon", "--confirm-timeout soon: not a duration"),
+        ("0s", "from 1 second to 5 minutes"),
+        ("10m", "from 1 second to 5 minutes"),
+    ] {
+        let mut cmd = t.command();
+        cmd.env("TMPDIR", t.path()).env_remove("XDG_RUNTIME_DIR");
+        t.run_with(cmd, &["agent", "--confirm-timeout", value], None)
+            .fails(2, needle);
+    }
+    let left: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("keycask-agent-")
+        })
+        .collect();
+    assert!(left.is_empty(), "no agent folder is made: {left:?}");
 }

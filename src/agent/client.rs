@@ -103,6 +103,10 @@ pub enum Lookup {
     Missed(String),
     /// The KEK versions, and the agent's pid.
     Held(Keks, u32),
+    /// The keyring is held with `--confirm`, and this use was answered no
+    /// (`denied` true) or not answered in time: final, nothing is asked
+    /// instead. The agent's pid.
+    Refused { denied: bool, pid: Option<u32> },
 }
 
 /// Asks the agent of `KEYCASK_AGENT_SOCK` for this keyring's KEK versions.
@@ -117,11 +121,21 @@ pub fn lookup(keyring_id: &str) -> Lookup {
     let request = Request::Get {
         keyring: keyring_id.to_string(),
     };
+    // The answer to a `get` may wait for a use to be confirmed.
+    let _ = client.stream.set_read_timeout(Some(
+        TIMEOUT + Duration::from_secs(protocol::MAX_CONFIRM_SECONDS),
+    ));
     match client.call(&request) {
         Ok(mut reply) if reply.ok => match (reply.take_keks(), reply.pid) {
             (Some(keks), Some(pid)) if !keks.0.is_empty() => Lookup::Held(keks, pid),
             _ => Lookup::Missed("the agent's reply held no KEK".into()),
         },
+        Ok(reply) if matches!(reply.error.as_deref(), Some("denied" | "unconfirmed")) => {
+            Lookup::Refused {
+                denied: reply.error.as_deref() == Some("denied"),
+                pid: reply.pid,
+            }
+        }
         Ok(reply) if reply.error.as_deref() == Some("locked") => Lookup::Missed(
             "the agent does not hold this keyring (not unlocked, locked, or expired)".into(),
         ),

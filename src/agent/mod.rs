@@ -5,5 +5,6 @@
 //! (docs/agent.md).
 
 pub mod client;
+pub mod confirm;
 pub mod protocol;
 pub mod server;

@@ -27,6 +27,9 @@ pub const MAX_FRAME: usize = 64 * 1024;
 pub const MAX_KEKS: usize = 64;
 /// The longest an entry may be held: 12 hours.
 pub const MAX_SECONDS: u64 = 12 * 60 * 60;
+/// The longest the agent waits for a use to be confirmed (its
+/// `--confirm-timeout`), which is how long a `get` may take to be answered.
+pub const MAX_CONFIRM_SECONDS: u64 = 5 * 60;
 
 /// A request, as parsed and checked by [`parse_request`].
 #[derive(Debug, PartialEq)]
@@ -36,12 +39,19 @@ pub enum Request {
     /// The KEK versions held for this keyring id, if unexpired.
     Get { keyring: String },
     /// Hold these KEK versions for `seconds`; replaces an entry of that id.
+    /// With `confirm`, every `get` of it is first confirmed at the agent
+    /// (`unlock --confirm`); refused `cannot-confirm` when the agent has no
+    /// way to ask.
     Add {
         keyring: String,
         path: String,
         seconds: u64,
         keks: Keks,
+        confirm: bool,
     },
+    /// Can the agent ask for confirmation? Replies with its pid and how it
+    /// asks (`confirm`: `terminal` or `askpass`), or `cannot-confirm`.
+    CanConfirm,
     /// Replace the KEK versions of an entry that is held (after `rotate
     /// --kek`), keeping its expiry; nothing happens when none is held.
     Update { keyring: String, keks: Keks },
@@ -87,6 +97,9 @@ pub struct Reply {
     pub entries: Option<Vec<EntryStatus>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dropped: Option<u64>,
+    /// How the agent asks for confirmation (`can-confirm` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<String>,
 }
 
 impl Reply {
@@ -131,6 +144,13 @@ pub enum Refusal {
     Version,
     /// Too many connections at once.
     Busy,
+    /// The use of an entry held with `confirm` was answered "no".
+    Denied,
+    /// The use of an entry held with `confirm` was not answered "yes" in
+    /// time, or could not be asked.
+    Unconfirmed,
+    /// `confirm` asked of an agent with no terminal and no askpass program.
+    CannotConfirm,
 }
 
 impl Refusal {
@@ -140,6 +160,9 @@ impl Refusal {
             Refusal::Malformed => "malformed",
             Refusal::Version => "version",
             Refusal::Busy => "busy",
+            Refusal::Denied => "denied",
+            Refusal::Unconfirmed => "unconfirmed",
+            Refusal::CannotConfirm => "cannot-confirm",
         }
     }
 }
@@ -224,6 +247,8 @@ struct RawRequest {
     keks: Option<Vec<WireKek>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    confirm: Option<bool>,
 }
 
 /// Why a frame was not a request.
@@ -297,6 +322,7 @@ pub fn parse_request(body: &[u8]) -> Result<Request, ParseError> {
             ("seconds", raw.seconds.is_some()),
             ("keks", raw.keks.is_some()),
             ("reason", raw.reason.is_some()),
+            ("confirm", raw.confirm.is_some()),
         ];
         match present
             .iter()
@@ -311,6 +337,7 @@ pub fn parse_request(body: &[u8]) -> Result<Request, ParseError> {
         "lock-all" => only(&[]).map(|()| Request::LockAll),
         "status" => only(&[]).map(|()| Request::Status),
         "stop" => only(&[]).map(|()| Request::Stop),
+        "can-confirm" => only(&[]).map(|()| Request::CanConfirm),
         "get" => {
             only(&["keyring"])?;
             Ok(Request::Get {
@@ -318,7 +345,7 @@ pub fn parse_request(body: &[u8]) -> Result<Request, ParseError> {
             })
         }
         "add" => {
-            only(&["keyring", "path", "seconds", "keks"])?;
+            only(&["keyring", "path", "seconds", "keks", "confirm"])?;
             let seconds = raw.seconds.ok_or_else(|| malformed("no seconds"))?;
             if seconds == 0 || seconds > MAX_SECONDS {
                 return Err(malformed(format!("seconds from 1 to {MAX_SECONDS}")));
@@ -328,6 +355,9 @@ pub fn parse_request(body: &[u8]) -> Result<Request, ParseError> {
                 path: text(raw.path, "path")?,
                 seconds,
                 keks: keks(raw.keks)?,
+                // Written only when true, so that an older agent refuses
+                // what it could not honour rather than ignore it.
+                confirm: raw.confirm == Some(true),
             })
         }
         "update" => {
@@ -356,6 +386,7 @@ pub fn encode_request(request: &Request) -> Zeroizing<Vec<u8>> {
         Request::LockAll => ("lock-all", RawRequest::default()),
         Request::Status => ("status", RawRequest::default()),
         Request::Stop => ("stop", RawRequest::default()),
+        Request::CanConfirm => ("can-confirm", RawRequest::default()),
         Request::Get { keyring } => (
             "get",
             RawRequest {
@@ -368,6 +399,7 @@ pub fn encode_request(request: &Request) -> Zeroizing<Vec<u8>> {
             path,
             seconds,
             keks,
+            confirm,
         } => (
             "add",
             RawRequest {
@@ -375,6 +407,7 @@ pub fn encode_request(request: &Request) -> Zeroizing<Vec<u8>> {
                 path: Some(path.clone()),
                 seconds: Some(*seconds),
                 keks: keks.wire(),
+                confirm: confirm.then_some(true),
                 ..RawRequest::default()
             },
         ),
@@ -487,6 +520,7 @@ mod tests {
             Request::Status,
             Request::LockAll,
             Request::Stop,
+            Request::CanConfirm,
             Request::Get {
                 keyring: id.clone(),
             },
@@ -495,6 +529,14 @@ mod tests {
                 path: "/home/a/keyring.json".into(),
                 seconds: 900,
                 keks: keks(),
+                confirm: false,
+            },
+            Request::Add {
+                keyring: id.clone(),
+                path: "/home/a/keyring.json".into(),
+                seconds: 60,
+                keks: keks(),
+                confirm: true,
             },
             Request::Update {
                 keyring: id.clone(),
@@ -523,6 +565,14 @@ mod tests {
             (r#"{"v":1,"op":"ping","keyring":"x"}"#, Refusal::Malformed),
             (r#"{"v":1,"op":"get","keyring":"ABC"}"#, Refusal::Malformed),
             (r#"{"v":1,"op":"get"}"#, Refusal::Malformed),
+            (
+                r#"{"v":1,"op":"can-confirm","confirm":true}"#,
+                Refusal::Malformed,
+            ),
+            (
+                r#"{"v":1,"op":"get","keyring":"0123456789abcdef0123456789abcdef","confirm":true}"#,
+                Refusal::Malformed,
+            ),
         ];
         for (body, refusal) in cases {
             assert_eq!(

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, Result};
 
+use super::confirm::{Answer, Confirmer, Way, describe_peer};
 use super::protocol::{self, EntryStatus, Keks, Refusal, Reply, Request, read_frame, write_frame};
 
 /// Connections served at once; more are told `busy`.
@@ -38,11 +39,18 @@ pub struct Settings {
     pub exit_with: Option<u32>,
     /// Also log to stderr (`--foreground`).
     pub log_to_stderr: bool,
+    /// How long a use of a `--confirm` entry waits for its "yes".
+    pub confirm_timeout: Duration,
+    /// The program that asks for confirmation (`KEYCASK_ASKPASS`); without
+    /// one, the agent's terminal.
+    pub askpass: Option<std::ffi::OsString>,
 }
 
 struct Entry {
     keks: Keks,
     path: String,
+    /// Every use is confirmed first (`unlock --confirm`).
+    confirm: bool,
     /// Expired when either clock says so: the monotonic clock cannot be
     /// set back, the wall clock counts time asleep.
     until: Instant,
@@ -68,6 +76,8 @@ struct State {
     log_to_stderr: bool,
     connections: AtomicUsize,
     settings: Settings,
+    /// How uses are confirmed; `None` when the agent has no way to ask.
+    confirmer: Option<Confirmer>,
 }
 
 impl State {
@@ -87,9 +97,9 @@ impl State {
         }
     }
 
-    /// Forgets everything (the KEKs are zeroized as they drop), removes
-    /// the socket's folder and exits.
-    fn shut_down(&self, why: &str) -> ! {
+    /// Forgets everything (the KEKs are zeroized as they drop) and
+    /// removes the socket's folder.
+    fn clean_up(&self, why: &str) {
         let count = {
             let mut entries = self.entries();
             let count = entries.len();
@@ -100,6 +110,11 @@ impl State {
         if let Some(dir) = self.settings.socket.parent() {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+
+    /// Cleans up and exits.
+    fn shut_down(&self, why: &str) -> ! {
+        self.clean_up(why);
         std::process::exit(0)
     }
 }
@@ -122,18 +137,38 @@ pub fn serve(settings: Settings, ready: impl FnOnce() -> Result<()>) -> Result<(
         .mode_0600()
         .open(log_path(&settings.socket))
         .ok();
+    let confirmer = Way::find(settings.askpass.clone())
+        .map(|way| Confirmer::new(way, settings.confirm_timeout));
     let state = Arc::new(State {
         entries: Mutex::new(HashMap::new()),
         log: Mutex::new(log),
         log_to_stderr: settings.log_to_stderr,
         connections: AtomicUsize::new(0),
         settings: settings.clone(),
+        confirmer,
     });
+    {
+        // SIGTERM, SIGINT or SIGHUP: forget, remove the folder, then die
+        // of the signal (src/temp.rs owns the process's signal thread).
+        let state = Arc::clone(&state);
+        crate::temp::before_dying_of_signal(move |signal| {
+            state.clean_up(&format!("signal {signal}"));
+        });
+    }
     lock_memory(&state);
     state.log(format!(
-        "listening on {} for uid {}",
+        "listening on {} for uid {}; uses are confirmed {}",
         settings.socket.display(),
-        rustix::process::geteuid().as_raw()
+        rustix::process::geteuid().as_raw(),
+        match &state.confirmer {
+            Some(c) => format!(
+                "by {} (within {} s) when unlocked with --confirm",
+                c.word(),
+                settings.confirm_timeout.as_secs()
+            ),
+            None =>
+                "by no one: `unlock --confirm` is refused (no terminal, no KEYCASK_ASKPASS)".into(),
+        }
     ));
     {
         let state = Arc::clone(&state);
@@ -239,8 +274,8 @@ fn housekeeping(state: &State, inode: u64) {
 /// Serves one connection: its peer's uid first, then frames until the end.
 fn connection(state: &State, stream: UnixStream) {
     let me = rustix::process::geteuid().as_raw();
-    match rustix::net::sockopt::socket_peercred(&stream) {
-        Ok(cred) if cred.uid.as_raw() == me => {}
+    let peer = match rustix::net::sockopt::socket_peercred(&stream) {
+        Ok(cred) if cred.uid.as_raw() == me => u32::try_from(cred.pid.as_raw_nonzero().get()).ok(),
         Ok(cred) => {
             state.log(format!(
                 "refused a connection from uid {} (pid {}): only uid {me} may use this agent",
@@ -255,7 +290,7 @@ fn connection(state: &State, stream: UnixStream) {
             ));
             return;
         }
-    }
+    };
     let _ = stream.set_read_timeout(Some(IDLE));
     let _ = stream.set_write_timeout(Some(IDLE));
     loop {
@@ -277,7 +312,7 @@ fn connection(state: &State, stream: UnixStream) {
         let (reply, stop) = match protocol::parse_request(&body) {
             Ok(request) => {
                 let stop = request == Request::Stop;
-                (answer(state, request), stop)
+                (answer(state, request, peer), stop)
             }
             Err(e) => {
                 state.log(format!("refused a request: {}", e.why));
@@ -295,26 +330,85 @@ fn connection(state: &State, stream: UnixStream) {
     }
 }
 
-fn answer(state: &State, request: Request) -> Reply {
+/// Asks whether `peer` may use the keyring held with `--confirm`; the
+/// entries are not locked meanwhile. `None` when allowed, else the refusal.
+fn confirm_use(state: &State, keyring: &str, path: &str, peer: Option<u32>) -> Option<Reply> {
+    let who = describe_peer(peer);
+    let Some(confirmer) = &state.confirmer else {
+        state.log(format!(
+            "use of keyring {keyring} by {who} refused: it needs confirmation and there is no way to ask"
+        ));
+        return Some(Reply::refused(Refusal::Unconfirmed));
+    };
+    let question = format!("keycask agent: allow {who} to use the keyring {path}?");
+    match confirmer.ask(&question) {
+        Answer::Yes => {
+            state.log(format!(
+                "use of keyring {keyring} by {who} allowed ({})",
+                confirmer.word()
+            ));
+            None
+        }
+        Answer::No => {
+            state.log(format!(
+                "use of keyring {keyring} by {who} denied ({})",
+                confirmer.word()
+            ));
+            Some(Reply::refused(Refusal::Denied))
+        }
+        Answer::NoAnswer(why) => {
+            state.log(format!(
+                "use of keyring {keyring} by {who} not confirmed: {why}"
+            ));
+            Some(Reply::refused(Refusal::Unconfirmed))
+        }
+    }
+}
+
+fn answer(state: &State, request: Request, peer: Option<u32>) -> Reply {
     let pid = Some(std::process::id());
     match request {
         Request::Ping => Reply { pid, ..Reply::ok() },
+        Request::CanConfirm => match &state.confirmer {
+            Some(confirmer) => Reply {
+                pid,
+                confirm: Some(confirmer.word().to_string()),
+                ..Reply::ok()
+            },
+            None => Reply {
+                pid,
+                ..Reply::refused(Refusal::CannotConfirm)
+            },
+        },
         Request::Get { keyring } => {
-            let mut entries = state.entries();
-            match entries.get(&keyring) {
+            let confirm = {
+                let mut entries = state.entries();
+                match entries.get(&keyring) {
+                    Some(entry) if !entry.expired() => entry.confirm.then(|| entry.path.clone()),
+                    Some(_) => {
+                        entries.remove(&keyring);
+                        drop(entries);
+                        state.log(format!("keyring {keyring} expired and was forgotten"));
+                        return Reply::refused(Refusal::Locked);
+                    }
+                    None => return Reply::refused(Refusal::Locked),
+                }
+            };
+            if let Some(refused) =
+                confirm.and_then(|path| confirm_use(state, &keyring, &path, peer))
+            {
+                return Reply { pid, ..refused };
+            }
+            // Looked up again: it may have been locked or have expired
+            // while the question was asked.
+            match state.entries().get(&keyring) {
                 Some(entry) if !entry.expired() => Reply {
                     pid,
                     keks: entry.keks.wire(),
                     expires: Some(entry.expires_unix()),
                     ..Reply::ok()
                 },
-                Some(_) => {
-                    entries.remove(&keyring);
-                    drop(entries);
-                    state.log(format!("keyring {keyring} expired and was forgotten"));
-                    Reply::refused(Refusal::Locked)
-                }
-                None => Reply::refused(Refusal::Locked),
+                _ => Reply::refused(Refusal::Locked),
             }
         }
         Request::Add {
@@ -322,18 +416,27 @@ fn answer(state: &State, request: Request) -> Reply {
             path,
             seconds,
             keks,
+            confirm,
         } => {
+            if confirm && state.confirmer.is_none() {
+                return Reply {
+                    pid,
+                    ..Reply::refused(Refusal::CannotConfirm)
+                };
+            }
             let span = Duration::from_secs(seconds);
             let entry = Entry {
                 keks,
                 path: path.clone(),
+                confirm,
                 until: Instant::now() + span,
                 until_wall: SystemTime::now() + span,
             };
             let expires = entry.expires_unix();
             state.entries().insert(keyring.clone(), entry);
             state.log(format!(
-                "unlocked keyring {keyring} ({path}) for {seconds} s"
+                "unlocked keyring {keyring} ({path}) for {seconds} s{}",
+                if confirm { ", each use confirmed" } else { "" }
             ));
             Reply {
                 pid,

@@ -41,6 +41,14 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "aes-key-wrap makes init generate a wrap/unwrap-only root key in the token; aes-gcm insists on AES-GCM.",
     ),
     (
+        "KEYCASK_AGENT_SOCK",
+        "The agent's socket, set by eval \"$(keycask agent)\": commands take the keyring's KEK from it, and ask as usual when it cannot serve (KEYCASK_AGENT_PID: its pid, for agent --kill).",
+    ),
+    (
+        "KEYCASK_ASKPASS",
+        "For the agent: the program that confirms each use of a keyring unlocked with --confirm, as SSH_ASKPASS (run with the question; exit 0 with yes, y or nothing is yes).",
+    ),
+    (
         "KEYCASK_NOW",
         "Preview a day: pretend the current time is this RFC 3339 instant (or date), for commands that change nothing (list, show, rotate --due --dry-run, destroy --pending --dry-run). A command that writes refuses it (exit 2), unless KEYCASK_NOW_WRITES=1 (for tests only).",
     ),

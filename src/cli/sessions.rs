@@ -12,12 +12,17 @@ pub struct AgentArgs {
     pub foreground: bool,
 
     /// Stop the agent named by KEYCASK_AGENT_PID, as `ssh-agent -k` does
-    #[arg(short = 'k', long, conflicts_with_all = ["foreground", "exit_with"])]
+    #[arg(short = 'k', long, conflicts_with_all = ["foreground", "exit_with", "confirm_timeout"])]
     pub kill: bool,
 
     /// Stop when this process ends (such as the login shell: --exit-with $$)
     #[arg(long, value_name = "PID")]
     pub exit_with: Option<u32>,
+
+    /// How long a use of a keyring unlocked with --confirm waits for its
+    /// yes before it is refused: 30s, 2m; at most 5m
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub confirm_timeout: String,
 
     /// The socket to bind (set by `keycask agent` for the agent it starts)
     #[arg(long, hide = true, value_name = "PATH")]
@@ -33,6 +38,11 @@ pub struct UnlockArgs {
     /// How long the agent holds the keyring: 90s, 30m, 2h; at most 12h
     #[arg(long = "for", value_name = "DURATION", default_value = "15m")]
     pub duration: String,
+
+    /// Ask before each use, on the agent's terminal or through its
+    /// KEYCASK_ASKPASS program (as `ssh-add -c`); a no fails the command
+    #[arg(long)]
+    pub confirm: bool,
 }
 
 #[derive(Args, Debug)]

@@ -21,6 +21,25 @@ pub(crate) fn unlock_from_agent(
     match client::lookup(&id) {
         Lookup::NoAgent => Ok(Err((doc, None))),
         Lookup::Missed(why) => Ok(Err((doc, Some(why)))),
+        // A "no" at the agent is final: asking for the root's secret
+        // instead (or reading it from a file) would turn it into a yes.
+        Lookup::Refused { denied, pid } => {
+            let agent = pid.map_or("the agent".to_string(), |pid| {
+                format!("the agent (pid {pid})")
+            });
+            let what = if denied {
+                format!(
+                    "this use of the keyring was refused: {agent} asked for confirmation and the answer was no"
+                )
+            } else {
+                format!(
+                    "this use of the keyring was not confirmed: {agent} got no yes in time, or could not ask"
+                )
+            };
+            Err(Failure::auth(what)
+                .hint("the keyring was unlocked with --confirm: the agent asks before each use; answer yes there (at its terminal, or its KEYCASK_ASKPASS program)")
+                .into())
+        }
         Lookup::Held(keks, pid) => match Unlocked::unlock_with_keks(doc, &keks.0) {
             Ok(Ok(unlocked)) => Ok(Ok(unlocked)),
             Ok(Err(doc)) => {

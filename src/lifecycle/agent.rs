@@ -34,6 +34,8 @@ pub struct AgentRequest {
     pub foreground: bool,
     pub kill: bool,
     pub exit_with: Option<u32>,
+    /// How long a use of a `--confirm` entry waits for its yes.
+    pub confirm_timeout: Duration,
     /// Hidden: the socket a daemonised agent binds (chosen by its parent).
     pub socket: Option<PathBuf>,
     /// Hidden: this process is the daemon (new session, logs to file only).
@@ -41,16 +43,36 @@ pub struct AgentRequest {
 }
 
 impl AgentRequest {
-    pub fn from_args(args: &crate::cli::AgentArgs) -> AgentRequest {
-        AgentRequest {
+    pub fn from_args(args: &crate::cli::AgentArgs) -> Result<AgentRequest> {
+        Ok(AgentRequest {
             foreground: args.foreground,
             kill: args.kill,
             exit_with: args.exit_with,
+            confirm_timeout: parse_confirm_timeout(&args.confirm_timeout)?,
             socket: args.socket.clone(),
             daemon: args.daemon,
-        }
+        })
     }
 }
+
+/// `--confirm-timeout DURATION`: from a second to five minutes.
+fn parse_confirm_timeout(text: &str) -> Result<Duration> {
+    let span = humantime::parse_duration(text).map_err(|_| {
+        Failure::usage(format!("--confirm-timeout {text}: not a duration"))
+            .hint("like --confirm-timeout 30s or --confirm-timeout 2m")
+    })?;
+    if span.as_secs() == 0 || span.as_secs() > protocol::MAX_CONFIRM_SECONDS {
+        return Err(Failure::usage(format!(
+            "--confirm-timeout {text}: from 1 second to 5 minutes"
+        ))
+        .hint("like --confirm-timeout 30s")
+        .into());
+    }
+    Ok(Duration::from_secs(span.as_secs()))
+}
+
+/// The program that asks for confirmation, as `SSH_ASKPASS`.
+pub const ASKPASS_VAR: &str = "KEYCASK_ASKPASS";
 
 /// `--for DURATION`: `30s`, `15m`, `2h`, `1h30m`; at least a second, at
 /// most 12 hours.
@@ -91,6 +113,8 @@ pub fn agent(ctx: &Context, request: &AgentRequest) -> Result<()> {
             socket: socket.clone(),
             exit_with: request.exit_with,
             log_to_stderr: !request.daemon,
+            confirm_timeout: request.confirm_timeout,
+            askpass: std::env::var_os(ASKPASS_VAR),
         };
         return server::serve(settings, || {
             let mut out = std::io::stdout().lock();
@@ -108,6 +132,8 @@ pub fn agent(ctx: &Context, request: &AgentRequest) -> Result<()> {
     command
         .args(["agent", "--foreground", "--daemon", "--socket"])
         .arg(&socket)
+        .arg("--confirm-timeout")
+        .arg(format!("{}s", request.confirm_timeout.as_secs()))
         .current_dir("/")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -215,22 +241,33 @@ fn kill(ctx: &Context) -> Result<()> {
             _ => None,
         }
     });
-    match by_socket {
-        Some(socket) => {
-            // The agent removes its folder before it exits.
-            for _ in 0..100 {
-                if !socket.exists() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+    // The agent removes its folder before it exits, whether asked over
+    // its socket or sent SIGTERM.
+    let wait_until_gone = |socket: &Path| {
+        for _ in 0..250 {
+            if !socket.exists() {
+                break;
             }
+            std::thread::sleep(Duration::from_millis(20));
         }
+    };
+    match by_socket {
+        Some(socket) => wait_until_gone(&socket),
         None => {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             let words: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
             let is_agent = words.iter().any(|w| w.ends_with(b"keycask"))
                 && words.iter().any(|w| *w == b"agent");
             if !is_agent {
+                if let Some(dir) = remove_stale_folder() {
+                    ctx.warn(format!(
+                        "the agent (pid {pid}) was not running; removed the folder it left, {}",
+                        dir.display()
+                    ));
+                    return ctx.print(format!(
+                        "unset {SOCK_VAR};\nunset {PID_VAR};\necho Agent pid {pid} was not running;"
+                    ));
+                }
                 return Err(Failure::other(format!(
                     "process {pid} ({PID_VAR}) is not a running keycask agent"
                 ))
@@ -241,6 +278,9 @@ fn kill(ctx: &Context) -> Result<()> {
                 .ok_or_else(|| Failure::usage(format!("{PID_VAR}={pid} is not a pid")))?;
             rustix::process::kill_process(target, rustix::process::Signal::TERM)
                 .with_context(|| format!("stopping the agent (pid {pid})"))?;
+            if let Some(socket) = client::socket_from_env() {
+                wait_until_gone(&socket);
+            }
         }
     }
     ctx.print(format!(
@@ -248,12 +288,54 @@ fn kill(ctx: &Context) -> Result<()> {
     ))
 }
 
-/// `keycask unlock`: unlocks the keyring with its root (asking for the
-/// passphrase or PIN once), and gives the agent its KEK versions for
-/// `seconds`. Recorded in the audit log with the agent's pid.
-pub fn unlock(ctx: &Context, seconds: u64) -> Result<()> {
-    // The agent is checked first: nothing is asked for an agent not there.
-    let pid = ping(&mut Client::from_env().map_err(no_agent)?)?;
+/// The folder an agent killed by SIGKILL (or a crash) left behind, removed
+/// when `KEYCASK_AGENT_SOCK` names a socket nobody listens on, in a folder
+/// `keycask-agent-*` of this user's that holds nothing but the socket and
+/// the log. The folder, when it was removed.
+fn remove_stale_folder() -> Option<PathBuf> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let socket = client::socket_from_env()?;
+    let dir = socket.parent()?;
+    let name = dir.file_name()?.to_str()?;
+    let meta = std::fs::symlink_metadata(dir).ok()?;
+    let me = rustix::process::geteuid().as_raw();
+    if !name.starts_with("keycask-agent-") || !meta.is_dir() || meta.uid() != me {
+        return None;
+    }
+    let is_socket = std::fs::symlink_metadata(&socket).is_ok_and(|m| m.file_type().is_socket());
+    let refused = matches!(
+        std::os::unix::net::UnixStream::connect(&socket),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
+    );
+    if !is_socket || !refused {
+        return None;
+    }
+    let only_ours = std::fs::read_dir(dir).ok()?.all(|entry| {
+        entry.is_ok_and(|e| e.file_name() == "agent.sock" || e.file_name() == "agent.log")
+    });
+    if !only_ours {
+        return None;
+    }
+    let _ = std::fs::remove_file(&socket);
+    let _ = std::fs::remove_file(server::log_path(&socket));
+    std::fs::remove_dir(dir).ok()?;
+    Some(dir.to_path_buf())
+}
+
+/// `keycask unlock [--confirm]`: unlocks the keyring with its root (asking
+/// for the passphrase or PIN once), and gives the agent its KEK versions
+/// for `seconds`; with `confirm`, the agent asks before each use. Recorded
+/// in the audit log with the agent's pid.
+pub fn unlock(ctx: &Context, seconds: u64, confirm: bool) -> Result<()> {
+    // The agent is checked first: nothing is asked for an agent not there,
+    // nor for one that could not honour --confirm.
+    let mut client = Client::from_env().map_err(no_agent)?;
+    let (pid, how) = if confirm {
+        can_confirm(&mut client)?
+    } else {
+        (ping(&mut client)?, String::new())
+    };
+    drop(client);
     let mut session = Session::open_with(&ctx.keyring_path, &ctx.sources, AgentUse::Never)?;
     let id = session.keyring.doc.keyring_id.clone();
     let path = std::path::absolute(&ctx.keyring_path)?;
@@ -265,13 +347,15 @@ pub fn unlock(ctx: &Context, seconds: u64) -> Result<()> {
                 path: path.to_string_lossy().into_owned(),
                 seconds,
                 keks: Keks(session.keyring.keks().clone()),
+                confirm,
             })
         })
         .map_err(no_agent)?;
     let expires = reply.expires.unwrap_or_default();
     session.record(Event::new("unlock").detail(format!(
-        "agent pid {pid}, until {}",
-        crate::clock::format_time(expires)
+        "agent pid {pid}, until {}{}",
+        crate::clock::format_time(expires),
+        if confirm { ", each use confirmed" } else { "" }
     )));
     if let Err(e) = session.commit() {
         client::forget(&id, "its unlock could not be recorded");
@@ -284,13 +368,47 @@ pub fn unlock(ctx: &Context, seconds: u64) -> Result<()> {
             "keyring_id": id,
             "agent_pid": pid,
             "expires": crate::clock::format_time(expires),
+            "confirm": confirm,
         }));
     }
     ctx.report(format!(
-        "unlocked {} in the agent (pid {pid}) until {}",
+        "unlocked {} in the agent (pid {pid}) until {}{}",
         path.display(),
-        crate::clock::format_time(expires)
+        crate::clock::format_time(expires),
+        if confirm {
+            format!("; each use is confirmed first ({how})")
+        } else {
+            String::new()
+        }
     ))
+}
+
+/// Whether the agent can ask before each use: its pid and how it asks
+/// (`terminal`, `askpass`), or why `unlock --confirm` is refused.
+fn can_confirm(client: &mut Client) -> Result<(u32, String)> {
+    let reply = client.call(&Request::CanConfirm).map_err(no_agent)?;
+    match (reply.ok, reply.pid, reply.confirm) {
+        (true, Some(pid), Some(how)) => Ok((pid, how)),
+        (false, pid, _) if reply.error.as_deref() == Some("cannot-confirm") => {
+            let agent = pid.map_or("the agent".to_string(), |pid| {
+                format!("the agent (pid {pid})")
+            });
+            Err(Failure::usage(format!(
+                "--confirm: {agent} has no way to ask: it has no terminal, and {ASKPASS_VAR} was not set when it started"
+            ))
+            .hint(format!(
+                "start the agent with {ASKPASS_VAR} naming a program that asks (as SSH_ASKPASS), or run `keycask agent --foreground` in a terminal of its own; nothing was unlocked"
+            ))
+            .into())
+        }
+        _ => Err(Failure::usage(format!(
+            "--confirm: the agent at {} cannot ask before each use ({})",
+            client.socket.display(),
+            reply.error.as_deref().unwrap_or("no reason")
+        ))
+        .hint("an agent of an older keycask: stop it (`keycask agent --kill`) and start a new one")
+        .into()),
+    }
 }
 
 /// `keycask lock [--all]`: the agent forgets the keyring (or every one)
@@ -354,7 +472,9 @@ pub fn lock(ctx: &Context, all: bool) -> Result<()> {
         ))?;
     }
     match failed {
-        Some(e) if !all => Err(e),
+        Some(e) if !all => {
+            Err(e.context("the agent forgot the keyring, but the lock is not in its audit log"))
+        }
         _ => Ok(()),
     }
 }
