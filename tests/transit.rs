@@ -1290,13 +1290,14 @@ fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
         );
         let retries = run.stderr().matches("; retrying in ").count();
         let ok = run.code() == 0;
+        let stderr = run.stderr();
         if ok {
             assert_eq!(run.output.stdout, b"hello", "wrong data from unwrap {i}");
         } else {
             let run = run.fails(1, &url);
             assert!(run.stdout().is_empty(), "unwrap {i} failed with output");
         }
-        (ok, retries)
+        (ok, retries, stderr)
     };
     for i in 0..10 {
         assert!(unwrap(i).0, "unwrap {i} failed before the kill");
@@ -1318,7 +1319,7 @@ fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
             }
         })
     };
-    let (first_ok, first_retries) = unwrap(10);
+    let (first_ok, first_retries, first_stderr) = unwrap(10);
     assert!(
         !first_ok || first_retries > 0,
         "the first unwrap after the kill met no election (no retry, no failure)"
@@ -1336,7 +1337,7 @@ fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
             killed.elapsed() < Duration::from_secs(180),
             "no new leader with working unwraps within 3 minutes of the kill: {seen:?} {outcomes:?}"
         );
-        let (ok, retries) = unwrap(i);
+        let (ok, retries, _) = unwrap(i);
         outcomes.push((ok, retries, killed.elapsed()));
         if seen.is_some() {
             after_election.push(ok);
@@ -1352,7 +1353,8 @@ fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
     eprintln!(
         "raft HA (performance_multiplier 1, forwarding standbys): node {node} active {election:?} after the SIGKILL; \
          {} unwraps after the kill: {failed} failed (exit 1), {retried_ok} succeeded after retries, \
-         {} retries in all; first success after the kill at {first_success:?}",
+         {} retries in all; first success after the kill at {first_success:?}; \
+         the first unwrap after the kill said:\n{first_stderr}",
         outcomes.len(),
         outcomes.iter().map(|o| o.1).sum::<usize>(),
     );
