@@ -35,6 +35,7 @@ impl Context {
                 leaving_root: false,
                 keyring: Some(keyring::file::resolve_path(global.keyring.as_deref())?),
                 allow_weak_passphrase: false,
+                verbose: global.verbose > 0,
             },
             json: global.json,
             quiet: global.quiet,

@@ -339,18 +339,32 @@ impl<'a> Bao<'a> {
     /// An AppRole `name` with `policies`: its role id, and a file (0600)
     /// holding a fresh secret id.
     fn approle(&self, name: &str, policies: &[&str]) -> (String, PathBuf) {
-        let (status, _) = self.call(&self.root_token, "GET", "sys/auth/approle", Value::Null);
+        self.approle_at("approle", name, policies)
+    }
+
+    /// `approle`, with the AppRole auth method enabled at `auth/MOUNT`.
+    fn approle_at(&self, mount: &str, name: &str, policies: &[&str]) -> (String, PathBuf) {
+        let (status, _) = self.call(
+            &self.root_token,
+            "GET",
+            &format!("sys/auth/{mount}"),
+            Value::Null,
+        );
         if status != 200 {
-            self.root("POST", "sys/auth/approle", json!({"type": "approle"}));
+            self.root(
+                "POST",
+                &format!("sys/auth/{mount}"),
+                json!({"type": "approle"}),
+            );
         }
         self.root(
             "POST",
-            &format!("auth/approle/role/{name}"),
+            &format!("auth/{mount}/role/{name}"),
             json!({"token_policies": policies, "token_ttl": "1h"}),
         );
         let role_id = self.root(
             "GET",
-            &format!("auth/approle/role/{name}/role-id"),
+            &format!("auth/{mount}/role/{name}/role-id"),
             Value::Null,
         )["data"]["role_id"]
             .as_str()
@@ -358,7 +372,7 @@ impl<'a> Bao<'a> {
             .to_string();
         let secret = self.root(
             "POST",
-            &format!("auth/approle/role/{name}/secret-id"),
+            &format!("auth/{mount}/role/{name}/secret-id"),
             json!({}),
         )["data"]["secret_id"]
             .as_str()
@@ -463,8 +477,13 @@ fn the_token_comes_from_bao_token_or_the_vault_token_file() {
     t.run_with(cmd, &["unwrap", "e.kc"], None)
         .ok()
         .stdout_has("hello");
-    // ~/.vault-token (HOME is the test folder).
+    // ~/.vault-token (HOME is the test folder), 0600 as `bao login` writes it.
     std::fs::write(t.join(".vault-token"), format!("{}\n", bao.root_token)).unwrap();
+    std::fs::set_permissions(
+        t.join(".vault-token"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
     t.run_with(bao.command(None), &["unwrap", "e.kc"], None)
         .ok()
         .stdout_has("hello");
@@ -472,6 +491,40 @@ fn the_token_comes_from_bao_token_or_the_vault_token_file() {
     // None at all: exit 2 with where a token comes from.
     t.run_with(bao.command(None), &["unwrap", "e.kc"], None)
         .fails(2, "VAULT_TOKEN");
+}
+
+/// ~/.vault-token readable or writable by group or others is refused, as
+/// ssh refuses such a private key: exit 3, the mode and `chmod 600` named,
+/// the token never printed, the keyring unchanged. VAULT_TOKEN wins over the
+/// file without reading it.
+#[test]
+fn a_vault_token_file_open_to_other_users_is_refused() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.ring();
+    let file = t.join(".vault-token");
+    std::fs::write(&file, format!("{}\n", bao.root_token)).unwrap();
+    let before = t.keyring_bytes();
+    for mode in [0o644, 0o640, 0o604, 0o620, 0o660] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let run = t
+            .run_with(bao.command(None), &["keygen", "nope"], None)
+            .fails(3, &format!("accessible by other users (mode {mode:04o})"))
+            .stderr_has("chmod 600");
+        assert!(run.stdout().is_empty());
+        assert!(!run.stderr().contains(&bao.root_token));
+        assert_eq!(t.keyring_bytes(), before, "mode {mode:04o}");
+    }
+    assert!(!audit_log(&t).contains("nope"));
+    // VAULT_TOKEN set: the file is not consulted.
+    bao.run(&["unwrap", "e.kc"]).ok().stdout_has("hello");
+    // 0400 and 0600 are fine.
+    for mode in [0o400, 0o600] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        t.run_with(bao.command(None), &["unwrap", "e.kc"], None)
+            .ok()
+            .stdout_has("hello");
+    }
 }
 
 #[test]
@@ -586,6 +639,45 @@ fn approle_login_for_ci() {
     cmd.env("KEYCASK_TRANSIT_ROLE_ID", &role_id);
     t.run_with(cmd, &["unwrap", "e.kc"], None)
         .fails(2, "KEYCASK_TRANSIT_SECRET_ID_FILE");
+}
+
+/// AppRole enabled at another mount: KEYCASK_TRANSIT_APPROLE_MOUNT names it
+/// (`ci-approle` or `auth/ci-approle/`); without it the login at
+/// auth/approle fails with exit 3 naming the mount and the variable; a value
+/// that is not a mount path is exit 2 before any request.
+#[test]
+fn approle_at_another_mount() {
+    let t = TestDir::new();
+    let Some(bao) = bao(&t, false) else { return };
+    bao.ring();
+    bao.use_policy("ci", KEY);
+    let (role_id, secret_file) = bao.approle_at("ci-approle", "ci", &["ci"]);
+    let before = t.keyring_bytes();
+    let run_at = |mount: Option<&str>, args: &[&str]| {
+        let mut cmd = bao.command(None);
+        cmd.env("KEYCASK_TRANSIT_ROLE_ID", &role_id)
+            .env("KEYCASK_TRANSIT_SECRET_ID_FILE", &secret_file);
+        if let Some(mount) = mount {
+            cmd.env("KEYCASK_TRANSIT_APPROLE_MOUNT", mount);
+        }
+        t.run_with(cmd, args, None)
+    };
+    // The default mount has no AppRole here.
+    run_at(None, &["unwrap", "e.kc"])
+        .fails(3, "at auth/approle")
+        .stderr_has("KEYCASK_TRANSIT_APPROLE_MOUNT");
+    for bad in ["", "../sys", "ci approle", "ci-approle/../x", "/"] {
+        run_at(Some(bad), &["unwrap", "e.kc"]).fails(2, "KEYCASK_TRANSIT_APPROLE_MOUNT");
+    }
+    assert_eq!(t.keyring_bytes(), before);
+    run_at(Some("ci-approle"), &["unwrap", "e.kc"])
+        .ok()
+        .stdout_has("hello");
+    run_at(Some("auth/ci-approle/"), &["keygen", "from-ci"]).ok();
+    let log = audit_log(&t);
+    assert!(log.contains(&format!("approle role_id {role_id}")), "{log}");
+    let secret = std::fs::read_to_string(&secret_file).unwrap();
+    assert!(!log.contains(secret.trim()));
 }
 
 #[test]
@@ -1024,18 +1116,17 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
-/// High availability: a 3-node Raft cluster on loopback, initialised and
-/// unsealed here; keycask points at a standby; the leader is killed
-/// (SIGKILL) during a loop of 50 `unwrap`s. Each either succeeds with the
-/// right plaintext or fails with exit 1 and a clear message naming the URL;
-/// the election's length and the failures are printed (never asserted).
-#[test]
-fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
-    let t = TestDir::new();
-    let Some(bin) = bao_binary() else { return };
+/// A 3-node Raft cluster on loopback, initialised and unsealed, with
+/// Transit and `KEY` on it: its nodes (each `Bao` carries the root token)
+/// and the index of the active node. `extra` is more server configuration
+/// (HCL); `multiplier` is Raft's `performance_multiplier` (1: the tightest
+/// timing, elections in about 2 s; OpenBao's default, 5, takes about 15 s).
+fn raft_cluster<'a>(t: &'a TestDir, multiplier: u32, extra: &str) -> Option<(Vec<Bao<'a>>, usize)> {
+    let bin = bao_binary()?;
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .proxy(None)
+        .timeout_global(Some(Duration::from_secs(5)))
         .build()
         .new_agent();
     let mut nodes = Vec::new();
@@ -1047,10 +1138,10 @@ fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
         std::fs::write(
             &config,
             format!(
-                "storage \"raft\" {{\n  path = \"{}\"\n  node_id = \"n{i}\"\n}}\n\
+                "storage \"raft\" {{\n  path = \"{}\"\n  node_id = \"n{i}\"\n  performance_multiplier = {multiplier}\n}}\n\
                  listener \"tcp\" {{\n  address = \"127.0.0.1:{api}\"\n  cluster_address = \"127.0.0.1:{cluster}\"\n  tls_disable = true\n}}\n\
                  api_addr = \"http://127.0.0.1:{api}\"\ncluster_addr = \"http://127.0.0.1:{cluster}\"\n\
-                 disable_mlock = true\n",
+                 disable_mlock = true\n{extra}\n",
                 dir.display()
             ),
         )
@@ -1066,7 +1157,7 @@ fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
             .spawn()
             .expect("start bao server");
         nodes.push(Bao {
-            t: &t,
+            t,
             child: Some(child),
             addr: format!("http://127.0.0.1:{api}"),
             root_token: String::new(),
@@ -1097,12 +1188,11 @@ fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
         "sys/storage/raft/autopilot/configuration",
         json!({"server_stabilization_time": "1s"}),
     );
-    let leader_addr = nodes[0].addr.clone();
     for node in &nodes[1..] {
         node.root(
             "POST",
             "sys/storage/raft/join",
-            json!({"leader_api_addr": leader_addr}),
+            json!({"leader_api_addr": nodes[0].addr}),
         );
         node.root("POST", "sys/unseal", json!({"key": unseal_key}));
     }
@@ -1121,73 +1211,151 @@ fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
     });
     nodes[0].root("POST", "sys/mounts/transit", json!({"type": "transit"}));
     nodes[0].new_key(KEY, "aes256-gcm96");
-    // keycask points at a standby.
-    let standby = &nodes[1];
-    // OpenBao's standbys serve reads from their own copy: wait until the
-    // key has reached it.
-    wait_for("the standby to serve the key", || {
-        standby.status("sys/health") == Some(429)
-            && standby.status(&format!("transit/keys/{KEY}")) == Some(200)
-    });
-    standby.ring();
+    // The active node, as an operator finds it: GET sys/leader.
+    let (_, leader) = nodes[0].call(&root_token, "GET", "sys/leader", Value::Null);
+    let active = nodes
+        .iter()
+        .position(|n| leader["leader_address"].as_str() == Some(n.addr.as_str()))
+        .unwrap_or_else(|| panic!("no node is the leader: {leader}"));
+    Some((nodes, active))
+}
 
-    let mut killed_at = None;
-    let mut first_success_after = None;
-    let mut failures = Vec::new();
-    let mut elected_after = None;
-    let mut retries = 0;
-    for i in 0..50 {
-        if i == 10 {
-            let mut leader = nodes[0].child.take().unwrap();
-            leader.kill().unwrap(); // SIGKILL
-            leader.wait().unwrap();
-            killed_at = Some(Instant::now());
-        }
-        if killed_at.is_some() {
-            // Spread the unwraps after the kill over the election.
-            std::thread::sleep(Duration::from_millis(100));
-            if elected_after.is_none() {
-                let (_, leader) = nodes[1].call(&root_token, "GET", "sys/leader", Value::Null);
-                let address = leader["leader_address"].as_str().unwrap_or_default();
-                if !address.is_empty() && address != leader_addr {
-                    elected_after = killed_at.map(|k| k.elapsed());
-                }
-            }
-        }
-        let run = nodes[1].run(&["unwrap", "e.kc"]);
-        let tried = run
-            .stderr()
-            .split("tried ")
-            .nth(1)
-            .and_then(|r| r.split(' ').next().and_then(|n| n.parse::<u32>().ok()));
-        retries += tried.unwrap_or(1) - 1;
-        if run.code() == 0 {
-            assert_eq!(run.output.stdout, b"hello", "wrong data from unwrap {i}");
-            if let (Some(killed), None) = (killed_at, first_success_after) {
-                first_success_after = Some(killed.elapsed());
-            }
-        } else {
-            let run = run.fails(1, &nodes[1].addr);
-            assert!(run.stdout().is_empty());
-            failures.push(format!(
-                "unwrap {i}: {}",
-                run.stderr().lines().next().unwrap()
-            ));
+/// A server process that is killed (SIGKILL) and reaped when dropped.
+struct Killed(Option<Child>);
+
+impl Killed {
+    fn kill(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
         }
     }
-    eprintln!(
-        "raft HA: leader killed before unwrap 10; a new leader seen after {:?}; first unwrap success after the kill: {:?}; {} of 50 unwraps failed (exit 1); retries reported in failures: {}{}",
-        elected_after,
-        first_success_after,
-        failures.len(),
-        retries,
-        failures
-            .iter()
-            .map(|f| format!("\n  {f}"))
-            .collect::<String>()
-    );
+}
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The node among `nodes` (other than `dead`) that says it is the active
+/// node, if any.
+fn new_leader(nodes: &[String], dead: usize, agent: &ureq::Agent) -> Option<usize> {
+    nodes.iter().enumerate().position(|(i, addr)| {
+        i != dead
+            && agent
+                .get(format!("{addr}/v1/sys/leader"))
+                .call()
+                .ok()
+                .and_then(|mut r| r.body_mut().read_to_string().ok())
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+                .is_some_and(|l| l["is_self"] == true)
+    })
+}
+
+/// High availability: a 3-node Raft cluster on loopback whose standbys
+/// forward every request to the active node (`disable_standby_reads`, as
+/// HashiCorp Vault's standbys do), so that an election interrupts service.
+/// keycask's URL names a standby that survives (as one address behind a
+/// load balancer would); the active node, found with `sys/leader`, is
+/// SIGKILLed after 10 of the unwraps, and they go on while the survivors are
+/// polled until one reports itself active. Every unwrap returns the right
+/// plaintext or fails with exit 1 naming the URL (never another code, never
+/// other data, never the token); the first unwrap after the kill meets the
+/// election (it retries, `-v` says so, or it fails); after the new leader,
+/// unwraps succeed again; the keyring is unchanged. The election's length and
+/// the retries are printed, never asserted (scripts/bench/57-transit-election.sh
+/// measures them).
+#[test]
+fn a_raft_cluster_losing_its_leader_during_50_unwraps() {
+    let t = TestDir::new();
+    let Some((mut nodes, active)) = raft_cluster(&t, 1, "disable_standby_reads = true") else {
+        return;
+    };
+    let standby = (active + 1) % 3;
+    let url = nodes[standby].addr.clone();
+    nodes[standby].ring();
+    let root_token = nodes[standby].root_token.clone();
+    let before = t.keyring_bytes();
+    let addrs: Vec<String> = nodes.iter().map(|n| n.addr.clone()).collect();
+    let agent = nodes[standby].agent.clone();
+    // Out of `nodes`, to be killed while they are used; killed on a panic too.
+    let mut leader = Killed(nodes[active].child.take());
+    let nodes = nodes;
+    let unwrap = |i: usize| {
+        let run = nodes[standby].run(&["-v", "unwrap", "e.kc"]);
+        assert!(
+            !run.stderr().contains(&root_token),
+            "the token in unwrap {i}'s stderr"
+        );
+        let retries = run.stderr().matches("; retrying in ").count();
+        let ok = run.code() == 0;
+        let stderr = run.stderr();
+        if ok {
+            assert_eq!(run.output.stdout, b"hello", "wrong data from unwrap {i}");
+        } else {
+            let run = run.fails(1, &url);
+            assert!(run.stdout().is_empty(), "unwrap {i} failed with output");
+        }
+        (ok, retries, stderr)
+    };
+    for i in 0..10 {
+        assert!(unwrap(i).0, "unwrap {i} failed before the kill");
+    }
+
+    // The poller marks when a survivor reports itself active.
+    let elected = Arc::new(std::sync::Mutex::new(None::<(usize, Duration)>));
+    leader.kill(); // SIGKILL
+    let killed = Instant::now();
+    let poller = {
+        let (elected, addrs, agent) = (elected.clone(), addrs.clone(), agent.clone());
+        std::thread::spawn(move || {
+            while killed.elapsed() < Duration::from_secs(120) {
+                if let Some(node) = new_leader(&addrs, active, &agent) {
+                    *elected.lock().unwrap() = Some((node, killed.elapsed()));
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    let (first_ok, first_retries, first_stderr) = unwrap(10);
     assert!(
-        first_success_after.is_some(),
-        "no unwrap succeeded after the leader was killed: {failures:?}"
+        !first_ok || first_retries > 0,
+        "the first unwrap after the kill met no election (no retry, no failure)"
+    );
+    let mut outcomes = vec![(first_ok, first_retries, killed.elapsed())];
+    let mut after_election = Vec::new();
+    let mut i = 11;
+    loop {
+        let seen = *elected.lock().unwrap();
+        let ok_since = after_election.iter().rev().take_while(|ok| **ok).count();
+        if i >= 50 && seen.is_some() && ok_since >= 3 {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(180),
+            "no new leader with working unwraps within 3 minutes of the kill: {seen:?} {outcomes:?}"
+        );
+        let (ok, retries, _) = unwrap(i);
+        outcomes.push((ok, retries, killed.elapsed()));
+        if seen.is_some() {
+            after_election.push(ok);
+        }
+        i += 1;
+    }
+    poller.join().unwrap();
+    assert_eq!(t.keyring_bytes(), before, "the keyring changed");
+    let (node, election) = elected.lock().unwrap().unwrap();
+    let failed = outcomes.iter().filter(|o| !o.0).count();
+    let retried_ok = outcomes.iter().filter(|o| o.0 && o.1 > 0).count();
+    let first_success = outcomes.iter().find(|o| o.0).map(|o| o.2);
+    eprintln!(
+        "raft HA (performance_multiplier 1, forwarding standbys): node {node} active {election:?} after the SIGKILL; \
+         {} unwraps after the kill: {failed} failed (exit 1), {retried_ok} succeeded after retries, \
+         {} retries in all; first success after the kill at {first_success:?}; \
+         the first unwrap after the kill said:\n{first_stderr}",
+        outcomes.len(),
+        outcomes.iter().map(|o| o.1).sum::<usize>(),
     );
 }

@@ -90,6 +90,8 @@ pub struct SecretSources {
     /// `--allow-weak-passphrase` of `init` and `rotate --root`: a new
     /// passphrase under 12 characters from a file, descriptor or variable.
     pub allow_weak_passphrase: bool,
+    /// `-v`: roots that talk to a service report their retries on stderr.
+    pub verbose: bool,
 }
 
 /// A root asked for on the command line: `passphrase`, `keyfile:PATH`,
@@ -146,7 +148,7 @@ pub fn open(config: &RootConfig, sources: &SecretSources) -> Result<Box<dyn Root
             let url: transit::TransitUrl = url.parse().map_err(|e: Failure| {
                 Failure::keyring(format!("the keyring's root URL is unusable: {e}"))
             })?;
-            Ok(Box::new(transit::TransitRoot::open(&url)?))
+            Ok(Box::new(transit::TransitRoot::open(&url, sources.verbose)?))
         }
     }
 }
@@ -172,7 +174,10 @@ pub fn create(
             Ok(Box::new(keyfile::KeyfileRoot::create_or_adopt(&path)?))
         }
         RootSpec::Pkcs11(uri) => Ok(Box::new(pkcs11::Pkcs11Root::create(uri, sources)?)),
-        RootSpec::Transit(url) => Ok(Box::new(transit::TransitRoot::create(url)?)),
+        RootSpec::Transit(url) => Ok(Box::new(transit::TransitRoot::create(
+            url,
+            sources.verbose,
+        )?)),
     }
 }
 

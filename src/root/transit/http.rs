@@ -165,22 +165,73 @@ pub(super) fn tried(attempts: u32) -> String {
     }
 }
 
-/// VAULT_TOKEN, else BAO_TOKEN, else ~/.vault-token.
+/// VAULT_TOKEN, else BAO_TOKEN, else ~/.vault-token. The file is refused
+/// when other users may read or write it (as ssh refuses such a private
+/// key): `bao login` and `vault login` write it 0600, so a looser mode means
+/// the token may already be in other hands.
 pub(super) fn read_token() -> Result<Token> {
     if let Some((_, token)) = env_first(&["VAULT_TOKEN", "BAO_TOKEN"]) {
         return Ok(Token(Zeroizing::new(token.trim().to_string())));
     }
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    if let Some(file) = home.map(|h| h.join(".vault-token"))
-        && let Ok(text) = std::fs::read_to_string(&file)
+    if let Some(path) = home.map(|h| h.join(".vault-token"))
+        && let Some(token) = read_token_file(&path)?
     {
-        let text = Zeroizing::new(text);
-        let token = text.trim();
-        if !token.is_empty() {
-            return Ok(Token(Zeroizing::new(token.to_string())));
-        }
+        return Ok(token);
     }
     Err(Failure::usage("no token for the Transit root: VAULT_TOKEN, BAO_TOKEN and ~/.vault-token are all empty")
         .hint("log in (`bao login` writes ~/.vault-token), set VAULT_TOKEN, or use AppRole: KEYCASK_TRANSIT_ROLE_ID and KEYCASK_TRANSIT_SECRET_ID_FILE")
         .into())
+}
+
+/// The token in `path`, `None` when there is no such file or it is empty.
+/// The mode is checked on the file that is then read.
+fn read_token_file(path: &std::path::Path) -> Result<Option<Token>, Failure> {
+    use std::io::Read as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(None);
+    };
+    let mode = file.metadata().map(|m| m.permissions().mode()).unwrap_or(0);
+    if mode & 0o077 != 0 {
+        return Err(Failure::auth(format!(
+            "{} is accessible by other users (mode {:04o}); its token is not used",
+            path.display(),
+            mode & 0o7777
+        ))
+        .hint(format!(
+            "chmod 600 {}, and revoke the token if others could have read it (`bao token revoke -self`)",
+            path.display()
+        )));
+    }
+    let mut text = Zeroizing::new(String::new());
+    if file.read_to_string(&mut text).is_err() {
+        return Ok(None);
+    }
+    let token = text.trim();
+    Ok((!token.is_empty()).then(|| Token(Zeroizing::new(token.to_string()))))
+}
+
+/// The env variable naming the AppRole auth mount.
+pub(super) const APPROLE_MOUNT_VAR: &str = "KEYCASK_TRANSIT_APPROLE_MOUNT";
+
+/// Where the AppRole auth method is mounted (`auth/MOUNT`): `approle`
+/// unless KEYCASK_TRANSIT_APPROLE_MOUNT names another path.
+pub(super) fn approle_mount() -> Result<String, Failure> {
+    match std::env::var(APPROLE_MOUNT_VAR) {
+        Err(_) => Ok("approle".into()),
+        Ok(text) => {
+            let mount = text.trim_matches('/');
+            let mount = mount.strip_prefix("auth/").unwrap_or(mount);
+            if mount_ok(mount) {
+                Ok(mount.to_string())
+            } else {
+                Err(Failure::usage(format!(
+                    "{APPROLE_MOUNT_VAR} '{}' is not a mount path",
+                    untrusted(&text)
+                ))
+                .hint("the path the AppRole auth method is enabled at, e.g. `ci-approle` for auth/ci-approle (letters, digits, '-', '_', '.', segments joined by '/')"))
+            }
+        }
+    }
 }

@@ -51,6 +51,8 @@ pub struct TransitRoot {
     retry: Duration,
     /// The token's accessor or the AppRole role id, for the audit log.
     identity: String,
+    /// `-v`: each retry is reported on stderr.
+    verbose: bool,
 }
 
 impl fmt::Debug for TransitRoot {
@@ -64,7 +66,7 @@ impl fmt::Debug for TransitRoot {
 
 impl TransitRoot {
     /// Authenticates to the server of `url` (token or AppRole).
-    pub fn open(url: &TransitUrl) -> Result<Self> {
+    pub fn open(url: &TransitUrl, verbose: bool) -> Result<Self> {
         let retry = retry_budget()?;
         let agent = agent(url)?;
         let namespace = env_first(&["VAULT_NAMESPACE", "BAO_NAMESPACE"]).map(|(_, v)| v);
@@ -75,6 +77,7 @@ impl TransitRoot {
             namespace,
             retry,
             identity: String::new(),
+            verbose,
         };
         if let Ok(role_id) = std::env::var("KEYCASK_TRANSIT_ROLE_ID")
             && !role_id.is_empty()
@@ -90,13 +93,14 @@ impl TransitRoot {
 
     /// Opens the root for a new keyring (or `rotate --root --to`): the key
     /// must exist and be of a type whose encryption takes associated data.
-    pub fn create(url: &TransitUrl) -> Result<Self> {
-        let root = TransitRoot::open(url)?;
+    pub fn create(url: &TransitUrl, verbose: bool) -> Result<Self> {
+        let root = TransitRoot::open(url, verbose)?;
         root.check_key()?;
         Ok(root)
     }
 
     fn approle_login(&mut self, role_id: &str) -> Result<()> {
+        let mount = approle_mount()?;
         let Some(path) = std::env::var_os("KEYCASK_TRANSIT_SECRET_ID_FILE") else {
             return Err(Failure::usage(
                 "KEYCASK_TRANSIT_ROLE_ID is set but KEYCASK_TRANSIT_SECRET_ID_FILE is not",
@@ -126,20 +130,21 @@ impl TransitRoot {
             }))
             .expect("JSON of two strings"),
         );
-        let answer = self.send(&Call::Post("auth/approle/login", &body), false)?;
+        let login_path = format!("auth/{mount}/login");
+        let answer = self.send(&Call::Post(&login_path, &body), false)?;
         if answer.status != 200 {
             let text = answer.error_text();
-            if answer.status == 400 || answer.status == 403 {
+            if answer.status == 400 || answer.status == 403 || answer.status == 404 {
                 return Err(Failure::auth(format!(
-                    "{} at {} refused the AppRole login of role id {}: {text}",
+                    "{} at {} refused the AppRole login of role id {} at auth/{mount}: {text}",
                     product(),
                     self.url.origin,
                     untrusted(role_id)
                 ))
-                .hint("check KEYCASK_TRANSIT_ROLE_ID and the secret id (a secret id may be used up, expired or revoked)")
+                .hint(format!("check KEYCASK_TRANSIT_ROLE_ID and the secret id (a secret id may be used up, expired or revoked), and that AppRole is enabled at auth/{mount} (`bao auth list`; {APPROLE_MOUNT_VAR} names another mount)"))
                 .into());
             }
-            return Err(self.unexpected(&answer, "auth/approle/login").into());
+            return Err(self.unexpected(&answer, &login_path).into());
         }
         #[derive(Deserialize)]
         struct Login<'a> {
@@ -150,8 +155,8 @@ impl TransitRoot {
         struct LoginAuth<'a> {
             client_token: &'a str,
         }
-        let login: Login = serde_json::from_slice(&answer.body)
-            .map_err(|_| self.malformed("auth/approle/login"))?;
+        let login: Login =
+            serde_json::from_slice(&answer.body).map_err(|_| self.malformed(&login_path))?;
         self.token = Token(Zeroizing::new(login.auth.client_token.to_string()));
         self.identity = format!("approle role_id {}", untrusted(role_id));
         Ok(())
@@ -296,6 +301,9 @@ impl TransitRoot {
                 Err(e) => transient(e),
             };
             let now = Instant::now();
+            if self.verbose && attempts > 1 && !retryable {
+                crate::stderr_line!("keycask: transit: {url}: answered on attempt {attempts}");
+            }
             if !retryable || now + delay > deadline {
                 return match outcome {
                     Ok(answer) if answer.status >= 500 => Err(Failure::other(format!(
@@ -326,6 +334,20 @@ impl TransitRoot {
                         "is the server running and the URL right? TLS: VAULT_CACERT names the CA; {RETRY_VAR} sets the retry time; the keyring was not changed"
                     ))),
                 };
+            }
+            if self.verbose {
+                let why = match &outcome {
+                    Ok(answer) if answer.status < 400 => format!(
+                        "{} redirect (a standby without an active node?)",
+                        answer.status
+                    ),
+                    Ok(answer) => format!("{} {}", answer.status, answer.error_text()),
+                    Err(e) => untrusted(&e.to_string()),
+                };
+                crate::stderr_line!(
+                    "keycask: transit: {url}: {why}; retrying in {} ms (attempt {attempts})",
+                    delay.as_millis()
+                );
             }
             std::thread::sleep(delay);
             delay = (delay * 2).min(Duration::from_secs(1));

@@ -37,6 +37,21 @@ pub(super) fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// One path segment of a mount or key name: letters, digits, `-`, `_`, `.`
+/// (not `.` or `..`).
+pub(super) fn segment_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// A mount path: segments joined by `/`.
+pub(super) fn mount_ok(mount: &str) -> bool {
+    !mount.is_empty() && mount.split('/').all(segment_ok)
+}
+
 impl std::str::FromStr for TransitUrl {
     type Err = Failure;
 
@@ -90,14 +105,7 @@ impl std::str::FromStr for TransitUrl {
         let (mount, name) = path
             .rsplit_once("/keys/")
             .ok_or_else(|| url_error("the path must end with /keys/NAME (…/v1/MOUNT/keys/NAME)"))?;
-        let segment_ok = |s: &str| {
-            !s.is_empty()
-                && s != "."
-                && s != ".."
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        };
-        if mount.is_empty() || !mount.split('/').all(segment_ok) {
+        if !mount_ok(mount) {
             return Err(url_error("bad mount path"));
         }
         if !segment_ok(name) {
