@@ -41,6 +41,18 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "aes-key-wrap makes init generate a wrap/unwrap-only root key in the token; aes-gcm insists on AES-GCM.",
     ),
     (
+        "VAULT_TOKEN, BAO_TOKEN",
+        "The Transit root's token (else ~/.vault-token, which must be 0600); VAULT_CACERT or BAO_CACERT: a CA beside the system's; VAULT_NAMESPACE: the namespace; VAULT_SKIP_VERIFY=1: no TLS verification, with a warning each time.",
+    ),
+    (
+        "KEYCASK_TRANSIT_ROLE_ID",
+        "AppRole login for the Transit root instead of a token, with the secret id read from KEYCASK_TRANSIT_SECRET_ID_FILE; KEYCASK_TRANSIT_APPROLE_MOUNT: where AppRole is enabled (default approle).",
+    ),
+    (
+        "KEYCASK_TRANSIT_RETRY_SECONDS",
+        "How long to retry an unreachable, sealed or leaderless Transit server (default 5; an election at OpenBao's default timing takes longer, see docs/transit.md).",
+    ),
+    (
         "KEYCASK_AGENT_SOCK",
         "The agent's socket, set by eval \"$(keycask agent)\": commands take the keyring's KEK from it, and ask as usual when it cannot serve (KEYCASK_AGENT_PID: its pid, for agent --kill).",
     ),
