@@ -41,7 +41,7 @@ audit:
 
 ## A bounded fuzz run of every target (FUZZ_SECONDS each, default 60).
 ## Not part of `make test` (the committed corpora run there as regression
-## tests, tests/fuzz_corpus.rs); CI runs it for 10 s a target before `make test`.
+## tests, src/fuzz.rs); CI runs it for 10 s a target before `make test`.
 fuzz:
 	@CARGO=$(CARGO) scripts/fuzz.sh
 

@@ -3,26 +3,15 @@
 //! the log grows (writers read only its end).
 //!
 //! usage: KEYCASK_KEYFILE=... cargo run --release --example bulk_audit -- KEYRING N
+//!
+//! The work is `keycask::fixtures` (src/fixtures.rs), hidden from the
+//! library's API.
 
 use anyhow::{Context, Result};
-use keycask::keyring::{Event, Session};
-use keycask::root::SecretSources;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let path = std::path::PathBuf::from(args.next().context("KEYRING path")?);
     let count: usize = args.next().context("N")?.parse()?;
-    let sources = SecretSources {
-        keyfile: std::env::var_os("KEYCASK_KEYFILE").map(Into::into),
-        ..SecretSources::default()
-    };
-    let mut session = Session::open(&path, &sources)?;
-    for i in 0..count {
-        session.record(
-            Event::new("unwrap")
-                .key(&format!("k{}", i % 8 + 1))
-                .versions([1]),
-        );
-    }
-    session.commit()
+    keycask::fixtures::add_audit_records(&path, count)
 }

@@ -3,7 +3,7 @@
 # FUZZ_SECONDS (default 60), starting from its committed seed corpus.
 # New inputs go to fuzz/target/scratch-corpus, so the committed corpus only
 # grows by hand (copy a crasher from fuzz/artifacts into fuzz/corpus/<target>
-# once it is fixed: tests/fuzz_corpus.rs then keeps it as a regression test).
+# once it is fixed: the unit tests of src/fuzz.rs then keep it as a regression test).
 #
 # cargo-fuzz passes -Z flags (sanitizers) that need a nightly compiler;
 # RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them, here only.

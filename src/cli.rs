@@ -27,6 +27,7 @@ pub use keys::{ConfigArgs, ConfigSetting, InitArgs, KeygenArgs, ListArgs, ShowAr
 pub use lifecycle::{DestroyArgs, RekeyArgs, RotateArgs, VersionStateArgs};
 pub use sessions::{AgentArgs, LockArgs, UnlockArgs};
 
+/// The exit codes and what each means, as `keycask --help` ends.
 pub const EXIT_CODES: &str = "\
 Exit status:
   0  success
@@ -37,6 +38,17 @@ Exit status:
   5  keyring problem: missing, unreadable, unsupported format, integrity
      check failed, unsafe permissions";
 
+/// The command line of `keycask`: parse it with [`clap::Parser`] (or from
+/// [`command`]'s matches with `clap::FromArgMatches`) and hand it to
+/// [`run`](crate::run).
+///
+/// ```no_run
+/// use clap::Parser;
+/// let cli = keycask::Cli::parse_from(["keycask", "list", "--names"]);
+/// if let Err(err) = keycask::run(cli) {
+///     std::process::exit(keycask::report_error(&err).into());
+/// }
+/// ```
 #[derive(Parser, Debug)]
 #[command(
     name = "keycask",
@@ -50,10 +62,10 @@ generation, distribution, storage, usage, rotation and destruction. A root key \
 )]
 pub struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The options every command takes. `--help` lists them under their own

@@ -9,7 +9,7 @@ use crate::temp;
 /// the same user from attaching a debugger or reading its memory through
 /// `/proc`. Through rustix, so no `unsafe` here. Also starts the thread
 /// that removes temporary files when a signal ends keycask
-/// ([`temp::clean_up_on_signals`]). Returns what could not be done; `main`
+/// (`temp::clean_up_on_signals`). Returns what could not be done; `main`
 /// warns about it and goes on.
 pub fn harden_process() -> Vec<String> {
     use rustix::process::{Resource, Rlimit, setrlimit};

@@ -1,49 +1,60 @@
 //! keycask: the whole life of cryptographic keys on one local keyring file.
 //!
-//! `run` turns the parsed command line into typed requests once, here at the
-//! edge, and hands each to the module of its lifecycle phase.
+//! This library is the `keycask` command-line tool, so that its binary stays
+//! a dozen lines and other programs can run it in-process: [`Cli`] (a clap
+//! `Parser`; [`command`] adds keycask's help layout) is the command line and
+//! [`run`] carries out one command. The binary also calls [`harden_process`],
+//! [`report_error`] and [`report_usage_error`]. [`ENVIRONMENT`],
+//! [`EXIT_CODES`] and [`COMMAND_GROUPS`] are the tables of `keycask --help`,
+//! for generators of completions and man pages. keycask's file formats are
+//! specified in docs/FORMAT.md and have no Rust API (docs/ARCHITECTURE.md).
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 // Output goes through `Context::report`, the report writers of `output` and
 // `stderr_line!`, which honour `-q` and survive a closed pipe.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 #[macro_use]
-pub mod messages;
-pub mod agent;
-pub mod audit_log;
-pub mod bundle;
-pub mod cli;
-pub mod clock;
-pub mod context;
-pub mod crypto;
-pub mod envelope;
-pub mod error;
-pub mod hardening;
-pub mod input;
-pub mod key;
-pub mod keyring;
-pub mod lifecycle;
-pub mod output;
-pub mod random;
-pub mod rekey;
-pub mod root;
-pub mod sealed;
-pub mod secret;
-pub mod temp;
+mod messages;
+mod agent;
+mod cli;
+mod clock;
+mod context;
+mod error;
+#[doc(hidden)]
+pub mod fixtures;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod fuzz;
+mod hardening;
+mod input;
+mod lifecycle;
+mod output;
+mod random;
+mod rekey;
+mod sealed;
+mod temp;
+// Not part of the API: what integration tests still reach (issue 14 move 7
+// left; docs/ARCHITECTURE.md, "Public API").
+macro_rules! internal {
+    ($($name:ident),*) => { $(#[doc(hidden)] pub mod $name;)* };
+}
+internal! { audit_log, bundle, crypto, envelope, key, keyring, root, secret }
 
-use anyhow::Result;
-
-pub use crate::context::Context;
+pub use crate::cli::{COMMAND_GROUPS, Cli, ENVIRONMENT, EXIT_CODES, command};
 pub use crate::hardening::harden_process;
 pub use crate::messages::{report_error, report_usage_error};
 
-use crate::cli::{Cli, Command};
 use crate::lifecycle::agent as session;
 use crate::lifecycle::usage::{self, signatures};
 use crate::lifecycle::{destruction, distribution, generation, rotation, storage};
+use crate::{cli::Command, context::Context};
 
-pub fn run(cli: Cli) -> Result<()> {
+/// Carries out one parsed command line, as the `keycask` binary does: reads
+/// and writes the keyring, files and standard streams it names. An error
+/// is to be printed with [`report_error`], which gives its exit code.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
     let mut ctx = Context::from_cli(&cli.global)?;
     ctx.sources.allow_weak_passphrase = cli.command.allows_weak_passphrase();
     ctx.refuse_overwriting_own_files(cli.command.output())?;

@@ -239,6 +239,7 @@ impl TempFile {
     }
 
     /// True while the file has no name on disk (`O_TMPFILE`).
+    #[cfg(test)]
     pub fn is_unnamed(&self) -> bool {
         self.named.is_none()
     }

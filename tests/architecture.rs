@@ -37,7 +37,7 @@ const FLOORS: &[(u8, &str, &[&str])] = &[
     (3, "keyring", &["keyring"]),
     (4, "services", &["context", "hardening", "rekey", "sealed"]),
     (5, "commands", &["lifecycle"]),
-    (6, "dispatch", &["lib", "main"]),
+    (6, "entry points", &["fixtures", "fuzz", "lib", "main"]),
 ];
 
 /// Names that `src/lib.rs` re-exports at the crate root, and the module

@@ -162,18 +162,12 @@ fn record_usage_logs_only_when_the_keyring_says_so() {
     let t = TestDir::new();
     t.init_keyfile();
     t.run(&["keygen", "a"]).ok();
-    let ctx = keycask::Context {
-        keyring_path: t.keyring(),
-        sources: SecretSources::default(),
-        json: false,
-        quiet: true,
-        verbose: 0,
-    };
-    let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
+    let (path, sources) = (t.keyring(), SecretSources::default());
+    let opened = keycask::keyring::open_read_only(&path, &sources).unwrap();
     let before = t.keyring_bytes();
     keycask::keyring::record_usage(
-        &ctx.keyring_path,
-        &ctx.sources,
+        &path,
+        &sources,
         &opened,
         Event::new("wrap").key("a").versions([1]),
     )
@@ -181,19 +175,19 @@ fn record_usage_logs_only_when_the_keyring_says_so() {
     assert_eq!(t.keyring_bytes(), before, "usage logging is off by default");
 
     t.run(&["config", "audit-usage", "on"]).ok();
-    let opened = keycask::keyring::open_read_only(&ctx.keyring_path, &ctx.sources).unwrap();
+    let opened = keycask::keyring::open_read_only(&path, &sources).unwrap();
     // Another writer moves the counter between our open and our record.
     t.run(&["keygen", "b"]).ok();
     keycask::keyring::record_usage(
-        &ctx.keyring_path,
-        &ctx.sources,
+        &path,
+        &sources,
         &opened,
         Event::new("wrap").key("a").versions([1]),
     )
     .unwrap();
     keycask::keyring::record_usage(
-        &ctx.keyring_path,
-        &ctx.sources,
+        &path,
+        &sources,
         &opened,
         Event::new("unwrap")
             .key("a")

@@ -14,7 +14,7 @@ fn repo(path: &str) -> std::path::PathBuf {
 
 /// The subcommands a user types (not `help`).
 fn subcommands() -> Vec<String> {
-    keycask::cli::Cli::command()
+    keycask::Cli::command()
         .get_subcommands()
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
         .map(|s| s.get_name().to_string())
@@ -77,7 +77,7 @@ fn every_help_fits_80_columns_and_shows_examples() {
     }
     // clap wraps an `after_help` line longer than the terminal, which breaks
     // an example in two: every line of the source must fit as it is.
-    for sub in keycask::cli::Cli::command().get_subcommands() {
+    for sub in keycask::Cli::command().get_subcommands() {
         let text = sub
             .get_after_help()
             .map(|t| t.to_string())
@@ -629,7 +629,7 @@ fn command_paths() -> Vec<(Vec<String>, bool)> {
         }
     }
     let mut out = Vec::new();
-    walk(&keycask::cli::Cli::command(), Vec::new(), &mut out);
+    walk(&keycask::Cli::command(), Vec::new(), &mut out);
     out
 }
 
@@ -991,7 +991,7 @@ fn help_puts_own_options_first_and_groups_the_commands() {
 
     let help = t.run(&["--help"]).ok().stdout();
     let mut at = 0;
-    for (title, names) in keycask::cli::COMMAND_GROUPS {
+    for (title, names) in keycask::COMMAND_GROUPS {
         let heading = format!("\n{title}:\n");
         let found = help[at..]
             .find(&heading)
@@ -1021,7 +1021,7 @@ fn help_puts_own_options_first_and_groups_the_commands() {
         "{help}"
     );
     let environment = &help[help.find("\nEnvironment:\n").expect("Environment")..];
-    for (name, _) in keycask::cli::ENVIRONMENT {
+    for (name, _) in keycask::ENVIRONMENT {
         assert!(
             environment.contains(&format!("  {name}\n")),
             "{name}:\n{help}"

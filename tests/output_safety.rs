@@ -59,7 +59,10 @@ fn strays(dir: &Path) -> Vec<String> {
 }
 
 fn random_below(n: u64) -> u64 {
-    u64::from_le_bytes(keycask::random::random_array()) % n.max(1)
+    use rand::TryRng;
+    let mut bytes = [0u8; 8];
+    rand::rngs::SysRng.try_fill_bytes(&mut bytes).unwrap();
+    u64::from_le_bytes(bytes) % n.max(1)
 }
 
 /// 50 rounds each of SIGTERM and SIGINT at random moments of an

@@ -10,7 +10,6 @@ mod destruction;
 mod distribution;
 mod docs;
 mod errors;
-mod fuzz_corpus;
 mod generation;
 mod hardening;
 mod help;

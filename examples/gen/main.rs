@@ -1,5 +1,5 @@
 //! `make gen`: writes the shell completions (`completions/`) and the man pages
-//! (`man/`) from the one clap definition, `keycask::cli`.
+//! (`man/`) from the one clap definition, `keycask::Cli`.
 //!
 //! Usage: `cargo run --example gen -- OUT_DIR` writes `OUT_DIR/completions/`
 //! and `OUT_DIR/man/`. `make lint` runs it into a temporary folder and fails
@@ -48,7 +48,7 @@ fn main() {
             .nth(1)
             .expect("usage: cargo run --example gen -- OUT_DIR"),
     );
-    let mut cmd = keycask::cli::Cli::command();
+    let mut cmd = keycask::Cli::command();
     cmd.build();
     write_completions(&cmd, &out.join("completions"));
     write_man_pages(&cmd, &out.join("man"));
@@ -369,7 +369,7 @@ fn examples_section(roff: &mut Roff, examples: &[String]) {
 
 fn exit_status_section(roff: &mut Roff) {
     section(roff, "EXIT STATUS");
-    for line in keycask::cli::EXIT_CODES.lines().skip(1) {
+    for line in keycask::EXIT_CODES.lines().skip(1) {
         let line = line.trim();
         if let Some((code, meaning)) = line.split_once("  ") {
             roff.control("TP", []).text([bold(code)]);
@@ -458,7 +458,7 @@ fn man_page(top: &Command, cmd: &Command, page: &str, examples: &[String]) -> Ve
     let mut roff = Roff::default();
     examples_section(&mut roff, examples);
     exit_status_section(&mut roff);
-    definitions_section(&mut roff, "ENVIRONMENT", keycask::cli::ENVIRONMENT);
+    definitions_section(&mut roff, "ENVIRONMENT", keycask::ENVIRONMENT);
     definitions_section(&mut roff, "FILES", FILES);
     see_also_section(&mut roff, top, page);
     roff.to_writer(&mut out).unwrap();

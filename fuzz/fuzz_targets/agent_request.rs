@@ -1,8 +1,5 @@
 //! The agent's request parser and frame reader on arbitrary bytes (see
-//! `checks.rs`).
+//! `src/fuzz.rs`).
 #![no_main]
 
-#[path = "../checks.rs"]
-mod checks;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::agent_request(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keycask::fuzz::agent_request(data));

@@ -1,7 +1,4 @@
-//! The armor decoder on arbitrary bytes (see `checks.rs`).
+//! The armor decoder on arbitrary bytes (see `src/fuzz.rs`).
 #![no_main]
 
-#[path = "../checks.rs"]
-mod checks;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::armor_decoder(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keycask::fuzz::armor_decoder(data));

@@ -1,7 +1,4 @@
-//! The audit log verifier on arbitrary bytes (see `checks.rs`).
+//! The audit log verifier on arbitrary bytes (see `src/fuzz.rs`).
 #![no_main]
 
-#[path = "../checks.rs"]
-mod checks;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::audit_log(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keycask::fuzz::audit_log(data));

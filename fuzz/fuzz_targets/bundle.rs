@@ -1,7 +1,4 @@
-//! The key bundle parser on arbitrary bytes (see `checks.rs`).
+//! The key bundle parser on arbitrary bytes (see `src/fuzz.rs`).
 #![no_main]
 
-#[path = "../checks.rs"]
-mod checks;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::bundle(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keycask::fuzz::bundle(data));

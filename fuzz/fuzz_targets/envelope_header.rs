@@ -1,7 +1,4 @@
-//! The envelope header parser on arbitrary bytes (see `checks.rs`).
+//! The envelope header parser on arbitrary bytes (see `src/fuzz.rs`).
 #![no_main]
 
-#[path = "../checks.rs"]
-mod checks;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::envelope_header(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keycask::fuzz::envelope_header(data));

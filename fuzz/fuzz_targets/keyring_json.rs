@@ -1,7 +1,4 @@
-//! The keyring JSON loader on arbitrary bytes (see `checks.rs`).
+//! The keyring JSON loader on arbitrary bytes (see `src/fuzz.rs`).
 #![no_main]
 
-#[path = "../checks.rs"]
-mod checks;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::keyring_json(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keycask::fuzz::keyring_json(data));

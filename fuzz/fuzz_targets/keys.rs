@@ -1,8 +1,5 @@
 //! The PEM and DER key parsers and signature verification on arbitrary
-//! bytes (see `checks.rs`).
+//! bytes (see `src/fuzz.rs`).
 #![no_main]
 
-#[path = "../checks.rs"]
-mod checks;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::keys(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keycask::fuzz::keys(data));

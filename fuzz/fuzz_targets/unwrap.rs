@@ -1,8 +1,5 @@
-//! The whole unwrap path on arbitrary bytes (see `checks.rs`). Run with
+//! The whole unwrap path on arbitrary bytes (see `src/fuzz.rs`). Run with
 //! LeakSanitizer off (scripts/fuzz.sh says why).
 #![no_main]
 
-#[path = "../checks.rs"]
-mod checks;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::unwrap(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keycask::fuzz::unwrap(data));

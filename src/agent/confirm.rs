@@ -51,7 +51,7 @@ pub enum Answer {
     Yes,
     No,
     /// No answer in time, or the question could not be asked: why.
-    NoAnswer(String),
+    Unanswered(String),
 }
 
 /// Asks one question at a time.
@@ -98,7 +98,7 @@ impl Confirmer {
         while *busy {
             let now = Instant::now();
             if now >= deadline {
-                return Answer::NoAnswer(
+                return Answer::Unanswered(
                     "other uses were being confirmed until the time ran out".into(),
                 );
             }
@@ -132,11 +132,11 @@ fn terminal(tty: &mut File, question: &str, deadline: Instant, timeout: Duration
     // Reading the terminal from its background would stop the agent
     // (SIGTTIN), and every command waiting on it.
     if rustix::termios::tcgetpgrp(&*tty).ok() != Some(rustix::process::getpgrp()) {
-        return Answer::NoAnswer("the agent is not in the foreground of its terminal".into());
+        return Answer::Unanswered("the agent is not in the foreground of its terminal".into());
     }
     let _ = rustix::termios::tcflush(&*tty, rustix::termios::QueueSelector::IFlush);
     if let Err(e) = write!(tty, "\n{question} [y/N] ").and_then(|()| tty.flush()) {
-        return Answer::NoAnswer(format!("cannot write to the agent's terminal: {e}"));
+        return Answer::Unanswered(format!("cannot write to the agent's terminal: {e}"));
     }
     let mut line = Vec::new();
     loop {
@@ -147,7 +147,7 @@ fn terminal(tty: &mut File, question: &str, deadline: Instant, timeout: Duration
                 "\n(no answer within {} s: not allowed)",
                 timeout.as_secs()
             );
-            return Answer::NoAnswer(format!("no answer within {} s", timeout.as_secs()));
+            return Answer::Unanswered(format!("no answer within {} s", timeout.as_secs()));
         }
         let wait = Timespec::try_from(left).unwrap_or(Timespec {
             tv_sec: 1,
@@ -158,11 +158,11 @@ fn terminal(tty: &mut File, question: &str, deadline: Instant, timeout: Duration
             Ok(0) => continue,
             Ok(_) => {}
             Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Answer::NoAnswer(format!("cannot read the agent's terminal: {e}")),
+            Err(e) => return Answer::Unanswered(format!("cannot read the agent's terminal: {e}")),
         }
         let mut buf = [0u8; 64];
         match tty.read(&mut buf) {
-            Ok(0) => return Answer::NoAnswer("the agent's terminal is closed".into()),
+            Ok(0) => return Answer::Unanswered("the agent's terminal is closed".into()),
             Ok(n) => {
                 line.extend_from_slice(&buf[..n]);
                 if line.contains(&b'\n') || line.len() > 256 {
@@ -170,7 +170,7 @@ fn terminal(tty: &mut File, question: &str, deadline: Instant, timeout: Duration
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Answer::NoAnswer(format!("cannot read the agent's terminal: {e}")),
+            Err(e) => return Answer::Unanswered(format!("cannot read the agent's terminal: {e}")),
         }
     }
     let first = line.split(|&b| b == b'\n').next().unwrap_or_default();
@@ -198,7 +198,7 @@ fn askpass(program: &OsString, question: &str, deadline: Instant) -> Answer {
     let mut child = match child {
         Ok(child) => child,
         Err(e) => {
-            return Answer::NoAnswer(format!(
+            return Answer::Unanswered(format!(
                 "cannot run KEYCASK_ASKPASS {}: {e}",
                 program.to_string_lossy()
             ));
@@ -221,9 +221,9 @@ fn askpass(program: &OsString, question: &str, deadline: Instant) -> Answer {
             Ok(None) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Answer::NoAnswer("the askpass program gave no answer in time".into());
+                return Answer::Unanswered("the askpass program gave no answer in time".into());
             }
-            Err(e) => return Answer::NoAnswer(format!("waiting for the askpass program: {e}")),
+            Err(e) => return Answer::Unanswered(format!("waiting for the askpass program: {e}")),
         }
     };
     // The program has exited; a grandchild still holding its output is
@@ -233,7 +233,7 @@ fn askpass(program: &OsString, question: &str, deadline: Instant) -> Answer {
             break reader.join().unwrap_or_default();
         }
         if Instant::now() >= deadline {
-            return Answer::NoAnswer("the askpass program gave no answer in time".into());
+            return Answer::Unanswered("the askpass program gave no answer in time".into());
         }
         std::thread::sleep(Duration::from_millis(10));
     };

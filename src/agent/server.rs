@@ -356,7 +356,7 @@ fn confirm_use(state: &State, keyring: &str, path: &str, peer: Option<u32>) -> O
             ));
             Some(Reply::refused(Refusal::Denied))
         }
-        Answer::NoAnswer(why) => {
+        Answer::Unanswered(why) => {
             state.log(format!(
                 "use of keyring {keyring} by {who} not confirmed: {why}"
             ));

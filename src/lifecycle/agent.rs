@@ -25,9 +25,6 @@ use crate::agent::server;
 use crate::error::Failure;
 use crate::keyring::{self, AgentUse, Event, Session};
 
-/// How long `unlock` holds a keyring without `--for`.
-pub const DEFAULT_SECONDS: u64 = 15 * 60;
-
 /// What `keycask agent` was asked to do.
 #[derive(Debug, Clone, Default)]
 pub struct AgentRequest {

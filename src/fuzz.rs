@@ -1,20 +1,19 @@
-//! What each fuzz target checks, shared with the test suite, which runs
-//! every committed corpus file through the same checks
-//! (`tests/fuzz_corpus.rs`): a crash the fuzzer finds becomes a corpus file
-//! and so a regression test.
-
-// Each fuzz target uses one of these.
-#![allow(dead_code)]
+//! What each fuzz target checks (as age's `fuzz_header`): built only for
+//! the fuzz targets in `fuzz/` (cargo-fuzz sets `--cfg fuzzing`) and for the
+//! unit tests below, which run every committed corpus file through the same
+//! checks without libFuzzer, so a crash the fuzzer finds becomes a corpus
+//! file and so a regression test. Not part of the library's API: the checks
+//! reach the parsers that the API keeps private.
 
 use std::io::{Cursor, Read};
 
-use keycask::audit_log::{MacKey, verify_bytes};
-use keycask::bundle::Bundle;
-use keycask::envelope::header::Header;
-use keycask::envelope::stream::{self, PayloadCipher};
-use keycask::envelope::{armor, read_header};
-use keycask::keyring::{AuditState, file};
-use keycask::secret::SecretKey32;
+use crate::audit_log::{MacKey, verify_bytes};
+use crate::bundle::Bundle;
+use crate::envelope::header::Header;
+use crate::envelope::stream::{self, PayloadCipher};
+use crate::envelope::{armor, read_header};
+use crate::keyring::{AuditState, file};
+use crate::secret::SecretKey32;
 
 /// The keyring loader on arbitrary bytes: never panics, and whatever it
 /// accepts it writes back in a form it reads back identically (the MAC
@@ -135,7 +134,7 @@ pub fn bundle(data: &[u8]) {
 /// `verify --signature` read): never panic; a key they accept re-encodes to
 /// bytes they read back as the same key; arbitrary bytes never verify.
 pub fn keys(data: &[u8]) {
-    use keycask::crypto::asymmetric::{PrivateKey, PublicKey, RsaScheme};
+    use crate::crypto::asymmetric::{PrivateKey, PublicKey, RsaScheme};
     let publics = [
         PublicKey::from_pem(data, "fuzz").ok(),
         PublicKey::from_spki_der(data).ok(),
@@ -144,7 +143,7 @@ pub fn keys(data: &[u8]) {
         let again = PublicKey::from_spki_der(&public.to_spki_der())
             .expect("a public key keycask encodes, it reads");
         assert_eq!(again, public);
-        let digest = keycask::crypto::sha256(data);
+        let digest = crate::crypto::sha256(data);
         assert!(public.verify_digest(&digest, data, RsaScheme::Pss).is_err());
     }
     let privates = [
@@ -158,7 +157,7 @@ pub fn keys(data: &[u8]) {
     }
     // The bytes as a signature by a fixed P-256 key, over themselves.
     let fixed = PrivateKey::from_pkcs8_der(&P256_PKCS8).expect("a valid key");
-    let digest = keycask::crypto::sha256(b"keycask fuzz");
+    let digest = crate::crypto::sha256(b"keycask fuzz");
     assert!(
         fixed
             .public_key()
@@ -192,7 +191,7 @@ const P256_PKCS8: [u8; 138] = [
 /// written back by `encode_request` to a body it parses the same; a frame
 /// read from the bytes is never longer than the bound.
 pub fn agent_request(data: &[u8]) {
-    use keycask::agent::protocol::{MAX_FRAME, encode_request, parse_request, read_frame};
+    use crate::agent::protocol::{MAX_FRAME, encode_request, parse_request, read_frame};
     if let Ok(request) = parse_request(data) {
         let body = encode_request(&request);
         assert_eq!(parse_request(&body).as_ref(), Ok(&request));
@@ -200,5 +199,82 @@ pub fn agent_request(data: &[u8]) {
     if let Ok(Some(body)) = read_frame(data) {
         assert!(body.len() <= MAX_FRAME);
         let _ = parse_request(&body);
+    }
+}
+
+/// Every committed fuzz corpus file, run through the fuzz targets' checks
+/// without libFuzzer: the corpora are regression tests (a crash the fuzzer
+/// finds is added to its corpus), at no cost to `make test`.
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::Bundle;
+
+    fn each_input(target: &str, check: fn(&[u8])) -> usize {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/corpus")
+            .join(target);
+        let mut count = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let outcome = std::panic::catch_unwind(|| check(&data));
+            assert!(outcome.is_ok(), "{} fails its fuzz check", path.display());
+            count += 1;
+        }
+        count
+    }
+
+    #[test]
+    fn keyring_json_corpus() {
+        assert!(each_input("keyring_json", super::keyring_json) >= 5);
+    }
+
+    #[test]
+    fn audit_log_corpus() {
+        assert!(each_input("audit_log", super::audit_log) >= 4);
+    }
+
+    #[test]
+    fn envelope_header_corpus() {
+        assert!(each_input("envelope_header", super::envelope_header) >= 10);
+    }
+
+    #[test]
+    fn unwrap_corpus() {
+        assert!(each_input("unwrap", super::unwrap) >= 10);
+    }
+
+    #[test]
+    fn armor_decoder_corpus() {
+        assert!(each_input("armor_decoder", super::armor_decoder) >= 3);
+    }
+
+    #[test]
+    fn bundle_corpus() {
+        assert!(each_input("bundle", super::bundle) >= 4);
+        // The seeds are real bundles (plain, RSA-OAEP, signed): the fuzzer
+        // starts past the parser's first checks.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/bundle");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bundle = Bundle::parse(&std::fs::read(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message));
+            assert!(bundle.check_signature().is_ok(), "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn keys_corpus() {
+        // PEM and DER public and private keys (throwaway), an encrypted key, a
+        // P-384 key and an ECDSA signature.
+        assert!(each_input("keys", super::keys) >= 10);
+    }
+
+    #[test]
+    fn agent_request_corpus() {
+        // Each request kind, refused ones, and whole frames with their length.
+        assert!(each_input("agent_request", super::agent_request) >= 10);
     }
 }
