@@ -48,9 +48,6 @@ const ROOT_REEXPORTS: &[(&str, &str)] = &[
     ("harden_process", "hardening"),
     ("report_error", "messages"),
     ("report_usage_error", "messages"),
-    // Bridges of issue 14, for the files not yet repointed.
-    ("asymmetric", "crypto::asymmetric"),
-    ("material", "crypto::material"),
 ];
 
 const MAX_LINES: usize = 800;
