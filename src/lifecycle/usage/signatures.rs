@@ -6,12 +6,14 @@
 //! pkcs1v15`. The input is hashed as it streams, so files of any size sign
 //! in constant memory.
 
+use std::fmt;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -383,20 +385,37 @@ pub fn verify(ctx: &Context, request: &VerifyRequest) -> Result<()> {
         )
         .into());
     };
-    if ctx.json {
-        output::print_json(&json!({
-            "schema": "keycask.verify/1",
-            "valid": true,
-            "signer": candidate.label,
-            "fingerprint": candidate.public.fingerprint(),
-            "sha256": hex::encode(digest),
-        }))?;
-    } else {
-        ctx.report(format_args!(
-            "Verified OK: {input_name} signed by {} {}",
-            candidate.label,
-            candidate.public.fingerprint()
-        ))?;
-    }
+    ctx.emit(&VerifyReport {
+        schema: "keycask.verify/1",
+        valid: true,
+        signer: &candidate.label,
+        fingerprint: candidate.public.fingerprint(),
+        sha256: hex::encode(digest),
+        input: &input_name,
+    })?;
     Ok(())
+}
+
+/// What `verify` reports of a valid signature: `keycask.verify/1`
+/// (docs/JSON.md).
+#[derive(Serialize)]
+struct VerifyReport<'a> {
+    schema: &'static str,
+    valid: bool,
+    signer: &'a str,
+    fingerprint: String,
+    sha256: String,
+    /// The signed file as messages name it, for the text.
+    #[serde(skip)]
+    input: &'a str,
+}
+
+impl fmt::Display for VerifyReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Verified OK: {} signed by {} {}",
+            self.input, self.signer, self.fingerprint
+        )
+    }
 }
