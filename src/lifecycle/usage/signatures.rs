@@ -14,7 +14,6 @@ use anyhow::{Context as _, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::Context;
@@ -24,7 +23,6 @@ use crate::error::Failure;
 use crate::input::{open_file, read_limited};
 use crate::key::Purpose;
 use crate::keyring::{self, Event, Key, VersionState, open_read_only};
-use crate::output;
 
 /// Signatures larger than this are not signatures keycask could have made
 /// (RSA-8192 is 1 KiB); a larger file is refused as invalid before reading on.
@@ -203,17 +201,34 @@ pub fn sign(ctx: &Context, request: &SignRequest) -> Result<()> {
         crate::output::Output::PUBLIC,
         &signature,
     )?;
-    if ctx.json && request.output.is_some() {
-        output::print_json(&json!({
-            "schema": "keycask.sign/1",
-            "key": request.key,
-            "version": number,
-            "fingerprint": private.public_key().fingerprint(),
-            "sha256": hex::encode(digest),
-            "signature": B64.encode(&signature),
-        }))?;
-    }
+    // With --json, -o is required (checked first): stdout is free.
+    ctx.emit(&SignReport {
+        schema: "keycask.sign/1",
+        key: &request.key,
+        version: number,
+        fingerprint: private.public_key().fingerprint(),
+        sha256: hex::encode(digest),
+        signature: B64.encode(&signature),
+    })?;
     Ok(())
+}
+
+/// What `sign --json -o SIG` reports: `keycask.sign/1` (docs/JSON.md).
+/// Without `--json` there is no text: the signature is the output.
+#[derive(Serialize)]
+struct SignReport<'a> {
+    schema: &'static str,
+    key: &'a str,
+    version: u32,
+    fingerprint: String,
+    sha256: String,
+    signature: String,
+}
+
+impl fmt::Display for SignReport<'_> {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
 }
 
 /// One public key that may have made the signature, and how to name it.
