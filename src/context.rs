@@ -98,6 +98,29 @@ impl Context {
         Ok(())
     }
 
+    /// Reports a command's success: with `--json` its JSON document (even
+    /// with `-q`: it was asked for), otherwise its text for people through
+    /// [`Context::report`] (nothing with `-q`, nor when the text is empty).
+    /// The text is one or more lines, each ended by a newline.
+    ///
+    /// The document goes through [`serde_json::Value`], whose objects sort
+    /// their members (serde_json without `preserve_order`): documents keep
+    /// the alphabetical member order they have always had, whatever the
+    /// order of a report's fields, which follow docs/JSON.md instead.
+    pub fn emit(&self, report: &(impl serde::Serialize + std::fmt::Display)) -> Result<()> {
+        if self.json {
+            return output::print_json(&serde_json::to_value(report)?);
+        }
+        if self.quiet {
+            return Ok(());
+        }
+        let text = report.to_string();
+        match text.strip_suffix('\n').unwrap_or(&text) {
+            "" => Ok(()),
+            lines => self.report(lines),
+        }
+    }
+
     /// A line of the output asked for (a dry run's plan), printed even with
     /// `-q`; a write error fails the command (a closed stdout quietly).
     pub fn print(&self, line: impl std::fmt::Display) -> Result<()> {

@@ -11,12 +11,14 @@
 //! would without one; only a keyring that fails its MAC under the held
 //! KEK is refused (exit 5), and the agent forgets it.
 
+use std::fmt;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use serde::Serialize;
 
 use crate::Context;
 use crate::agent::client::{self, Client, PID_VAR, SOCK_VAR, no_agent, ping};
@@ -358,26 +360,46 @@ pub fn unlock(ctx: &Context, seconds: u64, confirm: bool) -> Result<()> {
         client::forget(&id, "its unlock could not be recorded");
         return Err(e);
     }
-    if ctx.json {
-        return crate::output::print_json(&serde_json::json!({
-            "schema": "keycask.unlock/1",
-            "keyring": path,
-            "keyring_id": id,
-            "agent_pid": pid,
-            "expires": crate::clock::format_time(expires),
-            "confirm": confirm,
-        }));
-    }
-    ctx.report(format!(
-        "unlocked {} in the agent (pid {pid}) until {}{}",
-        path.display(),
-        crate::clock::format_time(expires),
-        if confirm {
-            format!("; each use is confirmed first ({how})")
-        } else {
-            String::new()
+    ctx.emit(&UnlockReport {
+        schema: "keycask.unlock/1",
+        keyring: &path,
+        keyring_id: &id,
+        agent_pid: pid,
+        expires,
+        confirm,
+        asks: &how,
+    })
+}
+
+/// What `unlock` reports: `keycask.unlock/1` (docs/JSON.md).
+#[derive(Serialize)]
+struct UnlockReport<'a> {
+    schema: &'static str,
+    keyring: &'a Path,
+    keyring_id: &'a str,
+    agent_pid: u32,
+    #[serde(with = "crate::key::rfc3339")]
+    expires: crate::clock::Timestamp,
+    confirm: bool,
+    /// How the agent asks (`terminal`, `askpass`), for the text.
+    #[serde(skip)]
+    asks: &'a str,
+}
+
+impl fmt::Display for UnlockReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unlocked {} in the agent (pid {}) until {}",
+            self.keyring.display(),
+            self.agent_pid,
+            crate::clock::format_time(self.expires)
+        )?;
+        if self.confirm {
+            write!(f, "; each use is confirmed first ({})", self.asks)?;
         }
-    ))
+        writeln!(f)
+    }
 }
 
 /// Whether the agent can ask before each use: its pid and how it asks
@@ -454,24 +476,40 @@ pub fn lock(ctx: &Context, all: bool) -> Result<()> {
     if all {
         client.call_ok(&Request::LockAll).map_err(no_agent)?;
     }
-    if ctx.json {
-        crate::output::print_json(&serde_json::json!({
-            "schema": "keycask.lock/1",
-            "agent_pid": pid,
-            "keyrings": chosen.iter().map(|(_, path)| path).collect::<Vec<_>>(),
-        }))?;
-    } else if chosen.is_empty() {
-        ctx.report(format!("the agent (pid {pid}) held no keyring to lock"))?;
-    } else {
-        ctx.report(format!(
-            "the agent (pid {pid}) forgot {} keyring(s)",
-            chosen.len()
-        ))?;
-    }
+    ctx.emit(&LockReport {
+        schema: "keycask.lock/1",
+        agent_pid: pid,
+        keyrings: chosen.iter().map(|(_, path)| path.as_path()).collect(),
+    })?;
     match failed {
         Some(e) if !all => {
             Err(e.context("the agent forgot the keyring, but the lock is not in its audit log"))
         }
         _ => Ok(()),
+    }
+}
+
+/// What `lock` reports: `keycask.lock/1` (docs/JSON.md).
+#[derive(Serialize)]
+struct LockReport<'a> {
+    schema: &'static str,
+    agent_pid: u32,
+    keyrings: Vec<&'a Path>,
+}
+
+impl fmt::Display for LockReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.keyrings.len() {
+            0 => writeln!(
+                f,
+                "the agent (pid {}) held no keyring to lock",
+                self.agent_pid
+            ),
+            n => writeln!(
+                f,
+                "the agent (pid {}) forgot {n} keyring(s)",
+                self.agent_pid
+            ),
+        }
     }
 }

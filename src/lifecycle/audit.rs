@@ -2,7 +2,9 @@
 //! is secret), `audit verify` checks it (unlocks: the MACs need the audit
 //! key), `config audit-usage on|off` decides whether usage is logged.
 
+use std::fmt;
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -226,23 +228,23 @@ pub fn verify(ctx: &Context) -> Result<()> {
             "the log ends in a partial line from an interrupted write; the next change removes it",
         );
     }
-    if ctx.json {
-        output::print_json(&json!({
-            "schema": "keycask.audit-verify/1",
-            "keyring": ctx.keyring_path,
-            "log": log,
-            "ok": verdict.problem.is_none(),
-            "records": verdict.records,
-            "committed": verdict.committed,
-            "uncommitted": verdict.uncommitted,
-            "partial_line": verdict.partial_line,
-            "restarted_at": verdict.restarted.as_ref().map(|(seq, _)| seq),
-            "problem": verdict.problem.as_ref().map(|p| json!({
-                "kind": p.kind(),
-                "message": p.to_string(),
-            })),
-        }))?;
-    }
+    // With a problem, the document is printed all the same (it says where
+    // the log broke), and no text: the error says it.
+    ctx.emit(&AuditVerifyReport {
+        schema: "keycask.audit-verify/1",
+        keyring: &ctx.keyring_path,
+        log: &log,
+        ok: verdict.problem.is_none(),
+        records: verdict.records,
+        committed: verdict.committed,
+        uncommitted: &verdict.uncommitted,
+        partial_line: verdict.partial_line,
+        restarted_at: verdict.restarted.as_ref().map(|(seq, _)| *seq),
+        problem: verdict.problem.as_ref().map(|p| ProblemReport {
+            kind: p.kind(),
+            message: p.to_string(),
+        }),
+    })?;
     if let Some(problem) = &verdict.problem {
         return Err(Failure::auth(format!(
             "the audit log {} failed verification: {problem}",
@@ -251,15 +253,43 @@ pub fn verify(ctx: &Context) -> Result<()> {
         .hint("the records before it are intact; restore the log from a backup")
         .into());
     }
-    if !ctx.json {
-        let n = verdict.records - verdict.uncommitted.len();
-        ctx.report(format_args!(
+    Ok(())
+}
+
+/// What `audit verify` reports: `keycask.audit-verify/1` (docs/JSON.md).
+#[derive(Serialize)]
+struct AuditVerifyReport<'a> {
+    schema: &'static str,
+    keyring: &'a Path,
+    log: &'a Path,
+    ok: bool,
+    records: usize,
+    committed: u64,
+    uncommitted: &'a [u64],
+    partial_line: bool,
+    restarted_at: Option<u64>,
+    problem: Option<ProblemReport>,
+}
+
+#[derive(Serialize)]
+struct ProblemReport {
+    kind: &'static str,
+    message: String,
+}
+
+impl fmt::Display for AuditVerifyReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.problem.is_some() {
+            return Ok(());
+        }
+        let n = self.records - self.uncommitted.len();
+        writeln!(
+            f,
             "audit log OK: {n} record{}, chain and MACs verified, {} known to the keyring",
             if n == 1 { "" } else { "s" },
-            verdict.committed
-        ))?;
+            self.committed
+        )
     }
-    Ok(())
 }
 
 pub fn set_usage(ctx: &Context, on: bool) -> Result<()> {

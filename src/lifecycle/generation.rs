@@ -1,7 +1,9 @@
 //! Generation: `keygen`. Material comes from the OS CSPRNG only.
 
+use std::fmt;
+
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::Context;
 use crate::cli::KeygenArgs;
@@ -10,7 +12,6 @@ use crate::crypto::material;
 use crate::error::Failure;
 use crate::key::{Algorithm, Purpose, validate_key_name};
 use crate::keyring::{Event, Key, Origin, Session, name_taken};
-use crate::output;
 
 #[derive(Debug)]
 pub struct KeygenRequest {
@@ -111,25 +112,42 @@ pub fn keygen(ctx: &Context, request: &KeygenRequest) -> Result<()> {
         .public_key_der
         .as_deref()
         .map(material::fingerprint);
-    if ctx.json {
-        output::print_json(&json!({
-            "schema": "keycask.keygen/1",
-            "name": request.name,
-            "algorithm": request.algorithm.as_str(),
-            "purpose": request.purpose.as_str(),
-            "version": version,
-            "version_id": version_id,
-            "fingerprint": fingerprint,
-            "rotation_period": request.rotation_period.map(clock::format_duration),
-        }))?;
-    } else {
-        ctx.report(format_args!(
-            "created key {} ({}, {}) version {} id {}",
-            request.name, request.algorithm, request.purpose, version, version_id
-        ))?;
-        if let Some(fp) = fingerprint {
-            ctx.report(format_args!("public key fingerprint {fp}"))?;
-        }
-    }
+    ctx.emit(&KeygenReport {
+        schema: "keycask.keygen/1",
+        name: &request.name,
+        algorithm: request.algorithm,
+        purpose: request.purpose,
+        version,
+        version_id,
+        fingerprint,
+        rotation_period: request.rotation_period.map(clock::format_duration),
+    })?;
     Ok(())
+}
+
+/// What `keygen` reports: `keycask.keygen/1` (docs/JSON.md).
+#[derive(Serialize)]
+struct KeygenReport<'a> {
+    schema: &'static str,
+    name: &'a str,
+    algorithm: Algorithm,
+    purpose: Purpose,
+    version: u32,
+    version_id: String,
+    fingerprint: Option<String>,
+    rotation_period: Option<String>,
+}
+
+impl fmt::Display for KeygenReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "created key {} ({}, {}) version {} id {}",
+            self.name, self.algorithm, self.purpose, self.version, self.version_id
+        )?;
+        if let Some(fp) = &self.fingerprint {
+            writeln!(f, "public key fingerprint {fp}")?;
+        }
+        Ok(())
+    }
 }

@@ -7,6 +7,7 @@
 //! `check.rs`.
 
 mod check;
+mod report;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use check::{check_envelopes, plural};
+use report::{CheckedReport, DestroyReport, UndoReport, Undone};
 
 use crate::Context;
 use crate::cli::DestroyArgs;
@@ -377,44 +379,30 @@ fn destroy_versions(ctx: &Context, plan: &Plan) -> Result<()> {
     };
     session.commit()?;
 
-    if ctx.json {
-        output::print_json(&json!({
-            "schema": "keycask.destroy/1",
-            "action": if destroy_after.is_some() { "scheduled" } else { "destroyed" },
-            "key": name,
-            "whole_key": version.is_none(),
-            "versions": versions,
-            "at": clock::format_time(now),
-            "destroy_after": destroy_after.map(clock::format_time),
-            "reason": reason,
-            "kek_version": new_kek.unwrap_or(old_kek),
-            "kek_rotated": new_kek.is_some(),
-            "checked": checked.as_ref().map(|c| json!({
-                "paths": checks,
-                "files": c.files,
-                "envelopes": c.envelopes,
-                "passed_over": c.not_ours + c.passed_over.len(),
-            })),
-        }))?;
-    } else {
-        let what = describe(name, version, &versions);
-        match destroy_after {
-            Some(after) => ctx.report(format_args!(
-                "scheduled {what} for destruction on {}; disabled until then \
-                 (undo with `keycask destroy --cancel {name}{}`)",
-                clock::format_time(after),
-                version
-                    .map(|n| format!(" --version {n}"))
-                    .unwrap_or_default()
-            ))?,
-            None => ctx.report(format_args!("destroyed {what}"))?,
-        }
-        if let Some(number) = new_kek {
-            ctx.report(format_args!(
-                "rotated the KEK: version {old_kek} -> {number}"
-            ))?;
-        }
-    }
+    ctx.emit(&DestroyReport {
+        schema: "keycask.destroy/1",
+        action: if destroy_after.is_some() {
+            "scheduled"
+        } else {
+            "destroyed"
+        },
+        key: name,
+        whole_key: version.is_none(),
+        versions: &versions,
+        at: now,
+        destroy_after,
+        reason: reason.as_deref(),
+        kek_version: new_kek.unwrap_or(old_kek),
+        kek_rotated: new_kek.is_some(),
+        checked: checked.as_ref().map(|c| CheckedReport {
+            paths: checks,
+            files: c.files,
+            envelopes: c.envelopes,
+            passed_over: c.not_ours + c.passed_over.len(),
+        }),
+        version,
+        old_kek,
+    })?;
     if destroy_after.is_none() {
         ctx.note(remnants(&root, old_kek, new_kek));
     }
@@ -525,21 +513,14 @@ fn cancel(ctx: &Context, name: &str, version: Option<u32>) -> Result<()> {
             .versions(versions.clone()),
     );
     session.commit()?;
-    if ctx.json {
-        output::print_json(&json!({
-            "schema": "keycask.destroy/1",
-            "action": "cancelled",
-            "key": name,
-            "whole_key": version.is_none(),
-            "versions": versions,
-        }))
-    } else {
-        ctx.report(format_args!(
-            "cancelled the scheduled destruction of {}; enabled again",
-            describe(name, version, &versions)
-        ))?;
-        Ok(())
-    }
+    ctx.emit(&UndoReport {
+        schema: "keycask.destroy/1",
+        action: Undone::Cancelled,
+        key: name,
+        whole_key: version.is_none(),
+        versions,
+        version,
+    })
 }
 
 fn cancellable(doc: &Keyring, name: &str, version: Option<u32>) -> Result<Vec<u32>> {
@@ -630,20 +611,14 @@ fn purge(ctx: &Context, name: &str, yes: bool) -> Result<()> {
             .versions(key.versions.iter().map(|v| v.version)),
     );
     session.commit()?;
-    if ctx.json {
-        output::print_json(&json!({
-            "schema": "keycask.destroy/1",
-            "action": "purged",
-            "key": name,
-            "whole_key": true,
-            "versions": key.versions.iter().map(|v| v.version).collect::<Vec<_>>(),
-        }))
-    } else {
-        ctx.report(format_args!(
-            "purged the tombstone of key '{name}'; the name can be used again"
-        ))?;
-        Ok(())
-    }
+    ctx.emit(&UndoReport {
+        schema: "keycask.destroy/1",
+        action: Undone::Purged,
+        key: name,
+        whole_key: true,
+        versions: key.versions.iter().map(|v| v.version).collect(),
+        version: None,
+    })
 }
 
 fn purgeable(doc: &Keyring, name: &str) -> Result<()> {

@@ -1,9 +1,11 @@
 //! `export`: a public key as PEM or JWK, or key material sealed to a
 //! recipient in a key bundle, optionally signed.
 
+use std::fmt;
 use std::path::Path;
 
 use anyhow::Result;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::Context;
@@ -13,6 +15,7 @@ use crate::crypto::asymmetric::{self, PrivateKey, PublicKey};
 use crate::error::Failure;
 use crate::key::Purpose;
 use crate::keyring::{Event, KeyVersion, Session, Unlocked, VersionState, open_read_only};
+use crate::lifecycle::common::version_list;
 use crate::output;
 use crate::output::Output;
 
@@ -247,31 +250,54 @@ fn export_sealed(
     session.commit()?;
     Output::write(output, Output::SECRET, &sealed)?;
 
-    let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
-    if ctx.json && output.is_some() {
-        output::print_json(&json!({
-            "schema": "keycask.export-bundle/1",
-            "name": name,
-            "versions": numbers,
-            "recipient": recipient.describe(),
-            "recipient_fingerprint": recipient.fingerprint(),
-            "signer_fingerprint": signer_fp,
-            "output": output,
-        }))?;
-    } else if let Some(path) = output {
-        ctx.report(format_args!(
-            "sealed key {name} version{} {} to {} {}{} -> {}",
-            if list.len() == 1 { "" } else { "s" },
-            list.join(", "),
-            recipient.describe(),
-            recipient.fingerprint(),
-            signer_fp
-                .map(|fp| format!(", signed by {} {fp}", sign_with.unwrap_or_default()))
-                .unwrap_or_default(),
-            path.display()
-        ))?;
-    } else if ctx.verbose > 0 {
-        ctx.note(format!("sealed key {name} {detail}"));
+    match output {
+        Some(path) => ctx.emit(&ExportBundleReport {
+            schema: "keycask.export-bundle/1",
+            name,
+            versions: &numbers,
+            recipient: recipient.describe(),
+            recipient_fingerprint: recipient.fingerprint(),
+            signer_fingerprint: signer_fp.as_deref(),
+            output: path,
+            signer: sign_with,
+        })?,
+        // The bundle went to stdout: no report.
+        None if ctx.verbose > 0 => ctx.note(format!("sealed key {name} {detail}")),
+        None => {}
     }
     Ok(())
+}
+
+/// What `export --to -o FILE` reports: `keycask.export-bundle/1`
+/// (docs/JSON.md).
+#[derive(Serialize)]
+struct ExportBundleReport<'a> {
+    schema: &'static str,
+    name: &'a str,
+    versions: &'a [u32],
+    recipient: String,
+    recipient_fingerprint: String,
+    signer_fingerprint: Option<&'a str>,
+    output: &'a Path,
+    /// The key that signed the bundle (`--sign-with`), for the text.
+    #[serde(skip)]
+    signer: Option<&'a str>,
+}
+
+impl fmt::Display for ExportBundleReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "sealed key {} version{} {} to {} {}{} -> {}",
+            self.name,
+            if self.versions.len() == 1 { "" } else { "s" },
+            version_list(self.versions),
+            self.recipient,
+            self.recipient_fingerprint,
+            self.signer_fingerprint
+                .map(|fp| format!(", signed by {} {fp}", self.signer.unwrap_or_default()))
+                .unwrap_or_default(),
+            self.output.display()
+        )
+    }
 }

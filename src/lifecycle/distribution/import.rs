@@ -1,6 +1,7 @@
 //! `import`: the dispatch of the three sources, and `import --raw` (an AES
 //! key) and `import --pem` (a P-256 or RSA private key) into a new key.
 
+use std::fmt;
 use std::path::Path;
 
 use anyhow::Result;
@@ -9,7 +10,7 @@ use base64::engine::general_purpose::{
     STANDARD as B64, STANDARD_NO_PAD as B64_NO_PAD, URL_SAFE as B64URL,
     URL_SAFE_NO_PAD as B64URL_NO_PAD,
 };
-use serde_json::json;
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::Context;
@@ -18,7 +19,6 @@ use crate::error::Failure;
 use crate::input::{read_limited, source_name};
 use crate::key::{Algorithm, Purpose};
 use crate::keyring::{Event, Key, Origin, Session, Unlocked, name_taken};
-use crate::output;
 use crate::secret::SecretBytes;
 
 use super::import_bundle::{BundleImport, import_bundle};
@@ -193,25 +193,16 @@ fn import_new_key(
     ));
     session.commit()?;
     let fingerprint = public_key_der.map(crate::crypto::material::fingerprint);
-    if ctx.json {
-        output::print_json(&json!({
-            "schema": "keycask.import/1",
-            "name": name,
-            "algorithm": algorithm.as_str(),
-            "purpose": purpose.as_str(),
-            "origin": "imported",
-            "versions": [number],
-            "version_ids": [id],
-            "fingerprint": fingerprint,
-        }))?;
-    } else {
-        ctx.report(format_args!(
-            "imported key {name} ({algorithm}, {purpose}) version {number} id {id}"
-        ))?;
-        if let Some(fp) = fingerprint {
-            ctx.report(format_args!("public key fingerprint {fp}"))?;
-        }
-    }
+    ctx.emit(&ImportKeyReport {
+        schema: "keycask.import/1",
+        name,
+        algorithm,
+        purpose,
+        origin: "imported",
+        versions: [number],
+        version_ids: [id],
+        fingerprint,
+    })?;
     if let Some(path) = source {
         ctx.note(format!(
             "the key is now in the keyring; delete the source file if nothing else needs it: shred -u {}",
@@ -221,6 +212,34 @@ fn import_new_key(
     Ok(())
 }
 
+/// What `import --raw` and `import --pem` report: `keycask.import/1`
+/// (docs/JSON.md), without the fields of a bundle.
+#[derive(Serialize)]
+struct ImportKeyReport<'a> {
+    schema: &'static str,
+    name: &'a str,
+    algorithm: Algorithm,
+    purpose: Purpose,
+    origin: &'static str,
+    versions: [u32; 1],
+    version_ids: [String; 1],
+    fingerprint: Option<String>,
+}
+
+impl fmt::Display for ImportKeyReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ([number], [id]) = (&self.versions, &self.version_ids);
+        writeln!(
+            f,
+            "imported key {} ({}, {}) version {number} id {id}",
+            self.name, self.algorithm, self.purpose
+        )?;
+        if let Some(fp) = &self.fingerprint {
+            writeln!(f, "public key fingerprint {fp}")?;
+        }
+        Ok(())
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,19 +21,33 @@ pub(super) fn rotate_kek(ctx: &Context) -> Result<()> {
             .detail(format!("{rewrapped} key versions re-wrapped")),
     );
     session.commit()?;
-    if ctx.json {
-        return output::print_json(&json!({
-            "schema": "keycask.rotate-kek/1",
-            "old_kek_versions": old,
-            "new_kek_version": new,
-            "key_versions_rewrapped": rewrapped,
-        }));
+    ctx.emit(&RotateKekReport {
+        schema: "keycask.rotate-kek/1",
+        old_kek_versions: old,
+        new_kek_version: new,
+        key_versions_rewrapped: rewrapped,
+    })
+}
+
+/// What `rotate --kek` reports: `keycask.rotate-kek/1` (docs/JSON.md).
+#[derive(Serialize)]
+struct RotateKekReport {
+    schema: &'static str,
+    old_kek_versions: Vec<u32>,
+    new_kek_version: u32,
+    key_versions_rewrapped: usize,
+}
+
+impl fmt::Display for RotateKekReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "rotated the KEK: version {} -> {}; {} key versions re-wrapped, envelopes untouched",
+            version_list(&self.old_kek_versions),
+            self.new_kek_version,
+            self.key_versions_rewrapped
+        )
     }
-    ctx.report(format_args!(
-        "rotated the KEK: version {} -> {new}; {rewrapped} key versions re-wrapped, envelopes untouched",
-        version_list(&old)
-    ))?;
-    Ok(())
 }
 
 /// Key versions that still hold material (all but the destroyed).
@@ -142,21 +156,13 @@ pub(super) fn rotate_root(
         session.record(Event::new("rotate-root").detail(detail.clone()));
         let kek_versions = session.keyring.doc.kek.versions.len();
         session.commit()?;
-        if ctx.json {
-            return output::print_json(&json!({
-                "schema": "keycask.rotate-root/1",
-                "old_root": old_desc,
-                "new_root": new_desc,
-                "kek_versions_rewrapped": kek_versions,
-            }));
-        }
-        if rewrap {
-            ctx.report(format_args!("{detail}"))?;
-        } else {
-            ctx.report(format_args!(
-                "rotated the root: {old_desc} -> {new_desc}; {kek_versions} KEK version(s) re-wrapped"
-            ))?;
-        }
+        ctx.emit(&RotateRootReport {
+            schema: "keycask.rotate-root/1",
+            old_root: old_desc,
+            new_root: new_desc,
+            kek_versions_rewrapped: kek_versions,
+            rewrapped_under_transit: rewrap.then_some(detail),
+        })?;
         Ok(())
     })();
     if result.is_err()
@@ -220,4 +226,30 @@ pub(super) fn refuse_same_passphrase(
         );
     }
     Ok(())
+}
+
+/// What `rotate --root` reports: `keycask.rotate-root/1` (docs/JSON.md).
+#[derive(Serialize)]
+struct RotateRootReport {
+    schema: &'static str,
+    old_root: String,
+    new_root: String,
+    kek_versions_rewrapped: usize,
+    /// For a Transit root re-wrapped under its latest version: the line
+    /// that says so (the audit record's detail), instead of "rotated".
+    #[serde(skip)]
+    rewrapped_under_transit: Option<String>,
+}
+
+impl fmt::Display for RotateRootReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rewrapped_under_transit {
+            Some(detail) => writeln!(f, "{detail}"),
+            None => writeln!(
+                f,
+                "rotated the root: {} -> {}; {} KEK version(s) re-wrapped",
+                self.old_root, self.new_root, self.kek_versions_rewrapped
+            ),
+        }
+    }
 }

@@ -4,25 +4,66 @@
 use super::*;
 
 /// What one key's rotation did, for the report.
+#[derive(Serialize)]
 pub(super) struct Rotated {
     name: String,
+    #[serde(rename = "old_version")]
     old: u32,
+    #[serde(rename = "new_version")]
     new: u32,
+    #[serde(rename = "new_version_id")]
     new_id: String,
+    #[serde(rename = "compromised_versions")]
     flagged: Vec<u32>,
+    #[serde(with = "crate::key::rfc3339_opt")]
     due: Option<Timestamp>,
 }
 
-impl Rotated {
-    fn to_json(&self) -> Value {
-        json!({
-            "name": self.name,
-            "old_version": self.old,
-            "new_version": self.new,
-            "new_version_id": self.new_id,
-            "compromised_versions": self.flagged,
-            "due": self.due.map(clock::format_time),
-        })
+/// What `rotate NAME` reports: `keycask.rotate/1` (docs/JSON.md).
+#[derive(Serialize)]
+struct RotateReport<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    rotated: &'a Rotated,
+    reason: Option<&'a str>,
+}
+
+impl fmt::Display for RotateReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.rotated;
+        writeln!(
+            f,
+            "rotated key {}: version {} -> {} (id {}); version {} and older still decrypt",
+            r.name, r.old, r.new, r.new_id, r.old
+        )
+    }
+}
+
+/// What a real `rotate --due` reports: `keycask.rotate-due/1`
+/// (docs/JSON.md); a dry run prints its plan itself.
+#[derive(Serialize)]
+struct RotateDueReport<'a> {
+    schema: &'static str,
+    dry_run: bool,
+    #[serde(with = "crate::key::rfc3339")]
+    now: Timestamp,
+    rotated: &'a [Rotated],
+    would_rotate: &'a [Value],
+}
+
+impl fmt::Display for RotateDueReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for r in self.rotated {
+            writeln!(
+                f,
+                "rotated {}: version {} -> {} (due {})",
+                r.name,
+                r.old,
+                r.new,
+                r.due.map(clock::format_time).unwrap_or_default()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -108,16 +149,16 @@ pub(super) fn rotate_key(
     session.record(event);
     session.commit()?;
 
+    ctx.emit(&RotateReport {
+        schema: "keycask.rotate/1",
+        rotated: &rotated,
+        reason,
+    })?;
     if ctx.json {
-        let mut value = rotated.to_json();
-        value["schema"] = json!("keycask.rotate/1");
-        value["reason"] = json!(reason);
-        return output::print_json(&value);
+        // The warnings below are for people; the document lists the
+        // flagged versions.
+        return Ok(());
     }
-    ctx.report(format_args!(
-        "rotated key {name}: version {} -> {} (id {}); version {} and older still decrypt",
-        rotated.old, rotated.new, rotated.new_id, rotated.old
-    ))?;
     if !rotated.flagged.is_empty() {
         ctx.warn(format!(
             "flagged as compromised: {}; they still decrypt, with a warning. Rotation alone does not protect data already encrypted under them: re-encrypt your envelopes with a fresh content key (`keycask rekey --reencrypt PATH...`; a header-only `keycask rekey` keeps their content key), then disable or destroy those versions",
@@ -241,28 +282,16 @@ pub(super) fn rotate_due(ctx: &Context, dry_run: bool) -> Result<()> {
     if !rotated.is_empty() {
         session.commit()?;
     }
-    if ctx.json {
-        output::print_json(&json!({
-            "schema": "keycask.rotate-due/1",
-            "dry_run": false,
-            "now": clock::format_time(now),
-            "rotated": rotated.iter().map(Rotated::to_json).collect::<Vec<_>>(),
-            "would_rotate": [],
-        }))?;
-    } else {
-        if rotated.is_empty() && stuck.is_empty() {
-            ctx.note("no key is due for rotation");
-        }
-        for r in &rotated {
-            ctx.report(format_args!(
-                "rotated {}: version {} -> {} (due {})",
-                r.name,
-                r.old,
-                r.new,
-                r.due.map(clock::format_time).unwrap_or_default()
-            ))?;
-        }
+    if rotated.is_empty() && stuck.is_empty() && !ctx.json {
+        ctx.note("no key is due for rotation");
     }
+    ctx.emit(&RotateDueReport {
+        schema: "keycask.rotate-due/1",
+        dry_run: false,
+        now,
+        rotated: &rotated,
+        would_rotate: &[],
+    })?;
     match stuck.first() {
         Some(name) => Err(crate::keyring::version_ceiling_reached(name).into()),
         None => Ok(()),

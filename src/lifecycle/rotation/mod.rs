@@ -20,12 +20,14 @@ pub use rekeying::{RekeyRequest, rekey};
 pub use states::{StateChange, VersionStateRequest, set_version_state};
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::Write;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
 
 use anyhow::{Context as _, Result};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::common::{MaxLen, check_reason, version_list, version_tags};

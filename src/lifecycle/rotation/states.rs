@@ -112,21 +112,40 @@ pub fn set_version_state(ctx: &Context, request: &VersionStateRequest) -> Result
     } else {
         false
     };
-    if ctx.json {
-        return output::print_json(&json!({
-            "schema": "keycask.version-state/1",
-            "name": name,
-            "version": version,
-            "state": wanted.to_string(),
-            "changed": changed,
-        }));
-    }
-    if changed {
-        ctx.report(format_args!("key {name} version {version} is now {wanted}"))?;
-    } else {
+    if !changed && !ctx.json {
         ctx.note(format!(
             "key {name} version {version} is already {wanted}; nothing changed"
         ));
     }
-    Ok(())
+    ctx.emit(&VersionStateReport {
+        schema: "keycask.version-state/1",
+        name,
+        version: *version,
+        state: wanted.to_string(),
+        changed,
+    })
+}
+
+/// What `enable` and `disable` report: `keycask.version-state/1`
+/// (docs/JSON.md); no line when nothing changed (a note says so).
+#[derive(Serialize)]
+struct VersionStateReport<'a> {
+    schema: &'static str,
+    name: &'a str,
+    version: u32,
+    state: String,
+    changed: bool,
+}
+
+impl fmt::Display for VersionStateReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.changed {
+            writeln!(
+                f,
+                "key {} version {} is now {}",
+                self.name, self.version, self.state
+            )?;
+        }
+        Ok(())
+    }
 }

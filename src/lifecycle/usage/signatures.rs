@@ -6,13 +6,14 @@
 //! pkcs1v15`. The input is hashed as it streams, so files of any size sign
 //! in constant memory.
 
+use std::fmt;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use serde_json::json;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::Context;
@@ -22,7 +23,6 @@ use crate::error::Failure;
 use crate::input::{open_file, read_limited};
 use crate::key::Purpose;
 use crate::keyring::{self, Event, Key, VersionState, open_read_only};
-use crate::output;
 
 /// Signatures larger than this are not signatures keycask could have made
 /// (RSA-8192 is 1 KiB); a larger file is refused as invalid before reading on.
@@ -201,17 +201,34 @@ pub fn sign(ctx: &Context, request: &SignRequest) -> Result<()> {
         crate::output::Output::PUBLIC,
         &signature,
     )?;
-    if ctx.json && request.output.is_some() {
-        output::print_json(&json!({
-            "schema": "keycask.sign/1",
-            "key": request.key,
-            "version": number,
-            "fingerprint": private.public_key().fingerprint(),
-            "sha256": hex::encode(digest),
-            "signature": B64.encode(&signature),
-        }))?;
-    }
+    // With --json, -o is required (checked first): stdout is free.
+    ctx.emit(&SignReport {
+        schema: "keycask.sign/1",
+        key: &request.key,
+        version: number,
+        fingerprint: private.public_key().fingerprint(),
+        sha256: hex::encode(digest),
+        signature: B64.encode(&signature),
+    })?;
     Ok(())
+}
+
+/// What `sign --json -o SIG` reports: `keycask.sign/1` (docs/JSON.md).
+/// Without `--json` there is no text: the signature is the output.
+#[derive(Serialize)]
+struct SignReport<'a> {
+    schema: &'static str,
+    key: &'a str,
+    version: u32,
+    fingerprint: String,
+    sha256: String,
+    signature: String,
+}
+
+impl fmt::Display for SignReport<'_> {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
 }
 
 /// One public key that may have made the signature, and how to name it.
@@ -383,20 +400,37 @@ pub fn verify(ctx: &Context, request: &VerifyRequest) -> Result<()> {
         )
         .into());
     };
-    if ctx.json {
-        output::print_json(&json!({
-            "schema": "keycask.verify/1",
-            "valid": true,
-            "signer": candidate.label,
-            "fingerprint": candidate.public.fingerprint(),
-            "sha256": hex::encode(digest),
-        }))?;
-    } else {
-        ctx.report(format_args!(
-            "Verified OK: {input_name} signed by {} {}",
-            candidate.label,
-            candidate.public.fingerprint()
-        ))?;
-    }
+    ctx.emit(&VerifyReport {
+        schema: "keycask.verify/1",
+        valid: true,
+        signer: &candidate.label,
+        fingerprint: candidate.public.fingerprint(),
+        sha256: hex::encode(digest),
+        input: &input_name,
+    })?;
     Ok(())
+}
+
+/// What `verify` reports of a valid signature: `keycask.verify/1`
+/// (docs/JSON.md).
+#[derive(Serialize)]
+struct VerifyReport<'a> {
+    schema: &'static str,
+    valid: bool,
+    signer: &'a str,
+    fingerprint: String,
+    sha256: String,
+    /// The signed file as messages name it, for the text.
+    #[serde(skip)]
+    input: &'a str,
+}
+
+impl fmt::Display for VerifyReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Verified OK: {} signed by {} {}",
+            self.input, self.signer, self.fingerprint
+        )
+    }
 }

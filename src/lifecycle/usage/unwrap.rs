@@ -3,6 +3,7 @@
 //! anything is unlocked, then streams out only verified plaintext.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -132,22 +133,53 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
             opener.describe()
         ));
     }
-    if ctx.json {
-        return crate::output::print_json(&serde_json::json!({
-            "schema": "keycask.unwrap/1",
-            "input": name,
-            "output": request.output.as_deref().map(|p| p.display().to_string()),
-            "key": key_name,
-            "version": version_number,
-            "version_id": keyring.doc.keys[&key_name].version(version_number).map(|v| v.id.clone()),
-            "envelope_keyring_id": opening.key_stanza().map(|k| hex::encode(k.keyring_id)),
-            "envelope_key": opening.key_stanza().map(|k| k.key_name.clone()),
-            "recipient": opening.recipient().map(|r| recipients::fingerprint_text(&r.fingerprint)),
-            "origin": opener,
-            "context": header.context.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
-        }));
-    }
+    // With --json, -o is required (checked first): stdout is free.
+    ctx.emit(&UnwrapReport {
+        schema: "keycask.unwrap/1",
+        input: &name,
+        output: request.output.as_deref().map(|p| p.display().to_string()),
+        key: &key_name,
+        version: version_number,
+        version_id: keyring.doc.keys[&key_name]
+            .version(version_number)
+            .map(|v| v.id.as_str()),
+        envelope_keyring_id: opening.key_stanza().map(|k| hex::encode(k.keyring_id)),
+        envelope_key: opening.key_stanza().map(|k| k.key_name.as_str()),
+        recipient: opening
+            .recipient()
+            .map(|r| recipients::fingerprint_text(&r.fingerprint)),
+        origin: opener,
+        context: header
+            .context
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    })?;
     Ok(())
+}
+
+/// What `unwrap --json -o FILE` reports: `keycask.unwrap/1`
+/// (docs/JSON.md). Without `--json` there is no text: the plaintext is the
+/// output (and `-v` notes the key on stderr).
+#[derive(Serialize)]
+struct UnwrapReport<'a> {
+    schema: &'static str,
+    input: &'a str,
+    output: Option<String>,
+    key: &'a str,
+    version: u32,
+    version_id: Option<&'a str>,
+    envelope_keyring_id: Option<String>,
+    envelope_key: Option<&'a str>,
+    recipient: Option<String>,
+    origin: Opener,
+    context: BTreeMap<String, String>,
+}
+
+impl fmt::Display for UnwrapReport<'_> {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
 }
 
 /// Where the key version that opened an envelope came from, for `-v` and

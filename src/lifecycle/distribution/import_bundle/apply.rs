@@ -1,14 +1,15 @@
 //! Applying a plan: the keyring changed in memory, the audit record, the
 //! commit, and the report.
 
+use std::fmt;
+
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::Context;
-use crate::bundle::Metadata;
+use crate::key::{Algorithm, Purpose};
 use crate::keyring::{Event, Key, KeyVersion, Origin, Session, Tombstone, Unlocked, VersionState};
 use crate::lifecycle::common::version_list;
-use crate::output;
 use crate::secret::SecretBytes;
 
 use super::plan::{Outcome, Plan};
@@ -62,21 +63,36 @@ pub(super) fn apply(
         .map(|v| v.version)
         .filter(|n| !added.contains(n))
         .collect();
-    let summary = ImportSummary {
+    let report = ImportBundleReport {
+        schema: "keycask.import/1",
         name,
-        metadata,
-        added: &added,
-        skipped: &skipped,
-        signer_fp: plan.signer_fp.as_deref(),
-        verified: plan.verified,
+        algorithm: metadata.algorithm,
+        purpose: metadata.purpose,
+        origin: "imported",
+        source_keyring: &metadata.source_keyring,
+        versions: &added,
+        already_present: &skipped,
+        version_ids: metadata
+            .versions
+            .iter()
+            .filter(|v| added.contains(&v.version))
+            .map(|v| v.id.clone())
+            .collect(),
+        signer_fingerprint: plan.signer_fp.as_deref(),
+        signature_verified: plan.verified,
         new_primary,
         kept_primary: existing
             .as_ref()
             .filter(|_| new_primary.is_none())
             .map(|k| k.primary),
+        sender_primary: metadata
+            .versions
+            .iter()
+            .any(|v| v.version == metadata.primary)
+            .then_some(metadata.primary),
     };
     if added.is_empty() && new_primary.is_none() && flagged.is_empty() && recorded.is_empty() {
-        return print_import_summary(ctx, &summary);
+        return ctx.emit(&report);
     }
     // A new key follows the sender's primary when the bundle holds it, else
     // takes its highest version. An existing key's primary moves only with
@@ -124,7 +140,7 @@ pub(super) fn apply(
             "they still decrypt, with a warning: re-encrypt your envelopes with a fresh content key (`keycask rekey --reencrypt PATH...`)"
         ));
     }
-    print_import_summary(ctx, &summary)
+    ctx.emit(&report)
 }
 
 /// The in-memory changes of the plan: origins recorded and flags applied
@@ -241,92 +257,81 @@ fn event_detail(plan: &Plan) -> String {
     )
 }
 
-/// What `import --bundle` reports.
-struct ImportSummary<'a> {
+/// What `import --bundle` reports: `keycask.import/1` (docs/JSON.md).
+#[derive(Serialize)]
+struct ImportBundleReport<'a> {
+    schema: &'static str,
     name: &'a str,
-    metadata: &'a Metadata,
-    added: &'a [u32],
-    skipped: &'a [u32],
-    signer_fp: Option<&'a str>,
-    verified: bool,
+    algorithm: Algorithm,
+    purpose: Purpose,
+    origin: &'static str,
+    source_keyring: &'a str,
+    /// The versions added.
+    versions: &'a [u32],
+    already_present: &'a [u32],
+    version_ids: Vec<String>,
+    signer_fingerprint: Option<&'a str>,
+    signature_verified: bool,
     /// Set when --make-primary moved an existing key's primary.
+    #[serde(skip)]
     new_primary: Option<u32>,
     /// An existing key's primary, when it did not move.
+    #[serde(skip)]
     kept_primary: Option<u32>,
+    /// The sender's primary, when the bundle holds it.
+    #[serde(skip)]
+    sender_primary: Option<u32>,
 }
 
-fn print_import_summary(ctx: &Context, summary: &ImportSummary) -> Result<()> {
-    let ImportSummary {
-        name,
-        metadata,
-        added,
-        skipped,
-        signer_fp,
-        verified,
-        new_primary,
-        kept_primary,
-    } = *summary;
-    if ctx.json {
-        return output::print_json(&json!({
-            "schema": "keycask.import/1",
-            "name": name,
-            "algorithm": metadata.algorithm.as_str(),
-            "purpose": metadata.purpose.as_str(),
-            "origin": "imported",
-            "source_keyring": metadata.source_keyring,
-            "versions": added,
-            "already_present": skipped,
-            "version_ids": metadata.versions.iter().filter(|v| added.contains(&v.version)).map(|v| v.id.clone()).collect::<Vec<_>>(),
-            "signer_fingerprint": signer_fp,
-            "signature_verified": verified,
-        }));
-    }
-    if let Some(primary) = new_primary {
-        ctx.report(format_args!(
-            "key {name}: primary is now version {primary}, the sender's primary"
-        ))?;
-    }
-    if added.is_empty() {
-        if new_primary.is_some() {
-            return Ok(());
+impl fmt::Display for ImportBundleReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, added, skipped) = (self.name, self.versions, self.already_present);
+        if let Some(primary) = self.new_primary {
+            writeln!(
+                f,
+                "key {name}: primary is now version {primary}, the sender's primary"
+            )?;
         }
-        ctx.report(format_args!(
-            "nothing to import: key {name} already holds version{} {} of this bundle",
-            if skipped.len() == 1 { "" } else { "s" },
-            version_list(skipped)
-        ))?;
-        return Ok(());
-    }
-    ctx.report(format_args!(
-        "imported key {name} ({}, {}) version{} {} from keyring {}{}",
-        metadata.algorithm,
-        metadata.purpose,
-        if added.len() == 1 { "" } else { "s" },
-        version_list(added),
-        metadata.source_keyring,
-        match (signer_fp, verified) {
-            (Some(fp), true) => format!("; signature by {fp} verified"),
-            _ => String::new(),
+        if added.is_empty() {
+            if self.new_primary.is_some() {
+                return Ok(());
+            }
+            return writeln!(
+                f,
+                "nothing to import: key {name} already holds version{} {} of this bundle",
+                if skipped.len() == 1 { "" } else { "s" },
+                version_list(skipped)
+            );
         }
-    ))?;
-    if !skipped.is_empty() {
-        ctx.report(format_args!(
-            "already present: version{} {}",
-            if skipped.len() == 1 { "" } else { "s" },
-            version_list(skipped)
-        ))?;
+        writeln!(
+            f,
+            "imported key {name} ({}, {}) version{} {} from keyring {}{}",
+            self.algorithm,
+            self.purpose,
+            if added.len() == 1 { "" } else { "s" },
+            version_list(added),
+            self.source_keyring,
+            match (self.signer_fingerprint, self.signature_verified) {
+                (Some(fp), true) => format!("; signature by {fp} verified"),
+                _ => String::new(),
+            }
+        )?;
+        if !skipped.is_empty() {
+            writeln!(
+                f,
+                "already present: version{} {}",
+                if skipped.len() == 1 { "" } else { "s" },
+                version_list(skipped)
+            )?;
+        }
+        if let (Some(kept), Some(sender)) = (self.kept_primary, self.sender_primary)
+            && kept != sender
+        {
+            writeln!(
+                f,
+                "primary stays version {kept}; the sender's primary is version {sender}: import again with --make-primary to switch"
+            )?;
+        }
+        Ok(())
     }
-    if let Some(kept) = kept_primary
-        && kept != metadata.primary
-        && metadata
-            .versions
-            .iter()
-            .any(|v| v.version == metadata.primary)
-    {
-        ctx.report(format_args!(
-            "primary stays version {kept}; the sender's primary is version {}: import again with --make-primary to switch",
-            metadata.primary
-        ))?;
-    }
-    Ok(())
 }
