@@ -8,6 +8,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Write};
+use std::ops::Range;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -56,8 +57,28 @@ fn real_path(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Reads and parses the keyring, refusing loose permissions.
+/// Reads and parses the keyring, refusing loose permissions. Every key is
+/// checked against the schema (then dropped: see `keys.rs`), so that a
+/// malformed keyring is refused before any command uses it: the reading
+/// of every command that changes the keyring or looks at all of its keys.
 pub fn read(path: &Path) -> Result<Keyring> {
+    read_checking(path, true)
+}
+
+/// [`read`] without checking the keys no command has looked at yet: each
+/// key is parsed and checked when first looked up through the fallible
+/// accessors ([`super::find_key`], [`Keyring::try_key`],
+/// [`Keyring::find_version_id`], [`Keyring::parse_all_keys`]), which a
+/// command reading this way must use for every key before any infallible
+/// one. For the commands that use one key of a large keyring (`wrap`,
+/// `unwrap`, `sign`, `verify -k`, `datakey`, `show`, `inspect`): the MAC
+/// is still checked over every byte of the file when they unlock it; what
+/// is not done is building the keys they do not use.
+pub fn read_lazy(path: &Path) -> Result<Keyring> {
+    read_checking(path, false)
+}
+
+fn read_checking(path: &Path, check_keys: bool) -> Result<Keyring> {
     let path = real_path(path);
     let file = File::open(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
@@ -71,16 +92,16 @@ pub fn read(path: &Path) -> Result<Keyring> {
     }
     check_permissions(&file, &path)?;
     let id = file.metadata().ok().map(|m| FileId::of(&path, &m));
-    if let Some(doc) = id.as_ref().and_then(still_held) {
+    if let Some(doc) = id.as_ref().and_then(|id| still_held(id, check_keys)) {
         // The same file, read and checked by this process, and still held
         // (a command that reads the keyring twice): not read again.
-        return Ok(doc);
+        return doc.with_context(|| format!("{}", path.display()));
     }
     let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize + 1));
     std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| {
         Failure::keyring(format!("cannot read the keyring {}: {e}", path.display()))
     })?;
-    let doc = parse_owned(bytes).with_context(|| format!("{}", path.display()))?;
+    let doc = parse_owned(bytes, check_keys).with_context(|| format!("{}", path.display()))?;
     if let (Some(id), Some((text, entries)), MacInput::Exact { end, .. }) =
         (id, doc.keys.shared(), &doc.mac_input)
     {
@@ -89,6 +110,7 @@ pub fn read(path: &Path) -> Result<Keyring> {
             text: Arc::downgrade(text),
             entries: Arc::downgrade(entries),
             end: *end,
+            checked: check_keys,
             head: Keyring {
                 keys: Keys::new(),
                 mac_input: MacInput::None,
@@ -133,24 +155,36 @@ struct LastRead {
     text: std::sync::Weak<String>,
     entries: std::sync::Weak<KeyMap<super::model::Key>>,
     end: usize,
+    /// Whether every key was checked ([`read`]), or only those looked up
+    /// ([`read_lazy`]).
+    checked: bool,
     head: Keyring,
 }
 
 static LAST_READ: std::sync::Mutex<Option<LastRead>> = std::sync::Mutex::new(None);
 
-fn still_held(id: &FileId) -> Option<Keyring> {
-    let last = LAST_READ.lock().unwrap_or_else(|e| e.into_inner());
-    let last = last.as_ref().filter(|last| last.id == *id)?;
+/// The document of the last read, when it is of the same file and still
+/// held; its keys checked now if `check_keys` asks and they were not yet.
+fn still_held(id: &FileId, check_keys: bool) -> Option<Result<Keyring>> {
+    let mut guard = LAST_READ.lock().unwrap_or_else(|e| e.into_inner());
+    let last = guard.as_mut().filter(|last| last.id == *id)?;
     let text = last.text.upgrade()?;
     let entries = last.entries.upgrade()?;
-    Some(Keyring {
+    let doc = Keyring {
         keys: Keys::from_shared(Arc::clone(&text), entries),
         mac_input: MacInput::Exact {
             text,
             end: last.end,
         },
         ..last.head.clone()
-    })
+    };
+    if check_keys && !last.checked {
+        if let Err((name, problem)) = doc.keys.check_all() {
+            return Some(Err(super::model::malformed_key(&name, &problem).into()));
+        }
+        last.checked = true;
+    }
+    Some(Ok(doc))
 }
 
 /// `--keyring` names a folder: the keyring is a file in it.
@@ -183,20 +217,27 @@ fn check_permissions(file: &File, path: &Path) -> Result<()> {
 /// Parses a keyring document, checking what it is and its format version
 /// before reading anything else, so that a future format is never misread.
 pub fn parse(bytes: &[u8]) -> Result<Keyring> {
-    parse_owned(bytes.to_vec())
+    parse_owned(bytes.to_vec(), true)
 }
 
-/// [`parse`], keeping the file's text for the keys parsed later.
-fn parse_owned(bytes: Vec<u8>) -> Result<Keyring> {
+/// [`parse`] as [`read_lazy`] reads.
+#[cfg(test)]
+pub(super) fn parse_lazy(bytes: &[u8]) -> Result<Keyring> {
+    parse_owned(bytes.to_vec(), false)
+}
+
+/// [`parse`], keeping the file's text for the keys parsed later, and
+/// checking every key now or not (see [`read_lazy`]).
+fn parse_owned(bytes: Vec<u8>, check_keys: bool) -> Result<Keyring> {
     match String::from_utf8(bytes) {
-        Ok(text) => parse_text(Arc::new(text)),
+        Ok(text) => parse_text(Arc::new(text), check_keys),
         Err(e) => parse_value(e.as_bytes()),
     }
 }
 
 /// [`parse`] of a text.
-fn parse_text(text: Arc<String>) -> Result<Keyring> {
-    match parse_format_3(&text)? {
+fn parse_text(text: Arc<String>, check_keys: bool) -> Result<Keyring> {
+    match parse_format_3(&text, check_keys)? {
         Some(doc) => Ok(doc),
         None => parse_value(text.as_bytes()),
     }
@@ -205,7 +246,7 @@ fn parse_text(text: Arc<String>) -> Result<Keyring> {
 /// The document as the fast path reads it: the keys left as text.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Head<'a> {
+pub(super) struct Head<'a> {
     kind: String,
     format: u64,
     keyring_id: String,
@@ -222,7 +263,7 @@ struct Head<'a> {
 }
 
 /// The `keys` object, each key's text left unparsed, in file order.
-struct RawKeys<'a>(Vec<(String, &'a RawValue)>);
+pub(super) struct RawKeys<'a>(Vec<(String, &'a RawValue)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawKeys<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -247,13 +288,113 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawKeys<'a> {
     }
 }
 
+/// Each key's name and where its JSON text is in the file, sorted by name.
+pub(super) type KeyTexts = Vec<(String, Range<usize>)>;
+
+/// The keys of a format 3 file laid out as keycask writes it (docs/FORMAT.md,
+/// "Layout"; `keys::Lines`), found by its lines rather than by parsing
+/// the JSON of every key: the members before `keys`, `{}` and those after
+/// (the document with no keys, to parse as [`Head`]), and each key's name
+/// and where its JSON text is. A raw line break is never inside a JSON
+/// string, so each line break is layout: a key begins on a line indented
+/// four spaces (`    "NAME":{`), its versions follow on lines indented
+/// more, and the next line indented less closes `keys`. `None` when the
+/// file is not laid out so, or its names are not plain, unique and sorted
+/// as keycask writes them: the generic scan ([`raw_keys`]) reads it then.
+///
+/// The layout is trusted only as far as the MAC, which covers the file's
+/// exact bytes: a command that uses a key checks it before the key is
+/// used, so a file this scan reads otherwise than a JSON parser does is
+/// one nobody without the KEK made, and each key used is parsed (and
+/// checked) from its text by the JSON parser.
+pub(super) fn scan_layout(text: &str) -> Option<(String, KeyTexts)> {
+    const KEYS: &str = ",\n  \"keys\":{";
+    let bytes = text.as_bytes();
+    let open = memchr::memmem::find(bytes, KEYS.as_bytes())? + KEYS.len();
+    let line_end = |from: usize| memchr::memchr(b'\n', &bytes[from..]).map(|at| from + at);
+    let mut entries: KeyTexts = Vec::new();
+    let mut at = open;
+    let close = loop {
+        if bytes.get(at) == Some(&b'}') && entries.is_empty() {
+            break at;
+        }
+        // `\n    "NAME":{`, the name plain printable ASCII.
+        let rest = bytes.get(at..)?.strip_prefix(b"\n    \"")?;
+        let name_len = rest.iter().position(|&b| b == b'"')?;
+        let name = &rest[..name_len];
+        if name
+            .iter()
+            .any(|&b| !(0x20..0x7f).contains(&b) || b == b'\\')
+        {
+            return None;
+        }
+        let start = at + 6 + name_len + 2;
+        if !rest[name_len..].starts_with(b"\":{") {
+            return None;
+        }
+        // The key's lines: its first, and those indented more than four.
+        let mut end = line_end(start)?;
+        while bytes[end + 1..].starts_with(b"     ") {
+            end = line_end(end + 1)?;
+        }
+        let name = std::str::from_utf8(name).ok()?.to_string();
+        if entries.last().is_some_and(|(last, _)| *last >= name) {
+            return None;
+        }
+        if bytes[end + 1..].starts_with(b"    \"") {
+            // Another key follows: this one ends before the comma.
+            (bytes[end - 1] == b',').then_some(())?;
+            entries.push((name, start..end - 1));
+            at = end;
+        } else {
+            // The last key: `keys` closes on its line, and the document
+            // goes on (`,` and the next member).
+            bytes[..end].ends_with(b"},").then_some(())?;
+            entries.push((name, start..end - 2));
+            break end - 2;
+        }
+    };
+    let mut head = String::with_capacity(open + (text.len() - close));
+    head.push_str(&text[..open]);
+    head.push_str(&text[close..]);
+    Some((head, entries))
+}
+
+/// The keys of a format 3 document by a JSON parser's scan (any layout):
+/// the document's other members, and each key's name and where its text
+/// is, in file order. `None` when it is not such a document.
+pub(super) fn raw_keys(text: &str) -> Option<(Head<'_>, KeyTexts)> {
+    let mut head = serde_json::from_str::<Head>(text).ok()?;
+    let base = text.as_ptr() as usize;
+    let raw = std::mem::take(&mut head.keys.0);
+    let mut entries = Vec::with_capacity(raw.len());
+    for (name, raw) in raw {
+        let start = raw.get().as_ptr() as usize - base;
+        entries.push((name, start..start + raw.get().len()));
+    }
+    // A repeated name: the generic reader says which (last one wins there).
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    if entries.windows(2).any(|w| w[0].0 == w[1].0) {
+        return None;
+    }
+    Some((head, entries))
+}
+
 /// Reads a format 3 keyring without building a `serde_json::Value` or any
-/// key (each is checked against the schema, then dropped: see
-/// `keys.rs`). `None` for anything else, which [`parse_value`] reads or
-/// refuses with the precise error.
-fn parse_format_3(text: &Arc<String>) -> Result<Option<Keyring>> {
-    let Ok(head) = serde_json::from_str::<Head>(text) else {
-        return Ok(None);
+/// key: every key is checked against the schema, then dropped, when
+/// `check_keys` says so (see [`read_lazy`]). `None` for anything else,
+/// which [`parse_value`] reads or refuses with the precise error.
+fn parse_format_3(text: &Arc<String>, check_keys: bool) -> Result<Option<Keyring>> {
+    let mut scanned = scan_layout(text);
+    let (head, entries) = match scanned {
+        Some((ref head_text, ref mut entries)) => match serde_json::from_str::<Head>(head_text) {
+            Ok(head) if head.keys.0.is_empty() => (head, std::mem::take(entries)),
+            _ => return Ok(None),
+        },
+        None => match raw_keys(text) {
+            Some(found) => found,
+            None => return Ok(None),
+        },
     };
     if head.kind != KEYRING_KIND
         || head.format != u64::from(FORMAT_VERSION)
@@ -264,29 +405,14 @@ fn parse_format_3(text: &Arc<String>) -> Result<Option<Keyring>> {
     {
         return Ok(None);
     }
-    let base = text.as_ptr() as usize;
-    let mut entries = Vec::with_capacity(head.keys.0.len());
-    for (name, raw) in head.keys.0 {
-        let start = raw.get().as_ptr() as usize - base;
-        entries.push((name, start..start + raw.get().len()));
-    }
-    // A repeated name: the generic reader says which (last one wins there).
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    if entries.windows(2).any(|w| w[0].0 == w[1].0) {
-        return Ok(None);
-    }
     let mac_input = head
         .mac
         .as_deref()
         .and_then(|mac| exact_mac_input(text, mac))
         .unwrap_or(MacInput::Misplaced);
     let keys = Keys::from_source(Arc::clone(text), entries);
-    if let Err((name, problem)) = keys.check_all() {
-        return Err(
-            Failure::keyring(format!("the keyring is malformed: key '{name}' {problem}"))
-                .hint("restore it from a backup")
-                .into(),
-        );
+    if check_keys && let Err((name, problem)) = keys.check_all() {
+        return Err(super::model::malformed_key(&name, &problem).into());
     }
     Ok(Some(Keyring {
         kind: head.kind,

@@ -426,8 +426,10 @@ pub fn cancel_command(name: &str, key: &Key, number: u32) -> String {
 }
 
 /// Looks a key up by name, for locked and unlocked keyrings alike.
+/// A key not parsed yet (a keyring read with `file::read_lazy`) is parsed
+/// and checked now: a malformed one is an error (exit 5).
 pub fn find_key<'a>(doc: &'a Keyring, name: &str) -> Result<&'a Key> {
-    doc.keys.get(name).ok_or_else(|| {
+    doc.try_key(name)?.ok_or_else(|| {
         Failure::key_unusable(format!("no key named '{name}' in this keyring"))
             .hint("`keycask list` shows the keys; `keycask keygen NAME` creates one")
             .into()
@@ -679,6 +681,16 @@ pub fn open_read_only(path: &Path, sources: &SecretSources) -> Result<Unlocked> 
     unlock_doc(doc, sources)
 }
 
+/// [`open_read_only`] of a keyring read with [`file::read_lazy`], for the
+/// commands that use the keys they name or find by version id (`sign`,
+/// `verify -k`): the MAC is still checked over the whole file, each key is
+/// parsed and checked when first looked up ([`find_key`],
+/// [`Keyring::find_version_id`]), the others are not built.
+pub fn open_read_only_lazy(path: &Path, sources: &SecretSources) -> Result<Unlocked> {
+    let doc = file::read_lazy(path)?;
+    unlock_doc(doc, sources)
+}
+
 /// Unlocks a keyring read by the caller: with an agent's KEK versions when
 /// one holds them, else with its root.
 pub fn unlock_doc(doc: Keyring, sources: &SecretSources) -> Result<Unlocked> {
@@ -886,6 +898,7 @@ mod tests {
                 .doc
                 .find_version_id(&keyring.doc.keys["c"].versions[0].id)
                 .unwrap()
+                .unwrap()
                 .0,
             "c"
         );
@@ -906,6 +919,109 @@ mod tests {
         let bad = text.replacen("\"algorithm\":\"aes256-gcm\"", "\"algorithm\":\"des\"", 1);
         let err = file::parse(bad.as_bytes()).unwrap_err();
         assert!(format!("{err:#}").contains("malformed: key 'a'"), "{err:#}");
+    }
+
+    /// The document of `bytes` read as `file::read_lazy` reads it.
+    fn reread_lazy(keyring: &Unlocked, bytes: &[u8]) -> Unlocked {
+        Unlocked {
+            doc: file::parse_lazy(bytes).unwrap(),
+            keks: keyring.keks.clone(),
+        }
+    }
+
+    #[test]
+    fn the_line_scan_finds_what_the_json_parser_finds() {
+        let names = ["a", "b.2", "c_3", "d-4", "zz"];
+        let mut keyring = keyring_with(&names);
+        keyring
+            .add_version("b.2", &SecretBytes::new(vec![7; 32]), None, 1_800_000_001)
+            .unwrap();
+        keyring.doc.keys.get_mut("c_3").unwrap().destroyed = Some(Tombstone {
+            at: 1_800_000_002,
+            reason: Some("gone".into()),
+        });
+        let bytes = keyring.seal().unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let (head, scanned) = file::scan_layout(text).expect("keycask's own layout");
+        let (_, parsed) = file::raw_keys(text).unwrap();
+        assert_eq!(scanned, parsed);
+        assert_eq!(scanned.len(), names.len());
+        // The head is the document with `keys` empty.
+        let value: serde_json::Value = serde_json::from_str(&head).unwrap();
+        assert_eq!(value["keys"], serde_json::json!({}));
+        assert_eq!(value["mac"], serde_json::json!(keyring.doc.mac));
+        // No keys at all, one key.
+        for names in [&[][..], &["only"][..]] {
+            let mut small = keyring_with(names);
+            let bytes = small.seal().unwrap();
+            let text = std::str::from_utf8(&bytes).unwrap();
+            assert_eq!(
+                file::scan_layout(text).unwrap().1,
+                file::raw_keys(text).unwrap().1
+            );
+        }
+        // Another layout of the same document (pretty-printed, or names out
+        // of order) is not scanned by lines; the JSON parser reads it.
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        assert!(file::scan_layout(&pretty).is_none());
+        assert!(file::raw_keys(&pretty).is_some());
+        let swapped = text
+            .replacen("\n    \"a\":", "\n    \"TMP\":", 1)
+            .replacen("\n    \"zz\":", "\n    \"a\":", 1)
+            .replacen("\n    \"TMP\":", "\n    \"zz\":", 1);
+        assert!(file::scan_layout(&swapped).is_none());
+        let escaped = text.replacen("\n    \"a\":", "\n    \"\\u0061x\":", 1);
+        assert!(file::scan_layout(&escaped).is_none());
+        // Read either way, the keys are the same.
+        assert_eq!(
+            reread(&keyring, pretty.as_bytes()).doc.keys,
+            keyring.doc.keys
+        );
+        assert_eq!(reread(&keyring, &bytes).doc.keys, keyring.doc.keys);
+    }
+
+    #[test]
+    fn a_lazy_read_checks_each_key_when_it_is_looked_up_and_the_mac_covers_all() {
+        let mut keyring = keyring_with(&["a", "b"]);
+        let bytes = keyring.seal().unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        // Key 'a' breaks the schema, and the MAC is sealed over it (as only
+        // someone holding the KEK could).
+        let bad = text.replacen("\"algorithm\":\"aes256-gcm\"", "\"algorithm\":\"des\"", 1);
+        let at = bad.rfind(",\"mac\":\"").unwrap();
+        let key = keyring.mac_key().unwrap();
+        let tag = crypto::hmac_sha256_parts(&key, &[&bad.as_bytes()[..at], b"}"]);
+        let sealed = format!("{},\"mac\":\"{}\"}}\n", &bad[..at], B64.encode(tag));
+        // Read whole, it is refused; read lazily, the other key is usable.
+        let err = file::parse(sealed.as_bytes()).unwrap_err();
+        assert!(format!("{err:#}").contains("malformed: key 'a'"), "{err:#}");
+        let mut lazy = reread_lazy(&keyring, sealed.as_bytes());
+        assert!(lazy.verify_mac().is_ok());
+        assert_eq!(lazy.material("b", 1).unwrap().expose_secret(), &[b'b'; 32]);
+        // Looking 'a' up is an error (exit 5) by every fallible way, never
+        // a panic.
+        for err in [
+            lazy.key("a").unwrap_err(),
+            lazy.material("a", 1).unwrap_err(),
+            lazy.doc.parse_all_keys().unwrap_err().into(),
+        ] {
+            assert!(format!("{err:#}").contains("malformed: key 'a'"), "{err:#}");
+            assert_eq!(
+                crate::error::exit_code_of(&err),
+                crate::error::ExitCode::Keyring
+            );
+        }
+        let id = keyring.doc.keys["a"].versions[0].id.clone();
+        let err = lazy.doc.find_version_id(&id).unwrap_err();
+        assert!(err.to_string().contains("malformed: key 'a'"), "{err}");
+        // Without the KEK, the same change fails the MAC of the lazy read.
+        let mut tampered = reread_lazy(&keyring, bad.as_bytes());
+        assert!(tampered.verify_mac().is_err());
+        assert_eq!(
+            tampered.material("b", 1).unwrap().expose_secret(),
+            &[b'b'; 32]
+        );
     }
 
     #[test]

@@ -413,16 +413,45 @@ impl Keyring {
         }
     }
 
-    /// Finds the key that holds a version id, with that version.
-    pub fn find_version_id(&self, id: &str) -> Option<(&str, &Key, &KeyVersion)> {
-        // Only the keys whose text holds the id are parsed.
-        self.keys.iter_mentioning(id).find_map(|(name, key)| {
-            key.versions
-                .iter()
-                .find(|v| v.id == id)
-                .map(|v| (name.as_str(), key, v))
-        })
+    /// Finds the key that holds a version id, with that version. Only the
+    /// keys whose text holds the id are parsed; one of them that is
+    /// malformed is an error (exit 5).
+    pub fn find_version_id(&self, id: &str) -> Result<Option<(&str, &Key, &KeyVersion)>, Failure> {
+        for entry in self.keys.iter_mentioning(id) {
+            let (name, key) = entry
+                .map(|(name, key)| (name.as_str(), key))
+                .map_err(|(name, problem)| malformed_key(&name, &problem))?;
+            if let Some(v) = key.versions.iter().find(|v| v.id == id) {
+                return Ok(Some((name, key, v)));
+            }
+        }
+        Ok(None)
     }
+
+    /// The key of that name, parsed now if it was not yet (see
+    /// `file::read_lazy`): `Ok(None)` when there is none, an error (exit
+    /// 5) when it is malformed.
+    pub fn try_key(&self, name: &str) -> Result<Option<&Key>, Failure> {
+        self.keys
+            .try_get(name)
+            .map_err(|problem| malformed_key(name, &problem))
+    }
+
+    /// Parses every key not parsed yet and keeps it, for a command that
+    /// looks at every key of a keyring read lazily (`list`): the first that
+    /// is malformed is an error (exit 5), as when the file is read whole.
+    pub fn parse_all_keys(&self) -> Result<(), Failure> {
+        self.keys
+            .parse_all()
+            .map_err(|(name, problem)| malformed_key(&name, &problem))
+    }
+}
+
+/// A key of the keyring that does not parse or breaks a rule of the
+/// document (exit 5).
+pub fn malformed_key(name: &str, problem: &str) -> Failure {
+    Failure::keyring(format!("the keyring is malformed: key '{name}' {problem}"))
+        .hint("restore it from a backup")
 }
 
 /// The associated data that binds a wrapped KEK to its keyring and version.

@@ -21,7 +21,7 @@ use crate::audit;
 use crate::cli::{SignArgs, VerifyArgs};
 use crate::error::Failure;
 use crate::input::{open_file, read_limited};
-use crate::keyring::{Event, Key, Purpose, VersionState, open_read_only};
+use crate::keyring::{Event, Key, Purpose, VersionState, open_read_only_lazy};
 use crate::output;
 
 /// Signatures larger than this are not signatures keycask could have made
@@ -165,7 +165,7 @@ pub fn sign(ctx: &Context, request: &SignRequest) -> Result<()> {
                 .into(),
         );
     }
-    let keyring = open_read_only(&ctx.keyring_path, &ctx.sources)?;
+    let keyring = open_read_only_lazy(&ctx.keyring_path, &ctx.sources)?;
     let key = keyring.key(&request.key)?;
     require_sign_purpose(&request.key, key, "sign")?;
     let version = key.primary_version().ok_or_else(|| {
@@ -240,7 +240,7 @@ fn candidates(ctx: &Context, verifier: &Verifier) -> Result<Vec<Candidate>> {
         }
         Verifier::Key(name) => {
             // Unlocked, so the public keys are covered by the integrity MAC.
-            let keyring = open_read_only(&ctx.keyring_path, &ctx.sources)?;
+            let keyring = open_read_only_lazy(&ctx.keyring_path, &ctx.sources)?;
             let key = keyring.key(name)?;
             require_sign_purpose(name, key, "verify")?;
             let mut found = Vec::new();
