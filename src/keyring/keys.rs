@@ -23,6 +23,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub trait Lazy: Serialize + DeserializeOwned + Clone + PartialEq + fmt::Debug {
     /// What is wrong with a value just parsed that its type does not say.
     fn problem(&self) -> Option<String>;
+
+    /// The value as the file is written ([`LazyMap::write_compact`]).
+    fn compact(&self) -> impl Serialize + '_;
 }
 
 #[derive(Clone)]
@@ -286,7 +289,7 @@ impl<Key: Lazy> LazyMap<Key> {
             out.push(b':');
             match self.raw_text(entry) {
                 Some(text) => out.extend_from_slice(text.as_bytes()),
-                None => write_lines(out, 2, self.force(name, entry)),
+                None => write_lines(out, 2, &self.force(name, entry).compact()),
             }
         }
         out.push(b'}');

@@ -121,6 +121,51 @@ impl Lazy for Key {
         }
         self.version_numbers_problem()
     }
+
+    /// Written without `origin` when it is `generated`: absent means
+    /// generated in every format (docs/FORMAT.md), so that is the same
+    /// format 3 document, 21 bytes a key smaller.
+    fn compact(&self) -> impl Serialize + '_ {
+        let Key {
+            algorithm,
+            purpose,
+            created,
+            origin,
+            rotation_period,
+            primary,
+            versions,
+            destroyed,
+        } = self;
+        KeyOut {
+            algorithm: *algorithm,
+            purpose: *purpose,
+            created: *created,
+            origin: *origin,
+            rotation_period: *rotation_period,
+            primary: *primary,
+            versions,
+            destroyed: destroyed.as_ref(),
+        }
+    }
+}
+
+/// A [`Key`] as keyring format 3 writes it: every member of `Key`, in its
+/// order, but `origin` left out when it is the default. Format 1's MAC
+/// input (keycask's serialisation of `Key` itself) keeps it.
+#[derive(Serialize)]
+struct KeyOut<'a> {
+    algorithm: Algorithm,
+    purpose: Purpose,
+    #[serde(with = "rfc3339")]
+    created: Timestamp,
+    #[serde(skip_serializing_if = "Origin::is_generated")]
+    origin: Origin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_period: Option<u64>,
+    primary: u32,
+    versions: &'a [KeyVersion],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destroyed: Option<&'a Tombstone>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -325,6 +370,12 @@ pub enum Origin {
     #[default]
     Generated,
     Imported,
+}
+
+impl Origin {
+    fn is_generated(&self) -> bool {
+        *self == Origin::Generated
+    }
 }
 
 impl Key {
@@ -537,6 +588,53 @@ mod tests {
         assert_eq!(key(&[1, 2]).version_numbers_problem(), None);
         assert!(key(&[0]).version_numbers_problem().is_some());
         assert!(key(&[2, 2]).version_numbers_problem().is_some());
+    }
+
+    #[test]
+    fn format_3_writes_a_key_without_its_default_origin_and_reads_it_back() {
+        let version = KeyVersion {
+            version: 1,
+            id: "ab".repeat(16),
+            state: VersionState::Enabled,
+            created: 1_800_000_000,
+            kek_version: 1,
+            wrapped: Some("d3JhcHBlZA==".into()),
+            public_key: None,
+            compromised: None,
+            destroy_after: None,
+            destruction: None,
+            source: None,
+        };
+        let generated = Key {
+            algorithm: Algorithm::Aes256Gcm,
+            purpose: Purpose::Encrypt,
+            created: 1_800_000_000,
+            origin: Origin::Generated,
+            rotation_period: Some(86_400),
+            primary: 1,
+            versions: vec![version],
+            destroyed: None,
+        };
+        let imported = Key {
+            origin: Origin::Imported,
+            rotation_period: None,
+            destroyed: Some(Tombstone {
+                at: 1_800_000_001,
+                reason: Some("r".into()),
+            }),
+            ..generated.clone()
+        };
+        for key in [generated, imported] {
+            let full = serde_json::to_string(&key).unwrap();
+            let compact = serde_json::to_string(&key.compact()).unwrap();
+            if key.origin == Origin::Generated {
+                assert_eq!(compact, full.replace(",\"origin\":\"generated\"", ""));
+                assert!(!compact.contains("origin"), "{compact}");
+            } else {
+                assert_eq!(compact, full);
+            }
+            assert_eq!(serde_json::from_str::<Key>(&compact).unwrap(), key);
+        }
     }
 
     #[test]
