@@ -385,12 +385,18 @@ pub(super) fn raw_keys(text: &str) -> Option<(Head<'_>, KeyTexts)> {
 /// `check_keys` says so (see [`read_lazy`]). `None` for anything else,
 /// which [`parse_value`] reads or refuses with the precise error.
 fn parse_format_3(text: &Arc<String>, check_keys: bool) -> Result<Option<Keyring>> {
-    let mut scanned = scan_layout(text);
-    let (head, entries) = match scanned {
-        Some((ref head_text, ref mut entries)) => match serde_json::from_str::<Head>(head_text) {
-            Ok(head) if head.keys.0.is_empty() => (head, std::mem::take(entries)),
-            _ => return Ok(None),
-        },
+    // By lines when the file is in keycask's layout and the rest of the
+    // document parses; else by the JSON parser's scan.
+    let (head_text, line_entries) = match scan_layout(text) {
+        Some((head_text, entries)) => (Some(head_text), entries),
+        None => (None, Vec::new()),
+    };
+    let line_head = head_text
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<Head>(t).ok())
+        .filter(|head| head.keys.0.is_empty());
+    let (head, entries) = match line_head {
+        Some(head) => (head, line_entries),
         None => match raw_keys(text) {
             Some(found) => found,
             None => return Ok(None),

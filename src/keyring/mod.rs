@@ -973,6 +973,26 @@ mod tests {
         assert!(file::scan_layout(&swapped).is_none());
         let escaped = text.replacen("\n    \"a\":", "\n    \"\\u0061x\":", 1);
         assert!(file::scan_layout(&escaped).is_none());
+        // Other spacing outside `keys` is still scanned by lines; `keys`
+        // closed on a line of its own is not, and the JSON parser reads it.
+        let respaced = text.replacen("\n    \"kind\":\"keyfile\"", "\n  \"kind\":\"keyfile\"", 1);
+        assert_ne!(respaced, text);
+        let texts = |text: &str, keys: Vec<(String, std::ops::Range<usize>)>| {
+            keys.into_iter()
+                .map(|(name, range)| (name, text[range].to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            texts(&respaced, file::scan_layout(&respaced).unwrap().1),
+            texts(text, scanned.clone())
+        );
+        let closed = text.replacen("}]}},\n  \"audit\"", "}]}\n  },\n  \"audit\"", 1);
+        assert_ne!(closed, text);
+        assert!(file::scan_layout(&closed).is_none());
+        assert_eq!(
+            file::parse(closed.as_bytes()).unwrap().keys,
+            keyring.doc.keys
+        );
         // Read either way, the keys are the same.
         assert_eq!(
             reread(&keyring, pretty.as_bytes()).doc.keys,
