@@ -12,18 +12,18 @@ use crate::bundle::Bundle;
 use crate::envelope::header::Header;
 use crate::envelope::stream::{self, PayloadCipher};
 use crate::envelope::{armor, read_header};
-use crate::keyring::{AuditState, file};
+use crate::keyring::{AuditState, text};
 use crate::secret::SecretKey32;
 
 /// The keyring loader on arbitrary bytes: never panics, and whatever it
 /// accepts it writes back in a form it reads back identically (the MAC
 /// depends on that).
 pub fn keyring_json(data: &[u8]) {
-    if let Ok(doc) = file::parse(data) {
-        let bytes = file::to_bytes(&doc);
-        let again = file::parse(&bytes).expect("what keycask writes, it reads");
+    if let Ok(doc) = text::parse(data) {
+        let bytes = text::to_bytes(&doc);
+        let again = text::parse(&bytes).expect("what keycask writes, it reads");
         assert_eq!(again, doc);
-        assert_eq!(file::to_bytes(&again), bytes);
+        assert_eq!(text::to_bytes(&again), bytes);
     }
 }
 

@@ -180,7 +180,7 @@ pub fn validate_key_name(name: &str) -> Result<(), Failure> {
 
 /// Serde for timestamps as RFC 3339 text.
 pub mod rfc3339 {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     use crate::clock::{Timestamp, format_time, parse_time};
 
@@ -189,8 +189,23 @@ pub mod rfc3339 {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
-        let text = String::deserialize(d)?;
-        parse_time(&text).map_err(|_| serde::de::Error::custom(format!("bad time '{text}'")))
+        d.deserialize_str(TimeVisitor)
+    }
+
+    /// Reads the text where the parser has it (no copy of each of a
+    /// keyring's thousands of times).
+    pub(super) struct TimeVisitor;
+
+    impl serde::de::Visitor<'_> for TimeVisitor {
+        type Value = Timestamp;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an RFC 3339 time")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+            parse_time(text).map_err(|_| E::custom(format!("bad time '{text}'")))
+        }
     }
 }
 

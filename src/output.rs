@@ -90,16 +90,20 @@ impl Table {
 
     /// One line: every cell but the last padded to its column's width.
     pub fn write_row(&self, out: &mut impl Write, row: &[String]) -> Result<()> {
-        let mut line = String::new();
+        // One buffer a row, no formatting machinery: `list` of 100,000 keys
+        // writes 700,000 cells.
+        let mut line = String::with_capacity(160);
         for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
+            line.push_str(cell);
+            if i + 1 < row.len() {
                 let width = self.widths.get(i).copied().unwrap_or(0);
-                line.push_str(&format!("{cell:<width$}  "));
+                let pad = width.saturating_sub(cell.chars().count()) + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        writeln!(out, "{}", line.trim_end())?;
+        let line = line.trim_end();
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use crate::crypto::material::fingerprint_text;
 use crate::envelope::recipient::{self, OpenWith};
 use crate::envelope::{Cek, EnvelopeError, Header, RecipientStanza};
 use crate::error::Failure;
-use crate::keyring::{Key, KeyVersion, Keyring, Unlocked};
+use crate::keyring::{Key, KeyVersion, Keyring, Unlocked, malformed_key};
 
 /// At most this many bytes are read from a `--to` file.
 const MAX_PEM_LEN: u64 = 1 << 20;
@@ -58,12 +58,17 @@ impl Recipient {
     }
 }
 
+/// What the text of every key that has a public key holds: only those
+/// keys are parsed to find a fingerprint.
+const PUBLIC_KEY_MEMBER: &str = "\"public_key\"";
+
 /// Every asymmetric key version of `doc` by the fingerprint of its public
 /// key (SHA-256 of the SubjectPublicKeyInfo DER): key name and version
-/// number.
+/// number. For a document read with every key checked (`file::read`).
 pub fn fingerprint_index(doc: &Keyring) -> HashMap<[u8; 32], (&str, u32)> {
     doc.keys
-        .iter()
+        .iter_mentioning(PUBLIC_KEY_MEMBER)
+        .flatten()
         .filter(|(_, key)| !key.algorithm.is_symmetric())
         .flat_map(|(name, key)| {
             key.versions.iter().filter_map(move |v| {
@@ -77,24 +82,27 @@ pub fn fingerprint_index(doc: &Keyring) -> HashMap<[u8; 32], (&str, u32)> {
         .collect()
 }
 
-/// The key version of `doc` whose public key has `fingerprint`.
+/// The key version of `doc` whose public key has `fingerprint`. Only the
+/// keys that have a public key are parsed; one of them that is malformed is
+/// an error (exit 5).
 pub fn find_by_fingerprint<'d>(
     doc: &'d Keyring,
     fingerprint: &[u8; 32],
-) -> Option<(&'d str, &'d Key, &'d KeyVersion)> {
-    doc.keys.iter().find_map(|(name, key)| {
+) -> Result<Option<(&'d str, &'d Key, &'d KeyVersion)>, Failure> {
+    for entry in doc.keys.iter_mentioning(PUBLIC_KEY_MEMBER) {
+        let (name, key) = entry.map_err(|(name, problem)| malformed_key(&name, &problem))?;
         if key.algorithm.is_symmetric() {
-            return None;
+            continue;
         }
-        key.versions.iter().find_map(|v| {
-            let public = PublicKey::of_version(name, v).ok()?;
-            (crate::bundle::spki_fingerprint(&public) == *fingerprint).then_some((
-                name.as_str(),
-                key,
-                v,
-            ))
-        })
-    })
+        let found = key.versions.iter().find(|v| {
+            PublicKey::of_version(name, v)
+                .is_ok_and(|public| crate::bundle::spki_fingerprint(&public) == *fingerprint)
+        });
+        if let Some(v) = found {
+            return Ok(Some((name.as_str(), key, v)));
+        }
+    }
+    Ok(None)
 }
 
 /// Opens a recipient stanza with the private key of version `number` of

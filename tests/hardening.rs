@@ -230,7 +230,7 @@ mod model {
     use keycask::key::{Algorithm, Purpose};
     use keycask::keyring::{
         AuditState, KekSet, KekVersion, Key, KeyVersion, Keyring, Origin, Source, Tombstone,
-        VersionState, file,
+        VersionState,
     };
     use keycask::root::RootConfig;
     use proptest::prelude::*;
@@ -395,10 +395,10 @@ mod model {
         /// it again gives the same bytes (the MAC depends on that).
         #[test]
         fn keyring_json_round_trips(doc in keyring()) {
-            let bytes = file::to_bytes(&doc);
-            let parsed = file::parse(&bytes).unwrap();
+            let bytes = keycask::keyring::text::to_bytes(&doc);
+            let parsed = keycask::keyring::text::parse(&bytes).unwrap();
             prop_assert_eq!(&parsed, &doc);
-            prop_assert_eq!(file::to_bytes(&parsed), bytes);
+            prop_assert_eq!(keycask::keyring::text::to_bytes(&parsed), bytes);
         }
     }
 }

@@ -556,6 +556,63 @@ fn a_keyring_with_version_0_or_a_repeated_version_number_is_refused() {
     }
 }
 
+/// Issue 19: a command that uses one key parses (and checks) that key
+/// only, but still checks the MAC over the whole file before using it; a
+/// command that looks at every key checks every key.
+#[test]
+fn a_damaged_key_is_refused_by_what_uses_it_and_by_the_mac() {
+    let t = TestDir::new();
+    t.init_keyfile();
+    t.run(&["keygen", "backups"]).ok();
+    t.run(&["keygen", "other"]).ok();
+    std::fs::write(t.join("in"), b"data").unwrap();
+    t.run(&[
+        "wrap",
+        "-k",
+        "backups",
+        "-o",
+        &t.join("e").display().to_string(),
+        &t.join("in").display().to_string(),
+    ])
+    .ok();
+    let text = String::from_utf8(t.keyring_bytes()).unwrap();
+    let line = text.find("\n    \"other\":").unwrap();
+    let bad = format!(
+        "{}{}",
+        &text[..line],
+        text[line..].replacen("\"purpose\":\"encrypt\"", "\"purpose\":\"nonsense\"", 1)
+    );
+    std::fs::write(t.keyring(), &bad).unwrap();
+    // Reading the damaged key, or every key: malformed.
+    t.run(&["show", "other"])
+        .fails(5, "the keyring is malformed: key 'other'");
+    t.run(&["list"])
+        .fails(5, "the keyring is malformed: key 'other'");
+    t.run(&["keygen", "x"])
+        .fails(5, "the keyring is malformed: key 'other'");
+    // `show` of another key reads (it never unlocks: no MAC, as before).
+    t.run(&["show", "backups"])
+        .ok()
+        .stdout_has("key        backups");
+    // Using another key: the MAC over the whole file refuses it.
+    let out = t.join("out").display().to_string();
+    t.run(&[
+        "wrap",
+        "-k",
+        "backups",
+        "-o",
+        &out,
+        &t.join("in").display().to_string(),
+    ])
+    .fails(5, "integrity check");
+    t.run(&["unwrap", "-o", &out, &t.join("e").display().to_string()])
+        .fails(5, "integrity check");
+    t.run(&["datakey", "-k", "backups"])
+        .fails(5, "integrity check");
+    assert!(!t.join("out").exists());
+    assert_eq!(t.keyring_bytes(), bad.as_bytes());
+}
+
 /// Copies a keyring made by an older keycask (tests/vectors/keyring/v1:
 /// keyring format 1, its key file, audit log and an envelope) into `t`.
 fn copy_format_1_keyring(t: &TestDir) {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use keycask::crypto;
-use keycask::keyring::{self, file};
+use keycask::keyring;
 use keycask::secret::SecretKey32;
 use serde_json::Value;
 
@@ -29,7 +29,7 @@ fn check(name: &str) {
     let d = dir(name);
     let bytes = std::fs::read(d.join("keyring.json")).unwrap();
     let v: Value = serde_json::from_slice(&std::fs::read(d.join("vectors.json")).unwrap()).unwrap();
-    let doc = file::parse(&bytes).unwrap();
+    let doc = keycask::keyring::text::parse(&bytes).unwrap();
     let id = doc.keyring_id.clone();
 
     // Root key.
@@ -217,7 +217,7 @@ fn check(name: &str) {
 #[test]
 fn keyring_vector_of_format_3_with_a_key_file_root() {
     let bytes = std::fs::read(dir("v3/keyring.json")).unwrap();
-    assert_eq!(file::parse(&bytes).unwrap().format, 3);
+    assert_eq!(keycask::keyring::text::parse(&bytes).unwrap().format, 3);
     check("v3");
 }
 

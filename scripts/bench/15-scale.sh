@@ -86,25 +86,54 @@ echo "$curve"
 echo
 cat <<'TEXT'
 "bytes per key" is the growth per key of `examples/bulk_keyring` (one version and a
-90-day rotation period each); a plain `keygen` key adds about 26 bytes less.
+90-day rotation period each); a plain `keygen` key adds about 25 bytes less (348 bytes
+for a 13-character name: keys are written without `"origin":"generated"`).
 
 Where the time went before (keyring format 2; callgrind, `wrap` on 10,000 keys, 2.4 G
 instructions): 88% in reading the file — the RFC 8785 canonical JSON of a re-parsed
 `serde_json::Value` for the MAC's input (60%), building that `Value` (22%) and turning
 it into the model (19%), a third of it malloc and free — and 8% in SHA-256 of the
 canonical input. Format 3 MACs the file's bytes as read, keeps each key as text until
-a command uses it (every key is still checked against the schema once, then dropped),
-writes unchanged keys back as read, and lays the file out compactly: `wrap` on 10,000
-keys is 0.34 G instructions (7x fewer): SHA-256 of the file 57% (in software under
-valgrind; with SHA-NI, natively, under a tenth of the time), the schema check of every
-key 27%, the scan that finds the keys in the text 13%.
+a command uses it, writes unchanged keys back as read, and lays the file out compactly.
+
+Then (format 3 as first landed; callgrind on one 100,000-key keyring of 39 MB, where
+SHA-256 runs in software, 2.05 G instructions, against 18 ms natively with SHA-NI):
+every command spent 1.47 G instructions besides SHA-256 — the schema check of every
+key 0.94 G (serde into the model and dropped again; malloc, free and RFC 3339 times
+are a third of it) and serde's scan for where each key's text is 0.40 G — and `list`
+parsed every key twice (3.92 G in all). Now `wrap`, `unwrap`, `sign`, `verify -k`,
+`datakey`, `show` and `inspect` parse only the keys they look up (the MAC still covers
+every byte, checked before a key is used), and the keys are found by the file's lines
+(memchr): 0.15 G besides SHA-256. `list` parses each key once and writes its table
+without per-cell formatting: 1.87 G. Minimum CPU time of 10 runs (`perf stat`
+task-clock, less disturbed by the other jobs than wall time), before and after, on the
+same keyrings:
+
+| command | 10 keys | 100,000 keys before | 100,000 keys after | after / 10 keys |
+| --- | ---: | ---: | ---: | ---: |
+| wrap | 2.3 ms | 117 ms | 56 ms | 24x |
+| unwrap | 2.2 ms | 116 ms | 57 ms | 26x |
+| sign | 2.3 ms | 116 ms | 57 ms | 25x |
+| verify -k | 1.6 ms | 115 ms | 55 ms | 35x |
+| datakey | 1.8 ms | 117 ms | 55 ms | 31x |
+| list | 1.3 ms | 353 ms | 203 ms | |
+| show | 1.4 ms | 98 ms | 35 ms | 25x |
+| inspect | 1.4 ms | 97 ms | 38 ms | 27x |
+
+What is left is the floor of one MAC'd file that every command reads whole: SHA-256
+of 39 MB (18 ms at the 2.2 GB/s of SHA-NI here, `openssl speed -evp sha256`), reading
+it into memory (15,000 page faults for the file and the index of its keys; mmap would
+need unsafe code, which keycask forbids), and the line scan with its index of 100,000
+names (about 10 ms). That is 25 to 35 times a 10-key command's 1.6 to 2.3 ms: the 15x
+target is missed, and stays out of reach while every command reads and MACs the whole
+file; `show` and `inspect`, which do not unlock, still read and scan it.
 
 Where one file stops being the right design: every command still reads, scans and
-MACs the whole file: about 1.5 to 2 µs a key, and memory for the file plus about
-200 bytes a key. Up to 10,000 keys that is noise; at 100,000 keys it is 0.15 to 0.5 s a
-command; at 1,000,000 keys (a 375 MiB file) 1.5 s for a `wrap`, 4 s for a `keygen`
-(which rewrites the file) and half a gigabyte of memory. Past about 100,000 keys, or
-for many writers, a keyring wants an index and per-key records (a database, or a
-folder of per-key files under a MAC'd manifest), which the single JSON document the
-recovery spec describes cannot give.
+MACs the whole file: about 0.5 µs a key, and memory for the file plus about 200 bytes
+a key. Up to 10,000 keys that is noise; at 100,000 keys it is 0.05 to 0.2 s a command
+(0.4 s for a write); at 1,000,000 keys (a 355 MiB file) 0.9 s for a `wrap`, 4 s for a
+`list` or a `keygen` (which rewrites the file) and half a gigabyte of memory. Past
+about 100,000 keys, or for many writers, a keyring wants an index and per-key records
+(a database, or a folder of per-key files under a MAC'd manifest), which the single
+JSON document the recovery spec describes cannot give.
 TEXT

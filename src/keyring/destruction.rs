@@ -52,8 +52,9 @@ pub struct DueDestruction {
 /// `(key, version, due)`, in key and version order.
 pub fn due(doc: &Keyring, now: Timestamp) -> Vec<(String, u32, Timestamp)> {
     let mut found = Vec::new();
-    // Only keys whose text names the state are parsed (every writer asks).
-    for (name, key) in doc.keys.iter_mentioning("destroy-scheduled") {
+    // Only keys whose text names the state are parsed (every writer asks);
+    // the document was read with every key checked (`file::read`).
+    for (name, key) in doc.keys.iter_mentioning("destroy-scheduled").flatten() {
         for v in &key.versions {
             if let (VersionState::DestroyScheduled, Some(after)) = (v.state, v.destroy_after)
                 && after <= now

@@ -15,16 +15,12 @@ use anyhow::{Context, Result};
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
-use super::keys::{KeyMap, write_lines};
-use super::model::{
-    AuditState, FORMAT_V1, FORMAT_V2, FORMAT_VERSION, KEYRING_KIND, KekSet, Keyring, Keys, MacInput,
-};
-use crate::clock::Timestamp;
+
+use super::keys::KeyMap;
+use super::text::{parse_owned, to_bytes};
+use super::model::{Keyring, Keys, MacInput};
 use crate::error::Failure;
-use crate::key::rfc3339;
 use crate::root::RootConfig;
 
 /// The keyring path: `--keyring` / `KEYCASK_KEYRING` if given, else
@@ -56,8 +52,28 @@ fn real_path(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Reads and parses the keyring, refusing loose permissions.
+/// Reads and parses the keyring, refusing loose permissions. Every key is
+/// checked against the schema (then dropped: see `keys.rs`), so that a
+/// malformed keyring is refused before any command uses it: the reading
+/// of every command that changes the keyring or looks at all of its keys.
 pub fn read(path: &Path) -> Result<Keyring> {
+    read_checking(path, true)
+}
+
+/// [`read`] without checking the keys no command has looked at yet: each
+/// key is parsed and checked when first looked up through the fallible
+/// accessors ([`super::find_key`], [`Keyring::try_key`],
+/// [`Keyring::find_version_id`], [`Keyring::parse_all_keys`]), which a
+/// command reading this way must use for every key before any infallible
+/// one. For the commands that use one key of a large keyring (`wrap`,
+/// `unwrap`, `sign`, `verify -k`, `datakey`, `show`, `inspect`): the MAC
+/// is still checked over every byte of the file when they unlock it; what
+/// is not done is building the keys they do not use.
+pub fn read_lazy(path: &Path) -> Result<Keyring> {
+    read_checking(path, false)
+}
+
+fn read_checking(path: &Path, check_keys: bool) -> Result<Keyring> {
     let path = real_path(path);
     let file = File::open(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
@@ -71,16 +87,16 @@ pub fn read(path: &Path) -> Result<Keyring> {
     }
     check_permissions(&file, &path)?;
     let id = file.metadata().ok().map(|m| FileId::of(&path, &m));
-    if let Some(doc) = id.as_ref().and_then(still_held) {
+    if let Some(doc) = id.as_ref().and_then(|id| still_held(id, check_keys)) {
         // The same file, read and checked by this process, and still held
         // (a command that reads the keyring twice): not read again.
-        return Ok(doc);
+        return doc.with_context(|| format!("{}", path.display()));
     }
     let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize + 1));
     std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| {
         Failure::keyring(format!("cannot read the keyring {}: {e}", path.display()))
     })?;
-    let doc = parse_owned(bytes).with_context(|| format!("{}", path.display()))?;
+    let doc = parse_owned(bytes, check_keys).with_context(|| format!("{}", path.display()))?;
     if let (Some(id), Some((text, entries)), MacInput::Exact { end, .. }) =
         (id, doc.keys.shared(), &doc.mac_input)
     {
@@ -89,6 +105,7 @@ pub fn read(path: &Path) -> Result<Keyring> {
             text: Arc::downgrade(text),
             entries: Arc::downgrade(entries),
             end: *end,
+            checked: check_keys,
             head: Keyring {
                 keys: Keys::new(),
                 mac_input: MacInput::None,
@@ -133,24 +150,36 @@ struct LastRead {
     text: std::sync::Weak<String>,
     entries: std::sync::Weak<KeyMap<super::model::Key>>,
     end: usize,
+    /// Whether every key was checked ([`read`]), or only those looked up
+    /// ([`read_lazy`]).
+    checked: bool,
     head: Keyring,
 }
 
 static LAST_READ: std::sync::Mutex<Option<LastRead>> = std::sync::Mutex::new(None);
 
-fn still_held(id: &FileId) -> Option<Keyring> {
-    let last = LAST_READ.lock().unwrap_or_else(|e| e.into_inner());
-    let last = last.as_ref().filter(|last| last.id == *id)?;
+/// The document of the last read, when it is of the same file and still
+/// held; its keys checked now if `check_keys` asks and they were not yet.
+fn still_held(id: &FileId, check_keys: bool) -> Option<Result<Keyring>> {
+    let mut guard = LAST_READ.lock().unwrap_or_else(|e| e.into_inner());
+    let last = guard.as_mut().filter(|last| last.id == *id)?;
     let text = last.text.upgrade()?;
     let entries = last.entries.upgrade()?;
-    Some(Keyring {
+    let doc = Keyring {
         keys: Keys::from_shared(Arc::clone(&text), entries),
         mac_input: MacInput::Exact {
             text,
             end: last.end,
         },
         ..last.head.clone()
-    })
+    };
+    if check_keys && !last.checked {
+        if let Err((name, problem)) = doc.keys.check_all() {
+            return Some(Err(super::model::malformed_key(&name, &problem).into()));
+        }
+        last.checked = true;
+    }
+    Some(Ok(doc))
 }
 
 /// `--keyring` names a folder: the keyring is a file in it.
@@ -178,299 +207,6 @@ fn check_permissions(file: &File, path: &Path) -> Result<()> {
         .into());
     }
     Ok(())
-}
-
-/// Parses a keyring document, checking what it is and its format version
-/// before reading anything else, so that a future format is never misread.
-pub fn parse(bytes: &[u8]) -> Result<Keyring> {
-    parse_owned(bytes.to_vec())
-}
-
-/// [`parse`], keeping the file's text for the keys parsed later.
-fn parse_owned(bytes: Vec<u8>) -> Result<Keyring> {
-    match String::from_utf8(bytes) {
-        Ok(text) => parse_text(Arc::new(text)),
-        Err(e) => parse_value(e.as_bytes()),
-    }
-}
-
-/// [`parse`] of a text.
-fn parse_text(text: Arc<String>) -> Result<Keyring> {
-    match parse_format_3(&text)? {
-        Some(doc) => Ok(doc),
-        None => parse_value(text.as_bytes()),
-    }
-}
-
-/// The document as the fast path reads it: the keys left as text.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Head<'a> {
-    kind: String,
-    format: u64,
-    keyring_id: String,
-    #[serde(with = "rfc3339")]
-    created: Timestamp,
-    root: RootConfig,
-    kek: KekSet,
-    #[serde(borrow)]
-    keys: RawKeys<'a>,
-    #[serde(default)]
-    audit: Option<AuditState>,
-    #[serde(default)]
-    mac: Option<String>,
-}
-
-/// The `keys` object, each key's text left unparsed, in file order.
-struct RawKeys<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for RawKeys<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = RawKeys<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object of keys")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                mut map: M,
-            ) -> Result<RawKeys<'a>, M::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    entries.push(entry);
-                }
-                Ok(RawKeys(entries))
-            }
-        }
-        d.deserialize_map(Visit(std::marker::PhantomData))
-    }
-}
-
-/// Reads a format 3 keyring without building a `serde_json::Value` or any
-/// key (each is checked against the schema, then dropped: see
-/// `keys.rs`). `None` for anything else, which [`parse_value`] reads or
-/// refuses with the precise error.
-fn parse_format_3(text: &Arc<String>) -> Result<Option<Keyring>> {
-    let Ok(head) = serde_json::from_str::<Head>(text) else {
-        return Ok(None);
-    };
-    if head.kind != KEYRING_KIND
-        || head.format != u64::from(FORMAT_VERSION)
-        || head
-            .audit
-            .as_ref()
-            .is_some_and(|a| a.seq > MAX_JSON_INTEGER)
-    {
-        return Ok(None);
-    }
-    let base = text.as_ptr() as usize;
-    let mut entries = Vec::with_capacity(head.keys.0.len());
-    for (name, raw) in head.keys.0 {
-        let start = raw.get().as_ptr() as usize - base;
-        entries.push((name, start..start + raw.get().len()));
-    }
-    // A repeated name: the generic reader says which (last one wins there).
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    if entries.windows(2).any(|w| w[0].0 == w[1].0) {
-        return Ok(None);
-    }
-    let mac_input = head
-        .mac
-        .as_deref()
-        .and_then(|mac| exact_mac_input(text, mac))
-        .unwrap_or(MacInput::Misplaced);
-    let keys = Keys::from_source(Arc::clone(text), entries);
-    if let Err((name, problem)) = keys.check_all() {
-        return Err(
-            Failure::keyring(format!("the keyring is malformed: key '{name}' {problem}"))
-                .hint("restore it from a backup")
-                .into(),
-        );
-    }
-    Ok(Some(Keyring {
-        kind: head.kind,
-        format: FORMAT_VERSION,
-        keyring_id: head.keyring_id,
-        created: head.created,
-        root: head.root,
-        kek: head.kek,
-        keys,
-        audit: head.audit,
-        mac: head.mac,
-        mac_input,
-    }))
-}
-
-/// What a format 3 file's MAC covers (docs/FORMAT.md, "Keyring MAC"): the
-/// bytes before the last `,"mac":"`, which must be the document's `mac`
-/// member, written last: after it only `}` and whitespace. `None` when the
-/// file is not laid out so (its MAC then fails).
-fn exact_mac_input(text: &Arc<String>, mac: &str) -> Option<MacInput> {
-    const MEMBER: &str = ",\"mac\":\"";
-    let end = text.rfind(MEMBER)?;
-    let tail = text[end + MEMBER.len()..].strip_prefix(mac)?;
-    (tail.trim_end_matches([' ', '\t', '\n', '\r']) == "\"}").then(|| MacInput::Exact {
-        text: Arc::clone(text),
-        end,
-    })
-}
-
-/// The generic reader: formats 1 and 2, and the precise error for anything
-/// that is not a readable keyring.
-fn parse_value(bytes: &[u8]) -> Result<Keyring> {
-    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        Failure::keyring(format!(
-            "the keyring is not valid JSON ({e}); it may be truncated or damaged"
-        ))
-        .hint("restore it from a backup")
-    })?;
-    if value.get("kind").and_then(|k| k.as_str()) != Some(KEYRING_KIND) {
-        return Err(Failure::keyring("this file is not a keycask keyring").into());
-    }
-    let format = value.get("format").and_then(|f| f.as_u64());
-    match format {
-        Some(v) if v == u64::from(FORMAT_V2) || v == u64::from(FORMAT_V1) => {}
-        // The fast path refused it: the typed reading below says why.
-        Some(v) if v == u64::from(FORMAT_VERSION) => {}
-        Some(v) if v > u64::from(FORMAT_VERSION) => {
-            return Err(Failure::keyring(format!(
-                "the keyring has format version {v}, newer than this keycask understands ({FORMAT_VERSION})"
-            ))
-            .hint("upgrade keycask to read it")
-            .into());
-        }
-        other => {
-            return Err(Failure::keyring(format!(
-                "the keyring has an unsupported format version ({})",
-                other.map_or("missing".to_string(), |v| v.to_string())
-            ))
-            .into());
-        }
-    }
-    if let Some(problem) = number_problem(&value) {
-        return Err(
-            Failure::keyring(format!("the keyring is malformed: {problem}"))
-                .hint("restore it from a backup")
-                .into(),
-        );
-    }
-    // Format 2's MAC covers the canonical JSON of what the file holds, so
-    // it is taken now, from the parsed file, before anything is defaulted
-    // or normalised by reading it into the model.
-    let mac_input = if format != Some(u64::from(FORMAT_V2)) {
-        MacInput::None
-    } else {
-        let object = value
-            .as_object_mut()
-            .expect("it has a kind, so it is an object");
-        let mac = object.remove("mac");
-        let canonical = serde_jcs::to_vec(&value).expect("parsed JSON always canonicalises");
-        if let (Some(mac), Some(object)) = (mac, value.as_object_mut()) {
-            object.insert("mac".to_string(), mac);
-        }
-        MacInput::Canonical(canonical)
-    };
-    let mut doc: Keyring = serde_json::from_value(value).map_err(|e| {
-        Failure::keyring(format!("the keyring is malformed: {e}")).hint("restore it from a backup")
-    })?;
-    if doc.format == FORMAT_VERSION {
-        // Read here only when the fast path could not: a repeated member.
-        return Err(Failure::keyring(
-            "the keyring is malformed: a member is repeated or misplaced",
-        )
-        .hint("restore it from a backup")
-        .into());
-    }
-    doc.mac_input = mac_input;
-    for (name, key) in &doc.keys {
-        if let Some(problem) = key.version_numbers_problem() {
-            return Err(Failure::keyring(format!(
-                "the keyring is malformed: key '{name}' {problem}"
-            ))
-            .hint("restore it from a backup")
-            .into());
-        }
-    }
-    Ok(doc)
-}
-
-pub use super::model::MAX_JSON_INTEGER;
-
-/// A number that is not an integer from 0 to [`MAX_JSON_INTEGER`], anywhere
-/// in the document.
-fn number_problem(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::Number(n) => match n.as_u64() {
-            Some(v) if v <= MAX_JSON_INTEGER => None,
-            _ => Some(format!(
-                "the number {n} is not an integer from 0 to 2^53 - 1"
-            )),
-        },
-        serde_json::Value::Array(items) => items.iter().find_map(number_problem),
-        serde_json::Value::Object(members) => members.values().find_map(number_problem),
-        _ => None,
-    }
-}
-
-/// RFC 8785 canonical JSON of a keyring (format 2's MAC input, called with
-/// `mac` taken out). Equal to the canonical JSON of the file `to_bytes`
-/// writes, since canonical JSON ignores order and spacing.
-pub fn canonical_json(doc: &Keyring) -> Vec<u8> {
-    serde_jcs::to_vec(doc).expect("a keyring always serialises")
-}
-
-/// The document's members before `keys`, in the order keycask writes them.
-#[derive(Serialize)]
-struct HeadOut<'a> {
-    kind: &'a str,
-    format: u32,
-    keyring_id: &'a str,
-    #[serde(with = "rfc3339")]
-    created: Timestamp,
-    root: &'a RootConfig,
-    kek: &'a KekSet,
-}
-
-/// The file as keycask writes it, up to (not including) its `mac` member:
-/// compact JSON in keycask's layout ([`Lines`]), members in the order the
-/// model declares them, each key no command changed copied as the text it
-/// was read from. Ends without the document's closing `}`.
-pub fn body(doc: &Keyring) -> Vec<u8> {
-    let mut out = Vec::with_capacity(match &doc.mac_input {
-        MacInput::Exact { text, .. } => text.len() + 4096,
-        _ => 4096 + 384 * doc.keys.len(),
-    });
-    write_lines(
-        &mut out,
-        0,
-        &HeadOut {
-            kind: &doc.kind,
-            format: doc.format,
-            keyring_id: &doc.keyring_id,
-            created: doc.created,
-            root: &doc.root,
-            kek: &doc.kek,
-        },
-    );
-    out.pop();
-    out.extend_from_slice(b",\n  \"keys\":");
-    doc.keys.write_compact(&mut out);
-    if let Some(audit) = &doc.audit {
-        out.extend_from_slice(b",\n  \"audit\":");
-        write_lines(&mut out, 1, audit);
-    }
-    out
-}
-
-/// The whole file for a body from [`body`] and the document's MAC.
-pub fn with_mac(mut body: Vec<u8>, mac: Option<&str>) -> Vec<u8> {
-    if let Some(mac) = mac {
-        body.extend_from_slice(b",\"mac\":");
-        serde_json::to_writer(&mut body, mac).expect("a string always serialises");
-    }
-    body.extend_from_slice(b"}\n");
-    body
 }
 
 /// The exclusive writer's lock, held until dropped.
@@ -600,12 +336,6 @@ fn remove_stale_temps(path: &Path) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
-}
-
-/// Serialises the keyring as the file holds it: compact JSON on one line,
-/// `mac` last (docs/FORMAT.md, "The document").
-pub fn to_bytes(doc: &Keyring) -> Vec<u8> {
-    with_mac(body(doc), doc.mac.as_deref())
 }
 
 /// Replaces the keyring atomically and durably. The caller holds the lock.

@@ -23,6 +23,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub trait Lazy: Serialize + DeserializeOwned + Clone + PartialEq + fmt::Debug {
     /// What is wrong with a value just parsed that its type does not say.
     fn problem(&self) -> Option<String>;
+
+    /// The value as the file is written ([`LazyMap::write_compact`]).
+    fn compact(&self) -> impl Serialize + '_;
 }
 
 #[derive(Clone)]
@@ -126,20 +129,30 @@ impl<Key: Lazy> LazyMap<Key> {
         self.source.as_deref().map(|s| &s[range])
     }
 
+    /// The entry's key, parsed now if it was not yet; what is wrong with
+    /// it when it does not parse.
+    fn try_force<'a>(&'a self, entry: &'a Entry<Key>) -> Result<&'a Key, String> {
+        if let Some(key) = entry.parsed.get() {
+            return Ok(key);
+        }
+        let text = self
+            .raw_text(entry)
+            .expect("an unparsed entry has its text");
+        let key = parse_key(text)?;
+        Ok(entry.parsed.get_or_init(|| Box::new(key)))
+    }
+
+    /// The entry's key, for the infallible accessors: the entry was checked
+    /// before ([`Keys::check_all`] when the file was read, or a fallible
+    /// accessor of a file read lazily: see `file::read_lazy`).
     fn force<'a>(&'a self, name: &str, entry: &'a Entry<Key>) -> &'a Key {
-        entry.parsed.get_or_init(|| {
-            let text = self
-                .raw_text(entry)
-                .expect("an unparsed entry has its text");
-            // Every entry was parsed once by `check_all` when the file was
-            // read: this cannot fail on a keyring that was read.
-            Box::new(parse_key(text).unwrap_or_else(|e| panic!("key '{name}' was checked: {e}")))
-        })
+        self.try_force(entry)
+            .unwrap_or_else(|e| panic!("key '{name}' was checked: {e}"))
     }
 
     /// Parses every entry not parsed yet, without keeping the result, and
     /// returns the first that is malformed with what is wrong. Called once
-    /// when the file is read.
+    /// when the file is read (`file::read`).
     pub(super) fn check_all(&self) -> Result<(), (String, String)> {
         for (name, entry) in self.entries.iter() {
             if entry.parsed.get().is_none()
@@ -151,9 +164,28 @@ impl<Key: Lazy> LazyMap<Key> {
         Ok(())
     }
 
+    /// Parses every entry not parsed yet and keeps it, for a command that
+    /// goes on to look at every key (`list`): each is parsed once.
+    pub(super) fn parse_all(&self) -> Result<(), (String, String)> {
+        for (name, entry) in self.entries.iter() {
+            self.try_force(entry).map_err(|e| (name.clone(), e))?;
+        }
+        Ok(())
+    }
+
     pub fn get(&self, name: &str) -> Option<&Key> {
         let (name, entry) = self.entries.get_key_value(name)?;
         Some(self.force(name, entry))
+    }
+
+    /// The key of that name, parsed and checked now if it was not yet:
+    /// `Err` with what is wrong when it is malformed. The accessor of
+    /// keyrings read lazily (`file::read_lazy`).
+    pub fn try_get(&self, name: &str) -> Result<Option<&Key>, String> {
+        match self.entries.get(name) {
+            Some(entry) => self.try_force(entry).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The key, to change: it is written from its parsed form from now on.
@@ -220,20 +252,27 @@ impl<Key: Lazy> LazyMap<Key> {
     /// name): every parsed key, and every unparsed one whose text contains
     /// it or any escape sequence (`\u0061` is an `a`). Finding a version
     /// id among 100,000 keys then parses the one that holds it.
+    /// Each is parsed and checked as it is reached: `Err` with the name and
+    /// what is wrong for a malformed one.
     pub fn iter_mentioning<'a>(
         &'a self,
         needle: &str,
-    ) -> impl Iterator<Item = (&'a String, &'a Key)> + 'a {
-        let needle = needle.to_owned();
+    ) -> impl Iterator<Item = Result<(&'a String, &'a Key), (String, String)>> + 'a {
+        let finder = memchr::memmem::Finder::new(needle.as_bytes()).into_owned();
         self.entries
             .iter()
             .filter(move |(_, entry)| {
                 entry.parsed.get().is_some()
-                    || self
-                        .raw_text(entry)
-                        .is_none_or(|text| text.contains(needle.as_str()) || text.contains('\\'))
+                    || self.raw_text(entry).is_none_or(|text| {
+                        finder.find(text.as_bytes()).is_some()
+                            || memchr::memchr(b'\\', text.as_bytes()).is_some()
+                    })
             })
-            .map(|(name, entry)| (name, self.force(name, entry)))
+            .map(|(name, entry)| {
+                self.try_force(entry)
+                    .map(|key| (name, key))
+                    .map_err(|e| (name.clone(), e))
+            })
     }
 
     /// Writes the `keys` object (level 1 of the document) in keycask's
@@ -250,7 +289,7 @@ impl<Key: Lazy> LazyMap<Key> {
             out.push(b':');
             match self.raw_text(entry) {
                 Some(text) => out.extend_from_slice(text.as_bytes()),
-                None => write_lines(out, 2, self.force(name, entry)),
+                None => write_lines(out, 2, &self.force(name, entry).compact()),
             }
         }
         out.push(b'}');

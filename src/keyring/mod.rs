@@ -7,6 +7,7 @@ pub mod file;
 mod keys;
 pub mod model;
 mod record;
+pub mod text;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -226,9 +227,9 @@ impl Unlocked {
                     FORMAT_V1 => {
                         serde_json::to_vec(&self.doc).expect("a keyring always serialises")
                     }
-                    FORMAT_V2 => file::canonical_json(&self.doc),
+                    FORMAT_V2 => text::canonical_json(&self.doc),
                     _ => {
-                        let mut body = file::body(&self.doc);
+                        let mut body = text::body(&self.doc);
                         body.push(b'}');
                         body
                     }
@@ -247,10 +248,10 @@ impl Unlocked {
         self.doc.mac = None;
         self.doc.mac_input = MacInput::None;
         let key = self.mac_key()?;
-        let body = file::body(&self.doc);
+        let body = text::body(&self.doc);
         let tag = crypto::hmac_sha256_parts(&key, &[&body, b"}"]);
         self.doc.mac = Some(B64.encode(tag));
-        Ok(file::with_mac(body, self.doc.mac.as_deref()))
+        Ok(text::with_mac(body, self.doc.mac.as_deref()))
     }
 
     /// Recomputes the MAC (see [`Unlocked::seal`]).
@@ -426,8 +427,10 @@ pub fn cancel_command(name: &str, key: &Key, number: u32) -> String {
 }
 
 /// Looks a key up by name, for locked and unlocked keyrings alike.
+/// A key not parsed yet (a keyring read with `file::read_lazy`) is parsed
+/// and checked now: a malformed one is an error (exit 5).
 pub fn find_key<'a>(doc: &'a Keyring, name: &str) -> Result<&'a Key> {
-    doc.keys.get(name).ok_or_else(|| {
+    doc.try_key(name)?.ok_or_else(|| {
         Failure::key_unusable(format!("no key named '{name}' in this keyring"))
             .hint("`keycask list` shows the keys; `keycask keygen NAME` creates one")
             .into()
@@ -679,6 +682,16 @@ pub fn open_read_only(path: &Path, sources: &SecretSources) -> Result<Unlocked> 
     unlock_doc(doc, sources)
 }
 
+/// [`open_read_only`] of a keyring read with [`file::read_lazy`], for the
+/// commands that use the keys they name or find by version id (`sign`,
+/// `verify -k`): the MAC is still checked over the whole file, each key is
+/// parsed and checked when first looked up ([`find_key`],
+/// [`Keyring::find_version_id`]), the others are not built.
+pub fn open_read_only_lazy(path: &Path, sources: &SecretSources) -> Result<Unlocked> {
+    let doc = file::read_lazy(path)?;
+    unlock_doc(doc, sources)
+}
+
 /// Unlocks a keyring read by the caller: with an agent's KEK versions when
 /// one holds them, else with its root.
 pub fn unlock_doc(doc: Keyring, sources: &SecretSources) -> Result<Unlocked> {
@@ -801,7 +814,7 @@ mod tests {
 
     fn reread(keyring: &Unlocked, bytes: &[u8]) -> Unlocked {
         Unlocked {
-            doc: file::parse(bytes).unwrap(),
+            doc: text::parse(bytes).unwrap(),
             keks: keyring.keks.clone(),
         }
     }
@@ -811,7 +824,7 @@ mod tests {
         let mut keyring = keyring_with(&["a", "b"]);
         let bytes = keyring.seal().unwrap();
         assert_eq!(keyring.doc.format, FORMAT_VERSION);
-        assert_eq!(bytes, file::to_bytes(&keyring.doc));
+        assert_eq!(bytes, text::to_bytes(&keyring.doc));
         // Compact JSON, one key a line, `mac` last.
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.contains("\n    \"a\":{\"algorithm\":"), "{text}");
@@ -851,7 +864,7 @@ mod tests {
         keyring.doc.format = FORMAT_V2;
         keyring.doc.mac = None;
         let key = keyring.mac_key().unwrap();
-        let canonical = file::canonical_json(&keyring.doc);
+        let canonical = text::canonical_json(&keyring.doc);
         keyring.doc.mac = Some(B64.encode(crypto::hmac_sha256(&key, &canonical)));
         let value = serde_json::to_value(&keyring.doc).unwrap();
         for bytes in [
@@ -886,6 +899,7 @@ mod tests {
                 .doc
                 .find_version_id(&keyring.doc.keys["c"].versions[0].id)
                 .unwrap()
+                .unwrap()
                 .0,
             "c"
         );
@@ -904,8 +918,131 @@ mod tests {
         // A malformed key is refused when the file is read, used or not.
         let text = String::from_utf8(changed).unwrap();
         let bad = text.replacen("\"algorithm\":\"aes256-gcm\"", "\"algorithm\":\"des\"", 1);
-        let err = file::parse(bad.as_bytes()).unwrap_err();
+        let err = text::parse(bad.as_bytes()).unwrap_err();
         assert!(format!("{err:#}").contains("malformed: key 'a'"), "{err:#}");
+    }
+
+    /// The document of `bytes` read as `file::read_lazy` reads it.
+    fn reread_lazy(keyring: &Unlocked, bytes: &[u8]) -> Unlocked {
+        Unlocked {
+            doc: text::parse_lazy(bytes).unwrap(),
+            keks: keyring.keks.clone(),
+        }
+    }
+
+    #[test]
+    fn the_line_scan_finds_what_the_json_parser_finds() {
+        let names = ["a", "b.2", "c_3", "d-4", "zz"];
+        let mut keyring = keyring_with(&names);
+        keyring
+            .add_version("b.2", &SecretBytes::new(vec![7; 32]), None, 1_800_000_001)
+            .unwrap();
+        keyring.doc.keys.get_mut("c_3").unwrap().destroyed = Some(Tombstone {
+            at: 1_800_000_002,
+            reason: Some("gone".into()),
+        });
+        let bytes = keyring.seal().unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let (head, scanned) = text::scan_layout(text).expect("keycask's own layout");
+        let (_, parsed) = text::raw_keys(text).unwrap();
+        assert_eq!(scanned, parsed);
+        assert_eq!(scanned.len(), names.len());
+        // The head is the document with `keys` empty.
+        let value: serde_json::Value = serde_json::from_str(&head).unwrap();
+        assert_eq!(value["keys"], serde_json::json!({}));
+        assert_eq!(value["mac"], serde_json::json!(keyring.doc.mac));
+        // No keys at all, one key.
+        for names in [&[][..], &["only"][..]] {
+            let mut small = keyring_with(names);
+            let bytes = small.seal().unwrap();
+            let text = std::str::from_utf8(&bytes).unwrap();
+            assert_eq!(
+                text::scan_layout(text).unwrap().1,
+                text::raw_keys(text).unwrap().1
+            );
+        }
+        // Another layout of the same document (pretty-printed, or names out
+        // of order) is not scanned by lines; the JSON parser reads it.
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        assert!(text::scan_layout(&pretty).is_none());
+        assert!(text::raw_keys(&pretty).is_some());
+        let swapped = text
+            .replacen("\n    \"a\":", "\n    \"TMP\":", 1)
+            .replacen("\n    \"zz\":", "\n    \"a\":", 1)
+            .replacen("\n    \"TMP\":", "\n    \"zz\":", 1);
+        assert!(text::scan_layout(&swapped).is_none());
+        let escaped = text.replacen("\n    \"a\":", "\n    \"\\u0061x\":", 1);
+        assert!(text::scan_layout(&escaped).is_none());
+        // Other spacing outside `keys` is still scanned by lines; `keys`
+        // closed on a line of its own is not, and the JSON parser reads it.
+        let respaced = text.replacen("\n    \"kind\":\"keyfile\"", "\n  \"kind\":\"keyfile\"", 1);
+        assert_ne!(respaced, text);
+        let texts = |text: &str, keys: Vec<(String, std::ops::Range<usize>)>| {
+            keys.into_iter()
+                .map(|(name, range)| (name, text[range].to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            texts(&respaced, text::scan_layout(&respaced).unwrap().1),
+            texts(text, scanned.clone())
+        );
+        let closed = text.replacen("}]}},\n  \"audit\"", "}]}\n  },\n  \"audit\"", 1);
+        assert_ne!(closed, text);
+        assert!(text::scan_layout(&closed).is_none());
+        assert_eq!(
+            text::parse(closed.as_bytes()).unwrap().keys,
+            keyring.doc.keys
+        );
+        // Read either way, the keys are the same.
+        assert_eq!(
+            reread(&keyring, pretty.as_bytes()).doc.keys,
+            keyring.doc.keys
+        );
+        assert_eq!(reread(&keyring, &bytes).doc.keys, keyring.doc.keys);
+    }
+
+    #[test]
+    fn a_lazy_read_checks_each_key_when_it_is_looked_up_and_the_mac_covers_all() {
+        let mut keyring = keyring_with(&["a", "b"]);
+        let bytes = keyring.seal().unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        // Key 'a' breaks the schema, and the MAC is sealed over it (as only
+        // someone holding the KEK could).
+        let bad = text.replacen("\"algorithm\":\"aes256-gcm\"", "\"algorithm\":\"des\"", 1);
+        let at = bad.rfind(",\"mac\":\"").unwrap();
+        let key = keyring.mac_key().unwrap();
+        let tag = crypto::hmac_sha256_parts(&key, &[&bad.as_bytes()[..at], b"}"]);
+        let sealed = format!("{},\"mac\":\"{}\"}}\n", &bad[..at], B64.encode(tag));
+        // Read whole, it is refused; read lazily, the other key is usable.
+        let err = text::parse(sealed.as_bytes()).unwrap_err();
+        assert!(format!("{err:#}").contains("malformed: key 'a'"), "{err:#}");
+        let mut lazy = reread_lazy(&keyring, sealed.as_bytes());
+        assert!(lazy.verify_mac().is_ok());
+        assert_eq!(lazy.material("b", 1).unwrap().expose_secret(), &[b'b'; 32]);
+        // Looking 'a' up is an error (exit 5) by every fallible way, never
+        // a panic.
+        for err in [
+            lazy.key("a").unwrap_err(),
+            lazy.material("a", 1).unwrap_err(),
+            lazy.doc.parse_all_keys().unwrap_err().into(),
+        ] {
+            assert!(format!("{err:#}").contains("malformed: key 'a'"), "{err:#}");
+            assert_eq!(
+                crate::error::exit_code_of(&err),
+                crate::error::ExitCode::Keyring
+            );
+        }
+        let id = keyring.doc.keys["a"].versions[0].id.clone();
+        let err = lazy.doc.find_version_id(&id).unwrap_err();
+        assert!(err.to_string().contains("malformed: key 'a'"), "{err}");
+        // Without the KEK, the same change fails the MAC of the lazy read.
+        let mut tampered = reread_lazy(&keyring, bad.as_bytes());
+        assert!(tampered.verify_mac().is_err());
+        assert_eq!(
+            tampered.material("b", 1).unwrap().expose_secret(),
+            &[b'b'; 32]
+        );
     }
 
     #[test]
@@ -928,7 +1065,7 @@ mod tests {
         // A format 3 document under the format 1 MAC is refused.
         keyring.doc.format = FORMAT_VERSION;
         assert!(
-            reread(&keyring, &file::to_bytes(&keyring.doc))
+            reread(&keyring, &text::to_bytes(&keyring.doc))
                 .verify_mac()
                 .is_err()
         );
@@ -939,15 +1076,15 @@ mod tests {
         let mut keyring = keyring_with(&["a"]);
         keyring.seal_mac().unwrap();
         let mut value: serde_json::Value =
-            serde_json::from_slice(&file::to_bytes(&keyring.doc)).unwrap();
+            serde_json::from_slice(&text::to_bytes(&keyring.doc)).unwrap();
         value["audit"]["seq"] = serde_json::Value::from(1u64 << 53);
-        let err = file::parse(&serde_json::to_vec(&value).unwrap()).unwrap_err();
+        let err = text::parse(&serde_json::to_vec(&value).unwrap()).unwrap_err();
         assert!(format!("{err:#}").contains("2^53"), "{err:#}");
         value["audit"]["seq"] = serde_json::Value::from((1u64 << 53) - 1);
-        assert!(file::parse(&serde_json::to_vec(&value).unwrap()).is_ok());
+        assert!(text::parse(&serde_json::to_vec(&value).unwrap()).is_ok());
         // In a key, read lazily, too.
         value["keys"]["a"]["rotation_period"] = serde_json::Value::from(1u64 << 53);
-        let err = file::parse(&serde_json::to_vec(&value).unwrap()).unwrap_err();
+        let err = text::parse(&serde_json::to_vec(&value).unwrap()).unwrap_err();
         assert!(format!("{err:#}").contains("2^53"), "{err:#}");
     }
 

@@ -269,7 +269,8 @@ fn source_lines(key: &Key) -> Vec<String> {
 /// live keys of that purpose (what `wrap -k`, `sign -k` or `import --with`
 /// can use).
 pub fn list_names(ctx: &Context, purpose: Option<crate::key::Purpose>) -> Result<()> {
-    let doc = file::read(&ctx.keyring_path)?;
+    let doc = file::read_lazy(&ctx.keyring_path)?;
+    doc.parse_all_keys()?;
     let mut out = crate::output::report_stdout();
     let fits = |key: &Key| purpose.is_none_or(|p| key.purpose == p && key.destroyed.is_none());
     for (name, _) in doc.keys.iter().filter(|(_, key)| fits(key)) {
@@ -280,7 +281,9 @@ pub fn list_names(ctx: &Context, purpose: Option<crate::key::Purpose>) -> Result
 }
 
 pub fn list(ctx: &Context) -> Result<()> {
-    let doc = file::read(&ctx.keyring_path)?;
+    // Every key parsed once, and kept for the rows.
+    let doc = file::read_lazy(&ctx.keyring_path)?;
+    doc.parse_all_keys()?;
     let now = clock::now()?;
     if ctx.json {
         let keys: Vec<KeySummary> = doc
@@ -378,7 +381,8 @@ fn list_notes(key: &Key) -> String {
 }
 
 pub fn show(ctx: &Context, name: &str) -> Result<()> {
-    let doc: Keyring = file::read(&ctx.keyring_path)?;
+    // Only the key shown is parsed (and checked).
+    let doc: Keyring = file::read_lazy(&ctx.keyring_path)?;
     let key = find_key(&doc, name)?;
     let now = clock::now()?;
     if ctx.json {

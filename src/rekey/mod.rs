@@ -527,7 +527,11 @@ pub fn install_choice(doc: &Keyring, entry: &journal::Entry) -> Result<journal::
                 .is_some_and(|&(name, number)| enabled(name, number))
         }) || header
             .key_stanza()
-            .and_then(|k| doc.find_version_id(&hex::encode(k.version.id)))
+            .and_then(|k| {
+                doc.find_version_id(&hex::encode(k.version.id))
+                    .ok()
+                    .flatten()
+            })
             .is_some_and(|(_, key, v)| key.destroyed.is_none() && v.state == VersionState::Enabled)
     };
     if usable(&entry.new_header) {

@@ -62,7 +62,7 @@ pub fn inspect(ctx: &Context, files: &[PathBuf]) -> Result<()> {
     let mut failed = 0;
     // Recipients are named by the local key that holds them where this
     // keyring has one; it is read, never unlocked, and may be absent.
-    let doc = keyring::file::read(&ctx.keyring_path).ok();
+    let doc = keyring::file::read_lazy(&ctx.keyring_path).ok();
     for file in files {
         let path = stdio_path(Some(file));
         let name = crate::input::source_name(path.as_deref());
@@ -141,7 +141,11 @@ fn inspect_one(path: Option<&Path>, name: &str, doc: Option<&Keyring>) -> Result
     let recipients = header
         .recipients()
         .map(|r| {
-            let local = doc.and_then(|d| recipients::find_by_fingerprint(d, &r.fingerprint));
+            let local = doc.and_then(|d| {
+                recipients::find_by_fingerprint(d, &r.fingerprint)
+                    .ok()
+                    .flatten()
+            });
             InspectedRecipient {
                 scheme: r.scheme.name(),
                 fingerprint: recipients::fingerprint_text(&r.fingerprint),

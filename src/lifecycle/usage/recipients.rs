@@ -61,14 +61,15 @@ pub fn local_stanza<'h>(
     doc: &Keyring,
     header: &'h Header,
     wanted: Option<&str>,
-) -> Option<(&'h RecipientStanza, String, u32)> {
-    header.recipients().find_map(|stanza| {
-        let (name, _, version) = find_by_fingerprint(doc, &stanza.fingerprint)?;
-        if wanted.is_some_and(|w| w != name) {
-            return None;
+) -> Result<Option<(&'h RecipientStanza, String, u32)>, Failure> {
+    for stanza in header.recipients() {
+        if let Some((name, _, version)) = find_by_fingerprint(doc, &stanza.fingerprint)?
+            && wanted.is_none_or(|w| w == name)
+        {
+            return Ok(Some((stanza, name.to_string(), version.version)));
         }
-        Some((stanza, name.to_string(), version.version))
-    })
+    }
+    Ok(None)
 }
 
 /// Refuses a key that holds a recipient stanza's private key but may not

@@ -22,7 +22,7 @@ use crate::crypto::asymmetric::{self, PSS_SALT_LEN, PublicKey, RsaScheme};
 use crate::error::Failure;
 use crate::input::{open_file, read_limited};
 use crate::key::Purpose;
-use crate::keyring::{self, Event, Key, VersionState, open_read_only};
+use crate::keyring::{self, Event, Key, VersionState, open_read_only_lazy};
 
 /// Signatures larger than this are not signatures keycask could have made
 /// (RSA-8192 is 1 KiB); a larger file is refused as invalid before reading on.
@@ -165,7 +165,7 @@ pub fn sign(ctx: &Context, request: &SignRequest) -> Result<()> {
                 .into(),
         );
     }
-    let keyring = open_read_only(&ctx.keyring_path, &ctx.sources)?;
+    let keyring = open_read_only_lazy(&ctx.keyring_path, &ctx.sources)?;
     let key = keyring.key(&request.key)?;
     require_sign_purpose(&request.key, key, "sign")?;
     let version = key.primary_version().ok_or_else(|| {
@@ -258,7 +258,7 @@ fn candidates(ctx: &Context, verifier: &Verifier) -> Result<Vec<Candidate>> {
         }
         Verifier::Key(name) => {
             // Unlocked, so the public keys are covered by the integrity MAC.
-            let keyring = open_read_only(&ctx.keyring_path, &ctx.sources)?;
+            let keyring = open_read_only_lazy(&ctx.keyring_path, &ctx.sources)?;
             let key = keyring.key(name)?;
             require_sign_purpose(name, key, "verify")?;
             let mut found = Vec::new();

@@ -71,7 +71,8 @@ pub fn unwrap(ctx: &Context, request: &UnwrapRequest) -> Result<()> {
         read_header(&mut input).map_err(|e| stream_failure(e, &name, Began::Nothing))?;
 
     // Which version, and may it be used? All before asking for a passphrase.
-    let doc = keyring::file::read(&ctx.keyring_path)?;
+    // Only the keys that may hold the envelope's version are parsed.
+    let doc = keyring::file::read_lazy(&ctx.keyring_path)?;
     let opening = choose_opening(ctx, &doc, &header, &name, request.key.as_deref())?;
     let (key_name, version_number) = (opening.key_name.clone(), opening.number);
     let keyring = keyring::unlock_doc(doc, &ctx.sources)?;
@@ -263,10 +264,16 @@ fn choose_opening<'h>(
     input: &str,
     wanted: Option<&str>,
 ) -> Result<Opening<'h>> {
-    let held = header.keys().find(|k| {
-        doc.find_version_id(&hex::encode(k.version.id))
+    let mut held = None;
+    for k in header.keys() {
+        if doc
+            .find_version_id(&hex::encode(k.version.id))?
             .is_some_and(|(name, _, _)| wanted.is_none_or(|w| w == name))
-    });
+        {
+            held = Some(k);
+            break;
+        }
+    }
     let only_keys = header.recipients().next().is_none();
     if let Some(stanza) = held.or_else(|| header.key_stanza().filter(|_| only_keys)) {
         let (key_name, number) = decryption_version(ctx, doc, stanza, input, wanted)?;
@@ -276,7 +283,7 @@ fn choose_opening<'h>(
             number,
         });
     }
-    if let Some((stanza, key_name, number)) = recipients::local_stanza(doc, header, wanted) {
+    if let Some((stanza, key_name, number)) = recipients::local_stanza(doc, header, wanted)? {
         let key = &doc.keys[&key_name];
         let version = key.version(number).expect("found by fingerprint");
         if let Some(t) = &key.destroyed {
@@ -323,7 +330,7 @@ fn decryption_version(
     let envelope_ring = hex::encode(header.keyring_id);
     let foreign = envelope_ring != doc.keyring_id;
     let version_id = hex::encode(header.version.id);
-    let Some((name, key, version)) = doc.find_version_id(&version_id) else {
+    let Some((name, key, version)) = doc.find_version_id(&version_id)? else {
         let failure = if foreign {
             Failure::key_unusable(format!(
                 "the envelope was made with keyring {envelope_ring}, not with this keyring ({})",
@@ -331,20 +338,21 @@ fn decryption_version(
             ))
             .hint("name the keyring that made it with --keyring PATH (or KEYCASK_KEYRING), or import its key (`keycask import --bundle`)")
         } else {
-            match doc.keys.get(&header.key_name) {
-                Some(_) => Failure::key_unusable(format!(
+            if doc.keys.contains_key(&header.key_name) {
+                Failure::key_unusable(format!(
                     "key '{}' has no version with id {version_id} (the envelope names version {})",
                     header.key_name, header.version.number
                 ))
                 .hint(format!(
                     "`keycask show {}` lists its versions; the envelope may be damaged",
                     header.key_name
-                )),
-                None => Failure::key_unusable(format!(
+                ))
+            } else {
+                Failure::key_unusable(format!(
                     "no key named '{}' in this keyring: the envelope needs version {} (id {version_id}) of it",
                     header.key_name, header.version.number
                 ))
-                .hint("the key was deleted, or the envelope is damaged; `keycask list` shows the keys"),
+                .hint("the key was deleted, or the envelope is damaged; `keycask list` shows the keys")
             }
         };
         return Err(failure.into());

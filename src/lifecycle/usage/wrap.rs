@@ -175,7 +175,8 @@ pub(super) fn new_envelope(
     let mut header = Header::start(chunk_size, context, crate::random::random_array())
         .map_err(|_| Failure::other("cannot build the envelope header"))?;
     if let Some(name) = key_name {
-        let doc = keyring::file::read(&ctx.keyring_path)?;
+        // Only the key named is parsed; the MAC covers the whole file.
+        let doc = keyring::file::read_lazy(&ctx.keyring_path)?;
         match recipients::of_key(&doc, name)? {
             Some(recipient) if operation == "wrap" => recipients.insert(0, recipient),
             Some(_) => {

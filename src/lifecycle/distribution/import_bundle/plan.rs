@@ -289,7 +289,7 @@ fn check_version_free(
     material: &SecretBytes,
     existing: Option<&Key>,
 ) -> Result<Outcome> {
-    if let Some((holder, _, local)) = keyring.doc.find_version_id(&version.id) {
+    if let Some((holder, _, local)) = keyring.doc.find_version_id(&version.id)? {
         let same_place = holder == name && local.version == version.version;
         let identical = same_place
             && local.wrapped.is_some()
