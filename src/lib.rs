@@ -11,13 +11,13 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-// Output goes through `Context::report`, the report writers of `output` and
-// `stderr_line!`, which honour `-q` and survive a closed pipe.
+// Output goes through `Context::report`, `output` and `stderr_line!` (-q, EPIPE).
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 #[macro_use]
 mod messages;
 mod agent;
+mod audit_log;
 mod cli;
 mod clock;
 mod context;
@@ -35,12 +35,11 @@ mod random;
 mod rekey;
 mod sealed;
 mod temp;
-// Not part of the API: what integration tests still reach (issue 14 move 7
-// left; docs/ARCHITECTURE.md, "Public API").
+// Not API: what integration tests still reach (docs/ARCHITECTURE.md).
 macro_rules! internal {
     ($($name:ident),*) => { $(#[doc(hidden)] pub mod $name;)* };
 }
-internal! { audit_log, bundle, crypto, envelope, key, keyring, root, secret }
+internal! { bundle, crypto, envelope, key, keyring, root, secret }
 
 pub use crate::cli::{COMMAND_GROUPS, Cli, ENVIRONMENT, EXIT_CODES, command};
 pub use crate::hardening::harden_process;
@@ -117,3 +116,5 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lock(args) => session::lock(&ctx, args.all),
     }
 }
+#[cfg(test)]
+mod tests;
