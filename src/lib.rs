@@ -18,6 +18,7 @@
 mod messages;
 mod agent;
 mod audit_log;
+mod bundle;
 mod cli;
 mod clock;
 mod context;
@@ -39,15 +40,14 @@ mod temp;
 macro_rules! internal {
     ($($name:ident),*) => { $(#[doc(hidden)] pub mod $name;)* };
 }
-internal! { bundle, crypto, envelope, key, keyring, root, secret }
+internal! { crypto, envelope, key, keyring, root, secret }
 
 pub use crate::cli::{COMMAND_GROUPS, Cli, ENVIRONMENT, EXIT_CODES, command};
 pub use crate::hardening::harden_process;
 pub use crate::messages::{report_error, report_usage_error};
 
-use crate::lifecycle::agent as session;
-use crate::lifecycle::usage::{self, signatures};
-use crate::lifecycle::{destruction, distribution, generation, rotation, storage};
+use crate::lifecycle::{agent as session, destruction, distribution, generation, rotation};
+use crate::lifecycle::{storage, usage, usage::signatures};
 use crate::{cli::Command, context::Context};
 
 /// Carries out one parsed command line, as the `keycask` binary does: reads
