@@ -22,9 +22,8 @@ mod bundle;
 mod cli;
 mod clock;
 mod context;
+mod crypto;
 mod error;
-#[doc(hidden)]
-pub mod fixtures;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzz;
@@ -36,11 +35,11 @@ mod random;
 mod rekey;
 mod sealed;
 mod temp;
-// Not API: what integration tests still reach (docs/ARCHITECTURE.md).
+// Not API (docs/ARCHITECTURE.md): bench fixtures, and what tests/ still reach.
 macro_rules! internal {
     ($($name:ident),*) => { $(#[doc(hidden)] pub mod $name;)* };
 }
-internal! { crypto, envelope, key, keyring, root, secret }
+internal! { envelope, fixtures, key, keyring, root, secret }
 
 pub use crate::cli::{COMMAND_GROUPS, Cli, ENVIRONMENT, EXIT_CODES, command};
 pub use crate::hardening::harden_process;

@@ -5,4 +5,6 @@
 //! stayed there.
 
 mod hardening;
+mod recipients;
+mod signatures;
 mod vectors_keyring;
