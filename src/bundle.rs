@@ -53,13 +53,6 @@ impl Scheme {
             _ => None,
         }
     }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Scheme::EcdhEsP256 => "ECDH-ES P-256 + HKDF-SHA256 + AES-256-GCM",
-            Scheme::RsaOaepSha256 => "RSA-OAEP-SHA256 + AES-256-GCM",
-        }
-    }
 }
 
 /// What the bundle says about the key, in the clear and authenticated.
@@ -336,9 +329,8 @@ pub fn seal(
 
 /// The bytes a bundle signature covers: the bundle up to the end of its
 /// payload, naming `signer` in its signer field (an unsigned bundle when
-/// `None`). Public so that tests can play the attacker who prepares a body
-/// and has it signed some other way.
-pub fn seal_body(
+/// `None`).
+fn seal_body(
     metadata: &Metadata,
     materials: &[SecretBytes],
     recipient: &PublicKey,

@@ -11,19 +11,19 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-// Output goes through `Context::report`, the report writers of `output` and
-// `stderr_line!`, which honour `-q` and survive a closed pipe.
+// Output goes through `Context::report`, `output` and `stderr_line!` (-q, EPIPE).
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 #[macro_use]
 mod messages;
 mod agent;
+mod audit_log;
+mod bundle;
 mod cli;
 mod clock;
 mod context;
+mod crypto;
 mod error;
-#[doc(hidden)]
-pub mod fixtures;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzz;
@@ -35,20 +35,18 @@ mod random;
 mod rekey;
 mod sealed;
 mod temp;
-// Not part of the API: what integration tests still reach (issue 14 move 7
-// left; docs/ARCHITECTURE.md, "Public API").
+// Not API (docs/ARCHITECTURE.md): bench fixtures, and what tests/ still reach.
 macro_rules! internal {
     ($($name:ident),*) => { $(#[doc(hidden)] pub mod $name;)* };
 }
-internal! { audit_log, bundle, crypto, envelope, key, keyring, root, secret }
+internal! { envelope, fixtures, key, keyring, root, secret }
 
 pub use crate::cli::{COMMAND_GROUPS, Cli, ENVIRONMENT, EXIT_CODES, command};
 pub use crate::hardening::harden_process;
 pub use crate::messages::{report_error, report_usage_error};
 
-use crate::lifecycle::agent as session;
-use crate::lifecycle::usage::{self, signatures};
-use crate::lifecycle::{destruction, distribution, generation, rotation, storage};
+use crate::lifecycle::{agent as session, destruction, distribution, generation, rotation};
+use crate::lifecycle::{storage, usage, usage::signatures};
 use crate::{cli::Command, context::Context};
 
 /// Carries out one parsed command line, as the `keycask` binary does: reads
@@ -117,3 +115,5 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lock(args) => session::lock(&ctx, args.all),
     }
 }
+#[cfg(test)]
+mod tests;

@@ -37,7 +37,11 @@ const FLOORS: &[(u8, &str, &[&str])] = &[
     (3, "keyring", &["keyring"]),
     (4, "services", &["context", "hardening", "rekey", "sealed"]),
     (5, "commands", &["lifecycle"]),
-    (6, "entry points", &["fixtures", "fuzz", "lib", "main"]),
+    (
+        6,
+        "entry points",
+        &["fixtures", "fuzz", "lib", "main", "tests"],
+    ),
 ];
 
 /// Names that `src/lib.rs` re-exports at the crate root, and the module

@@ -2104,19 +2104,82 @@ fn sign_options_that_would_be_ignored_are_refused() {
         .fails(2, "an aes256-gcm key cannot have purpose sign");
 }
 
+/// A bundle body as a hostile sender's tool writes one, from docs/FORMAT.md
+/// ("Key bundles") and the RustCrypto crates, not from keycask's code: ECDH-ES
+/// P-256 to the public key in `recipient_pem`, whatever `metadata` says,
+/// `materials` in the payload, `signer_spki` (DER) in the signer field. A
+/// signature, if any, is the caller's to append.
+fn seal_bundle_body(
+    metadata: &serde_json::Value,
+    materials: &[Vec<u8>],
+    recipient_pem: &[u8],
+    signer_spki: Option<&[u8]>,
+) -> Vec<u8> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use p256::pkcs8::{DecodePublicKey, EncodePublicKey};
+    use rand::TryRng;
+    use sha2::Digest;
+    fn push(out: &mut Vec<u8>, wide: bool, bytes: &[u8]) {
+        match wide {
+            true => out.extend_from_slice(&u32::try_from(bytes.len()).unwrap().to_be_bytes()),
+            false => out.extend_from_slice(&u16::try_from(bytes.len()).unwrap().to_be_bytes()),
+        }
+        out.extend_from_slice(bytes);
+    }
+    let random = |out: &mut [u8]| rand::rngs::SysRng.try_fill_bytes(out).unwrap();
+    let recipient =
+        p256::PublicKey::from_public_key_pem(std::str::from_utf8(recipient_pem).unwrap()).unwrap();
+    let fingerprint = sha2::Sha256::digest(recipient.to_public_key_der().unwrap().as_bytes());
+    let mut ephemeral = [0u8; 32];
+    random(&mut ephemeral);
+    let ephemeral = p256::SecretKey::from_slice(&ephemeral).unwrap();
+    let point = ephemeral.public_key().to_sec1_bytes();
+    let shared = p256::ecdh::diffie_hellman(ephemeral.to_nonzero_scalar(), recipient.as_affine());
+    let mut payload_key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(
+        Some(&[&point[..], &fingerprint[..]].concat()),
+        shared.raw_secret_bytes(),
+    )
+    .expand(
+        b"keycask/bundle/v1 ECDH-ES P-256 AES-256-GCM",
+        &mut payload_key,
+    )
+    .unwrap();
+    let mut out = b"KCBUNDLE".to_vec();
+    out.extend_from_slice(&[2, 1]); // format version 2, ECDH-ES P-256
+    out.extend_from_slice(&fingerprint);
+    push(&mut out, false, &point);
+    push(&mut out, true, &serde_json::to_vec(metadata).unwrap());
+    push(&mut out, false, signer_spki.unwrap_or_default());
+    let mut plaintext = Vec::new();
+    for material in materials {
+        push(&mut plaintext, true, material);
+    }
+    let mut nonce = [0u8; 12];
+    random(&mut nonce);
+    let sealed = aes_gcm::Aes256Gcm::new(&payload_key.into())
+        .encrypt(
+            &nonce.into(),
+            Payload {
+                msg: &plaintext,
+                aad: &out,
+            },
+        )
+        .unwrap();
+    push(&mut out, true, &[&nonce[..], &sealed].concat());
+    out
+}
+
 /// An unsigned bundle as anyone who holds Bob's transport public key can
-/// make one (docs/FORMAT.md, "Key bundles"), with whatever metadata: `seal`
-/// writes what it is given, as a hostile sender's tool would.
+/// make one, with whatever metadata (see [`seal_bundle_body`]).
 fn craft_bundle(p: &Pair, recipient_pem: &str, metadata: serde_json::Value, out: &str) {
-    let pem = read(&p.t, recipient_pem);
-    let recipient = keycask::crypto::asymmetric::PublicKey::from_pem(&pem, recipient_pem).unwrap();
-    let metadata: keycask::bundle::Metadata = serde_json::from_value(metadata).unwrap();
-    let materials: Vec<_> = metadata
-        .versions
+    let materials: Vec<Vec<u8>> = metadata["versions"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|v| keycask::secret::SecretBytes::new(vec![v.version as u8 ^ 0x5a; 32]))
+        .map(|v| vec![v["version"].as_u64().unwrap() as u8 ^ 0x5a; 32])
         .collect();
-    let sealed = keycask::bundle::seal(&metadata, &materials, &recipient, None).unwrap();
+    let sealed = seal_bundle_body(&metadata, &materials, &read(&p.t, recipient_pem), None);
     write(&p.t, out, &sealed);
 }
 
@@ -2124,7 +2187,7 @@ fn craft_bundle(p: &Pair, recipient_pem: &str, metadata: serde_json::Value, out:
 /// per entry, the last one primary.
 fn crafted_metadata(name: &str, created: &str, versions: &[(u32, &str)]) -> serde_json::Value {
     serde_json::json!({
-        "kind": "keycask-key-bundle", "format": keycask::bundle::FORMAT_VERSION,
+        "kind": "keycask-key-bundle", "format": 2,
         "source_keyring": "000102030405060708090a0b0c0d0e0f",
         "exported": "2026-01-01T00:00:00Z",
         "name": name, "algorithm": "aes256-gcm", "purpose": "encrypt",
@@ -2512,9 +2575,6 @@ fn export_and_import_options_that_would_be_ignored_are_refused() {
 /// unchanged.
 #[test]
 fn file_signature_cannot_be_turned_into_a_signed_bundle() {
-    use keycask::bundle::{self, Metadata, VersionMetadata};
-    use keycask::crypto::asymmetric::PublicKey;
-    use keycask::key::{Algorithm, Purpose};
     let t = TestDir::new();
     t.init_keyfile();
     t.run(&[
@@ -2540,36 +2600,29 @@ fn file_signature_cannot_be_turned_into_a_signed_bundle() {
         .ok();
     t.run(&["export", "release-signing", "--public", "-o", "signing.pem"])
         .ok();
-    let inbox = PublicKey::from_pem(&read(&t, "inbox.pem"), "inbox.pem").unwrap();
-    let signing = PublicKey::from_pem(&read(&t, "signing.pem"), "signing.pem").unwrap();
-    let metadata = Metadata {
-        kind: bundle::METADATA_KIND.into(),
-        format: bundle::FORMAT_VERSION,
-        source_keyring: "4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d".into(),
-        exported: 1_700_000_000,
-        name: "backups".into(),
-        algorithm: Algorithm::Aes256Gcm,
-        purpose: Purpose::Encrypt,
-        created: 1_700_000_000,
-        rotation_period: None,
-        primary: 2,
-        versions: vec![VersionMetadata {
-            version: 2,
-            id: "6d".repeat(16),
-            created: 1_700_000_000,
-            public_key: None,
-            compromised: None,
-        }],
+    let signing = {
+        use p256::pkcs8::{DecodePublicKey, EncodePublicKey};
+        let pem = String::from_utf8(read(&t, "signing.pem")).unwrap();
+        let key = p256::PublicKey::from_public_key_pem(&pem).unwrap();
+        key.to_public_key_der().unwrap().as_bytes().to_vec()
     };
-    let mallory_key = keycask::secret::SecretBytes::new(vec![0x4d; 32]);
-    let body = bundle::seal_body(
+    let metadata = serde_json::json!({
+        "kind": "keycask-key-bundle", "format": 2,
+        "source_keyring": "4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d",
+        "exported": "2023-11-14T22:13:20Z",
+        "name": "backups", "algorithm": "aes256-gcm", "purpose": "encrypt",
+        "created": "2023-11-14T22:13:20Z",
+        "primary": 2,
+        "versions": [{"version": 2, "id": "6d".repeat(16), "created": "2023-11-14T22:13:20Z"}],
+    });
+    let mallory_key = vec![0x4d; 32];
+    let body = seal_bundle_body(
         &metadata,
         std::slice::from_ref(&mallory_key),
-        &inbox,
+        &read(&t, "inbox.pem"),
         Some(&signing),
-    )
-    .unwrap();
-    let mut with_context = bundle::SIGNATURE_CONTEXT.to_vec();
+    );
+    let mut with_context = b"keycask bundle signature v2\0".to_vec();
     with_context.extend_from_slice(&body);
     for artifact in [&body, &with_context] {
         write(&t, "release.tar", artifact);

@@ -3,8 +3,9 @@
 //!
 //! Every vector goes through `PublicKey::verify_digest`, the one function
 //! `keycask verify` calls for each candidate key (after `PublicKey::from_pem`
-//! for `--public-key`); a handful per suite also go through the binary, so
-//! that the two are tied together.
+//! for `--public-key`), in the unit tests of src/tests/signatures.rs; a
+//! handful per suite go through the binary here, so that the two are tied
+//! together.
 //!
 //! Wycheproof marks some vectors "acceptable": neither required to verify nor
 //! to fail. keycask's answer for each such flag is fixed in the suite's table
@@ -14,9 +15,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use keycask::crypto::asymmetric::{PublicKey, RsaScheme};
 use serde_json::Value;
-use sha2::Digest;
 
 use crate::util::TestDir;
 
@@ -98,27 +97,16 @@ fn expected(v: &Vector, acceptable: &[(&str, bool)]) -> bool {
     }
 }
 
-/// Runs every vector of a suite through the library; returns the vectors
-/// with whether each must verify.
-fn check_suite(file: &str, scheme: RsaScheme, acceptable: &[(&str, bool)]) -> Vec<(Vector, bool)> {
-    let suite = suite(file);
-    let mut failures = Vec::new();
-    let mut out = Vec::new();
-    for v in vectors(&suite) {
-        let must_verify = expected(&v, acceptable);
-        let key = PublicKey::from_pem(v.key_pem.as_bytes(), file).unwrap();
-        let digest: [u8; 32] = sha2::Sha256::digest(&v.msg).into();
-        let verified = key.verify_digest(&digest, &v.sig, scheme).is_ok();
-        if verified != must_verify {
-            failures.push(format!(
-                "tcId {} ({}, flags {:?}): verified = {verified}",
-                v.id, v.result, v.flags
-            ));
-        }
-        out.push((v, must_verify));
-    }
-    assert!(failures.is_empty(), "{file}:\n{}", failures.join("\n"));
-    out
+/// Every vector of a suite with whether it must verify. (The library
+/// checks all of them: src/tests/signatures.rs.)
+fn decided(file: &str, acceptable: &[(&str, bool)]) -> Vec<(Vector, bool)> {
+    vectors(&suite(file))
+        .into_iter()
+        .map(|v| {
+            let must_verify = expected(&v, acceptable);
+            (v, must_verify)
+        })
+        .collect()
 }
 
 /// The vectors `ids` (chosen to cover the kinds of fault of each suite)
@@ -158,7 +146,7 @@ fn check_through_binary(vectors: &[(Vector, bool)], scheme: Option<&str>, ids: &
 /// invalid ones every BER and out-of-range encoding, which strict DER refuses.
 #[test]
 fn wycheproof_ecdsa_p256_sha256_der() {
-    let vectors = check_suite("ecdsa_secp256r1_sha256_test.json", RsaScheme::Pss, &[]);
+    let vectors = decided("ecdsa_secp256r1_sha256_test.json", &[]);
     assert!(vectors.iter().filter(|(_, m)| *m).count() > 100);
     // Valid (2 is high-S, 350 an arithmetic edge case); BER long-form
     // length, wrong length, trailing zeros, r + n, -r, r = s = 0, r too large.
@@ -170,7 +158,7 @@ fn wycheproof_ecdsa_p256_sha256_der() {
 /// (other salt lengths) verified.
 #[test]
 fn wycheproof_rsa_pss_2048_sha256_salt_32() {
-    let vectors = check_suite("rsa_pss_2048_sha256_mgf1_32_test.json", RsaScheme::Pss, &[]);
+    let vectors = decided("rsa_pss_2048_sha256_mgf1_32_test.json", &[]);
     // Valid; m_hash modified, salt lengths 0, 20 and 222, bad trailer byte,
     // signature = n, truncated, a PKCS#1 v1.5 signature.
     check_through_binary(&vectors, None, &[1, 2, 62, 67, 69, 72, 96, 102, 106, 108]);
@@ -183,9 +171,8 @@ fn wycheproof_rsa_pss_2048_sha256_salt_32() {
 /// OpenSSL sign with.
 #[test]
 fn wycheproof_rsa_pkcs1v15_2048_sha256() {
-    let vectors = check_suite(
+    let vectors = decided(
         "rsa_signature_2048_sha256_test.json",
-        RsaScheme::Pkcs1v15,
         &[("MissingNull", false)],
     );
     // Valid (259 close to n); MissingNull, BER length, wrong DigestInfo

@@ -34,8 +34,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use append::append;
-pub use record::{MacKey, RESTART_OP, Record, genesis};
-pub use verify::{Problem, Verdict, for_each_record, read_log, verify_bytes};
+pub use record::{MacKey, Record};
+// The keyring vectors (src/tests/vectors_keyring.rs) check the chain's start.
+#[cfg(test)]
+pub(crate) use record::genesis;
+pub use verify::{Verdict, for_each_record, read_log, verify_bytes};
 
 /// The log of the keyring at `keyring_path` (after following a symlinked
 /// keyring, as the keyring writes do): `<keyring>.audit.jsonl`.
@@ -76,7 +79,9 @@ pub struct Event {
     /// `init`, `keygen`, `rotate`, `rotate-kek`, `rotate-root`, `enable`,
     /// `disable`, `destroy`, `import`, `rekey`, ...
     pub operation: String,
+    /// The key it concerns, if one.
     pub key: Option<String>,
+    /// The key's versions it concerns, if any.
     pub versions: Vec<u32>,
     /// Free text for people; never a secret.
     pub detail: Option<String>,
@@ -85,6 +90,7 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event of `operation`, about no key yet.
     pub fn new(operation: &str) -> Event {
         Event {
             operation: operation.to_string(),
@@ -92,21 +98,25 @@ impl Event {
         }
     }
 
+    /// The event concerns the key `name`.
     pub fn key(mut self, name: &str) -> Event {
         self.key = Some(name.to_string());
         self
     }
 
+    /// The event concerns these versions of its key.
     pub fn versions(mut self, versions: impl IntoIterator<Item = u32>) -> Event {
         self.versions = versions.into_iter().collect();
         self
     }
 
+    /// Free text for people; never a secret.
     pub fn detail(mut self, detail: impl Into<String>) -> Event {
         self.detail = Some(detail.into());
         self
     }
 
+    /// The outcome when not `ok`: `denied` or `failed`.
     pub fn outcome(mut self, outcome: impl Into<String>) -> Event {
         self.outcome = Some(outcome.into());
         self
