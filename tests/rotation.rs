@@ -105,6 +105,8 @@ fn rotate_compromised_flags_older_versions_with_reason() {
     let out = t
         .run(&["rotate", "backups", "--compromised", "--json"])
         .ok()
+        // The warning reaches stderr under --json too (docs/JSON.md).
+        .stderr_has("flagged as compromised: v3")
         .json();
     assert_eq!(out["compromised_versions"], serde_json::json!([3]));
     let key = show(&t, "backups");

@@ -154,11 +154,8 @@ pub(super) fn rotate_key(
         rotated: &rotated,
         reason,
     })?;
-    if ctx.json {
-        // The warnings below are for people; the document lists the
-        // flagged versions.
-        return Ok(());
-    }
+    // Warnings go to stderr under --json too (docs/JSON.md): the document
+    // lists the flagged versions but not what to do about them.
     if !rotated.flagged.is_empty() {
         ctx.warn(format!(
             "flagged as compromised: {}; they still decrypt, with a warning. Rotation alone does not protect data already encrypted under them: re-encrypt your envelopes with a fresh content key (`keycask rekey --reencrypt PATH...`; a header-only `keycask rekey` keeps their content key), then disable or destroy those versions",
