@@ -109,39 +109,9 @@ pub fn append(
     // A keyring copied or moved without its log, or whose log was deleted:
     // the log restarts from the keyring's counter with a record saying so.
     // (A log that exists but does not end where the keyring says is
-    // refused below: that is damage, not absence.)
+    // refused in `open_log`: that is damage, not absence.)
     let restart = state.seq > 0 && !path.exists() && !path.is_symlink();
-    // A log with records must already be there: a symlink to a missing file
-    // is refused, and a refused write leaves no file behind.
-    if state.seq > 0 && !restart && !path.exists() {
-        let target = std::fs::read_link(&path)
-            .map(|t| t.display().to_string())
-            .unwrap_or_default();
-        return Err(log_failure(
-            &path,
-            format!(
-                "is a symbolic link to {target}, which does not exist; the keyring knows {} record(s)",
-                state.seq
-            ),
-        )
-        .into());
-    }
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(restart || state.seq == 0)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| {
-            Failure::other(format!("cannot open the audit log {}: {e}", path.display()))
-                .hint("the keyring was not changed")
-        })?;
-    crate::output::match_keyring_owner(keyring_path, &file).map_err(|e| {
-        Failure::other(format!(
-            "cannot give the audit log {} the keyring's owner: {e}",
-            path.display()
-        ))
-    })?;
+    let mut file = open_log(&path, keyring_path, state, restart)?;
     let tail = if restart {
         Tail {
             lines: Vec::new(),
@@ -152,27 +122,108 @@ pub fn append(
         read_tail(&mut file, state.seq)
             .with_context(|| format!("reading the audit log {}", path.display()))?
     };
+    let mut chain = if restart {
+        Chain {
+            prev: state.last.clone(),
+            next_seq: state.seq + 1,
+            leftovers: Vec::new(),
+        }
+    } else {
+        check_end(&path, &tail, keyring_id, state, key)?
+    };
+    let len = file.metadata()?.len();
+    if len > tail.complete_end {
+        // A partial line from a writer killed mid-append: never a record.
+        file.set_len(tail.complete_end)?;
+    }
 
-    // Find the record the keyring knows as its last, then check the records
-    // after it (left by a writer killed before its keyring write).
-    let mut prev = genesis(keyring_id);
-    let mut next_seq = 1;
-    let mut leftovers = Vec::new();
+    let out = new_records(&mut chain, restart.then_some(state.seq), events, key, now);
+    let written = file.write_all(&out).and_then(|()| file.sync_data());
+    if let Err(e) = written {
+        // Best effort: leave the log as it was (a full disk, an I/O error).
+        let _ = file.set_len(tail.complete_end);
+        return Err(Failure::other(format!(
+            "cannot write the audit log {}: {e}",
+            path.display()
+        ))
+        .hint("the keyring was not changed")
+        .into());
+    }
+    Ok((chain.next_seq - 1, chain.prev))
+}
+
+/// Opens the log for appending (creating it for a new or restarted log,
+/// mode 0600, owned as the keyring is).
+fn open_log(path: &Path, keyring_path: &Path, state: &AuditState, restart: bool) -> Result<File> {
+    // A log with records must already be there: a symlink to a missing file
+    // is refused, and a refused write leaves no file behind.
+    if state.seq > 0 && !restart && !path.exists() {
+        let target = std::fs::read_link(path)
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        return Err(log_failure(
+            path,
+            format!(
+                "is a symbolic link to {target}, which does not exist; the keyring knows {} record(s)",
+                state.seq
+            ),
+        )
+        .into());
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(restart || state.seq == 0)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            Failure::other(format!("cannot open the audit log {}: {e}", path.display()))
+                .hint("the keyring was not changed")
+        })?;
+    crate::output::match_keyring_owner(keyring_path, &file).map_err(|e| {
+        Failure::other(format!(
+            "cannot give the audit log {} the keyring's owner: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(file)
+}
+
+/// Where the chain stands before the new records: the hash and number the
+/// next record links to, and the numbers of records left after the
+/// keyring's last one by a writer killed before its keyring write.
+struct Chain {
+    prev: String,
+    next_seq: u64,
+    leftovers: Vec<u64>,
+}
+
+/// Finds the record the keyring knows as its last, then checks the records
+/// after it (left by a writer killed before its keyring write).
+fn check_end(
+    path: &Path,
+    tail: &Tail,
+    keyring_id: &str,
+    state: &AuditState,
+    key: &MacKey,
+) -> Result<Chain> {
+    let mut chain = Chain {
+        prev: genesis(keyring_id),
+        next_seq: 1,
+        leftovers: Vec::new(),
+    };
     // Where the records after the keyring's last one begin. The last one
     // is found by its number alone, from the end (usually the last line),
     // and checked by its hash, which the keyring's own MAC vouches for.
     let mut after_known = 0;
-    if restart {
-        prev = state.last.clone();
-        next_seq = state.seq + 1;
-    } else if state.seq > 0 {
+    if state.seq > 0 {
         let known = tail
             .lines
             .iter()
             .rposition(|(_, l)| decode_unverified(l).is_some_and(|r| r.seq == state.seq))
             .ok_or_else(|| {
                 log_failure(
-                    &path,
+                    path,
                     format!(
                         "ends before record {}, the last one the keyring knows: it was truncated or replaced",
                         state.seq
@@ -182,7 +233,7 @@ pub fn append(
         let line = &tail.lines[known].1;
         if line_hash(line) != state.last {
             return Err(log_failure(
-                &path,
+                path,
                 format!(
                     "does not hold the record {} that the keyring knows",
                     state.seq
@@ -190,20 +241,20 @@ pub fn append(
             )
             .into());
         }
-        prev = state.last.clone();
-        next_seq = state.seq + 1;
+        chain.prev = state.last.clone();
+        chain.next_seq = state.seq + 1;
         after_known = known + 1;
     }
     for (_, line) in &tail.lines[after_known..] {
         let Ok(record) = decode(line, key) else {
             return Err(log_failure(
-                &path,
-                format!("has a damaged record after record {}", next_seq - 1),
+                path,
+                format!("has a damaged record after record {}", chain.next_seq - 1),
             )
             .into());
         };
-        if record.seq != next_seq || record.prev != prev {
-            if state.seq == 0 && tail.from_start && leftovers.is_empty() {
+        if record.seq != chain.next_seq || record.prev != chain.prev {
+            if state.seq == 0 && tail.from_start && chain.leftovers.is_empty() {
                 return Err(Failure::keyring(format!(
                     "the audit log {} belongs to another keyring",
                     path.display()
@@ -212,26 +263,33 @@ pub fn append(
                 .into());
             }
             return Err(
-                log_failure(&path, format!("breaks its chain at record {}", record.seq)).into(),
+                log_failure(path, format!("breaks its chain at record {}", record.seq)).into(),
             );
         }
-        leftovers.push(record.seq);
-        prev = line_hash(line);
-        next_seq += 1;
+        chain.leftovers.push(record.seq);
+        chain.prev = line_hash(line);
+        chain.next_seq += 1;
     }
-    let len = file.metadata()?.len();
-    if len > tail.complete_end {
-        // A partial line from a writer killed mid-append: never a record.
-        file.set_len(tail.complete_end)?;
-    }
+    Ok(chain)
+}
 
+/// The lines to append, each linked to the one before: a `log-restarted`
+/// record when the log was missing (`restarted_after` is the keyring's
+/// count), an `interrupted` record naming leftovers, then one per event.
+fn new_records(
+    chain: &mut Chain,
+    restarted_after: Option<u64>,
+    events: &[Event],
+    key: &MacKey,
+    now: Timestamp,
+) -> Vec<u8> {
     let (user, uid, host) = who();
     let root_identity = crate::root::identity();
     let time = clock::format_time(now);
     let mut out = Vec::new();
     let mut push = |op: &str, event: Option<&Event>, detail: Option<String>| {
         let record = Record {
-            seq: next_seq,
+            seq: chain.next_seq,
             time: time.clone(),
             op: op.to_string(),
             key: event.and_then(|e| e.key.clone()),
@@ -244,24 +302,24 @@ pub fn append(
             host: host.clone(),
             root_identity: root_identity.clone(),
             detail,
-            prev: prev.clone(),
+            prev: chain.prev.clone(),
         };
         let line = encode(&record, key);
-        prev = line_hash(&line);
-        next_seq += 1;
+        chain.prev = line_hash(&line);
+        chain.next_seq += 1;
         out.extend_from_slice(&line);
         out.push(b'\n');
     };
-    if restart {
+    if let Some(seq) = restarted_after {
         push(
             RESTART_OP,
             None,
             Some(format!(
-                "no audit log was found here; records 1-{} are not in this log (the keyring was copied or moved without its log, or the log was deleted)",
-                state.seq
+                "no audit log was found here; records 1-{seq} are not in this log (the keyring was copied or moved without its log, or the log was deleted)"
             )),
         );
     }
+    let leftovers = std::mem::take(&mut chain.leftovers);
     if let (Some(first), Some(last)) = (leftovers.first(), leftovers.last()) {
         let which = if first == last {
             format!("record {first} was")
@@ -279,17 +337,5 @@ pub fn append(
     for event in events {
         push(&event.operation, Some(event), event.detail.clone());
     }
-    let before = tail.complete_end;
-    let written = file.write_all(&out).and_then(|()| file.sync_data());
-    if let Err(e) = written {
-        // Best effort: leave the log as it was (a full disk, an I/O error).
-        let _ = file.set_len(before);
-        return Err(Failure::other(format!(
-            "cannot write the audit log {}: {e}",
-            path.display()
-        ))
-        .hint("the keyring was not changed")
-        .into());
-    }
-    Ok((next_seq - 1, prev))
+    out
 }
