@@ -11,56 +11,14 @@ pub(super) fn reencrypt(
     request: &RekeyRequest,
     options: &rekey::reencrypt::Options,
 ) -> Result<()> {
-    use rekey::reencrypt::{Reencrypter, Report, Status as R, Summary};
-    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use rekey::reencrypt::{Reencrypter, Report, Summary};
     let walk = crate::envelope::scan::walk(&request.paths)?;
     let sizes: Vec<u64> = walk
         .files
         .iter()
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
         .collect();
-    let total: u64 = sizes.iter().sum();
-    // Files on `jobs` threads of their own; each stream uses every core.
-    // (Plain threads rather than a rayon pool: a pool thread waiting for
-    // its stream could pick up another file's, and memory would grow.)
-    let each_file = |one: &OneFile| {
-        let bar = bytes_bar(ctx, total);
-        let next = AtomicUsize::new(0);
-        let results: Vec<std::sync::Mutex<Option<Report>>> = walk
-            .files
-            .iter()
-            .map(|_| std::sync::Mutex::new(None))
-            .collect();
-        std::thread::scope(|scope| {
-            for _ in 0..request.jobs.min(walk.files.len()).max(1) {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = walk.files.get(i) else {
-                            break;
-                        };
-                        let done = AtomicU64::new(0);
-                        let report = one(path, &|n| {
-                            done.fetch_add(n, Ordering::Relaxed);
-                            bar.inc(n);
-                        });
-                        // The rest of the file (armor, skipped files).
-                        bar.inc(sizes[i].saturating_sub(done.load(Ordering::Relaxed)));
-                        *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(report);
-                    }
-                });
-            }
-        });
-        bar.finish_and_clear();
-        results
-            .into_iter()
-            .map(|r| {
-                r.into_inner()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .unwrap_or_else(|| Report::failed("not processed"))
-            })
-            .collect::<Vec<Report>>()
-    };
+    let each_file = |one: &OneFile| reencrypt_files(ctx, &walk.files, &sizes, request.jobs, one);
     let mut opened = None;
     let reports = if request.dry_run {
         // Planning needs only metadata: no unlock, no passphrase.
@@ -113,76 +71,11 @@ pub(super) fn reencrypt(
         summary.failed
     );
     if let Some(unlocked) = &opened {
-        // One record for the run (a re-encryption changes no keyring, so it
-        // is written on its own, under the keyring's lock).
-        let mut versions: Vec<u32> = files
-            .iter()
-            .filter(|(_, r)| r.status == R::Reencrypted)
-            .flat_map(|(_, r)| r.moves.iter().map(|m| m.from_version))
-            .collect();
-        versions.sort_unstable();
-        versions.dedup();
-        let mut keys: Vec<&str> = files
-            .iter()
-            .filter(|(_, r)| r.status == R::Reencrypted)
-            .flat_map(|(_, r)| r.moves.iter().map(|m| m.key.as_str()))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let mut event = Event::new("rekey-reencrypt")
-            .detail(format!(
-                "re-encrypted {} ({} bytes), current {}, not compromised {}, skipped {}, failed {}",
-                summary.reencrypted,
-                summary.bytes,
-                summary.current,
-                summary.not_compromised,
-                summary.skipped,
-                summary.failed
-            ))
-            .outcome(if summary.failed > 0 { "failed" } else { "ok" });
-        if let [key] = keys[..] {
-            event = event.key(key).versions(versions);
-        }
-        crate::keyring::record(&ctx.keyring_path, &ctx.sources, unlocked, event).context(
-            "the envelopes are re-encrypted, but the audit record of it was not written",
-        )?;
+        record_reencryption(ctx, unlocked, &files, &summary)?;
     }
 
     if ctx.json {
-        let listed: Vec<Value> = files
-            .iter()
-            .map(|(path, r)| {
-                json!({
-                    "path": path.display().to_string(),
-                    "status": r.status.as_str(),
-                    "keys": r.moves.iter().map(|m| json!({
-                        "key": m.key,
-                        "from_version": m.from_version,
-                        "to_version": m.to_version,
-                        "compromised": m.compromised,
-                    })).collect::<Vec<_>>(),
-                    "compromised": r.compromised(),
-                    "bytes": r.bytes,
-                    "dropped": r.dropped.iter().map(crate::crypto::material::fingerprint_text).collect::<Vec<_>>(),
-                    "reason": r.reason,
-                })
-            })
-            .collect();
-        output::print_json(&json!({
-            "schema": "keycask.reencrypt/1",
-            "dry_run": request.dry_run,
-            "force": options.force,
-            "only_compromised": options.only_compromised,
-            "summary": {
-                if request.dry_run { "would_reencrypt" } else { "reencrypted" }: summary.reencrypted,
-                "current": summary.current,
-                "not_compromised": summary.not_compromised,
-                "skipped": summary.skipped,
-                "failed": summary.failed,
-                "bytes": summary.bytes,
-            },
-            "files": listed,
-        }))?;
+        print_reencrypt_json(request.dry_run, options, &summary, &files)?;
     } else {
         report_reencrypt_for_people(ctx, request.dry_run, &files)?;
         if request.dry_run {
@@ -214,6 +107,138 @@ pub(super) fn reencrypt(
         .into());
     }
     Ok(())
+}
+
+/// Runs `one` on every file, on `jobs` threads of their own; each stream
+/// uses every core. (Plain threads rather than a rayon pool: a pool thread
+/// waiting for its stream could pick up another file's, and memory would
+/// grow.) Reports come back in the order of `files`.
+fn reencrypt_files(
+    ctx: &Context,
+    files: &[PathBuf],
+    sizes: &[u64],
+    jobs: usize,
+    one: &OneFile,
+) -> Vec<rekey::reencrypt::Report> {
+    use rekey::reencrypt::Report;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    let bar = bytes_bar(ctx, sizes.iter().sum());
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Report>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(files.len()).max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else {
+                        break;
+                    };
+                    let done = AtomicU64::new(0);
+                    let report = one(path, &|n| {
+                        done.fetch_add(n, Ordering::Relaxed);
+                        bar.inc(n);
+                    });
+                    // The rest of the file (armor, skipped files).
+                    bar.inc(sizes[i].saturating_sub(done.load(Ordering::Relaxed)));
+                    *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(report);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    results
+        .into_iter()
+        .map(|r| {
+            r.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(|| Report::failed("not processed"))
+        })
+        .collect()
+}
+
+/// One audit record for the run (a re-encryption changes no keyring, so it
+/// is written on its own, under the keyring's lock).
+fn record_reencryption(
+    ctx: &Context,
+    unlocked: &crate::keyring::Unlocked,
+    files: &[(&PathBuf, &rekey::reencrypt::Report)],
+    summary: &rekey::reencrypt::Summary,
+) -> Result<()> {
+    use rekey::reencrypt::Status as R;
+    let mut versions: Vec<u32> = files
+        .iter()
+        .filter(|(_, r)| r.status == R::Reencrypted)
+        .flat_map(|(_, r)| r.moves.iter().map(|m| m.from_version))
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    let mut keys: Vec<&str> = files
+        .iter()
+        .filter(|(_, r)| r.status == R::Reencrypted)
+        .flat_map(|(_, r)| r.moves.iter().map(|m| m.key.as_str()))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut event = Event::new("rekey-reencrypt")
+        .detail(format!(
+            "re-encrypted {} ({} bytes), current {}, not compromised {}, skipped {}, failed {}",
+            summary.reencrypted,
+            summary.bytes,
+            summary.current,
+            summary.not_compromised,
+            summary.skipped,
+            summary.failed
+        ))
+        .outcome(if summary.failed > 0 { "failed" } else { "ok" });
+    if let [key] = keys[..] {
+        event = event.key(key).versions(versions);
+    }
+    crate::keyring::record(&ctx.keyring_path, &ctx.sources, unlocked, event)
+        .context("the envelopes are re-encrypted, but the audit record of it was not written")
+}
+
+/// The `keycask.reencrypt/1` document (docs/JSON.md).
+fn print_reencrypt_json(
+    dry_run: bool,
+    options: &rekey::reencrypt::Options,
+    summary: &rekey::reencrypt::Summary,
+    files: &[(&PathBuf, &rekey::reencrypt::Report)],
+) -> Result<()> {
+    let listed: Vec<Value> = files
+        .iter()
+        .map(|(path, r)| {
+            json!({
+                "path": path.display().to_string(),
+                "status": r.status.as_str(),
+                "keys": r.moves.iter().map(|m| json!({
+                    "key": m.key,
+                    "from_version": m.from_version,
+                    "to_version": m.to_version,
+                    "compromised": m.compromised,
+                })).collect::<Vec<_>>(),
+                "compromised": r.compromised(),
+                "bytes": r.bytes,
+                "dropped": r.dropped.iter().map(crate::crypto::material::fingerprint_text).collect::<Vec<_>>(),
+                "reason": r.reason,
+            })
+        })
+        .collect();
+    output::print_json(&json!({
+        "schema": "keycask.reencrypt/1",
+        "dry_run": dry_run,
+        "force": options.force,
+        "only_compromised": options.only_compromised,
+        "summary": {
+            if dry_run { "would_reencrypt" } else { "reencrypted" }: summary.reencrypted,
+            "current": summary.current,
+            "not_compromised": summary.not_compromised,
+            "skipped": summary.skipped,
+            "failed": summary.failed,
+            "bytes": summary.bytes,
+        },
+        "files": listed,
+    }))
 }
 
 /// A bar over bytes on stderr, only when stderr is a terminal and the run
