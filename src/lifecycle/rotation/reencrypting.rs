@@ -84,29 +84,13 @@ pub(super) fn reencrypt(
             ctx.report(counts)?;
         }
     }
-    let where_ = if ctx.json {
-        "the reasons are in the report's files[].reason"
-    } else {
-        "the reasons are listed above"
-    };
-    let failed = summary.failed;
-    if failed > 0 && request.dry_run {
-        return Err(Failure::other(format!(
-            "{failed} file(s) would fail to re-encrypt; nothing was changed"
-        ))
-        .hint(format!("{where_}; fix them before the real run"))
-        .into());
-    }
-    if failed > 0 {
-        return Err(Failure::other(format!(
-            "{failed} file(s) could not be re-encrypted; they were left as they were"
-        ))
-        .hint(format!(
-            "{where_}; fix them and run the same command again (what is done is skipped)"
-        ))
-        .into());
-    }
-    Ok(())
+    refuse_failures(
+        ctx,
+        summary.failed,
+        request.dry_run,
+        ("re-encrypt", "re-encrypted"),
+        " (what is done is skipped)",
+    )
 }
 
 /// Runs `one` on every file, on `jobs` threads of their own; each stream

@@ -136,32 +136,8 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
     }
 
     if ctx.json {
-        let listed: Vec<Value> = files
-            .iter()
-            .map(|(path, r)| {
-                json!({
-                    "path": path.display().to_string(),
-                    "status": r.status.as_str(),
-                    "key": r.key,
-                    "from_version": r.from_version,
-                    "to_version": r.to_version,
-                    "compromised": r.compromised,
-                    "reason": r.reason,
-                })
-            })
-            .collect();
-        output::print_json(&json!({
-            "schema": "keycask.rekey/1",
-            "dry_run": request.dry_run,
-            "summary": {
-                if request.dry_run { "would_rekey" } else { "rekeyed" }: rekeyed,
-                "current": current,
-                "skipped": skipped,
-                "failed": failed,
-            },
-            "files": listed,
-            "versions": versions.iter().map(DependencyRow::to_json).collect::<Vec<_>>(),
-        }))?;
+        let counts = [rekeyed, current, skipped, failed];
+        print_rekey_json(request.dry_run, counts, &files, &versions)?;
     } else {
         report_rekey_for_people(ctx, request.dry_run, &files, &versions)?;
         let verb = if request.dry_run {
@@ -180,24 +156,78 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
             ctx.report(summary)?;
         }
     }
+    // A dry run fails as the real run would, so that it can gate it.
+    refuse_failures(ctx, failed, request.dry_run, ("rekey", "rekeyed"), "")
+}
+
+/// The `keycask.rekey/1` document (docs/JSON.md); `counts` are rekeyed (or
+/// would be), current, skipped and failed.
+fn print_rekey_json(
+    dry_run: bool,
+    counts: [usize; 4],
+    files: &[(&PathBuf, &FileReport)],
+    versions: &[DependencyRow],
+) -> Result<()> {
+    let [rekeyed, current, skipped, failed] = counts;
+    let listed: Vec<Value> = files
+        .iter()
+        .map(|(path, r)| {
+            json!({
+                "path": path.display().to_string(),
+                "status": r.status.as_str(),
+                "key": r.key,
+                "from_version": r.from_version,
+                "to_version": r.to_version,
+                "compromised": r.compromised,
+                "reason": r.reason,
+            })
+        })
+        .collect();
+    output::print_json(&json!({
+        "schema": "keycask.rekey/1",
+        "dry_run": dry_run,
+        "summary": {
+            if dry_run { "would_rekey" } else { "rekeyed" }: rekeyed,
+            "current": current,
+            "skipped": skipped,
+            "failed": failed,
+        },
+        "files": listed,
+        "versions": versions.iter().map(DependencyRow::to_json).collect::<Vec<_>>(),
+    }))
+}
+
+/// The error of a run (`rekey` or `rekey --reencrypt`, named by `verb`: its
+/// infinitive and participle) in which `failed` files failed, after its
+/// report; a dry run fails as the real run would, so that it can gate it.
+pub(super) fn refuse_failures(
+    ctx: &Context,
+    failed: usize,
+    dry_run: bool,
+    verb: (&str, &str),
+    rerun_note: &str,
+) -> Result<()> {
     let where_ = if ctx.json {
         "the reasons are in the report's files[].reason"
     } else {
         "the reasons are listed above"
     };
-    // A dry run fails as the real run would, so that it can gate it.
-    if failed > 0 && request.dry_run {
+    if failed > 0 && dry_run {
         return Err(Failure::other(format!(
-            "{failed} file(s) would fail to rekey; nothing was changed"
+            "{failed} file(s) would fail to {}; nothing was changed",
+            verb.0
         ))
         .hint(format!("{where_}; fix them before the real run"))
         .into());
     }
     if failed > 0 {
         return Err(Failure::other(format!(
-            "{failed} file(s) could not be rekeyed; they were left as they were"
+            "{failed} file(s) could not be {}; they were left as they were",
+            verb.1
         ))
-        .hint(format!("{where_}; fix them and run the same command again"))
+        .hint(format!(
+            "{where_}; fix them and run the same command again{rerun_note}"
+        ))
         .into());
     }
     Ok(())
