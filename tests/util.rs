@@ -308,14 +308,58 @@ pub fn rekey_journal(file: &[u8], new_header: &[u8]) -> Vec<u8> {
 
 /// Changes the keyring file at `keyring` as a tool outside keycask would
 /// (an older keycask, a hand edit made good): applies `edit` to its JSON
-/// and writes it back with a valid MAC, from docs/FORMAT.md ("Keyring": the
-/// key-file root `root_key_file`, the primary KEK, the format 3 MAC) and the
-/// RustCrypto crates, not from keycask's code. The result is compact JSON,
-/// members in name order, `mac` last (any layout a format 3 reader takes).
+/// and writes it back with a valid MAC. See [`edit_keyring_with`].
 pub fn edit_keyring(
     keyring: &Path,
     root_key_file: &Path,
     edit: impl FnOnce(&mut serde_json::Value),
+) {
+    edit_keyring_with(keyring, root_key_file, |e| edit(&mut e.doc));
+}
+
+/// A keyring being edited by [`edit_keyring_with`]: its JSON without `mac`,
+/// and its primary KEK, to wrap new material with.
+pub struct KeyringEdit {
+    pub doc: serde_json::Value,
+    kek: [u8; 32],
+}
+
+impl KeyringEdit {
+    /// base64 of `nonce || AES-256-GCM(KEK, plaintext, aad)`, a wrapped blob
+    /// (docs/FORMAT.md, "Wrapped blobs").
+    pub fn wrap(&self, plaintext: &[u8], aad: &str) -> String {
+        wrap_blob(&self.kek, plaintext, aad)
+    }
+}
+
+fn wrap_blob(key: &[u8; 32], plaintext: &[u8], aad: &str) -> String {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use base64::Engine;
+    use rand::TryRng;
+    let mut nonce = [0u8; 12];
+    rand::rngs::SysRng.try_fill_bytes(&mut nonce).unwrap();
+    let sealed = aes_gcm::Aes256Gcm::new(key.into())
+        .encrypt(
+            &nonce.into(),
+            Payload {
+                msg: plaintext,
+                aad: aad.as_bytes(),
+            },
+        )
+        .unwrap();
+    base64::engine::general_purpose::STANDARD.encode([&nonce[..], &sealed].concat())
+}
+
+/// Applies `edit` to the keyring at `keyring`, whose root is the key file
+/// `root_key_file`, and writes it back with a valid MAC: from docs/FORMAT.md
+/// ("Keyring": the key-file root, the primary KEK, the format 3 MAC) and the
+/// RustCrypto crates, not from keycask's code. A new `keyring_id` gets the
+/// (one) KEK wrapped again under it. The result is compact JSON, members in
+/// name order, `mac` last (a layout a format 3 reader takes).
+pub fn edit_keyring_with(
+    keyring: &Path,
+    root_key_file: &Path,
+    edit: impl FnOnce(&mut KeyringEdit),
 ) {
     use aes_gcm::aead::{Aead, KeyInit, Payload};
     use base64::Engine;
@@ -337,28 +381,40 @@ pub fn edit_keyring(
     );
     let id = doc["keyring_id"].as_str().unwrap().to_string();
     let primary = doc["kek"]["primary"].as_u64().unwrap();
-    let wrapped = doc["kek"]["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["version"] == primary)
-        .unwrap()["wrapped"]
-        .as_str()
+    let kek_aad = |id: &str| format!("keycask/kek/v1\0{id}\0{primary}");
+    fn kek_version(doc: &mut serde_json::Value, number: u64) -> &mut serde_json::Value {
+        let versions = doc["kek"]["versions"].as_array_mut().unwrap();
+        versions
+            .iter_mut()
+            .find(|v| v["version"] == number)
+            .unwrap()
+    }
+    let wrapped = B64
+        .decode(kek_version(&mut doc, primary)["wrapped"].as_str().unwrap())
         .unwrap();
-    let wrapped = B64.decode(wrapped).unwrap();
     let (nonce, sealed) = wrapped.split_at(12);
-    let kek = aes_gcm::Aes256Gcm::new(&root_key.into())
+    let kek: [u8; 32] = aes_gcm::Aes256Gcm::new(&root_key.into())
         .decrypt(
             nonce.try_into().unwrap(),
             Payload {
                 msg: sealed,
-                aad: format!("keycask/kek/v1\0{id}\0{primary}").as_bytes(),
+                aad: kek_aad(&id).as_bytes(),
             },
         )
+        .unwrap()
+        .try_into()
         .unwrap();
 
     doc.as_object_mut().unwrap().remove("mac");
-    edit(&mut doc);
+    let mut editing = KeyringEdit { doc, kek };
+    edit(&mut editing);
+    let (mut doc, old_id) = (editing.doc, id);
+    let id = doc["keyring_id"].as_str().unwrap().to_string();
+    if id != old_id {
+        assert_eq!(doc["kek"]["versions"].as_array().unwrap().len(), 1);
+        kek_version(&mut doc, primary)["wrapped"] =
+            wrap_blob(&root_key, &kek, &kek_aad(&id)).into();
+    }
     let mut bytes = serde_json::to_vec(&doc).unwrap();
     let mac_key = hkdf(&kek, Some(id.as_bytes()), b"keycask/keyring-mac/v1");
     let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&mac_key).unwrap();
