@@ -12,7 +12,8 @@ use proptest::prelude::*;
 
 use crate::envelope::stream::{self, PayloadCipher, TAG_LEN};
 use crate::envelope::{
-    Cek, EncryptionContext, EnvelopeError, Header, HeaderParams, VersionRef, armor, read_header,
+    Cek, EncryptionContext, EnvelopeError, Header, VersionRef, armor, header::HeaderParams,
+    read_header,
 };
 use crate::secret::SecretKey32;
 
