@@ -4,6 +4,9 @@
 //! the keyring's internals, faster than running `keycask keygen` ten
 //! thousand times.
 
+// Public for examples/ only, so hidden from the documentation.
+#![doc(hidden)]
+
 use std::path::Path;
 
 use anyhow::Result;

@@ -23,23 +23,24 @@ mod cli;
 mod clock;
 mod context;
 mod crypto;
+mod envelope;
 mod error;
+pub mod fixtures; // Not API (docs/ARCHITECTURE.md): examples/' bench fixtures, doc-hidden.
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzz;
 mod hardening;
 mod input;
+mod key;
+mod keyring;
 mod lifecycle;
 mod output;
 mod random;
 mod rekey;
+mod root;
 mod sealed;
+mod secret;
 mod temp;
-// Not API (docs/ARCHITECTURE.md): bench fixtures, and what tests/ still reach.
-macro_rules! internal {
-    ($($name:ident),*) => { $(#[doc(hidden)] pub mod $name;)* };
-}
-internal! { envelope, fixtures, key, keyring, root, secret }
 
 pub use crate::cli::{COMMAND_GROUPS, Cli, ENVIRONMENT, EXIT_CODES, command};
 pub use crate::hardening::harden_process;

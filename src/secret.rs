@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 pub struct SecretKey32(Zeroizing<[u8; 32]>);
 
 impl SecretKey32 {
+    #[cfg(any(test, fuzzing))]
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         let mut key = Zeroizing::new([0u8; 32]);
         key.copy_from_slice(&bytes);
@@ -82,10 +83,6 @@ impl SecretBytes {
 
     pub fn len(&self) -> usize {
         self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

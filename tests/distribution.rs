@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::TestDir;
+use crate::util::{TestDir, edit_keyring};
 
 /// Runs openssl in the test folder and asserts success.
 #[track_caller]
@@ -2696,7 +2696,10 @@ fn version_1_bundles_are_refused_with_the_reason() {
 
 /// An envelope made outside keycask with `material` (a key its maker holds),
 /// whose header claims keyring `keyring_id`, key `key_name` and version
-/// `number`/`version_id`: what an attacker holding that key can write.
+/// `number`/`version_id`: what an attacker holding that key can write. It is
+/// written from docs/FORMAT.md ("Envelope": a format 2 header with one key
+/// stanza, its MAC, and the payload in STREAM chunks) with the RustCrypto
+/// crates, not with keycask's code.
 fn craft_envelope(
     material: [u8; 32],
     keyring_id: &str,
@@ -2705,42 +2708,88 @@ fn craft_envelope(
     context: &[(&str, &str)],
     plaintext: &[u8],
 ) -> Vec<u8> {
-    use keycask::envelope::stream::{self, PayloadCipher};
-    use keycask::envelope::{Cek, EncryptionContext, Header, HeaderParams, VersionRef};
-    use keycask::secret::SecretKey32;
-    let mut ctx = EncryptionContext::new();
-    for (k, v) in context {
-        ctx.insert(k, v).unwrap();
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use hmac::Mac;
+    use rand::TryRng;
+    fn hkdf(ikm: &[u8], salt: &[u8], info: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), ikm)
+            .expand(info, &mut out)
+            .unwrap();
+        out
     }
-    let params = HeaderParams {
-        keyring_id: hex::decode(keyring_id).unwrap().try_into().unwrap(),
-        key_name: key_name.into(),
-        version: VersionRef {
-            number,
-            id: hex::decode(version_id).unwrap().try_into().unwrap(),
-        },
-        context: ctx,
-        chunk_size: 65536,
+    fn seal(key: &[u8; 32], nonce: &[u8; 12], msg: &[u8], aad: &[u8]) -> Vec<u8> {
+        aes_gcm::Aes256Gcm::new(key.into())
+            .encrypt(nonce.into(), Payload { msg, aad })
+            .unwrap()
+    }
+    const CHUNK: usize = 65536;
+    let random = |out: &mut [u8]| rand::rngs::SysRng.try_fill_bytes(out).unwrap();
+    let (mut cek, mut salt, mut nonce) = ([0u8; 32], [0u8; 32], [0u8; 12]);
+    random(&mut cek);
+    random(&mut salt);
+    random(&mut nonce);
+    let version_id = hex::decode(version_id).unwrap();
+
+    // The binding B: chunk size, salt, context (sorted by key).
+    let mut pairs = context.to_vec();
+    pairs.sort();
+    let mut encoded = Vec::new();
+    for (k, v) in pairs {
+        encoded.push(u8::try_from(k.len()).unwrap());
+        encoded.extend_from_slice(k.as_bytes());
+        encoded.extend_from_slice(&u16::try_from(v.len()).unwrap().to_be_bytes());
+        encoded.extend_from_slice(v.as_bytes());
+    }
+    let mut binding = (CHUNK as u32).to_be_bytes().to_vec();
+    binding.extend_from_slice(&salt);
+    binding.extend_from_slice(&u16::try_from(encoded.len()).unwrap().to_be_bytes());
+    binding.extend_from_slice(&encoded);
+
+    // The key stanza: its fields, then the CEK wrapped under the
+    // per-envelope wrapping key.
+    let mut stanza = hex::decode(keyring_id).unwrap();
+    stanza.push(u8::try_from(key_name.len()).unwrap());
+    stanza.extend_from_slice(key_name.as_bytes());
+    stanza.extend_from_slice(&version_id);
+    stanza.extend_from_slice(&number.to_be_bytes());
+    let wrap_key = hkdf(
+        &material,
+        &salt,
+        &[&b"keycask/envelope/v2/key-wrap"[..], &version_id].concat(),
+    );
+    let aad = [&b"keycask/envelope/v2/key-stanza"[..], &binding, &stanza].concat();
+    let wrapped = seal(&wrap_key, &nonce, &cek, &aad);
+    stanza.extend_from_slice(&nonce);
+    stanza.extend_from_slice(&wrapped);
+
+    let len = 12 + binding.len() + 1 + 3 + stanza.len() + 32;
+    let mut out = b"KCASKENV".to_vec();
+    out.extend_from_slice(&[2, 1]); // format 2, AES-256-GCM STREAM
+    out.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+    out.extend_from_slice(&binding);
+    out.push(1); // one stanza: a key stanza
+    out.push(1);
+    out.extend_from_slice(&u16::try_from(stanza.len()).unwrap().to_be_bytes());
+    out.extend_from_slice(&stanza);
+    let mac_key = hkdf(&cek, &salt, b"keycask/envelope/v2/header-mac");
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&mac_key).unwrap();
+    mac.update(&out);
+    out.extend_from_slice(&mac.finalize().into_bytes());
+    assert_eq!(out.len(), len);
+
+    // The payload: chunk i under nonce i (11 bytes) || final flag.
+    let payload_key = hkdf(&cek, &salt, b"keycask/envelope/v1/payload");
+    let chunks: Vec<&[u8]> = match plaintext.is_empty() {
+        true => vec![&[]],
+        false => plaintext.chunks(CHUNK).collect(),
     };
-    let cek = Cek::generate();
-    let header = Header::seal(
-        &params,
-        &SecretKey32::from_bytes(material),
-        &cek,
-        [7; 32],
-        [8; 12],
-    )
-    .unwrap();
-    let mut out = header.to_bytes();
-    let cipher = PayloadCipher::new(&cek.payload_key(&header.salt));
-    stream::encrypt(
-        &cipher,
-        65536,
-        Box::new(std::io::Cursor::new(plaintext.to_vec())),
-        &mut out,
-        &|_| {},
-    )
-    .unwrap();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let mut nonce = [0u8; 12];
+        nonce[3..11].copy_from_slice(&(i as u64).to_be_bytes());
+        nonce[11] = u8::from(i + 1 == chunks.len());
+        out.extend_from_slice(&seal(&payload_key, &nonce, chunk, &[]));
+    }
     out
 }
 
@@ -3024,11 +3073,10 @@ fn an_unrecorded_origin_is_recorded_by_importing_the_bundle_again() {
     .ok();
     // What an older keycask left: the version without its source.
     {
-        let sources = keycask::root::SecretSources::default();
-        let mut session = keycask::keyring::Session::open(&p.t.join("bob.json"), &sources).unwrap();
-        let key = session.keyring.doc.keys.get_mut("backups").unwrap();
-        key.versions[0].source = None;
-        session.commit().unwrap();
+        edit_keyring(&p.t.join("bob.json"), &p.t.join("bob.json.key"), |doc| {
+            let version = &mut doc["keys"]["backups"]["versions"][0];
+            version.as_object_mut().unwrap().remove("source").unwrap();
+        });
     }
     p.bob(&["unwrap", "a.kc"])
         .fails(

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::TestDir;
+use crate::util::{TestDir, rekey_journal, rekey_journal_path};
 
 fn pattern(seed: u32, n: usize) -> Vec<u8> {
     let mut x = (seed as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -756,7 +756,6 @@ fn a_damaged_payload_fails_the_file_and_leaves_it_whole() {
 /// the journal first, and leaves no journal behind.
 #[test]
 fn a_journal_left_by_a_killed_header_rekey_is_finished_first() {
-    use keycask::envelope::journal::{Entry, path_for, payload_sample};
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let t = ring();
@@ -769,30 +768,19 @@ fn a_journal_left_by_a_killed_header_rekey_is_finished_first() {
     let new = std::fs::read(&file).unwrap();
     let len = split(&old).0;
     std::fs::write(&file, &old).unwrap();
-    let entry = Entry {
-        file_len: old.len() as u64,
-        old_header: old[..len].to_vec(),
-        new_header: new[..len].to_vec(),
-        payload_sample: payload_sample(
-            &std::fs::File::open(&file).unwrap(),
-            len as u64,
-            old.len() as u64,
-        )
-        .unwrap(),
-    };
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path_for(&file))
+        .open(rekey_journal_path(&file))
         .unwrap()
-        .write_all(&entry.encode())
+        .write_all(&rekey_journal(&old, &new[..len]))
         .unwrap();
     // The journal installs version 2, the primary: nothing left to do.
     t.run(&["rekey", "--reencrypt", "--dry-run", "d"])
         .ok()
         .stdout_has("would re-encrypt 0 (0 B), already current 1");
-    assert!(path_for(&file).exists(), "a dry run wrote");
+    assert!(rekey_journal_path(&file).exists(), "a dry run wrote");
     t.run(&["rekey", "--reencrypt", "--force", "d"])
         .ok()
         .stdout_has("re-encrypted 1 (");

@@ -1,7 +1,7 @@
 //! Rotation: `rotate NAME`, `--compromised`, `--due`, `--kek`, `--root`,
 //! `enable` / `disable`, and `rekey`.
 
-use crate::util::{Run, TestDir};
+use crate::util::{Run, TestDir, rekey_journal, rekey_journal_path};
 
 fn show(t: &TestDir, name: &str) -> serde_json::Value {
     t.run(&["show", name, "--json"]).ok().json()
@@ -1660,7 +1660,6 @@ fn keycask_now_accepts_rfc3339_offsets() {
 /// the primary version. (The new header comes from a real rekey of the
 /// file, which is then put back as it was.)
 fn interrupted_rekey(t: &TestDir, path: &str) {
-    use keycask::envelope::journal::{Entry, path_for, payload_sample};
     let file = t.join(path);
     let old = std::fs::read(&file).unwrap();
     t.run(&["rekey", path]).ok();
@@ -1668,17 +1667,7 @@ fn interrupted_rekey(t: &TestDir, path: &str) {
     let len = header_len(&old);
     assert_ne!(old[..len], new[..len], "the rekey changed nothing");
     std::fs::write(&file, &old).unwrap();
-    let entry = Entry {
-        file_len: old.len() as u64,
-        old_header: old[..len].to_vec(),
-        new_header: new[..len].to_vec(),
-        payload_sample: payload_sample(
-            &std::fs::File::open(&file).unwrap(),
-            len as u64,
-            old.len() as u64,
-        )
-        .unwrap(),
-    };
+    let journal = rekey_journal(&old, &new[..len]);
     // As keycask writes it: 0600 whatever the umask (a journal others could
     // write is not followed).
     use std::io::Write;
@@ -1687,9 +1676,9 @@ fn interrupted_rekey(t: &TestDir, path: &str) {
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path_for(&file))
+        .open(rekey_journal_path(&file))
         .unwrap()
-        .write_all(&entry.encode())
+        .write_all(&journal)
         .unwrap();
 }
 

@@ -274,3 +274,153 @@ pub fn cannot_check(why: &str) {
 pub fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
+
+/// `.NAME.keycask-rekey`, the journal a `rekey` writes beside the envelope
+/// at `envelope` (docs/rotation.md, "Crash safety").
+pub fn rekey_journal_path(envelope: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(envelope.file_name().unwrap());
+    name.push(".keycask-rekey");
+    envelope.with_file_name(name)
+}
+
+/// The bytes of a complete rekey journal for an envelope `file` (its bytes
+/// as they are on disk, old header first) whose header `rekey` was about to
+/// replace with `new_header`, laid out as src/envelope/journal.rs writes
+/// it: `KCREKEYJ`, version 1, the header length (4), the file's length (8),
+/// the old and the new header, SHA-256 of up to 4 KiB of payload after the
+/// header, and SHA-256 of everything before it.
+pub fn rekey_journal(file: &[u8], new_header: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let len = new_header.len();
+    let payload = &file[len..file.len().min(len + 4096)];
+    let mut out = b"KCREKEYJ".to_vec();
+    out.push(1);
+    out.extend_from_slice(&u32::try_from(len).unwrap().to_be_bytes());
+    out.extend_from_slice(&(file.len() as u64).to_be_bytes());
+    out.extend_from_slice(&file[..len]);
+    out.extend_from_slice(new_header);
+    out.extend_from_slice(&sha2::Sha256::digest(payload));
+    let sum = sha2::Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+/// Changes the keyring file at `keyring` as a tool outside keycask would
+/// (an older keycask, a hand edit made good): applies `edit` to its JSON
+/// and writes it back with a valid MAC. See [`edit_keyring_with`].
+pub fn edit_keyring(
+    keyring: &Path,
+    root_key_file: &Path,
+    edit: impl FnOnce(&mut serde_json::Value),
+) {
+    edit_keyring_with(keyring, root_key_file, |e| edit(&mut e.doc));
+}
+
+/// A keyring being edited by [`edit_keyring_with`]: its JSON without `mac`,
+/// and its primary KEK, to wrap new material with.
+pub struct KeyringEdit {
+    pub doc: serde_json::Value,
+    kek: [u8; 32],
+}
+
+impl KeyringEdit {
+    /// base64 of `nonce || AES-256-GCM(KEK, plaintext, aad)`, a wrapped blob
+    /// (docs/FORMAT.md, "Wrapped blobs").
+    pub fn wrap(&self, plaintext: &[u8], aad: &str) -> String {
+        wrap_blob(&self.kek, plaintext, aad)
+    }
+}
+
+fn wrap_blob(key: &[u8; 32], plaintext: &[u8], aad: &str) -> String {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use base64::Engine;
+    use rand::TryRng;
+    let mut nonce = [0u8; 12];
+    rand::rngs::SysRng.try_fill_bytes(&mut nonce).unwrap();
+    let sealed = aes_gcm::Aes256Gcm::new(key.into())
+        .encrypt(
+            &nonce.into(),
+            Payload {
+                msg: plaintext,
+                aad: aad.as_bytes(),
+            },
+        )
+        .unwrap();
+    base64::engine::general_purpose::STANDARD.encode([&nonce[..], &sealed].concat())
+}
+
+/// Applies `edit` to the keyring at `keyring`, whose root is the key file
+/// `root_key_file`, and writes it back with a valid MAC: from docs/FORMAT.md
+/// ("Keyring": the key-file root, the primary KEK, the format 3 MAC) and the
+/// RustCrypto crates, not from keycask's code. A new `keyring_id` gets the
+/// (one) KEK wrapped again under it. The result is compact JSON, members in
+/// name order, `mac` last (a layout a format 3 reader takes).
+pub fn edit_keyring_with(
+    keyring: &Path,
+    root_key_file: &Path,
+    edit: impl FnOnce(&mut KeyringEdit),
+) {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as B64;
+    use hmac::Mac;
+    fn hkdf(ikm: &[u8], salt: Option<&[u8]>, info: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(salt, ikm)
+            .expand(info, &mut out)
+            .unwrap();
+        out
+    }
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(keyring).unwrap()).unwrap();
+    let root_key = hkdf(
+        &std::fs::read(root_key_file).unwrap(),
+        None,
+        b"keycask/root/keyfile/v1",
+    );
+    let id = doc["keyring_id"].as_str().unwrap().to_string();
+    let primary = doc["kek"]["primary"].as_u64().unwrap();
+    let kek_aad = |id: &str| format!("keycask/kek/v1\0{id}\0{primary}");
+    fn kek_version(doc: &mut serde_json::Value, number: u64) -> &mut serde_json::Value {
+        let versions = doc["kek"]["versions"].as_array_mut().unwrap();
+        versions
+            .iter_mut()
+            .find(|v| v["version"] == number)
+            .unwrap()
+    }
+    let wrapped = B64
+        .decode(kek_version(&mut doc, primary)["wrapped"].as_str().unwrap())
+        .unwrap();
+    let (nonce, sealed) = wrapped.split_at(12);
+    let kek: [u8; 32] = aes_gcm::Aes256Gcm::new(&root_key.into())
+        .decrypt(
+            nonce.try_into().unwrap(),
+            Payload {
+                msg: sealed,
+                aad: kek_aad(&id).as_bytes(),
+            },
+        )
+        .unwrap()
+        .try_into()
+        .unwrap();
+
+    doc.as_object_mut().unwrap().remove("mac");
+    let mut editing = KeyringEdit { doc, kek };
+    edit(&mut editing);
+    let (mut doc, old_id) = (editing.doc, id);
+    let id = doc["keyring_id"].as_str().unwrap().to_string();
+    if id != old_id {
+        assert_eq!(doc["kek"]["versions"].as_array().unwrap().len(), 1);
+        kek_version(&mut doc, primary)["wrapped"] =
+            wrap_blob(&root_key, &kek, &kek_aad(&id)).into();
+    }
+    let mut bytes = serde_json::to_vec(&doc).unwrap();
+    let mac_key = hkdf(&kek, Some(id.as_bytes()), b"keycask/keyring-mac/v1");
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&mac_key).unwrap();
+    mac.update(&bytes);
+    let mac = B64.encode(mac.finalize().into_bytes());
+    assert_eq!(bytes.pop(), Some(b'}'));
+    bytes.extend_from_slice(format!(",\"mac\":\"{mac}\"}}\n").as_bytes());
+    std::fs::write(keyring, bytes).unwrap();
+}

@@ -60,10 +60,6 @@ impl EncryptionContext {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -10,10 +10,7 @@ use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 
 use super::EnvelopeError;
-pub use super::context::{
-    EncryptionContext, MAX_CONTEXT_KEY_LEN, MAX_CONTEXT_LEN, MAX_CONTEXT_PAIRS,
-    MAX_CONTEXT_VALUE_LEN, context_text,
-};
+pub use super::context::{EncryptionContext, MAX_CONTEXT_LEN, context_text};
 use super::cursor::Cursor;
 use crate::crypto;
 use crate::secret::SecretKey32;
@@ -192,6 +189,7 @@ pub struct Header {
 
 /// Everything that makes a header except the CEK and the randomness, which
 /// [`Header::seal`] takes separately so test vectors can fix them.
+#[cfg(test)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeaderParams {
     pub keyring_id: [u8; ID_LEN],
@@ -206,6 +204,7 @@ impl Header {
     /// `material` (the key version's 32 bytes), with the given salt and
     /// wrapping nonce. Recipient stanzas can be added with
     /// [`Header::add_recipient`], then [`Header::finish`] seals the MAC.
+    #[cfg(test)]
     pub fn seal(
         params: &HeaderParams,
         material: &SecretKey32,
@@ -402,6 +401,7 @@ impl Header {
     /// Unwraps the CEK from the first key stanza with the key version's
     /// material and checks the header MAC. Either failure is the same vague
     /// [`EnvelopeError::Damaged`].
+    #[cfg(any(test, fuzzing))]
     pub fn open(&self, material: &SecretKey32) -> Result<Cek, EnvelopeError> {
         let stanza = self.key_stanza().ok_or(EnvelopeError::Damaged)?;
         self.open_key(stanza, material)
@@ -516,11 +516,6 @@ impl Header {
                 .map(|s| STANZA_PREFIX_LEN + stanza_body_len(s))
                 .sum::<usize>()
             + MAC_LEN
-    }
-
-    /// Never true: a header has at least its fixed fields.
-    pub fn is_empty(&self) -> bool {
-        false
     }
 
     /// The header's bytes, as written at the start of an envelope.

@@ -22,8 +22,8 @@ pub mod stream;
 use std::fmt;
 
 pub use header::{
-    Cek, DEFAULT_CHUNK_SIZE, EncryptionContext, Header, HeaderParams, KeyStanza, MAX_CHUNK_SIZE,
-    MIN_CHUNK_SIZE, RecipientScheme, RecipientStanza, Stanza, VersionRef, read_header,
+    Cek, DEFAULT_CHUNK_SIZE, EncryptionContext, Header, KeyStanza, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE,
+    RecipientStanza, Stanza, VersionRef, read_header,
 };
 
 /// Why an envelope could not be read. The variants that concern the bytes

@@ -15,11 +15,9 @@ use anyhow::{Context, Result};
 
 use std::sync::Arc;
 
-
-
 use super::keys::KeyMap;
-use super::text::{parse_owned, to_bytes};
 use super::model::{Keyring, Keys, MacInput};
+use super::text::parse_owned;
 use crate::error::Failure;
 use crate::root::RootConfig;
 
@@ -338,14 +336,9 @@ fn remove_stale_temps(path: &Path) {
     }
 }
 
-/// Replaces the keyring atomically and durably. The caller holds the lock.
-pub fn write(path: &Path, doc: &Keyring, lock: &WriteLock) -> Result<()> {
-    write_bytes(path, &to_bytes(doc), lock)
-}
-
-/// Replaces the keyring with `bytes` (from [`to_bytes`], or the sealed
-/// bytes of [`super::Unlocked::seal`]) atomically and durably. The caller
-/// holds the lock.
+/// Replaces the keyring with `bytes` (the sealed bytes of
+/// [`super::Unlocked::seal`]) atomically and durably. The caller holds the
+/// lock.
 pub fn write_bytes(path: &Path, bytes: &[u8], _lock: &WriteLock) -> Result<()> {
     let path = real_path(path);
     remove_stale_temps(&path);

@@ -255,6 +255,7 @@ impl Unlocked {
     }
 
     /// Recomputes the MAC (see [`Unlocked::seal`]).
+    #[cfg(test)]
     pub fn seal_mac(&mut self) -> Result<()> {
         self.seal().map(drop)
     }
@@ -652,10 +653,6 @@ impl Session {
             self.root = Some(root);
         }
         Ok(self.root.as_deref().expect("opened above"))
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Appends the audit records of `events`, then seals the MAC and writes

@@ -16,7 +16,7 @@ use crate::root::RootConfig;
 
 // Moved to `crate::key` (issue 14); re-exported so that `crate::key::Algorithm`
 // and the like keep working until every caller names `crate::key`.
-pub use crate::key::{Algorithm, MAX_VERSION, Purpose, rfc3339, rfc3339_opt, validate_key_name};
+pub use crate::key::{Algorithm, MAX_VERSION, Purpose, rfc3339, rfc3339_opt};
 
 /// The keyring format this build writes. It reads formats 1, 2 and 3;
 /// they differ only in the MAC's input (docs/FORMAT.md, "Keyring MAC"):

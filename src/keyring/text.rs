@@ -21,6 +21,7 @@ use crate::key::rfc3339;
 use crate::root::RootConfig;
 /// Parses a keyring document, checking what it is and its format version
 /// before reading anything else, so that a future format is never misread.
+#[cfg(any(test, fuzzing))]
 pub fn parse(bytes: &[u8]) -> Result<Keyring> {
     parse_owned(bytes.to_vec(), true)
 }
@@ -412,6 +413,7 @@ pub fn with_mac(mut body: Vec<u8>, mac: Option<&str>) -> Vec<u8> {
 
 /// Serialises the keyring as the file holds it: compact JSON on one line,
 /// `mac` last (docs/FORMAT.md, "The document").
+#[cfg(any(test, fuzzing))]
 pub fn to_bytes(doc: &Keyring) -> Vec<u8> {
     with_mac(body(doc), doc.mac.as_deref())
 }

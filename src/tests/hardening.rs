@@ -1,5 +1,6 @@
 //! From tests/hardening.rs: no secret-holding type prints its bytes with
-//! `{:?}`, and the keyring model's JSON round trip (proptest).
+//! `{:?}`, usage records through the library call (`record_usage`), and the
+//! keyring model's JSON round trip (proptest).
 
 use base64::Engine;
 
@@ -98,6 +99,95 @@ fn no_secret_holding_type_prints_its_bytes() {
     assert_hidden(&session, &long);
     assert_hidden(&session.keyring.material("k", 1).unwrap(), &long);
     assert_hidden(&session.keyring.audit_mac_key().unwrap(), &raw);
+}
+
+/// `keyring::record_usage`, the call by which the commands that only read
+/// the keyring log a use: nothing while usage logging is off, and with it on
+/// a record even when another writer moved the audit counter between the
+/// open and the record. The commands run in-process (`-q`); what `audit
+/// --json --key a` and `audit verify` show is read from the log and from
+/// `verify_audit_log`, which they print.
+#[test]
+fn record_usage_logs_only_when_the_keyring_says_so() {
+    use crate::context::Context;
+    use crate::keyring::{Event, open_read_only, record_usage, verify_audit_log};
+    use crate::lifecycle::{audit, generation, storage};
+
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("keyring.json");
+    let sources = SecretSources {
+        keyring: Some(path.clone()),
+        ..SecretSources::default()
+    };
+    let ctx = Context {
+        keyring_path: path.clone(),
+        sources: sources.clone(),
+        json: false,
+        quiet: true,
+        verbose: 0,
+    };
+    let keygen = |name: &str| {
+        let request = generation::KeygenRequest {
+            name: name.into(),
+            algorithm: Algorithm::Aes256Gcm,
+            purpose: Purpose::Encrypt,
+            rotation_period: None,
+        };
+        generation::keygen(&ctx, &request).unwrap();
+    };
+    let keyring_bytes = || std::fs::read(&path).unwrap();
+    let spec = format!("keyfile:{}", t.path().join("root.key").display());
+    storage::init(&ctx, &spec.parse().unwrap(), false).unwrap();
+    keygen("a");
+    let opened = open_read_only(&path, &sources).unwrap();
+    let before = keyring_bytes();
+    record_usage(
+        &path,
+        &sources,
+        &opened,
+        Event::new("wrap").key("a").versions([1]),
+    )
+    .unwrap();
+    assert_eq!(keyring_bytes(), before, "usage logging is off by default");
+
+    audit::set_usage(&ctx, true).unwrap();
+    let opened = open_read_only(&path, &sources).unwrap();
+    // Another writer moves the counter between our open and our record.
+    keygen("b");
+    record_usage(
+        &path,
+        &sources,
+        &opened,
+        Event::new("wrap").key("a").versions([1]),
+    )
+    .unwrap();
+    record_usage(
+        &path,
+        &sources,
+        &opened,
+        Event::new("unwrap")
+            .key("a")
+            .versions([1])
+            .outcome("denied"),
+    )
+    .unwrap();
+    let log = std::fs::read_to_string(crate::audit_log::log_path(&path)).unwrap();
+    let records: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .filter(|r: &serde_json::Value| r["key"] == "a")
+        .collect();
+    let ops: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| (r["op"].as_str().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        ops,
+        [("keygen", "ok"), ("wrap", "ok"), ("unwrap", "denied")]
+    );
+    let verdict = verify_audit_log(&path, &open_read_only(&path, &sources).unwrap()).unwrap();
+    assert!(verdict.problem.is_none());
+    assert_eq!(verdict.records - verdict.uncommitted.len(), 6, "6 records");
 }
 
 mod model {

@@ -7,4 +7,5 @@
 mod hardening;
 mod recipients;
 mod signatures;
+mod usage;
 mod vectors_keyring;

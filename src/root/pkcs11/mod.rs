@@ -20,9 +20,9 @@ mod uri;
 
 use objects::*;
 use session::*;
+pub use uri::Pkcs11Uri;
 #[allow(unused_imports)]
 use uri::*;
-pub use uri::{Pkcs11Uri, percent_decode};
 
 use std::cell::RefCell;
 use std::fmt;
