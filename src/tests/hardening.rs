@@ -212,62 +212,58 @@ mod model {
         )
     }
 
-    fn version() -> impl Strategy<Value = KeyVersion> {
-        (
-            1u32..1000,
-            "[0-9a-f]{32}",
-            prop_oneof![
-                Just(VersionState::Enabled),
-                Just(VersionState::Disabled),
-                Just(VersionState::DestroyScheduled),
-                Just(VersionState::Destroyed)
-            ],
-            time(),
-            1u32..5,
-            proptest::option::of("[A-Za-z0-9+/]{4,60}"),
-            proptest::option::of("[A-Za-z0-9+/]{4,60}"),
-            tombstone(),
-            proptest::option::of(time()),
-            tombstone(),
-            proptest::option::of((
+    fn state() -> impl Strategy<Value = VersionState> {
+        prop_oneof![
+            Just(VersionState::Enabled),
+            Just(VersionState::Disabled),
+            Just(VersionState::DestroyScheduled),
+            Just(VersionState::Destroyed)
+        ]
+    }
+
+    fn source() -> impl Strategy<Value = Option<Source>> {
+        proptest::option::of(
+            (
                 "[0-9a-f]{32}",
                 "[a-z0-9][a-z0-9._-]{0,10}",
                 proptest::option::of("SHA256:[0-9a-f]{64}"),
-            )),
-        )
-            .prop_map(
-                |(
-                    version,
-                    id,
-                    state,
-                    created,
-                    kek_version,
-                    wrapped,
-                    public_key,
-                    compromised,
-                    destroy_after,
-                    destruction,
-                    source,
-                )| {
-                    KeyVersion {
-                        version,
-                        id,
-                        state,
-                        created,
-                        kek_version,
-                        wrapped,
-                        public_key,
-                        compromised,
-                        destroy_after,
-                        destruction,
-                        source: source.map(|(keyring, key, signer)| Source {
-                            keyring,
-                            key,
-                            signer,
-                        }),
-                    }
-                },
             )
+                .prop_map(|(keyring, key, signer)| Source {
+                    keyring,
+                    key,
+                    signer,
+                }),
+        )
+    }
+
+    prop_compose! {
+        fn version()(
+            version in 1u32..1000,
+            id in "[0-9a-f]{32}",
+            state in state(),
+            created in time(),
+            kek_version in 1u32..5,
+            wrapped in proptest::option::of("[A-Za-z0-9+/]{4,60}"),
+            public_key in proptest::option::of("[A-Za-z0-9+/]{4,60}"),
+            compromised in tombstone(),
+            destroy_after in proptest::option::of(time()),
+            destruction in tombstone(),
+            source in source(),
+        ) -> KeyVersion {
+            KeyVersion {
+                version,
+                id,
+                state,
+                created,
+                kek_version,
+                wrapped,
+                public_key,
+                compromised,
+                destroy_after,
+                destruction,
+                source,
+            }
+        }
     }
 
     fn key() -> impl Strategy<Value = Key> {
