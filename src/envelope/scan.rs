@@ -58,6 +58,27 @@ pub struct Walk {
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
+impl Walk {
+    /// What the walk passed over, as reports beside the files' own: a link
+    /// or a special file as `skipped`, a folder that cannot be read as
+    /// `failed`.
+    pub fn passed_over_reports<R>(
+        &self,
+        skipped: impl Fn(String) -> R,
+        failed: impl Fn(String) -> R,
+    ) -> Vec<(PathBuf, R)> {
+        let skipped = self
+            .passed_over
+            .iter()
+            .map(|(path, why)| (path.clone(), skipped(why.clone())));
+        let failed = self
+            .unreadable
+            .iter()
+            .map(|(path, why)| (path.clone(), failed(why.clone())));
+        skipped.chain(failed).collect()
+    }
+}
+
 /// Walks `paths` recursively. A path that does not exist is a usage error,
 /// raised before anything is read. Symbolic links named on the command line
 /// are followed; inside folders they are not (no loops, no escaping the

@@ -33,16 +33,7 @@ pub(super) fn reencrypt(
         opened = Some(unlocked);
         reports
     };
-    let extra: Vec<(PathBuf, Report)> = walk
-        .passed_over
-        .iter()
-        .map(|(path, why)| (path.clone(), Report::skipped(why.clone())))
-        .chain(
-            walk.unreadable
-                .iter()
-                .map(|(path, why)| (path.clone(), Report::failed(why.clone()))),
-        )
-        .collect();
+    let extra = walk.passed_over_reports(Report::skipped, Report::failed);
     let mut files: Vec<(&PathBuf, &Report)> = walk
         .files
         .iter()

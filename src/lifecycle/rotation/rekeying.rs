@@ -85,18 +85,7 @@ pub fn rekey(ctx: &Context, request: &RekeyRequest) -> Result<()> {
         opened = Some(unlocked);
         (doc, reports)
     };
-    // What the walk passed over is reported with the files: a link or a
-    // special file as skipped, a folder that cannot be read as failed.
-    let extra: Vec<(PathBuf, FileReport)> = walk
-        .passed_over
-        .iter()
-        .map(|(path, why)| (path.clone(), FileReport::skipped(why.clone())))
-        .chain(
-            walk.unreadable
-                .iter()
-                .map(|(path, why)| (path.clone(), FileReport::failed(why.clone()))),
-        )
-        .collect();
+    let extra = walk.passed_over_reports(FileReport::skipped, FileReport::failed);
     let mut files: Vec<(&PathBuf, &FileReport)> = walk
         .files
         .iter()
