@@ -391,19 +391,10 @@ impl TransitRoot {
     }
 
     fn encrypt(&self, kek: &SecretKey32, aad: &[u8]) -> Result<Vec<u8>> {
-        let mut body = Zeroizing::new(String::with_capacity(160));
-        body.push_str("{\"plaintext\":\"");
-        B64.encode_string(kek.expose_secret(), &mut body);
-        body.push_str("\",\"associated_data\":\"");
-        B64.encode_string(aad, &mut body);
-        body.push_str("\"}");
+        let mut plaintext = Zeroizing::new(String::with_capacity(44));
+        B64.encode_string(kek.expose_secret(), &mut plaintext);
+        let answer = self.post_with_aad("encrypt", "plaintext", &plaintext, aad)?;
         let path = self.url.policy_path("encrypt");
-        let answer = self.send(&Call::Post(&path, body.as_bytes()), true)?;
-        match answer.status {
-            200 => {}
-            403 => return Err(self.denied("encrypt").into()),
-            _ => return Err(self.refused(&answer, &path).into()),
-        }
         #[derive(Deserialize)]
         struct Encrypted {
             data: EncryptedData,
@@ -422,6 +413,27 @@ impl TransitRoot {
     }
 
     /// A 4xx other than 403 from encrypt or decrypt.
+    /// POSTs `{"FIELD":"VALUE","associated_data":"AAD"}` to the key's
+    /// `OP` endpoint (the body in zeroized memory: it may hold the KEK);
+    /// an answer other than 200 becomes the error that names what to do.
+    fn post_with_aad(&self, op: &str, field: &str, value: &str, aad: &[u8]) -> Result<Answer> {
+        let mut body = Zeroizing::new(String::with_capacity(value.len() + aad.len() * 2 + 64));
+        body.push_str("{\"");
+        body.push_str(field);
+        body.push_str("\":\"");
+        body.push_str(value);
+        body.push_str("\",\"associated_data\":\"");
+        B64.encode_string(aad, &mut body);
+        body.push_str("\"}");
+        let path = self.url.policy_path(op);
+        let answer = self.send(&Call::Post(&path, body.as_bytes()), true)?;
+        match answer.status {
+            200 => Ok(answer),
+            403 => Err(self.denied(op).into()),
+            _ => Err(self.refused(&answer, &path).into()),
+        }
+    }
+
     fn refused(&self, answer: &Answer, path: &str) -> Failure {
         let text = answer.error_text();
         let lower = text.to_ascii_lowercase();
@@ -484,19 +496,8 @@ impl RootKey for TransitRoot {
                     "the keyring failed its integrity check: a KEK version is not a Transit ciphertext",
                 )
             })?;
-        let mut body = Zeroizing::new(String::with_capacity(ciphertext.len() + 80));
-        body.push_str("{\"ciphertext\":\"");
-        body.push_str(ciphertext);
-        body.push_str("\",\"associated_data\":\"");
-        B64.encode_string(aad, &mut body);
-        body.push_str("\"}");
+        let answer = self.post_with_aad("decrypt", "ciphertext", ciphertext, aad)?;
         let path = self.url.policy_path("decrypt");
-        let answer = self.send(&Call::Post(&path, body.as_bytes()), true)?;
-        match answer.status {
-            200 => {}
-            403 => return Err(self.denied("decrypt").into()),
-            _ => return Err(self.refused(&answer, &path).into()),
-        }
         #[derive(Deserialize)]
         struct Decrypted<'a> {
             #[serde(borrow)]
