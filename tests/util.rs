@@ -276,7 +276,7 @@ pub fn under_ci() -> bool {
 }
 
 /// `.NAME.keycask-rekey`, the journal a `rekey` writes beside the envelope
-/// at `envelope` (docs/rotation.md, "Crash safety").
+/// at `envelope` (docs/FORMAT.md, "The rekey journal").
 pub fn rekey_journal_path(envelope: &Path) -> PathBuf {
     let mut name = std::ffi::OsString::from(".");
     name.push(envelope.file_name().unwrap());
@@ -286,7 +286,7 @@ pub fn rekey_journal_path(envelope: &Path) -> PathBuf {
 
 /// The bytes of a complete rekey journal for an envelope `file` (its bytes
 /// as they are on disk, old header first) whose header `rekey` was about to
-/// replace with `new_header`, laid out as src/envelope/journal.rs writes
+/// replace with `new_header`, laid out as docs/FORMAT.md ("The rekey journal") specifies
 /// it: `KCREKEYJ`, version 1, the header length (4), the file's length (8),
 /// the old and the new header, SHA-256 of up to 4 KiB of payload after the
 /// header, and SHA-256 of everything before it.
