@@ -27,3 +27,5 @@ mod supply_chain;
 mod transit;
 mod usage;
 mod vectors_keyring;
+#[path = "../src/tests/wycheproof.rs"]
+mod wycheproof;

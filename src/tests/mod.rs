@@ -9,3 +9,4 @@ mod recipients;
 mod signatures;
 mod usage;
 mod vectors_keyring;
+mod wycheproof;
